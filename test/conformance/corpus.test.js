@@ -22,6 +22,7 @@ function ioDataset(io, path) {
 }
 
 async function load(c) {
+  if (c.savedmodel) return loadModel(corpusPath(c.savedmodel));
   if (c.model) return loadModel(corpusPath(c.model));
   return loadModel({ config: corpusPath(c.config), ...(c.weights ? { weights: corpusPath(c.weights) } : {}) });
 }
@@ -133,6 +134,20 @@ if (!manifest) {
             track(r, `${c.id} sequence ${i}`);
             assert.ok(r.ok, `${c.id}: sequence ${i}: ours ${y.data[y.data.length - 1]} vs keras ${expected[i]}`);
           }
+          continue;
+        }
+        if (check.kind === 'reference_output') {
+          // reference.json: inputs and the outputs of an independent float64 NumPy forward pass.
+          const ref = JSON.parse(readFileSync(corpusPath(c.reference), 'utf8'));
+          const xs = ref.inputs.map((t) => ({ data: Float32Array.from(t.data.flat(Infinity)), shape: t.shape }));
+          const y = model.predict(xs.length === 1 ? xs[0] : xs);
+          const ys = Array.isArray(y) ? y : [y];
+          assert.is(ys.length, ref.outputs.length, `${c.id}: number of outputs`);
+          ref.outputs.forEach((t, i) => {
+            assert.equal(ys[i].shape, t.shape, `${c.id}: output ${i} shape`);
+            const r = assertClose(ys[i].data, Float64Array.from(t.data.flat(Infinity)), `${c.id} reference_output ${i}`);
+            track(r, `${c.id} reference_output ${i}`);
+          });
           continue;
         }
         const x = ioDataset(c.io, check.input);
