@@ -16,16 +16,24 @@ import { importerTable } from '../layers/registry.js';
 import { customImporterTable, type CustomLayer } from '../layers/custom-layer.js';
 import type { LayerKernel } from '../layers/types.js';
 import { readSourceBytes } from './read-source.js';
+import { savedModelFilesFor, savedModelFilesInZip } from './saved-model-source.js';
+import type { SavedModelFiles } from '../formats/saved-model.js';
 import { limitError, renameReaderLimit, resolveLimits, type Limits, type ResolvedLimits } from './limits.js';
 import { Model } from './model.js';
 
-/** A model file: path (Node), URL, File/Blob, bytes; or an architecture JSON with its weights file. */
+/**
+ * A model file: path (Node), URL, File/Blob, bytes; an architecture JSON with its weights file;
+ * or a tf.keras SavedModel directory: its path (Node) or URL (ending in `/`), a `FileList` /
+ * `File[]` of its files, a `{ relativePath: bytes }` map, or a zip of it (as bytes / File / path).
+ */
 export type ModelSource =
   | string
   | URL
   | Uint8Array
   | ArrayBuffer
   | Blob
+  | ArrayLike<Blob>
+  | { [relativePath: string]: Uint8Array | ArrayBuffer }
   | {
       /** `model.to_json()` output: a string, parsed object, or its bytes / path / URL. */
       config: string | object | Uint8Array | ArrayBuffer;
@@ -71,6 +79,8 @@ interface LoadedConfig {
   generation: KerasGeneration;
   weights: WeightSource | null;
   fileName: string;
+  /** What was read, for `model.format`. */
+  format: string;
 }
 
 function versionOf(value: unknown): string | undefined {
@@ -108,7 +118,16 @@ function fromFullH5(root: H5Group, fileName: string, limits: ResolvedLimits): Lo
   const version = versionOf(root.attr('keras_version')) ?? versionOf((json as Record<string, unknown>)?.keras_version);
   const backend = versionOf(root.attr('backend')) ?? versionOf((json as Record<string, unknown>)?.backend);
   const generation = withKeras1Backend(generationFor(json, version, backend), root);
-  return { json, generation, weights: legacyH5WeightSource(root, fileName), fileName };
+  return { json, generation, weights: legacyH5WeightSource(root, fileName), fileName, format: `Keras ${generation.version} HDF5 (.h5)` };
+}
+
+/** A tf.keras SavedModel directory. */
+async function fromSavedModel(files: SavedModelFiles, limits: ResolvedLimits): Promise<LoadedConfig> {
+  // Loaded on first use: the protobuf, SSTable and tensor bundle readers serve only this format.
+  const { readKerasSavedModel } = await import('../keras/saved-model.js');
+  const read = await readKerasSavedModel(files, { maxWeightBytes: limits.maxWeightBytes, maxConfigDepth: limits.maxConfigDepth });
+  const generation = generationFor(read.config, read.kerasVersion, read.backend);
+  return { json: read.config, generation, weights: read.weights, fileName: read.fileName, format: read.format };
 }
 
 /** Layers in the order Keras 3 saves them (Sequential models leave out their InputLayer). */
@@ -171,21 +190,31 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
       generation = withKeras1Backend(generation, root);
       weights = weightsFileSource(root, w.fileName);
     }
-    return { json, generation, weights, fileName: configName };
+    return { json, generation, weights, fileName: configName, format: weights ? 'JSON config + HDF5 weights' : 'JSON config (no weights)' };
   }
+  const savedModel = await savedModelFilesFor(source, fallback);
+  if (savedModel) return fromSavedModel(savedModel, limits);
   const { bytes, fileName } = await readSourceBytes(source, fallback);
   if (isHdf5(bytes)) return fromFullH5(readHdf5(bytes, fileName, h5Options), fileName, limits);
   if (isZip(bytes)) {
+    const zipped = savedModelFilesInZip(bytes, fileName, limits.maxInflatedBytes);
+    if (zipped) return fromSavedModel(zipped, limits);
     const archive = readKerasArchive(bytes, fileName, { ...h5Options, ...jsonOptions, maxInflatedBytes: limits.maxInflatedBytes });
     const version = versionOf(archive.metadata.keras_version) ?? '3';
     const generation = generationFor(archive.config, version, undefined);
-    return { json: archive.config, generation, weights: archive.weights ? keras3WeightSource(archive.weights, fileName, keras3LayerOrder(archive.config)) : null, fileName };
+    return {
+      json: archive.config,
+      generation,
+      weights: archive.weights ? keras3WeightSource(archive.weights, fileName, keras3LayerOrder(archive.config)) : null,
+      fileName,
+      format: '.keras archive',
+    };
   }
   const text = decodeUtf8(bytes.subarray(0, 64)).trimStart();
   if (text.startsWith('{')) {
     const json = parseJsonConfig(decodeUtf8(bytes), fileName, jsonOptions);
     const rec = json as Record<string, unknown>;
-    return { json, generation: generationFor(json, versionOf(rec.keras_version), versionOf(rec.backend)), weights: null, fileName };
+    return { json, generation: generationFor(json, versionOf(rec.keras_version), versionOf(rec.backend)), weights: null, fileName, format: 'JSON config (no weights)' };
   }
   throw new ModelFileError('not a Keras model file (expected HDF5 .h5, a .keras zip archive, or a JSON config)', { file: fileName });
 }
@@ -225,9 +254,10 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const loaded = await loadConfig(source, options, limits);
   const spec = parseModelConfig(loaded.json, loaded.fileName, loaded.generation);
   const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers));
-  if (!loaded.weights) return new Model(graph, null, null, loaded.fileName);
+  if (!loaded.weights) return Object.assign(new Model(graph, null, null, loaded.fileName), { format: loaded.format });
   const { steps, memory } = await instantiate(graph, loaded.weights, limits);
   const model = new Model(graph, steps, memory, loaded.fileName);
+  model.format = loaded.format;
   model.limits = limits;
   if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, fileName: options.fileName ?? loaded.fileName });
   return model;

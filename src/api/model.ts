@@ -56,6 +56,8 @@ export class Model {
   readonly layers: LayerInfo[];
   /** The file the model came from. */
   readonly fileName: string;
+  /** What was read, e.g. `Keras 2.1.2 HDF5 (.h5)` or `tf.keras SavedModel (TF 2.10.1, keras_metadata.pb)`. */
+  format = '';
   /** False for an architecture loaded without weights: shapes and counts work, predict does not. */
   readonly hasWeights: boolean;
 
