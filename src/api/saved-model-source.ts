@@ -5,9 +5,9 @@
  * Kept apart from read-source.ts (single files) so the two dispatches stay independent.
  * @packageDocumentation
  */
-import { ModelFileError } from '../errors.js';
+import { ModelFileError, ResourceLimitError } from '../errors.js';
 import type { SavedModelFiles } from '../formats/saved-model.js';
-import { extractZipEntry, readZipDirectory, type ZipEntry } from '../formats/zip.js';
+import { extractZipEntry, readZipDirectory, ZipLimitError, type ZipEntry } from '../formats/zip.js';
 
 /** The file that makes a folder a SavedModel. */
 const MARKER = 'saved_model.pb';
@@ -235,6 +235,9 @@ export function savedModelFilesInZip(bytes: Uint8Array, fileName: string, maxInf
       budget -= data.length;
       return data;
     } catch (cause) {
+      if (cause instanceof ZipLimitError && !cause.lying) {
+        throw new ResourceLimitError(`${cause.message}, more than the cap limits.maxInflatedBytes = ${maxInflatedBytes} for the members read`, { file: `${fileName}!/${entry.name}` });
+      }
       throw new ModelFileError(
         `cannot read zip member "${entry.name}": ${cause instanceof Error ? cause.message : String(cause)} (the members read may inflate to at most limits.maxInflatedBytes = ${maxInflatedBytes} bytes in total)`,
         { file: fileName },
