@@ -1,4 +1,4 @@
-// The demo page: load a Keras file (chosen, dropped, or the example), show its summary, build or
+// The demo page: load a Keras file or SavedModel folder (chosen, dropped, or the example), show its summary, build or
 // paste an input sequence, run predict, plot and list the outputs with the predict time.
 // Everything runs in this page with the package's browser build (kerasrnn.js); nothing is uploaded.
 import { loadModel, parseNpy } from './kerasrnn.js';
@@ -227,7 +227,43 @@ function handleFiles(files) {
   else useModel(file, file.name);
 }
 
+/**
+ * A dropped folder (a tf.keras SavedModel) arrives as one directory entry: its files are read
+ * into a { relativePath: bytes } map, which loadModel takes as a SavedModel directory.
+ */
+async function readDroppedFolder(entry) {
+  const files = {};
+  const walk = async (dir, prefix) => {
+    const reader = dir.createReader();
+    for (;;) {
+      const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+      if (!batch.length) break;
+      for (const e of batch) {
+        if (e.isDirectory) await walk(e, `${prefix}${e.name}/`);
+        else files[`${prefix}${e.name}`] = new Uint8Array(await (await new Promise((resolve, reject) => e.file(resolve, reject))).arrayBuffer());
+      }
+    }
+  };
+  await walk(entry, '');
+  return files;
+}
+
+async function handleDrop(dataTransfer) {
+  const entry = dataTransfer?.items?.[0]?.webkitGetAsEntry?.();
+  if (entry?.isDirectory) {
+    try {
+      useModel(await readDroppedFolder(entry), entry.name);
+    } catch (err) {
+      showError(err);
+    }
+  } else handleFiles(dataTransfer?.files);
+}
+
 $('model-file').addEventListener('change', (e) => handleFiles(e.target.files));
+$('model-folder').addEventListener('change', (e) => {
+  const files = e.target.files;
+  if (files?.length) useModel(files, files[0].webkitRelativePath.split('/')[0] || 'SavedModel');
+});
 $('example-model').addEventListener('click', () => useModel(new URL('examples/sine_forecaster.h5', location.href).href, 'examples/sine_forecaster.h5'));
 $('generate').addEventListener('click', generate);
 $('run').addEventListener('click', run);
@@ -240,6 +276,6 @@ document.addEventListener('dragleave', () => zone.classList.remove('over'));
 document.addEventListener('drop', (e) => {
   e.preventDefault();
   zone.classList.remove('over');
-  handleFiles(e.dataTransfer?.files);
+  handleDrop(e.dataTransfer);
 });
 document.body.dataset.ready = 'true';
