@@ -109,7 +109,13 @@ async function groupBytes(model: TfjsModelJson, resolve: FileResolver, file: str
   for (const group of model.groups) {
     const parts: Uint8Array[] = [];
     for (const p of group.paths) {
-      const bytes = await resolve(checkedPath(p, file));
+      let bytes: Uint8Array;
+      try {
+        bytes = await resolve(checkedPath(p, file));
+      } catch (e) {
+        if (!(e instanceof ModelFileError) || e.context.field !== undefined) throw e;
+        throw new ModelFileError(`cannot read the weight file "${p}" that model.json's weightsManifest lists (${e.message})`, { file, field: 'weightsManifest.paths', value: p }, { cause: e });
+      }
       total += bytes.length;
       if (total > limits.maxWeightBytes) throw limitError(`the weight files hold more than ${limits.maxWeightBytes} bytes`, 'maxWeightBytes', limits.maxWeightBytes, { file, value: p });
       parts.push(bytes);
@@ -171,7 +177,13 @@ export async function loadTfjsSource(source: object, fallbackName: string, limit
   let location: string | null = null;
   if (typeof modelJson === 'string' && /^\s*\{/.test(modelJson)) json = parseJsonConfig(modelJson, name, { maxDepth: limits.maxConfigDepth });
   else if (modelJson !== null && typeof modelJson === 'object' && !(modelJson instanceof Uint8Array) && !(modelJson instanceof ArrayBuffer) && !(modelJson instanceof URL) && !isBlobLike(modelJson)) {
-    json = parseJsonConfig(JSON.stringify(modelJson) ?? 'null', name, { maxDepth: limits.maxConfigDepth });
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(modelJson);
+    } catch (cause) {
+      throw new InvalidKerasConfigurationError('modelJson is not JSON data (cyclic or too deep)', { file: name, field: 'modelJson' }, { cause });
+    }
+    json = parseJsonConfig(text ?? 'null', name, { maxDepth: limits.maxConfigDepth });
   } else {
     const read = await readSourceBytes(modelJson, name);
     name = read.fileName;
