@@ -124,6 +124,9 @@ function readManifest(value: unknown, file: string, maxBytes: number): TfjsWeigh
       throw new InvalidKerasConfigurationError('a group needs "paths": a list of file names', { file, field: `${where}.paths`, value: paths });
     }
     if (!Array.isArray(g.weights)) throw new InvalidKerasConfigurationError('a group needs "weights": a list of entries', { file, field: `${where}.weights`, value: g.weights });
+    if (paths.length === 0 && g.weights.length > 0) {
+      throw new InvalidKerasConfigurationError('a group with weights needs at least one file in "paths"', { file, field: `${where}.paths`, value: paths });
+    }
     let offset = 0;
     const weights = g.weights.map((w, wi): TfjsWeightEntry => {
       const field = `${where}.weights[${wi}]`;
