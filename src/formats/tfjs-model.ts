@@ -9,7 +9,7 @@
  * double precision, as JavaScript does), `float16` values are widened exactly.
  * @packageDocumentation
  */
-import { InvalidKerasConfigurationError, ModelFileError, UnsupportedKerasConfigurationError } from '../errors.js';
+import { InvalidKerasConfigurationError, ModelFileError, ResourceLimitError, UnsupportedKerasConfigurationError } from '../errors.js';
 
 /** `quantization` of a manifest entry. */
 export interface TfjsQuantization {
@@ -146,7 +146,7 @@ function readManifest(value: unknown, file: string, maxBytes: number): TfjsWeigh
       const byteLength = elements * BYTES[quantization?.dtype ?? dtype];
       total += elements * 4;
       if (!(total <= maxBytes)) {
-        throw new InvalidKerasConfigurationError(`the manifest's weights take more than ${maxBytes} bytes as float32 (maxWeightBytes)`, { file, field: `${field}.shape`, value: shape });
+        throw new ResourceLimitError(`the manifest's weights take more than ${maxBytes} bytes as float32 (raise it with the maxWeightBytes option)`, { file, field: `${field}.shape`, value: shape });
       }
       const entry: TfjsWeightEntry = { name: w.name, shape, dtype, quantization, byteLength, offset };
       if (typeof w.group === 'string') entry.group = w.group;

@@ -51,6 +51,7 @@ export const GruImporter: LayerImporter = {
     const { units, activation, recurrentActivation, useBias, perGate } = readCellConfig(req, true);
     const keras1 = req.generation.major === 1;
     const resetAfter = keras1 ? false : cfg.bool('resetAfter', defaultGruResetAfter(req.generation));
+    if (resetAfter && req.generation.runtime === 'tfjs') notes.push('reset_after=True: TF.js refuses this GRU; computed as Keras computes it');
     const cell: CellDefinition = {
       kind: 'gru',
       gates: 3,
