@@ -20,3 +20,6 @@ export {
   type ErrorContext,
 } from './errors.js';
 export { parseNpy, encodeNpy, parseNpyHeader, npyHeaderLength, decodeNpyValues, encodeNpyHeader, type NpyArray, type NpyHeader } from './formats/npy.js';
+export { loadTokenizer, KerasTokenizer, textToWordSequence, KERAS_TOKENIZER_FILTERS, type TokenizerOptions } from './text/keras-tokenizer.js';
+export { padSequences, type PadSequencesOptions } from './text/pad-sequences.js';
+export { tokenEncoding, encodeTokens, type TokenEncoding } from './text/token-input.js';

@@ -70,7 +70,9 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .command('predict')
     .description('run the model on an input file and print or write the outputs')
     .argument('<model>', 'model file: .h5, .keras, or a JSON config (with --weights)')
-    .requiredOption('-i, --input <file>', 'input .npy / .csv / .json (repeat for models with several inputs, in input order)', collect)
+    .option('-i, --input <file>', 'input .npy / .csv / .json (repeat for models with several inputs, in input order)', collect)
+    .option('--tokenizer <file>', 'Keras Tokenizer JSON (tokenizer.to_json()) for --text')
+    .option('--text <text>', 'a text to run instead of --input (repeat for several; needs --tokenizer)', collect)
     .option('-o, --output <file>', 'write the outputs to .npy / .csv / .json instead of printing them')
     .option('-b, --batch-size <n>', 'samples per predict call (the input is streamed in batches)', positiveInt('--batch-size'), 64)
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
@@ -78,7 +80,8 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .option('--json', 'print the outputs as JSON (when no --output is given)')
     .option('-v, --verbose', 'print load / read / predict / write timing to stderr')
     .option('-q, --quiet', 'no progress bar and no "wrote" line')
-    .action(async (model: string, opts: Parameters<typeof predict>[1]) => {
+    .action(async (model: string, opts: Parameters<typeof predict>[1], cmd: Command) => {
+      if (!opts.input && !opts.text) cmd.error("error: required option '-i, --input <file>' not specified (or give --tokenizer <file> --text <text>)");
       await predict(model, opts, {
         out,
         err,
