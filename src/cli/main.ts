@@ -10,6 +10,7 @@ import { reportError } from './errors.js';
 import { inspect } from './inspect.js';
 import { predict } from './predict.js';
 import { bench } from './bench.js';
+import { addGenerateCommand } from './generate.js';
 
 function packageVersion(): string {
   try {
@@ -103,6 +104,8 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
       out(`${await bench(model, opts)}\n`);
     });
 
+  addGenerateCommand(program, out);
+
   program.addHelpText(
     'after',
     `
@@ -110,7 +113,8 @@ Examples:
   kerasrnn inspect examples/sine_forecaster.h5
   kerasrnn predict examples/sine_forecaster.h5 --input examples/sine_input.npy
   kerasrnn predict model.keras -i x.npy -o y.npy --batch-size 512 --verbose
-  kerasrnn bench model.h5 --batch-sizes 1,64`,
+  kerasrnn bench model.h5 --batch-sizes 1,64
+  kerasrnn generate char_rnn.h5 --vocabulary chars.json --prompt "the " --steps 200 --temperature 0.8 --seed 1`,
   );
   return program;
 }

@@ -35,4 +35,37 @@ test('predict --tokenizer --text: Keras tokenization, pre-padding to the input l
   }
 });
 
+
+test('generate: greedy and seeded runs as the library; seq2seq beam search; usage errors', () => {
+  const t = tempDir();
+  try {
+    const e = entry('char_window_k2');
+    fs.writeFileSync(t.file('chars.json'), JSON.stringify(e.vocabulary));
+    const text = (ids) => ids.map((i) => e.vocabulary[i]).join('');
+    const prompt = text(e.greedy.prompt);
+    const g = runCli(['generate', dir + e.model, '--vocabulary', t.file('chars.json'), '--prompt', prompt, '--steps', '12', '--temperature', '0']);
+    assert.is(g.code, 0, g.stderr);
+    assert.is(g.stdout, `${text(e.greedy.ids)}\n`);
+    const s = e.sampled;
+    const args = ['generate', dir + e.model, '--prompt', e.greedy.prompt.join(','), '-n', '12', '-t', String(s.temperature), '--top-k', String(s.topK), '--seed', String(s.seed), '--json'];
+    const a = runCli(args);
+    assert.is(a.code, 0, a.stderr);
+    assert.equal(JSON.parse(a.stdout).ids, s.ids);
+    assert.is(runCli(args).stdout, a.stdout);
+    const s2s = manifest.seq2seq[0];
+    const c = s2s.cases[0];
+    const b = runCli(['generate', dir + s2s.encoder, '--decoder', dir + s2s.decoder, '--prompt', c.source.join(','), '--start', String(s2s.start), '--stop', String(s2s.stop), '--beam-width', String(c.beam_width), '-n', String(s2s.max_length)]);
+    assert.is(b.code, 0, b.stderr);
+    assert.is(b.stdout, `${c.beam.join(' ')}\n`);
+    const bad = runCli(['generate', dir + e.model, '--prompt', '1', '--temperature', '-1']);
+    assert.is(bad.code, 2);
+    assert.match(bad.stderr, /--temperature must be a number >= 0/);
+    const noVocab = runCli(['generate', dir + e.model, '--prompt', 'hello']);
+    assert.is(noVocab.code, 1);
+    assert.match(noVocab.stderr, /no --tokenizer or --vocabulary/);
+  } finally {
+    t.remove();
+  }
+});
+
 test.run();
