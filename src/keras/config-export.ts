@@ -408,8 +408,7 @@ function keepSchema(json: Json, ctx: ExportContext): Json {
     for (const l of layers as unknown[]) {
       if (!isObject(l) || !isObject(l.config)) continue;
       const name = String(l.name ?? l.config.name ?? '');
-      const t = ctx.trainableOf(name);
-      if (t !== undefined && !MODEL_CLASSES.has(String(l.class_name))) l.config.trainable = t;
+      if (!MODEL_CLASSES.has(String(l.class_name))) l.config = withTrainable(l.config, name, ctx.trainableOf);
       if (MODEL_CLASSES.has(String(l.class_name))) visit(l);
     }
   };
