@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `kerasrnn` command: inspect, predict, bench. Uses only the package's public API.
+ * The `kerasrnn` command: inspect, predict, bench, convert. Uses only the package's public API.
  * Results go to stdout, progress / timing / errors to stderr; exit code 0 on success, 1 when the
  * command failed, 2 for a usage error (unknown option, bad option value).
  */
@@ -10,6 +10,7 @@ import { reportError } from './errors.js';
 import { inspect } from './inspect.js';
 import { predict } from './predict.js';
 import { bench } from './bench.js';
+import { registerConvert } from './convert.js';
 
 function packageVersion(): string {
   try {
@@ -100,6 +101,8 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
       out(`${await bench(model, opts)}\n`);
     });
 
+  registerConvert(program, out);
+
   program.addHelpText(
     'after',
     `
@@ -107,7 +110,8 @@ Examples:
   kerasrnn inspect examples/sine_forecaster.h5
   kerasrnn predict examples/sine_forecaster.h5 --input examples/sine_input.npy
   kerasrnn predict model.keras -i x.npy -o y.npy --batch-size 512 --verbose
-  kerasrnn bench model.h5 --batch-sizes 1,64`,
+  kerasrnn bench model.h5 --batch-sizes 1,64
+  kerasrnn convert model.h5 model.keras`,
   );
   return program;
 }
