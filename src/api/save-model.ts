@@ -151,10 +151,13 @@ export function modelToBytes(model: Model, format: SaveFormat, now = new Date())
   // A legacy .h5 keeps the source's Keras version (Keras 3 itself writes legacy .h5 files with its
   // own version), so every version-dependent rule reads back the same. A version that was only
   // inferred from the config is written as a full one of the same generation.
-  const version = source.inferred ? (source.major === 3 ? KERAS3_SCHEMA_VERSION : LEGACY_SCHEMA_VERSION) : source.version;
-  if (source.inferred) checkSemantics(model, generationFromVersion(version) as KerasGeneration);
+  // (TF.js files state e.g. "tfjs-layers 1.5.2", which is no Keras version either.)
+  const stated = !source.inferred && generationFromVersion(source.version) !== null;
+  const version = stated ? source.version : source.major === 3 ? KERAS3_SCHEMA_VERSION : LEGACY_SCHEMA_VERSION;
+  if (!stated) checkSemantics(model, generationFromVersion(version) as KerasGeneration);
   const config = legacyModelConfig(model.stored.json, source, exportContext(model));
-  const backend = model.stored.backend ?? 'tensorflow';
+  // Keras knows the backends it ran on; TF.js ("tensor_flow.js") follows TensorFlow's conventions.
+  const backend = model.stored.backend === 'theano' || model.stored.backend === 'cntk' ? model.stored.backend : 'tensorflow';
   const root = h5Group({
     keras_version: h5String(version),
     backend: h5String(backend),

@@ -125,6 +125,33 @@ test('corpus models with stored inputs round-trip through .keras and .h5 bit-ide
   assert.ok(same > 0);
 });
 
+test('TF.js models of the corpus convert to .h5 (and .keras where no version rule changes) with bit-identical predictions', async () => {
+  if (!corpus) return console.log('  skipped: ../shared/corpus not found');
+  const cases = corpus.cases.filter((c) => c.model?.endsWith('model.json'));
+  let same = 0;
+  for (const c of cases) {
+    let model;
+    try {
+      model = await loadModel(corpusPath(c.model));
+    } catch (e) {
+      console.log(`  skipped ${c.id}: ${e.name} (TF.js reader not in this build?)`);
+      continue;
+    }
+    const shape = model.inputs[0].shape.map((d, i) => (d === null ? (i === 0 ? 2 : 7) : d));
+    const x = { data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.37)), shape };
+    const before = model.predict(x);
+    for (const format of ['h5', 'keras']) {
+      try {
+        assert.ok(bitIdentical(before, (await roundTrip(model, format)).predict(x)), `${c.id} ${format}`);
+        same++;
+      } catch (e) {
+        assert.ok(format === 'keras' && e instanceof UnsupportedKerasConfigurationError, `${c.id} ${format}: ${e?.message}`);
+      }
+    }
+  }
+  console.log(`  TF.js round trip: ${same} bit-identical`);
+});
+
 test('a re-saved real Keras 3 .keras archive has the original layout, values and config (h5py)', async () => {
   if (!corpus) return console.log('  skipped: ../shared/corpus not found');
   if (!hasH5py) return console.log('  skipped: /usr/bin/python3 has no h5py');
