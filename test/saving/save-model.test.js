@@ -51,14 +51,8 @@ async function roundTrip(model, format) {
   return loadModel({ config: new TextDecoder().decode(archive['config.json']), weights: bytes });
 }
 
-/**
- * Known gap: kerasrnn's Keras 3 weight reader orders a StackedRNNCells' `cells/<key>` groups by
- * name, which differs from Keras' order when the cells are of different classes.
- */
-const KNOWN_READER_GAPS = new Set(['models:stacked_rnn_cells:keras', 'models:stacked_rnn_cells:weights.h5', 'models:rnn_cell_go_backwards:keras', 'models:rnn_cell_go_backwards:weights.h5']);
-
 test('every fixture saved as .keras, .h5 and .weights.h5 reloads with bit-identical predictions, or is refused with a typed error', async () => {
-  const counts = { same: 0, refused: 0, gap: 0 };
+  const counts = { same: 0, refused: 0 };
   for (const dir of FIXTURE_DIRS) {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     for (const c of manifest.cases) {
@@ -80,19 +74,14 @@ test('every fixture saved as .keras, .h5 and .weights.h5 reloads with bit-identi
           assert.ok(bitIdentical(before, again.predict(x)), `${key}: predictions differ after the round trip`);
           counts.same++;
         } catch (e) {
-          if (KNOWN_READER_GAPS.has(key)) {
-            counts.gap++;
-            continue;
-          }
           assert.instance(e, UnsupportedKerasConfigurationError, `${key}: ${e?.name}: ${e?.message}`);
           counts.refused++;
         }
       }
     }
   }
-  console.log(`  round trip over the fixtures: ${counts.same} bit-identical, ${counts.refused} refused (typed), ${counts.gap} known reader gaps`);
+  console.log(`  round trip over the fixtures: ${counts.same} bit-identical, ${counts.refused} refused (typed)`);
   assert.ok(counts.same >= 350, `${counts.same} bit-identical round trips`);
-  assert.is(counts.gap, KNOWN_READER_GAPS.size);
 });
 
 const corpus = corpusManifest();
