@@ -5,6 +5,7 @@ import { refKey } from '../graph/build-graph.js';
 import { KERAS3_SCHEMA_VERSION, keras3ModelConfig, legacyModelConfig, type ExportContext } from '../keras/config-export.js';
 import { generationFromVersion, type KerasGeneration } from '../keras/generation.js';
 import { semanticsChange } from '../keras/semantics.js';
+import { KERAS1_TARGET_VERSION, keras1ModelConfig, keras1Weights, keras2ClassName } from '../keras/keras1-export.js';
 import { KERAS3_OP_PREFIX } from '../keras/keras3-calls.js';
 import { keras3WeightsTree, legacyWeightsGroup, type LayerValues, type WeightsExport } from '../keras/weights-export.js';
 import type { Model } from './model.js';
@@ -125,19 +126,39 @@ function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Serialises a loaded model as a file of `format`. */
-export function modelToBytes(model: Model, format: SaveFormat, now = new Date()): Uint8Array {
+/** The model as it is written: a Keras 1 model is first rewritten as a Keras 2 one. */
+function exportView(model: Model): { json: unknown; source: KerasGeneration; ex: WeightsExport } {
   const source = model.stored.generation;
   const ex = weightsExport(model);
-  if (source.major === 1) {
-    // configs and per-gate weights of Keras 1 would need converting (see config-export.ts)
-    legacyModelConfig(model.stored.json, source, exportContext(model));
+  if (source.major !== 1) return { json: model.stored.json, source, ex };
+  const json = keras1ModelConfig(model.stored.json, model.fileName, model.inputs[0]?.shape);
+  const target: KerasGeneration = { major: 2, version: KERAS1_TARGET_VERSION, inferred: false, backend: source.backend };
+  checkSemantics(model, target);
+  const leaves = new Map<string, LayerValues>();
+  for (const [name, leaf] of ex.leaves) {
+    const converted = keras1Weights(leaf.className, leaf.specs, leaf.arrays, model.fileName, name);
+    leaves.set(name, { ...leaf, className: keras2ClassName(leaf.className), config: keras2LayerConfig(json, name) ?? leaf.config, ...converted });
   }
+  const saved = ex.saved.map(function rename(s): typeof s {
+    return { ...s, className: keras2ClassName(s.className), ...(s.children ? { children: s.children.map(rename) } : {}) };
+  });
+  return { json, source: target, ex: { ...ex, leaves, saved } };
+}
+
+/** A layer's config (by name) in a Keras 2 model config. */
+function keras2LayerConfig(json: unknown, name: string): Record<string, unknown> | undefined {
+  const c = (json as { config?: { layers?: { config?: Record<string, unknown> }[] } }).config;
+  return c?.layers?.find((l) => l.config?.name === name)?.config;
+}
+
+/** Serialises a loaded model as a file of `format`. */
+export function modelToBytes(model: Model, format: SaveFormat, now = new Date()): Uint8Array {
+  const { json, source, ex } = exportView(model);
   if (format === 'weights.h5') return writeHdf5(keras3WeightsTree(ex));
   if (format === 'keras') {
     const version = keras3Version(source);
     checkSemantics(model, generationFromVersion(version) as KerasGeneration);
-    const config = keras3ModelConfig(model.stored.json, source, exportContext(model));
+    const config = keras3ModelConfig(json, source, exportContext(model));
     const metadata = { keras_version: version, date_saved: kerasDate(now) };
     return writeZip(
       [
@@ -155,7 +176,7 @@ export function modelToBytes(model: Model, format: SaveFormat, now = new Date())
   const stated = !source.inferred && generationFromVersion(source.version) !== null;
   const version = stated ? source.version : source.major === 3 ? KERAS3_SCHEMA_VERSION : LEGACY_SCHEMA_VERSION;
   if (!stated) checkSemantics(model, generationFromVersion(version) as KerasGeneration);
-  const config = legacyModelConfig(model.stored.json, source, exportContext(model));
+  const config = legacyModelConfig(json, source, exportContext(model));
   // Keras knows the backends it ran on; TF.js ("tensor_flow.js") follows TensorFlow's conventions.
   const backend = model.stored.backend === 'theano' || model.stored.backend === 'cntk' ? model.stored.backend : 'tensorflow';
   const root = h5Group({

@@ -416,9 +416,7 @@ function keepSchema(json: Json, ctx: ExportContext): Json {
   return copy;
 }
 
+/** Keras 1 configs are converted to Keras 2 first (keras1-export.ts). */
 function keras1Refusal(file: string): UnsupportedKerasConfigurationError {
-  return new UnsupportedKerasConfigurationError(
-    'saving a model read from a Keras 1 file is not supported yet (its per-gate weights and field names would need converting to Keras 2/3 layouts)',
-    { file, field: 'keras_version' },
-  );
+  return new UnsupportedKerasConfigurationError('internal: a Keras 1 config must be converted to Keras 2 before export', { file, field: 'keras_version' });
 }

@@ -59,6 +59,10 @@ function innerEntry(config: Record<string, unknown>, field: string): { className
 function variableCount(className: string, config: Record<string, unknown>): number | null {
   if (className in RNN_CELLS || className.endsWith('Cell')) return config.use_bias === false ? 2 : 3;
   if (className === 'Dense') return config.use_bias === false ? 1 : 2;
+  if (className === 'RNN') {
+    const cell = innerEntry(config, 'cell');
+    return cell && cell.className !== 'StackedRNNCells' ? variableCount(cell.className, cell.config) : null;
+  }
   return null;
 }
 

@@ -35,9 +35,9 @@ test('convert a JSON config + weights; --format overrides the extension', async 
 
 test('convert failures: typed error and exit 1; unknown format is a usage error', () => {
   const t = tempDir();
-  const r = runCli(['convert', path.join(FIXTURES, 'k1_lstm.h5'), t.file('k1.keras')]);
+  const r = runCli(['convert', path.join(FIXTURES, 'models/k1_merge_functional.h5'), t.file('k1.keras')]);
   assert.is(r.code, 1);
-  assert.match(r.stderr, /UnsupportedKerasConfigurationError: saving a model read from a Keras 1 file/);
+  assert.match(r.stderr, /UnsupportedKerasConfigurationError: Keras 1 Merge layers are not converted/);
   const u = runCli(['convert', EXAMPLE, t.file('x.keras'), '--format', 'onnx']);
   assert.is(u.code, 2);
   const e = runCli(['convert', EXAMPLE, t.file('x.txt')]);

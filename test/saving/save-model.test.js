@@ -247,8 +247,29 @@ test('saves that would change the numbers are refused, naming the layer and the 
   await expectError(() => model.save({ format: 'keras' }), UnsupportedKerasConfigurationError, /hard_sigmoid/, /layer "/);
   const cudnn = await loadModel('test/fixtures/cudnn_lstm_tf.h5');
   await expectError(() => cudnn.save({ format: 'keras' }), UnsupportedKerasConfigurationError, /CuDNNLSTM/);
-  const keras1 = await loadModel('test/fixtures/k1_lstm.h5');
-  await expectError(() => keras1.save({ format: 'h5' }), UnsupportedKerasConfigurationError, /Keras 1/);
+  const merge = await loadModel('test/fixtures/models/k1_merge_functional.h5');
+  await expectError(() => merge.save({ format: 'h5' }), UnsupportedKerasConfigurationError, /Keras 1 Merge/, /layer "merge_1"/);
+});
+
+test('a Keras 1 model is written as Keras 2: renamed arguments, fused per-gate LSTM arrays (i, f, c, o), Keras 2 weight names', async () => {
+  const model = await loadModel('test/fixtures/k1_lstm.h5');
+  const root = readHdf5(await model.save({ format: 'h5' }), 'k1.h5');
+  assert.is(root.attr('keras_version'), '2.1.6');
+  const config = JSON.parse(String(root.attr('model_config')));
+  const lstm = config.config.layers.find((l) => l.class_name === 'LSTM').config;
+  assert.is(lstm.units, 5);
+  assert.is(lstm.recurrent_activation, 'hard_sigmoid');
+  for (const old of ['output_dim', 'inner_activation', 'consume_less', 'input_dim']) assert.not.ok(old in lstm, old);
+  const g = root.group('model_weights').group(lstm.name);
+  const names = g.stringList('weight_names');
+  assert.equal(names.map((n) => g.dataset(n).shape), [[3, 20], [5, 20], [20]]);
+  // the fused kernel's column blocks are the Keras 1 arrays in the order i, f, c, o
+  const k1 = model.getWeights(lstm.name)[0].weights;
+  const fused = g.dataset(names[0]).readFloat32();
+  ['W_i', 'W_f', 'W_c', 'W_o'].forEach((w, gate) => {
+    const part = k1.find((x) => x.name === w).data;
+    for (let r = 0; r < 3; r++) for (let u = 0; u < 5; u++) assert.is(fused[r * 20 + gate * 5 + u], part[r * 5 + u], `${w}[${r},${u}]`);
+  });
 });
 
 test('getWeights: each layer in Keras order with the stored shapes; setWeights changes predictions and checks shapes', async () => {
