@@ -2,10 +2,9 @@ import { InvalidKerasConfigurationError, ModelFileError } from '../errors.js';
 import { readHdf5, isHdf5, type H5Group } from '../formats/h5.js';
 import { isZip, readKerasArchive } from '../formats/keras-archive.js';
 import { parseJsonConfig, decodeUtf8 } from '../formats/json-config.js';
-import { instantiateKernels } from '../engine/wasm-module.js';
-import { WasmMemory } from '../engine/memory.js';
 import { attachBatchWorkers } from '../engine/batch-workers.js';
 import type { PlanStep } from '../engine/run-plan.js';
+import type { WasmMemory } from '../engine/memory.js';
 import { buildGraph, type ModelGraph } from '../graph/build-graph.js';
 import { generationFromVersion, inferGeneration, type KerasGeneration } from '../keras/generation.js';
 import { parseModelConfig } from '../keras/model-config.js';
@@ -14,7 +13,6 @@ import { legacyH5WeightSource, type WeightSource } from '../keras/weights.js';
 import { keras3WeightSource, weightsFileSource } from '../keras/keras3-weights.js';
 import { importerTable } from '../layers/registry.js';
 import { customImporterTable, type CustomLayer } from '../layers/custom-layer.js';
-import type { LayerKernel } from '../layers/types.js';
 import { readSourceBytes } from './read-source.js';
 import { isTfjsSource, loadTfjsModelJson, loadTfjsSource, tfjsResolverFor, type TfjsSource } from './load-tfjs.js';
 import { isTfjsModelJson } from '../formats/tfjs-model.js';
@@ -22,6 +20,7 @@ import { savedModelFilesFor, savedModelFilesInZip } from './saved-model-source.j
 import type { SavedModelFiles } from '../formats/saved-model.js';
 import { limitError, renameReaderLimit, resolveLimits, type Limits, type ResolvedLimits } from './limits.js';
 import { Model } from './model.js';
+import { buildKernels } from './instantiate.js';
 
 /**
  * A model file: path (Node), URL, File/Blob, bytes; an architecture JSON with its weights file;
@@ -232,7 +231,11 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
   throw new ModelFileError('not a Keras model file (expected HDF5 .h5, a .keras zip archive, or a JSON config)', { file: fileName });
 }
 
-async function instantiate(graph: ModelGraph, weights: WeightSource, limits: ResolvedLimits): Promise<{ steps: PlanStep[]; memory: WasmMemory }> {
+async function instantiate(
+  graph: ModelGraph,
+  weights: WeightSource,
+  limits: ResolvedLimits,
+): Promise<{ steps: PlanStep[]; memory: WasmMemory; arrays: Map<string, Float32Array[]> }> {
   const requests = graph.layers
     .filter((l) => l.imported.weights.length > 0)
     .map((l) => ({ name: l.spec.name, className: l.spec.className, expected: l.imported.weights }));
@@ -242,11 +245,7 @@ async function instantiate(graph: ModelGraph, weights: WeightSource, limits: Res
     throw limitError(`the model's weights take ${weightBytes} bytes as float32`, 'maxWeightBytes', limits.maxWeightBytes, { file: weights.fileName });
   }
   const arrays = weights.bind(requests, graph.spec);
-  const memory = new WasmMemory(await instantiateKernels(), limits.maxWasmBytes);
-  const kernels = new Map<string, LayerKernel>();
-  for (const l of graph.layers) kernels.set(l.spec.name, l.imported.instantiate(arrays.get(l.spec.name) ?? [], memory));
-  const steps = graph.nodes.map((node) => ({ node, kernel: kernels.get(node.layer.spec.name) as LayerKernel }));
-  return { steps, memory };
+  return { ...(await buildKernels(graph, arrays, limits.maxWasmBytes)), arrays };
 }
 
 /**
@@ -268,9 +267,10 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const spec = parseModelConfig(loaded.json, loaded.fileName, loaded.generation);
   const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers));
   const format = { format: loaded.format, details: loaded.formatDetails ?? null };
-  if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, format);
-  const { steps, memory } = await instantiate(graph, loaded.weights, limits);
-  const model = new Model(graph, steps, memory, loaded.fileName, format);
+  const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend };
+  if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format);
+  const { steps, memory, arrays } = await instantiate(graph, loaded.weights, limits);
+  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format);
   model.limits = limits;
   if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, fileName: options.fileName ?? loaded.fileName });
   return model;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `kerasrnn` command: inspect, predict, bench. Uses only the package's public API.
+ * The `kerasrnn` command: inspect, predict, bench, convert. Uses only the package's public API.
  * Results go to stdout, progress / timing / errors to stderr; exit code 0 on success, 1 when the
  * command failed, 2 for a usage error (unknown option, bad option value).
  */
@@ -11,6 +11,7 @@ import { inspect } from './inspect.js';
 import { predict } from './predict.js';
 import { bench } from './bench.js';
 import { addGenerateCommand } from './generate.js';
+import { registerConvert } from './convert.js';
 
 function packageVersion(): string {
   try {
@@ -105,6 +106,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     });
 
   addGenerateCommand(program, out);
+  registerConvert(program, out);
 
   program.addHelpText(
     'after',
@@ -114,7 +116,8 @@ Examples:
   kerasrnn predict examples/sine_forecaster.h5 --input examples/sine_input.npy
   kerasrnn predict model.keras -i x.npy -o y.npy --batch-size 512 --verbose
   kerasrnn bench model.h5 --batch-sizes 1,64
-  kerasrnn generate char_rnn.h5 --vocabulary chars.json --prompt "the " --steps 200 --temperature 0.8 --seed 1`,
+  kerasrnn generate char_rnn.h5 --vocabulary chars.json --prompt "the " --steps 200 --temperature 0.8 --seed 1
+  kerasrnn convert model.h5 model.keras`,
   );
   return program;
 }
