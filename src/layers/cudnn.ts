@@ -5,6 +5,7 @@ import { lstmWeightLayout } from './lstm.js';
 import { importRecurrent, readRecurrentOptions } from './recurrent.js';
 import type { CellDefinition } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
+import { BinaryOp } from '../engine/tensor-op-codes.js';
 
 /**
  * cuDNN reads each gate's flat buffer as a (units × input) matrix, so Keras' own converter
@@ -52,7 +53,7 @@ function convertCudnnKernels(
     if (gates === 4) {
       const half = bias.length / 2;
       const b = stage(bias);
-      k.addF32(b, b + half * 4, b, half);
+      k.binaryF32(b, b + half * 4, b, half, BinaryOp.add);
       bias = memory.f32(b, half).slice();
     }
     return [memory.f32(outKernel, inputDim * N).slice(), memory.f32(outRecurrent, units * N).slice(), bias];
