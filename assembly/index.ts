@@ -15,9 +15,9 @@ export {
 export { gatherRows, maskNotEqualZero } from './embedding';
 export { maskingLayer } from './masking';
 export { simdPeak } from './simd-peak';
-export { lstmSequence } from './lstm-sequence';
-export { gruSequence } from './gru-sequence';
-export { simpleRnnSequence } from './simple-rnn-sequence';
+export { lstmSequence, LSTM_UNIT_GROUP } from './lstm-sequence';
+export { gruSequence, GRU_UNIT_GROUP } from './gru-sequence';
+export { simpleRnnSequence, SIMPLE_RNN_UNIT_GROUP } from './simple-rnn-sequence';
 export * from './tensor-op-codes';
 export { binaryF32, broadcastBinaryF32, broadcastSelectF32 } from './broadcast-binary-f32';
 export { unaryMathF32, castToIntegerF32, maskFromValuesF32 } from './unary-math-f32';

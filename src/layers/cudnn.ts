@@ -1,7 +1,7 @@
 import type { WasmMemory } from '../engine/memory.js';
 import { resolveElementwiseActivation } from '../keras/activations.js';
-import { gruWeightLayout } from './gru.js';
-import { lstmWeightLayout } from './lstm.js';
+import { GRU_KERNEL, gruWeightLayout } from './gru.js';
+import { LSTM_KERNEL, lstmWeightLayout } from './lstm.js';
 import { importRecurrent, readRecurrentOptions } from './recurrent.js';
 import type { CellDefinition } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
@@ -78,7 +78,7 @@ function cudnnImporter(kind: 'lstm' | 'gru'): LayerImporter {
       const cell: CellDefinition = {
         kind,
         gates,
-        unitGroup: 4,
+        kernel: kind === 'lstm' ? LSTM_KERNEL : GRU_KERNEL,
         stateNames: kind === 'lstm' ? ['h', 'c'] : ['h'],
         units,
         activation: tanh,
