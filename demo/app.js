@@ -223,16 +223,20 @@ async function useInputFile(file) {
 function handleFiles(files) {
   const file = files?.[0];
   if (!file) return;
+  // A TF.js model: model.json together with its weight files, passed to loadModel as they are.
+  const json = Array.from(files).find((f) => /\.json$/i.test(f.name));
+  if (files.length > 1 && json) return useModel(Array.from(files), json.name);
   if (/\.npy$/i.test(file.name)) useInputFile(file);
   else useModel(file, file.name);
 }
 
 /**
- * A dropped folder (a tf.keras SavedModel) arrives as one directory entry: its files are read
- * into a { relativePath: bytes } map, which loadModel takes as a SavedModel directory.
+ * A dropped folder (a tf.keras SavedModel, or a TF.js model folder) arrives as one directory
+ * entry: its files are collected as File objects carrying their path inside the folder (as a
+ * directory picker gives them), which loadModel takes like a picked folder.
  */
 async function readDroppedFolder(entry) {
-  const files = {};
+  const files = [];
   const walk = async (dir, prefix) => {
     const reader = dir.createReader();
     for (;;) {
@@ -240,11 +244,15 @@ async function readDroppedFolder(entry) {
       if (!batch.length) break;
       for (const e of batch) {
         if (e.isDirectory) await walk(e, `${prefix}${e.name}/`);
-        else files[`${prefix}${e.name}`] = new Uint8Array(await (await new Promise((resolve, reject) => e.file(resolve, reject))).arrayBuffer());
+        else {
+          const file = await new Promise((resolve, reject) => e.file(resolve, reject));
+          Object.defineProperty(file, 'webkitRelativePath', { value: `${prefix}${e.name}` });
+          files.push(file);
+        }
       }
     }
   };
-  await walk(entry, '');
+  await walk(entry, `${entry.name}/`);
   return files;
 }
 
@@ -252,7 +260,9 @@ async function handleDrop(dataTransfer) {
   const entry = dataTransfer?.items?.[0]?.webkitGetAsEntry?.();
   if (entry?.isDirectory) {
     try {
-      useModel(await readDroppedFolder(entry), entry.name);
+      const files = await readDroppedFolder(entry);
+      if (files.some((f) => f.name === 'saved_model.pb')) useModel(files, entry.name);
+      else handleFiles(files);
     } catch (err) {
       showError(err);
     }

@@ -11,11 +11,11 @@ import { mutateConfigText, mutateJsonText } from './config.mjs';
 import { mutateHdf5, scanHdf5 } from './hdf5.mjs';
 import { hashString, Rng } from './rng.mjs';
 import { mutateSavedModel } from './savedmodel.mjs';
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
+import { mutateTfjs, tfjsSeeds } from './tfjs.mjs';
 import { buildZip, crc32, MEMBER_NAMES, rawZip, readMembers, scanZip, zipMutators, deflateSync } from './zip.mjs';
 
-export const FORMATS = ['h5', 'pair', 'keras', 'json', 'savedmodel'];
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const FORMATS = ['h5', 'pair', 'keras', 'json', 'tfjs', 'savedmodel'];
 /** The shared corpus beside the checkout: its SavedModel directories seed the savedmodel format. */
 export const DEFAULT_CORPUS = path.resolve(ROOT, '../shared/corpus');
 
@@ -60,6 +60,8 @@ export function loadSeeds({ corpus = null } = {}) {
     };
     walk(dir);
   }
+  seeds.push(...tfjsSeeds(path.join(fixtures, 'tfjs'), 'fixtures/tfjs'));
+  if (corpus) seeds.push(...tfjsSeeds(path.join(corpus, 'tfjs'), 'corpus/tfjs'));
   seeds.push(...savedModelSeeds(corpus ?? DEFAULT_CORPUS));
   if (corpus && fs.existsSync(path.join(corpus, 'manifest.json'))) {
     // corpus full-model files and config + weights pairs named by its manifest
@@ -305,7 +307,9 @@ export function makeCase(runSeed, index, seeds, formats = FORMATS) {
         what.push(...w.map((x) => `weights: ${x}`));
       }
     } else if (seed.format === 'keras') files.model = mutateKerasBytes(rng, seed.files.model, what);
-    else if (seed.format === 'savedmodel') {
+    else if (seed.format === 'tfjs') {
+      for (let s = rng.range(1, 2); s > 0; s--) mutateTfjs(rng, files, what);
+    } else if (seed.format === 'savedmodel') {
       const steps = rng.range(1, 2);
       let dir = seed.files;
       for (let s = 0; s < steps; s++) dir = mutateSavedModel(rng, dir, what);

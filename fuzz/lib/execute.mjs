@@ -13,6 +13,7 @@
 import { zipSync } from 'fflate';
 
 import { Rng } from './rng.mjs';
+import { tfjsSource, WEIGHT_PREFIX } from './tfjs.mjs';
 
 export const DEFECT_KINDS = ['untyped', 'internal', 'prototype', 'console', 'nondeterministic', 'after-dispose', 'hang', 'crash', 'memory'];
 
@@ -54,6 +55,7 @@ function prototypeChanges(before) {
 function toSource(c) {
   const f = c.files;
   const form = c.input.seed % 5;
+  if (c.format === 'tfjs') return tfjsSource(f, form % 4);
   let config = f.config;
   if (config !== undefined && form === 1) config = new TextDecoder().decode(config);
   else if (config !== undefined && form === 2) {
@@ -70,7 +72,7 @@ function toSource(c) {
 }
 
 function fileName(c) {
-  return { h5: 'fuzz.h5', pair: 'fuzz.json', keras: 'fuzz.keras', json: 'fuzz.json', savedmodel: 'fuzz-savedmodel' }[c.format] ?? 'fuzz';
+  return { h5: 'fuzz.h5', pair: 'fuzz.json', keras: 'fuzz.keras', json: 'fuzz.json', tfjs: 'model.json', savedmodel: 'fuzz-savedmodel' }[c.format] ?? 'fuzz';
 }
 
 function describeError(e) {
@@ -266,7 +268,11 @@ export function writeCase(fs, path, dir, c, report) {
   const names =
     c.format === 'savedmodel'
       ? Object.fromEntries(Object.keys(c.files).map((k) => [k, `savedmodel/${k}`]))
-      : { h5: { model: 'model.h5' }, keras: { model: 'model.keras' }, json: { config: 'config.json' }, pair: { config: 'config.json', weights: 'weights.h5' } }[c.format];
+      : { h5: { model: 'model.h5' }, keras: { model: 'model.keras' }, json: { config: 'config.json' }, pair: { config: 'config.json', weights: 'weights.h5' } }[c.format] ?? { model: 'model.json' };
+  if (c.format === 'tfjs') {
+    // weight files keep a safe form of their manifest path (the path itself may be hostile)
+    Object.keys(c.files).filter((k) => k.startsWith(WEIGHT_PREFIX)).forEach((k, i) => (names[k] = `weight-${i}.bin`));
+  }
   const written = {};
   for (const [key, name] of Object.entries(names)) {
     if (c.files[key] === undefined) continue;

@@ -61,10 +61,11 @@ if (!manifest) {
 
   test('format and summary say what was read (keras_metadata.pb / metadata in saved_model.pb)', async () => {
     const m = await loadModel(src);
-    assert.is(m.format, 'tf.keras SavedModel (TF 2.5.0, keras_metadata.pb)');
+    assert.is(m.format, 'tf-savedmodel');
+    assert.is(m.formatDetails, 'tf.keras SavedModel (TF 2.5.0, keras_metadata.pb)');
     assert.match(m.summary(), /^Format: tf\.keras SavedModel \(TF 2\.5\.0, keras_metadata\.pb\)$/m);
     const old = await loadModel(byId('Jiahui-Gu'));
-    assert.is(old.format, 'tf.keras SavedModel (TF 2.2.0, Keras metadata in saved_model.pb)');
+    assert.is(old.formatDetails, 'tf.keras SavedModel (TF 2.2.0, Keras metadata in saved_model.pb)');
     m.dispose();
     old.dispose();
   });
@@ -91,7 +92,7 @@ if (!manifest) {
       for (const [what, s] of Object.entries(sources)) {
         const m = await loadModel(s);
         assert.equal(Array.from(await firstOutput(m, c)), Array.from(want), what);
-        assert.match(m.format, /SavedModel/, what);
+        assert.is(m.format, 'tf-savedmodel', what);
         m.dispose();
       }
     } finally {
