@@ -273,7 +273,7 @@ export async function readKerasSavedModel(files: SavedModelFiles, limits: SavedM
  * their roots along edges of the same name (the checkpoint graph lacks the functions and may
  * lack Keras' extra lists, so node ids differ in general).
  */
-function matchCheckpointObjects(nodes: SavedObjectNode[], checkpoint: TrackableNode[]): Map<number, number> {
+export function matchCheckpointObjects(nodes: SavedObjectNode[], checkpoint: TrackableNode[]): Map<number, number> {
   const map = new Map<number, number>([[0, 0]]);
   const queue: [number, number][] = [[0, 0]];
   while (queue.length) {
