@@ -107,6 +107,17 @@ export interface KernelExports {
   /** Global max (0) / average (1) of each row (channels-first data). */
   globalPoolRows(x: number, rows: number, cols: number, mode: number, out: number): void;
   /** out = (x - mean[n]) * scale[n] + shift[n] over [outer][N][inner]. */
+  /** multi_hot (mode 0) / count (1) rows from ids (-1 = drop), times weights[d] when weights != 0; -1 or the first bad id's index (strict). */
+  categoryCounts(ids: number, rows: number, len: number, depth: number, mode: number, weights: number, strict: number, out: number): number;
+  /** One-hot rows (-1 = zero row); -1 or the first bad id's index. */
+  oneHotRows(ids: number, count: number, depth: number, out: number): number;
+  /** out[i] = number of sorted boundaries <= x[i]. */
+  bucketize(x: number, n: number, bounds: number, nb: number, out: number): void;
+  /** IntegerLookup (see assembly/categorical.ts); -1 or the first non-integer input's index. */
+  lookupSorted(
+    x: number, n: number, keys: number, values: number, nk: number, missing: number, numOov: number, oovStart: number,
+    hasMask: number, maskKey: number, maskValue: number, out: number,
+  ): number;
   batchNormInference(x: number, out: number, outer: number, N: number, inner: number, mean: number, scale: number, shift: number): void;
   /** Layer normalisation over the N axis of [outer][N][inner]; gamma / beta may be 0. */
   layerNorm(x: number, out: number, outer: number, N: number, inner: number, gamma: number, beta: number, eps: number): void;
