@@ -51,7 +51,7 @@ export function oneHotRows(ids: usize, count: i32, depth: i32, out: usize): i32 
 
 /**
  * Discretization (tf.raw_ops.Bucketize): out[i] = the number of boundaries <= x[i] (boundaries
- * sorted ascending), by binary search. NaN lands in bucket 0... as no boundary is <= NaN.
+ * sorted ascending), by binary search. NaN lands in bucket 0, as no boundary is <= NaN.
  */
 export function bucketize(x: usize, n: i32, bounds: usize, nb: i32, out: usize): void {
   for (let i = 0; i < n; i++) {

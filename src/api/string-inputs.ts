@@ -9,6 +9,20 @@ import type { TensorInput } from './tensor.js';
  * (TextVectorization). Such an input must feed exactly that one layer.
  */
 export function stringFrontEnds(graph: ModelGraph, file: string): (StringFrontEnd | null)[] {
+  const fed = perInput(graph, file);
+  // A string layer not fed strings (e.g. Hashing on a numeric input) would read numbers as bins.
+  for (const l of graph.layers) {
+    if (l.imported.strings && !fed.includes(l.imported.strings)) {
+      throw new UnsupportedKerasConfigurationError(
+        `${l.spec.className} is supported on a model input of strings (declared dtype="string") it takes directly`,
+        { file, layer: l.spec.name, className: l.spec.className },
+      );
+    }
+  }
+  return fed;
+}
+
+function perInput(graph: ModelGraph, file: string): (StringFrontEnd | null)[] {
   return graph.spec.inputs.map((ref) => {
     const key = refKey(ref);
     const inputLayer = graph.layers.find((l) => l.spec.name === ref.layer);
