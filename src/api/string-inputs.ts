@@ -54,7 +54,8 @@ function perInput(graph: ModelGraph, file: string): (StringFrontEnd | null)[] {
 
 /** True for `string[]` or `{ data: string[], shape }` (a batch of texts for a one-input model). */
 export function isStringBatch(x: unknown): boolean {
-  if (Array.isArray(x)) return x.length > 0 && x.every((v) => typeof v === 'string' || (Array.isArray(v) && v.length === 1 && typeof v[0] === 'string'));
+  // a list of texts (not of { data, shape } tensors); non-strings in it are reported by encodeStringInput
+  if (Array.isArray(x)) return x.length > 0 && x.some((v) => typeof v === 'string' || Array.isArray(v)) && !x.some((v) => v && typeof v === 'object' && 'data' in v);
   return !!x && typeof x === 'object' && Array.isArray((x as { data?: unknown }).data) && (x as { data: unknown[] }).data.every((v) => typeof v === 'string');
 }
 

@@ -16,11 +16,12 @@ export const TextVectorizationImporter: LayerImporter = {
   import(req) {
     const cfg = req.config;
     const ctx = req.context;
-    const standardize = cfg.field('standardize') ?? 'lower_and_strip_punctuation';
+    // null (None) is a choice: no standardization / no splitting
+    const standardize = cfg.field('standardize') === undefined ? 'lower_and_strip_punctuation' : cfg.field('standardize');
     if (standardize !== null && !STANDARDIZE.includes(standardize as string)) {
       throw new UnsupportedKerasConfigurationError('standardize is a custom function, which kerasrnn cannot run (supply the layer with customLayers)', { ...ctx, field: 'standardize', value: standardize });
     }
-    const split = cfg.field('split') ?? 'whitespace';
+    const split = cfg.field('split') === undefined ? 'whitespace' : cfg.field('split');
     if (split !== null && split !== 'whitespace' && split !== 'character') {
       throw new UnsupportedKerasConfigurationError('split is a custom function, which kerasrnn cannot run', { ...ctx, field: 'split', value: split });
     }
