@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `kerasrnn` command: inspect, predict, bench. Uses only the package's public API.
+ * The `kerasrnn` command: inspect, predict, bench, convert. Uses only the package's public API.
  * Results go to stdout, progress / timing / errors to stderr; exit code 0 on success, 1 when the
  * command failed, 2 for a usage error (unknown option, bad option value).
  */
@@ -11,6 +11,7 @@ import { inspect } from './inspect.js';
 import { predict } from './predict.js';
 import { bench } from './bench.js';
 import { addGenerateCommand } from './generate.js';
+import { registerConvert } from './convert.js';
 
 function packageVersion(): string {
   try {
@@ -60,7 +61,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('inspect')
     .description('print the Keras-style summary, the Keras version and backend the file came from, and import notes')
-    .argument('<model>', 'model file: .h5, .keras, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, or a JSON config (with --weights)')
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
     .option('--json', 'machine-readable JSON output')
     .action(async (model: string, opts: { weights?: string; json?: boolean }) => {
@@ -70,7 +71,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('predict')
     .description('run the model on an input file and print or write the outputs')
-    .argument('<model>', 'model file: .h5, .keras, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, a SavedModel directory, or a JSON config (with --weights)')
     .option('-i, --input <file>', 'input .npy / .csv / .json (repeat for models with several inputs, in input order)', collect)
     .option('--tokenizer <file>', 'Keras Tokenizer JSON (tokenizer.to_json()) for --text')
     .option('--text <text>', 'a text to run instead of --input (repeat for several; needs --tokenizer)', collect)
@@ -94,7 +95,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('bench')
     .description('measure latency and throughput of the model on this machine (synthetic input)')
-    .argument('<model>', 'model file: .h5, .keras, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, or a JSON config (with --weights)')
     .option('--batch-sizes <list>', 'batch sizes to measure, comma separated', intList, [1, 32])
     .option('--steps <n>', 'time steps when the model input length is not fixed (default 100)', positiveInt('--steps'))
     .option('--seconds <s>', 'measuring time per batch size', positiveNumber('--seconds'), 1)
@@ -105,6 +106,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     });
 
   addGenerateCommand(program, out);
+  registerConvert(program, out);
 
   program.addHelpText(
     'after',
@@ -114,7 +116,8 @@ Examples:
   kerasrnn predict examples/sine_forecaster.h5 --input examples/sine_input.npy
   kerasrnn predict model.keras -i x.npy -o y.npy --batch-size 512 --verbose
   kerasrnn bench model.h5 --batch-sizes 1,64
-  kerasrnn generate char_rnn.h5 --vocabulary chars.json --prompt "the " --steps 200 --temperature 0.8 --seed 1`,
+  kerasrnn generate char_rnn.h5 --vocabulary chars.json --prompt "the " --steps 200 --temperature 0.8 --seed 1
+  kerasrnn convert model.h5 model.keras`,
   );
   return program;
 }
