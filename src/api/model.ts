@@ -3,7 +3,8 @@ import type { ModelGraph } from '../graph/build-graph.js';
 import { refKey } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { TensorRef } from '../keras/model-config.js';
-import type { Shape } from '../layers/types.js';
+import type { Shape, StringFrontEnd } from '../layers/types.js';
+import { stringFrontEnds, encodeStringInput, isStringBatch } from './string-inputs.js';
 import type { WasmMemory } from '../engine/memory.js';
 import type { BatchWorkers } from '../engine/batch-workers.js';
 import { runPlan, stepsFor, type PlanStep } from '../engine/run-plan.js';
@@ -21,6 +22,19 @@ export interface SaveOptions {
   format: SaveFormat;
   /** Return a `Blob` (browsers) instead of bytes. */
   as?: 'bytes' | 'blob';
+}
+
+/**
+ * What `predict` takes: one tensor per model input (an array, or an object keyed by input name,
+ * for several). An input that feeds a string layer (TextVectorization, StringLookup, Hashing on a
+ * string Input) takes texts: `['a good movie', 'awful']` or `{ data: string[], shape: [n] }`.
+ */
+export type ModelInput = TensorInput | StringInput | string[] | (TensorInput | StringInput | string[])[] | Record<string, TensorInput | StringInput | string[]>;
+
+/** Texts for a string input: `shape` is `[n]` or `[n, 1]` (one text per sample). */
+export interface StringInput {
+  data: string[];
+  shape: number[];
 }
 
 /** What `model.layers` tells about each layer. */
@@ -119,6 +133,8 @@ export class Model {
   /** @internal Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
   limits: ResolvedLimits = { ...DEFAULT_LIMITS };
   private fixedSteps?: number;
+  /** Per model input: the front end of the layer that takes its strings, or null for numeric inputs. */
+  private readonly stringInputs: (StringFrontEnd | null)[];
 
   /** @internal */
   constructor(
@@ -151,6 +167,7 @@ export class Model {
       inputPreprocessor: i.inputPreprocessor,
       details: i.details,
     }, l.name, l.config?.trainable !== false, fileName));
+    this.stringInputs = stringFrontEnds(graph, fileName);
   }
 
   /** Total parameter count (Keras' "Total params"). */
@@ -186,7 +203,7 @@ export class Model {
    * Runs the model. Takes one tensor per model input (an array, or an object keyed by input name,
    * for several) and returns one tensor per output (an array when there are several).
    */
-  predict(x: TensorInput | TensorInput[] | Record<string, TensorInput>, options: PredictOptions = {}): TensorData | TensorData[] {
+  predict(x: ModelInput, options: PredictOptions = {}): TensorData | TensorData[] {
     if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
     if (!this.steps || !this.memory) {
       throw new InputError('the model was loaded without weights (architecture only): predict needs weights', { file: this.fileName });
@@ -198,12 +215,18 @@ export class Model {
       steps = stepsFor(this.steps, wanted);
       this.planCache.set(cacheKey, steps);
     }
-    const list = this.orderInputs(x);
+    const hasStrings = this.stringInputs.some((f) => f !== null);
+    const given = hasStrings && this.inputs.length === 1 && isStringBatch(x) ? [x as unknown as TensorInput] : this.orderInputs(x);
+    // Strings become the numbers their layer's kernel takes before anything else sees them.
+    const list = given.map((t, i) => {
+      const fe = this.stringInputs[i];
+      return fe ? encodeStringInput(t, fe, this.inputs[i].name, this.fileName) : t;
+    });
     // Validated before anything else (threads included) touches the data.
     let batch = -1;
     const dims = list.map((t, i) => {
       const { name, shape } = this.inputs[i];
-      const d = validateInput(t, shape, name, this.fileName);
+      const d = this.stringInputs[i] ? (t.shape as number[]) : validateInput(t, shape, name, this.fileName);
       if (batch >= 0 && d[0] !== batch) {
         throw new InputError(`all inputs need the same batch size (${batch} vs ${d[0]})`, { file: this.fileName, field: name, value: d });
       }
@@ -212,7 +235,7 @@ export class Model {
     });
     const longest = Math.max(this.longestFixedSteps(), ...dims.map((d) => (d.length >= 2 ? d[1] : 1)));
     checkBatchSteps(batch, longest, this.limits.maxBatchSteps, { file: this.fileName, field: 'inputs' });
-    const split = this.batchWorkers?.run(list, options.outputs, (rows) => {
+    const split = hasStrings ? null : this.batchWorkers?.run(list, options.outputs, (rows) => {
       const y = this.predict(rows, options);
       return Array.isArray(y) ? y : [y];
     });
@@ -250,11 +273,11 @@ export class Model {
     return this.fixedSteps;
   }
 
-  private orderInputs(x: TensorInput | TensorInput[] | Record<string, TensorInput>): TensorInput[] {
+  private orderInputs(x: ModelInput): TensorInput[] {
     const n = this.inputs.length;
     if (Array.isArray(x)) {
       if (x.length !== n) throw new InputError(`the model has ${n} inputs, got ${x.length}`, { file: this.fileName, field: 'inputs', value: x.length });
-      return x;
+      return x as TensorInput[];
     }
     if (x && typeof x === 'object' && 'data' in x && 'shape' in x) {
       if (n !== 1) throw new InputError(`the model has ${n} inputs (${this.inputs.map((i) => i.name).join(', ')}): pass an array or an object keyed by input name`, { file: this.fileName, field: 'inputs' });

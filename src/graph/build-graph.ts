@@ -2,7 +2,7 @@ import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } fr
 import { ConfigReader } from '../keras/config-reader.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { LayerSpec, ModelSpec, TensorRef } from '../keras/model-config.js';
-import type { ImportedLayer, ImportRequest, LayerImporter, Shape } from '../layers/types.js';
+import type { ImportedLayer, ImportRequest, LayerAssets, LayerImporter, Shape } from '../layers/types.js';
 
 /** One call of a layer, in execution order. */
 export interface GraphNode {
@@ -91,6 +91,8 @@ export function buildGraph(
   importers: Map<string, LayerImporter>,
   file: string,
   customImporters?: ReadonlyMap<string, LayerImporter>,
+  /** Saved asset files per layer name (a `.keras` archive's `assets/`). */
+  assets?: ReadonlyMap<string, LayerAssets>,
 ): ModelGraph {
   const byName = new Map<string, LayerSpec>();
   for (const l of spec.layers) {
@@ -118,6 +120,7 @@ export function buildGraph(
       inputShapes: shapesIn,
       ...(callArgs ? { call: callArgs } : {}),
       context: { file, layer: name, className },
+      ...(assets?.has(name) ? { assets: assets.get(name) } : {}),
       importInner(layerConfig, innerShapes, role) {
         if (!layerConfig || typeof layerConfig !== 'object' || Array.isArray(layerConfig)) {
           throw new InvalidKerasConfigurationError('wrapper without an inner layer config', { ...ctx, field: role, value: layerConfig });
