@@ -149,8 +149,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.get('/metrics', async (_req, reply) => {
     ctx.metrics.queued.set(ctx.batcher.queued);
-    ctx.metrics.liveSequences.reset();
-    for (const [model, n] of ctx.sequences.liveCounts()) ctx.metrics.liveSequences.set({ model }, n);
+    const live = ctx.sequences.liveCounts();
+    for (const model of ctx.models()?.keys() ?? []) ctx.metrics.liveSequences.set({ model }, live.get(model) ?? 0);
     return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 }
