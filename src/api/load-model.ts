@@ -227,8 +227,7 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers));
   if (!loaded.weights) return new Model(graph, null, null, loaded.fileName);
   const { steps, memory } = await instantiate(graph, loaded.weights, limits);
-  const model = new Model(graph, steps, memory, loaded.fileName);
-  model.limits = limits;
+  const model = new Model(graph, steps, memory, loaded.fileName, limits);
   if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, fileName: options.fileName ?? loaded.fileName });
   return model;
 }
