@@ -45,15 +45,10 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
  */
 // @ts-ignore: decorator
 @inline function stepResetAfter(
+  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
   xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize,
   outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
-  const Up = (U + GRU_UNIT_GROUP - 1) & ~(GRU_UNIT_GROUP - 1);
-  const groups = Up >> 2;
-  const stateRow = <usize>Up << 2;
-  const xBatch = <usize>Up * 12 * <usize>T;
-  const panelBytes = <usize>U * 48;
-  const kBytes = <usize>U << 2;
   let g0 = 0;
   if (B == 1) {
     // Single row: 3 accumulators per group would be bound by the add latency, so two unit
@@ -104,14 +99,18 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       let a1 = a0 + stateRow;
       const aEnd = a0 + kBytes;
       let w = panel;
+      // dot-loop rows=a0:z0,r0,n0 a1:z1,r1,n1 w=w step=48
       while (a0 < aEnd) {
         const w0 = v128.load(w, 0), w1 = v128.load(w, 16), w2 = v128.load(w, 32);
         const s0 = v128.load32_splat(a0);
-        z0 = f32x4.add(z0, f32x4.mul(s0, w0)); r0 = f32x4.add(r0, f32x4.mul(s0, w1)); n0 = f32x4.add(n0, f32x4.mul(s0, w2));
+        z0 = f32x4.add(z0, f32x4.mul(s0, w0)); r0 = f32x4.add(r0, f32x4.mul(s0, w1));
+        n0 = f32x4.add(n0, f32x4.mul(s0, w2));
         const s1 = v128.load32_splat(a1);
-        z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1)); n1 = f32x4.add(n1, f32x4.mul(s1, w2));
+        z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1));
+        n1 = f32x4.add(n1, f32x4.mul(s1, w2));
         a0 += 4; a1 += 4; w += 48;
       }
+      // end dot-loop
       const x0 = xg + <usize>b * xBatch;
       const x1 = x0 + xBatch;
       {
@@ -132,13 +131,14 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       let a0 = hCur + <usize>b * stateRow;
       const aEnd = a0 + kBytes;
       let w = panel;
+      // dot-loop rows=a0:z0,r0,n0 w=w step=48
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0)));
-        r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
+        z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0))); r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
         n0 = f32x4.add(n0, f32x4.mul(s0, v128.load(w, 32)));
         a0 += 4; w += 48;
       }
+      // end dot-loop
       const x0 = xg + <usize>b * xBatch;
       const z = applyAct(f32x4.add(v128.load(x0, 0), z0), recAct);
       const r = applyAct(f32x4.add(v128.load(x0, 16), r0), recAct);
@@ -151,14 +151,9 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
 /** reset_after = 0, phase 1 of a step: z for every unit (parked in hNext) and r * h (into rh). */
 // @ts-ignore: decorator
 @inline function gatesPhase(
+  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
   xStep: usize, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize, recAct: i32,
 ): void {
-  const Up = (U + GRU_UNIT_GROUP - 1) & ~(GRU_UNIT_GROUP - 1);
-  const groups = Up >> 2;
-  const stateRow = <usize>Up << 2;
-  const xBatch = <usize>Up * 12 * <usize>T;
-  const panelBytes = <usize>U * 48;
-  const kBytes = <usize>U << 2;
   // Phase 1: z -> hNext (temporarily), r * h -> rh.
   let g1 = 0;
   if (B == 1) {
@@ -205,6 +200,7 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       let a1 = a0 + stateRow;
       const aEnd = a0 + kBytes;
       let w = panel;
+      // dot-loop rows=a0:z0,r0 a1:z1,r1 w=w step=48
       while (a0 < aEnd) {
         const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
         const s0 = v128.load32_splat(a0);
@@ -213,6 +209,7 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
         z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1));
         a0 += 4; a1 += 4; w += 48;
       }
+      // end dot-loop
       const o0 = <usize>b * stateRow + sOff;
       const o1 = o0 + stateRow;
       v128.store(hNext + o0, applyAct(z0, recAct));
@@ -226,12 +223,13 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       let a0 = hCur + <usize>b * stateRow;
       const aEnd = a0 + kBytes;
       let w = panel;
+      // dot-loop rows=a0:z0,r0 w=w step=48
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0)));
-        r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
+        z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0))); r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
         a0 += 4; w += 48;
       }
+      // end dot-loop
       const o0 = <usize>b * stateRow + sOff;
       v128.store(hNext + o0, applyAct(z0, recAct));
       v128.store(rh + o0, f32x4.mul(applyAct(r0, recAct), v128.load(hCur + o0)));
@@ -242,15 +240,10 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
 /** reset_after = 0, phase 2 of a step: the candidate from rh . R_h, then the cell update. */
 // @ts-ignore: decorator
 @inline function candidatePhase(
+  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
   xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize,
   outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
-  const Up = (U + GRU_UNIT_GROUP - 1) & ~(GRU_UNIT_GROUP - 1);
-  const groups = Up >> 2;
-  const stateRow = <usize>Up << 2;
-  const xBatch = <usize>Up * 12 * <usize>T;
-  const panelBytes = <usize>U * 48;
-  const kBytes = <usize>U << 2;
   // Phase 2: hh = act(x_h + rb_h + rh . R_h); h' from z parked in hNext. Only one vector
   // per row here, so k is unrolled by 2 into separate accumulators (4 for 2 rows) to keep
   // the add chains from being latency-bound.
@@ -359,16 +352,21 @@ export function gruSequence(
 ): void {
   if (B <= 0 || T <= 0 || U <= 0) return;
   const Up = (U + GRU_UNIT_GROUP - 1) & ~(GRU_UNIT_GROUP - 1);
+  const groups = Up >> 2;
+  const stateRow = <usize>Up << 2;
   const xRow = <usize>Up * 12; // N = 3 * Up floats
+  const xBatch = xRow * <usize>T;
+  const panelBytes = <usize>U * 48;
+  const kBytes = <usize>U << 2;
   let hCur = h, hNext = hScratch;
   for (let s = 0; s < T; s++) {
     const t = timeIndex(s, T, reverse);
     const xStep = xproj + <usize>t * xRow;
     if (resetAfter) {
-      stepResetAfter(xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+      stepResetAfter(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
     } else {
-      gatesPhase(xStep, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
-      candidatePhase(xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, rh, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
+      gatesPhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
+      candidatePhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, rh, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
     }
     const th = hCur; hCur = hNext; hNext = th;
   }
