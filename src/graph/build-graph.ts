@@ -2,7 +2,7 @@ import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } fr
 import { ConfigReader } from '../keras/config-reader.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { LayerSpec, ModelSpec, TensorRef } from '../keras/model-config.js';
-import type { ImportedLayer, ImportRequest, LayerImporter, Shape } from '../layers/types.js';
+import type { ImportedLayer, ImportRequest, LayerAssets, LayerImporter, Shape } from '../layers/types.js';
 
 /** One call of a layer, in execution order. */
 export interface GraphNode {
@@ -88,6 +88,8 @@ interface ImportScope {
   generation: KerasGeneration;
   importers: Map<string, LayerImporter>;
   customImporters?: ReadonlyMap<string, LayerImporter>;
+  /** Saved asset files per layer name (a `.keras` archive's `assets/`). */
+  assets?: ReadonlyMap<string, LayerAssets>;
 }
 
 /**
@@ -95,7 +97,7 @@ interface ImportScope {
  * call arguments) and lets wrappers import their inner layers the same way.
  */
 function importLayer(scope: ImportScope, l: LayerSpec, inputShapes: Shape[], callIndex: number): ImportedLayer {
-  const { file, generation, importers, customImporters } = scope;
+  const { file, generation, importers, customImporters, assets } = scope;
   const ctx = { file, layer: l.name, className: l.className };
   const stored = l.calls[callIndex];
   const call = stored?.args || stored?.kwargs ? { args: stored.args ?? [], kwargs: stored.kwargs ?? {} } : undefined;
@@ -107,6 +109,7 @@ function importLayer(scope: ImportScope, l: LayerSpec, inputShapes: Shape[], cal
     inputShapes: shapesIn,
     ...(callArgs ? { call: callArgs } : {}),
     context: { file, layer: name, className },
+    ...(assets?.has(name) ? { assets: assets.get(name) } : {}),
     importInner(layerConfig, innerShapes, role) {
       if (!layerConfig || typeof layerConfig !== 'object' || Array.isArray(layerConfig)) {
         throw new InvalidKerasConfigurationError('wrapper without an inner layer config', { ...ctx, field: role, value: layerConfig });
@@ -302,6 +305,14 @@ export function buildGraph(
   importers: Map<string, LayerImporter>,
   file: string,
   customImporters?: ReadonlyMap<string, LayerImporter>,
+  /** Saved asset files per layer name (a `.keras` archive's `assets/`). */
+  assets?: ReadonlyMap<string, LayerAssets>,
 ): ModelGraph {
-  return new GraphBuilder(spec, { file, generation: spec.generation, importers, ...(customImporters ? { customImporters } : {}) }).build();
+  return new GraphBuilder(spec, {
+    file,
+    generation: spec.generation,
+    importers,
+    ...(customImporters ? { customImporters } : {}),
+    ...(assets ? { assets } : {}),
+  }).build();
 }
