@@ -19,6 +19,7 @@ export {
   ModelFileError,
   InputError,
   ResourceLimitError,
+  InternalError,
   type ErrorContext,
 } from './errors.js';
 export { parseNpy, encodeNpy, parseNpyHeader, npyHeaderLength, decodeNpyValues, encodeNpyHeader, type NpyArray, type NpyHeader } from './formats/npy.js';

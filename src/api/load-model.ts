@@ -287,8 +287,7 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend };
   if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format);
   const { steps, memory, arrays } = await instantiate(graph, loaded.weights, limits);
-  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format);
-  model.limits = limits;
+  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits);
   if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, fileName: options.fileName ?? loaded.fileName });
   return model;
 }

@@ -1,4 +1,4 @@
-import { InputError, KerasRnnError } from '../errors.js';
+import { InputError, InternalError } from '../errors.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import { refKey } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
@@ -12,7 +12,7 @@ import type { TensorData, TensorInput } from './tensor.js';
 import { formatSummary } from './summary.js';
 import { Stream } from './stream.js';
 import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.js';
-import { checkNumericData } from './validate-input.js';
+import { checkNumericData, validateInput } from './validate-input.js';
 import { buildKernels } from './instantiate.js';
 import { checkFormat, formatFromPath, modelToBytes, type SaveFormat } from './save-model.js';
 
@@ -128,10 +128,8 @@ export class Model {
 
   private disposed = false;
   private readonly planCache = new Map<string, PlanStep[]>();
-  /** @internal Worker threads of loadModel's `threads` option (see engine/batch-workers.ts). */
-  batchWorkers: BatchWorkers | null = null;
-  /** @internal Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
-  limits: ResolvedLimits = { ...DEFAULT_LIMITS };
+  /** Worker threads of loadModel's `threads` option (see engine/batch-workers.ts). */
+  private workers: BatchWorkers | null = null;
   private fixedSteps?: number;
   /** Per model input: the front end of the layer that takes its strings, or null for numeric inputs. */
   private readonly stringInputs: (StringFrontEnd | null)[];
@@ -145,6 +143,8 @@ export class Model {
     /** @internal */
     readonly stored: StoredModel,
     format: { format: string; details: string | null } = { format: 'keras', details: null },
+    /** Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
+    private readonly limits: ResolvedLimits = DEFAULT_LIMITS,
   ) {
     const spec = graph.spec;
     this.name = spec.name;
@@ -168,6 +168,16 @@ export class Model {
       details: i.details,
     }, l.name, l.config?.trainable !== false, fileName));
     this.stringInputs = stringFrontEnds(graph, fileName);
+  }
+
+  /** @internal The worker threads of loadModel's `threads` option, or null (read-only). */
+  get batchWorkers(): BatchWorkers | null {
+    return this.workers;
+  }
+
+  /** @internal Hands the model its worker threads (loadModel's `threads` option). */
+  useBatchWorkers(workers: BatchWorkers): void {
+    this.workers = workers;
   }
 
   /** Total parameter count (Keras' "Total params"). */
@@ -235,7 +245,7 @@ export class Model {
     });
     const longest = Math.max(this.longestFixedSteps(), ...dims.map((d) => (d.length >= 2 ? d[1] : 1)));
     checkBatchSteps(batch, longest, this.limits.maxBatchSteps, { file: this.fileName, field: 'inputs' });
-    const split = hasStrings ? null : this.batchWorkers?.run(list, options.outputs, (rows) => {
+    const split = hasStrings ? null : this.workers?.run(list, options.outputs, (rows) => {
       const y = this.predict(rows, options);
       return Array.isArray(y) ? y : [y];
     });
@@ -253,7 +263,7 @@ export class Model {
       const results = runPlan(steps, memory, this.generation, feeds, wanted);
       const outputs = wanted.map((ref) => {
         const t = results.get(refKey(ref));
-        if (!t) throw new KerasRnnError(`internal: output ${refKey(ref)} was not computed`);
+        if (!t) throw new InternalError(`output ${refKey(ref)} was not computed`, { file: this.fileName });
         const n = t.shape.reduce((a, b) => a * b, 1);
         return { data: memory.f32(t.ptr, n).slice(), shape: t.shape.slice() };
       });
@@ -349,8 +359,8 @@ export class Model {
     }
     const { steps, memory } = await buildKernels(this.graph, next, this.limits.maxWasmBytes);
     if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
-    this.batchWorkers?.dispose();
-    this.batchWorkers = null;
+    this.workers?.dispose();
+    this.workers = null;
     this.steps = steps;
     this.memory = memory;
     this.planCache.clear();
@@ -398,8 +408,8 @@ export class Model {
 
   /** Frees the model's wasm memory. The model cannot be used afterwards. */
   dispose(): void {
-    this.batchWorkers?.dispose();
-    this.batchWorkers = null;
+    this.workers?.dispose();
+    this.workers = null;
     this.disposed = true;
     this.memory = null;
     this.steps = null;
@@ -445,29 +455,4 @@ function withTrainableFlag(info: Omit<LayerInfo, 'trainable'>, layer: string, in
     },
   });
   return holder;
-}
-
-function validateInput(t: TensorInput, expected: Shape, name: string, file: string): number[] {
-  const ctx = { file, field: name };
-  if (!t || typeof t !== 'object' || !('data' in t) || !Array.isArray(t.shape)) {
-    throw new InputError('an input must be { data, shape }', { ...ctx, value: typeof t });
-  }
-  const shape = t.shape;
-  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new InputError('shape must hold non-negative integers', { ...ctx, value: shape });
-  if (shape.length !== expected.length) {
-    throw new InputError(`expected a rank-${expected.length} input ${JSON.stringify(expected)}, got shape ${JSON.stringify(shape)}`, { ...ctx, value: shape });
-  }
-  expected.forEach((d, i) => {
-    if (d !== null && i > 0 && shape[i] !== d) {
-      throw new InputError(`dimension ${i} must be ${d} (model input ${JSON.stringify(expected)}), got ${shape[i]}`, { ...ctx, value: shape });
-    }
-  });
-  if (shape[0] === 0) throw new InputError('the batch is empty', { ...ctx, value: shape });
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = t.data as ArrayLike<number>;
-  if (!data || typeof data.length !== 'number' || data.length !== n) {
-    throw new InputError(`data has ${data?.length} values, shape ${JSON.stringify(shape)} needs ${n}`, { ...ctx, value: data?.length });
-  }
-  checkNumericData(data, ctx);
-  return shape;
 }

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, InternalError } from '../errors.js';
 import { refKey, type ModelGraph } from '../graph/build-graph.js';
 import type { WasmMemory } from '../engine/memory.js';
 import { runPlan, type PlanStep } from '../engine/run-plan.js';
@@ -109,7 +109,7 @@ export class Stream {
       const results = runPlan(this.steps, memory, this.graph.spec.generation, feeds, wanted, this.states);
       const outs = wanted.map((ref) => {
         const t = results.get(refKey(ref));
-        if (!t) throw new InputError(`internal: output ${refKey(ref)} not computed`, { file: this.fileName });
+        if (!t) throw new InternalError(`output ${refKey(ref)} was not computed`, { file: this.fileName });
         const size = t.shape.reduce((a, b) => a * b, 1);
         return { data: memory.f32(t.ptr, size).slice(), shape: t.shape.slice() };
       });
