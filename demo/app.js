@@ -3,6 +3,7 @@
 // Everything runs in this page with the package's browser build (kerasrnn.js); nothing is uploaded.
 import { loadModel, parseNpy } from './kerasrnn.js';
 import { plot } from './plot.js';
+import { textPanel } from './text-panel.js';
 
 const $ = (id) => document.getElementById(id);
 let model = null;
@@ -28,6 +29,7 @@ async function useModel(source, name) {
     const ms = performance.now() - t0;
     model?.dispose();
     model = next;
+    textPanel(model);
     $('summary').textContent = model.summary();
     $('summary').hidden = false;
     setStatus('model-status', `loaded ${name} in ${ms.toFixed(1)} ms`);
