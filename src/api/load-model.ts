@@ -178,6 +178,9 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
   const fallback = options.fileName ?? 'model';
   const h5Options = { maxDatasetElements: Math.floor(limits.maxWeightBytes / 4) };
   const jsonOptions = { maxDepth: limits.maxConfigDepth };
+  // A SavedModel folder first: its file list may hold .json files (e.g. assets) that would look like TF.js.
+  const savedModel = await savedModelFilesFor(source, fallback);
+  if (savedModel) return fromSavedModel(savedModel, limits);
   if (isTfjsSource(source)) return loadTfjsSource(source as object, fallback, limits);
   if (source && typeof source === 'object' && 'config' in source && !(source instanceof Uint8Array) && !(source instanceof ArrayBuffer)) {
     const pair = source as { config: unknown; weights?: unknown };
@@ -203,8 +206,6 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
     }
     return { json, generation, weights, fileName: configName, format: weights ? 'keras-json+weights' : 'keras-json', formatDetails: weights ? 'JSON config + HDF5 weights' : 'JSON config (no weights)' };
   }
-  const savedModel = await savedModelFilesFor(source, fallback);
-  if (savedModel) return fromSavedModel(savedModel, limits);
   const { bytes, fileName } = await readSourceBytes(source, fallback);
   if (isHdf5(bytes)) return fromFullH5(readHdf5(bytes, fileName, h5Options), fileName, limits);
   if (isZip(bytes)) {

@@ -58,7 +58,7 @@ export class Model {
   /** Which Keras wrote the file. */
   readonly generation: KerasGeneration;
   /** The model's inputs (InputLayer names and shapes). */
-  readonly inputs: { name: string; shape: Shape }[];
+  readonly inputs: { name: string; shape: Shape; /** `'string'` for an input that takes texts (see {@link ModelInput}). */ dtype?: 'string' }[];
   /** The model's outputs. */
   readonly outputs: { name: string; shape: Shape }[];
   /** Every layer with the importer's answers. */
@@ -110,7 +110,8 @@ export class Model {
     this.format = format.format;
     this.formatDetails = format.details;
     const shapeOf = (ref: TensorRef) => graph.shapes.get(refKey(ref)) as Shape;
-    this.inputs = spec.inputs.map((r) => ({ name: r.layer, shape: shapeOf(r) }));
+    this.stringInputs = stringFrontEnds(graph, fileName);
+    this.inputs = spec.inputs.map((r, i) => ({ name: r.layer, shape: shapeOf(r), ...(this.stringInputs[i] ? { dtype: 'string' as const } : {}) }));
     this.outputs = spec.outputs.map((r) => ({ name: r.layer, shape: shapeOf(r) }));
     this.layers = graph.layers.map(({ spec: l, imported: i }) => withTrainableFlag({
       name: l.name,
@@ -122,7 +123,6 @@ export class Model {
       inputPreprocessor: i.inputPreprocessor,
       details: i.details,
     }, l.name, l.config?.trainable !== false, fileName));
-    this.stringInputs = stringFrontEnds(graph, fileName);
   }
 
   /** @internal The worker threads of loadModel's `threads` option, or null (read-only). */

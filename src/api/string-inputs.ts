@@ -10,11 +10,13 @@ import type { TensorInput } from '../types/tensor.js';
  */
 export function stringFrontEnds(graph: ModelGraph, file: string): (StringFrontEnd | null)[] {
   const fed = perInput(graph, file);
-  // A string layer not fed strings (e.g. Hashing on a numeric input) would read numbers as bins.
+  // A layer that only takes strings must get them from a model input; one that also takes
+  // numbers (Hashing) learns which it gets.
   for (const l of graph.layers) {
-    if (l.imported.strings && !fed.includes(l.imported.strings)) {
+    if (l.imported.strings && fed.includes(l.imported.strings)) l.imported.strings.fedStrings?.();
+    else if (l.imported.strings?.required) {
       throw new UnsupportedKerasConfigurationError(
-        `${l.spec.className} is supported on a model input of strings (declared dtype="string") it takes directly`,
+        `${l.spec.className} takes strings: it must take a model input directly`,
         { file, layer: l.spec.name, className: l.spec.className },
       );
     }

@@ -62,7 +62,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('inspect')
     .description('print the Keras-style summary, the Keras version and backend the file came from, and import notes')
-    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, a SavedModel directory, or a JSON config (with --weights)')
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
     .option('--json', 'machine-readable JSON output')
     .action(async (model: string, opts: { weights?: string; json?: boolean }) => {
@@ -96,7 +96,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('bench')
     .description('measure latency and throughput of the model on this machine (synthetic input)')
-    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, a SavedModel directory, or a JSON config (with --weights)')
     .option('--batch-sizes <list>', 'batch sizes to measure, comma separated', intList, [1, 32])
     .option('--steps <n>', 'time steps when the model input length is not fixed (default 100)', positiveInt('--steps'))
     .option('--seconds <s>', 'measuring time per batch size', positiveNumber('--seconds'), 1)

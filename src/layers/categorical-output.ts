@@ -7,7 +7,9 @@ export type CategoricalMode = 'int' | 'one_hot' | 'multi_hot' | 'count' | 'tf_id
 
 /** Reads `output_mode`, refusing modes the layer does not have and `sparse=True` (dense outputs only). */
 export function outputModeOf(req: ImportRequest, allowed: readonly CategoricalMode[], fallback: CategoricalMode): CategoricalMode {
-  const mode = req.config.string('output_mode', fallback) as CategoricalMode;
+  const raw = req.config.string('output_mode', fallback);
+  // TF 2.3-2.5 (layers.experimental.preprocessing) named them "binary" and "tf-idf"
+  const mode = (raw === 'binary' ? 'multi_hot' : raw === 'tf-idf' ? 'tf_idf' : raw) as CategoricalMode;
   if (!allowed.includes(mode)) {
     throw new InvalidKerasConfigurationError(`output_mode must be one of ${allowed.join(', ')}`, { ...req.context, field: 'output_mode', value: mode });
   }

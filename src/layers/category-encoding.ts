@@ -9,7 +9,8 @@ import type { LayerImporter } from './types.js';
 export const CategoryEncodingImporter: LayerImporter = {
   classNames: ['CategoryEncoding'],
   import(req) {
-    const depth = req.config.intField('num_tokens', { min: 1 });
+    // TF 2.3-2.5 called it max_tokens
+    const depth = req.config.intField(req.config.field('num_tokens') === undefined && req.config.field('max_tokens') !== undefined ? 'max_tokens' : 'num_tokens', { min: 1 });
     const mode = outputModeOf(req, ['one_hot', 'multi_hot', 'count'], 'multi_hot');
     const input = req.inputShapes[0];
     if (mode !== 'one_hot' && input.length < 2) {

@@ -71,9 +71,11 @@ export function lookupTable<K extends string | number>(
 ): LookupTable<K> {
   const cfg = req.config;
   const numOov = cfg.intField('num_oov_indices', { min: 0, fallback: 1 });
-  const rawMask = cfg.field('mask_token');
+  // TF 2.3-2.5's IntegerLookup said mask_value / oov_value / max_values
+  const either = (name: string, old: string): unknown => (cfg.field(name) !== undefined ? cfg.field(name) : cfg.field(old));
+  const rawMask = either('mask_token', 'mask_value');
   const maskToken = (rawMask === undefined ? defaults.maskToken : rawMask) as K | null;
-  const oovToken = (cfg.field('oov_token') ?? defaults.oovToken) as K;
+  const oovToken = (either('oov_token', 'oov_value') ?? defaults.oovToken) as K;
   const check = (t: unknown, field: string): K => {
     if (keys === 'string' ? typeof t !== 'string' : typeof t !== 'number' || !Number.isInteger(t)) fail(req, `vocabulary entries must be ${keys === 'string' ? 'strings' : 'integers'}`, field, t);
     return t as K;
@@ -91,7 +93,7 @@ export function lookupTable<K extends string | number>(
     if (maskToken !== null && t === maskToken) fail(req, 'the mask token appears inside the vocabulary', 'vocabulary', t);
     index.set(t, tokenStart + i);
   });
-  const maxTokens = cfg.field('max_tokens');
+  const maxTokens = either('max_tokens', 'max_values');
   const size = tokenStart + tokens.length;
   if (typeof maxTokens === 'number' && size > maxTokens) fail(req, `the vocabulary holds ${size} ids, more than max_tokens`, 'max_tokens', maxTokens);
   const pad = cfg.boolField('pad_to_max_tokens', false);

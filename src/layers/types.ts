@@ -91,6 +91,11 @@ export interface StringFrontEnd {
   readonly expects: string;
   /** Strings of shape `shape` (batch first) -> the tensor the kernel runs on. */
   encode(strings: readonly string[], shape: readonly number[]): { data: Float32Array; shape: number[] };
+  /**
+   * Layers that take numbers too (Hashing): told once, when the model is built, that a string
+   * input feeds them, so their kernel takes the encoded tensor instead of raw numbers.
+   */
+  fedStrings?(): void;
 }
 
 /**

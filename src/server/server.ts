@@ -108,6 +108,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const message = status === 413 ? `the request body is larger than the server's limit of ${options.maxBodyBytes ?? 64 * 1024 * 1024} bytes (--max-body-bytes)` : err.message;
     void reply.code(status).send({ error: message });
   });
+  let closing: Promise<void> | null = null;
+  // A keep-alive connection busy when shutdown starts would otherwise stay open until its idle
+  // timeout after its last answer, holding the shutdown back.
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.setNotFoundHandler((req, reply) => void reply.code(404).send({ error: `no such endpoint: ${req.method} ${req.url}` }));
   registerRoutes(app, {
     serverName: options.serverName ?? 'kerasrnn',
@@ -121,7 +127,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8000 });
   const port = (app.server.address() as { port: number }).port;
-  let closing: Promise<void> | null = null;
   return {
     url: address,
     port,

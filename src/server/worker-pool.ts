@@ -77,6 +77,11 @@ export class WorkerPool {
     return this.slots.map((s) => s.worker);
   }
 
+  /** The worker threads running a call right now (for tests that kill one mid-call). */
+  get busyThreads(): Worker[] {
+    return this.slots.filter((s) => s.job).map((s) => s.worker);
+  }
+
   private spawn(): Slot {
     const worker = new Worker(new URL('./model-worker.js', import.meta.url));
     const slot: Slot = { worker, ready: false, job: null };

@@ -1,42 +1,12 @@
-// Preprocessing layers (TextVectorization, StringLookup, IntegerLookup, CategoryEncoding, Hashing,
-// Discretization, Normalization, Rescaling) in Keras 3 .keras and tf.keras .h5 files, against the
-// Python re / NumPy references of scripts/fixtures/make_preprocessing_fixtures.py.
+// String inputs of models with preprocessing layers: the forms predict takes, the errors it gives,
+// and the layer setups refused by name. (Each layer's fixture cases run in test/layers/<layer>.test.js.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { loadModel, InputError, UnsupportedKerasConfigurationError } from '../../dist/index.js';
-import { assertClose } from '../support/tolerance.js';
+import { PREPROCESSING_CASES, PREPROCESSING_DIR } from '../support/preprocessing-cases.js';
 
-const dir = fileURLToPath(new URL('../fixtures/text/preprocessing/', import.meta.url));
-const manifest = JSON.parse(readFileSync(dir + 'manifest.json', 'utf8'));
-
-function shapeOf(v) {
-  return Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : [];
-}
-
-function feed(inputs) {
-  const flat = inputs.flat(8);
-  const shape = shapeOf(inputs);
-  if (typeof flat[0] === 'string') return { data: flat, shape };
-  return { data: Float32Array.from(flat), shape };
-}
-
-for (const c of manifest.cases) {
-  test(`${c.id}: ${c.what}`, async () => {
-    const model = await loadModel(dir + c.model);
-    const y = model.predict(feed(c.inputs));
-    assert.equal(y.shape, c.shape, `${c.id}: output shape`);
-    const want = Float32Array.from(c.expected.flat(8));
-    if (c.exact) assert.equal(Array.from(y.data), Array.from(want), `${c.id}: exact values`);
-    else assertClose(y.data, want, c.id);
-    if (c.ids) {
-      const [ids] = model.predict(feed(c.inputs), { outputs: ['text_vectorization'] });
-      assert.equal(Array.from(ids.data), c.ids.flat(), `${c.id}: token ids`);
-    }
-    model.dispose();
-  });
-}
+const dir = PREPROCESSING_DIR;
+const manifest = { cases: PREPROCESSING_CASES };
 
 test('string inputs: a plain list of texts, and errors that name the input and what it takes', async () => {
   const c = manifest.cases.find((x) => x.id === 'sentiment_assets_k3');
@@ -50,20 +20,9 @@ test('string inputs: a plain list of texts, and errors that name the input and w
   model.dispose();
 });
 
-test('a numeric Hashing input and StringLookup(invert=True) are refused by name', async () => {
+test('StringLookup(invert=True) is refused by name (it outputs strings)', async () => {
   const { readFileSync: rf } = await import('node:fs');
   const { unzipSync, zipSync, strFromU8, strToU8 } = await import('fflate');
-  const bytes = rf(dir + 'hashing_k3.keras');
-  const files = unzipSync(bytes);
-  const cfg = JSON.parse(strFromU8(files['config.json']));
-  cfg.config.layers[0].config.dtype = 'int64';
-  files['config.json'] = strToU8(JSON.stringify(cfg));
-  try {
-    await loadModel(zipSync(files, { level: 0 }));
-    assert.unreachable('numeric Hashing loaded');
-  } catch (e) {
-    assert.ok(e instanceof UnsupportedKerasConfigurationError && /Hashing/.test(e.message), String(e));
-  }
   const files2 = unzipSync(rf(dir + 'string_lookup_int_k3.keras'));
   const cfg2 = JSON.parse(strFromU8(files2['config.json']));
   cfg2.config.layers[1].config.invert = true;
