@@ -5,10 +5,10 @@ import type { KerasGeneration } from '../keras/generation.js';
 import type { TensorRef } from '../keras/model-config.js';
 import type { Shape, StringFrontEnd } from '../layers/types.js';
 import { stringFrontEnds, encodeStringInput, isStringBatch } from './string-inputs.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import type { BatchWorkers } from '../engine/batch-workers.js';
 import { runPlan, stepsFor, type PlanStep } from '../engine/run-plan.js';
-import type { TensorData, TensorInput } from './tensor.js';
+import type { TensorData, TensorInput } from '../types/tensor.js';
 import { formatSummary } from './summary.js';
 import { Stream } from './stream.js';
 import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.js';
@@ -37,53 +37,8 @@ export interface StringInput {
   shape: number[];
 }
 
-/** What `model.layers` tells about each layer. */
-export interface LayerInfo {
-  name: string;
-  className: string;
-  /** Output shapes, batch first (`null` = any size); one entry per output tensor. */
-  outputShapes: Shape[];
-  /** Output shape of the first output (as Keras' summary shows it). */
-  outputShape: Shape;
-  /** Number of weights Keras stores for the layer. */
-  numParams: number;
-  /** Options ignored at inference, and other import notes. */
-  notes: string[];
-  /** How the input is re-laid out before the layer (informational), or null. */
-  inputPreprocessor: string | null;
-  /** Importer details (units, activations, flags). */
-  details: Record<string, unknown>;
-  /**
-   * The layer's own `trainable` flag, as the file states it (a layer inside a frozen nested model
-   * keeps its own flag). Settable: `model.layers[i].trainable = false`; `save` writes it, and
-   * training will leave layers that are not trainable unchanged.
-   */
-  trainable: boolean;
-}
-
-/** One weight array of a layer, named as the importer names it (`kernel`, `recurrent_kernel`, ...). */
-export interface NamedWeight {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-}
-
-/** A layer's weights in Keras' order (the order the file stores them). */
-export interface LayerWeights {
-  layer: string;
-  className: string;
-  weights: NamedWeight[];
-}
-
-/** @internal What a loaded model keeps for saving and for `getWeights` / `setWeights`. */
-export interface StoredModel {
-  /** The config as read from the file (its own generation's schema). */
-  json: unknown;
-  generation: KerasGeneration;
-  backend?: string;
-  /** Each layer's weights in Keras' order, by layer name (null: loaded without weights). */
-  arrays: Map<string, Float32Array[]> | null;
-}
+export type { LayerInfo, NamedWeight, LayerWeights, StoredModel } from './model-info.js';
+import type { LayerInfo, LayerWeights, StoredModel } from './model-info.js';
 
 /** Options of {@link Model.predict}. */
 export interface PredictOptions {

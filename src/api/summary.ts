@@ -1,11 +1,11 @@
-import type { Model } from './model.js';
+import type { SummarySource } from './model-info.js';
 
 function fmtShape(shape: (number | null)[]): string {
   return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}${shape.length === 1 ? ',' : ''})`;
 }
 
 /** Keras-style summary: layer (type), output shape, params, totals, then import notes. */
-export function formatSummary(model: Model): string {
+export function formatSummary(model: SummarySource): string {
   const rows = model.layers.map((l) => [
     `${l.name} (${l.className})`,
     l.outputShapes.map(fmtShape).join(', '),
