@@ -40,6 +40,13 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
   simpleEpilogue(a3, kept, keepPrev, b, u0 + 12, s, T, U, Up, hCur, hNext, outSeq, outLast, act);
 }
 
+/**
+ * Units per interleaved group of this kernel's packed layout (state rows and gate columns are
+ * padded to a multiple of it). Exported so the TypeScript cell reads its layout contract from
+ * the module instead of restating it; the shifts below assume this value.
+ */
+export const SIMPLE_RNN_UNIT_GROUP: i32 = 16;
+
 /** xproj [B][T][Up] (Up = ceil(U/16)*16), Rp = R (U x Up) packed with W = 16, h/hScratch
  * [B][Up]. Same masking/output/reverse conventions as lstmSequence. */
 export function simpleRnnSequence(
@@ -47,7 +54,7 @@ export function simpleRnnSequence(
   outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
   if (B <= 0 || T <= 0 || U <= 0) return;
-  const Up = (U + 15) & ~15;
+  const Up = (U + SIMPLE_RNN_UNIT_GROUP - 1) & ~(SIMPLE_RNN_UNIT_GROUP - 1);
   const groups = Up >> 4;
   const stateRow = <usize>Up << 2;
   const xRow = <usize>Up << 2;
@@ -70,6 +77,7 @@ export function simpleRnnSequence(
         let a1 = a0 + stateRow;
         const aEnd = a0 + (<usize>U << 2);
         let r = panel;
+        // dot-loop rows=a0:p0,p1,p2,p3 a1:q0,q1,q2,q3 w=r step=64
         while (a0 < aEnd) {
           const w0 = v128.load(r, 0), w1 = v128.load(r, 16), w2 = v128.load(r, 32), w3 = v128.load(r, 48);
           const s0 = v128.load32_splat(a0);
@@ -80,6 +88,7 @@ export function simpleRnnSequence(
           q2 = f32x4.add(q2, f32x4.mul(s1, w2)); q3 = f32x4.add(q3, f32x4.mul(s1, w3));
           a0 += 4; a1 += 4; r += 64;
         }
+        // end dot-loop
         simpleRow(p0, p1, p2, p3, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
         simpleRow(q0, q1, q2, q3, b + 1, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
       }
@@ -89,12 +98,14 @@ export function simpleRnnSequence(
         let a0 = hCur + <usize>b * stateRow;
         const aEnd = a0 + (<usize>U << 2);
         let r = panel;
+        // dot-loop rows=a0:p0,p1,p2,p3 w=r step=64
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
           p0 = f32x4.add(p0, f32x4.mul(s0, v128.load(r, 0))); p1 = f32x4.add(p1, f32x4.mul(s0, v128.load(r, 16)));
           p2 = f32x4.add(p2, f32x4.mul(s0, v128.load(r, 32))); p3 = f32x4.add(p3, f32x4.mul(s0, v128.load(r, 48)));
           a0 += 4; r += 64;
         }
+        // end dot-loop
         simpleRow(p0, p1, p2, p3, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
       }
     }

@@ -10,7 +10,10 @@
 // (a disposed model did not refuse with a typed error). Hangs, crashes and memory blow-ups are
 // detected by the worker and the parent process.
 
+import { zipSync } from 'fflate';
+
 import { Rng } from './rng.mjs';
+import { tfjsSource, WEIGHT_PREFIX } from './tfjs.mjs';
 
 export const DEFECT_KINDS = ['untyped', 'internal', 'prototype', 'console', 'nondeterministic', 'after-dispose', 'hang', 'crash', 'memory'];
 
@@ -52,6 +55,7 @@ function prototypeChanges(before) {
 function toSource(c) {
   const f = c.files;
   const form = c.input.seed % 5;
+  if (c.format === 'tfjs') return tfjsSource(f, form % 4);
   let config = f.config;
   if (config !== undefined && form === 1) config = new TextDecoder().decode(config);
   else if (config !== undefined && form === 2) {
@@ -61,13 +65,14 @@ function toSource(c) {
       // not JSON: pass the bytes
     }
   }
+  if (c.format === 'savedmodel') return form === 3 ? zipSync(f, { level: 0 }) : { ...f };
   if (f.weights !== undefined || c.format === 'pair') return { config, weights: f.weights };
   if (c.format === 'json') return form >= 1 && form <= 2 ? { config } : config;
   return f.model;
 }
 
 function fileName(c) {
-  return { h5: 'fuzz.h5', pair: 'fuzz.json', keras: 'fuzz.keras', json: 'fuzz.json' }[c.format] ?? 'fuzz';
+  return { h5: 'fuzz.h5', pair: 'fuzz.json', keras: 'fuzz.keras', json: 'fuzz.json', tfjs: 'model.json', savedmodel: 'fuzz-savedmodel' }[c.format] ?? 'fuzz';
 }
 
 function describeError(e) {
@@ -260,10 +265,18 @@ async function runInner(c, lib, steps, limits) {
 /** Writes a case's files and report into `dir` (for defects); returns the directory. */
 export function writeCase(fs, path, dir, c, report) {
   fs.mkdirSync(dir, { recursive: true });
-  const names = { h5: { model: 'model.h5' }, keras: { model: 'model.keras' }, json: { config: 'config.json' }, pair: { config: 'config.json', weights: 'weights.h5' } }[c.format];
+  const names =
+    c.format === 'savedmodel'
+      ? Object.fromEntries(Object.keys(c.files).map((k) => [k, `savedmodel/${k}`]))
+      : { h5: { model: 'model.h5' }, keras: { model: 'model.keras' }, json: { config: 'config.json' }, pair: { config: 'config.json', weights: 'weights.h5' } }[c.format] ?? { model: 'model.json' };
+  if (c.format === 'tfjs') {
+    // weight files keep a safe form of their manifest path (the path itself may be hostile)
+    Object.keys(c.files).filter((k) => k.startsWith(WEIGHT_PREFIX)).forEach((k, i) => (names[k] = `weight-${i}.bin`));
+  }
   const written = {};
   for (const [key, name] of Object.entries(names)) {
     if (c.files[key] === undefined) continue;
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), c.files[key]);
     written[key] = name;
   }

@@ -1,9 +1,10 @@
-import { InputError, KerasRnnError } from '../errors.js';
+import { InputError, InternalError } from '../errors.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import { refKey } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { TensorRef } from '../keras/model-config.js';
-import type { Shape } from '../layers/types.js';
+import type { Shape, StringFrontEnd } from '../layers/types.js';
+import { stringFrontEnds, encodeStringInput, isStringBatch } from './string-inputs.js';
 import type { WasmMemory } from '../engine/memory.js';
 import type { BatchWorkers } from '../engine/batch-workers.js';
 import { runPlan, stepsFor, type PlanStep } from '../engine/run-plan.js';
@@ -11,7 +12,30 @@ import type { TensorData, TensorInput } from './tensor.js';
 import { formatSummary } from './summary.js';
 import { Stream } from './stream.js';
 import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.js';
-import { checkNumericData } from './validate-input.js';
+import { checkNumericData, validateInput } from './validate-input.js';
+import { buildKernels } from './instantiate.js';
+import { checkFormat, formatFromPath, modelToBytes, type SaveFormat } from './save-model.js';
+
+/** Options of {@link Model.save}. */
+export interface SaveOptions {
+  /** `keras` (Keras 3 archive), `h5` (legacy full model) or `weights.h5` (Keras 3 weights only). */
+  format: SaveFormat;
+  /** Return a `Blob` (browsers) instead of bytes. */
+  as?: 'bytes' | 'blob';
+}
+
+/**
+ * What `predict` takes: one tensor per model input (an array, or an object keyed by input name,
+ * for several). An input that feeds a string layer (TextVectorization, StringLookup, Hashing on a
+ * string Input) takes texts: `['a good movie', 'awful']` or `{ data: string[], shape: [n] }`.
+ */
+export type ModelInput = TensorInput | StringInput | string[] | (TensorInput | StringInput | string[])[] | Record<string, TensorInput | StringInput | string[]>;
+
+/** Texts for a string input: `shape` is `[n]` or `[n, 1]` (one text per sample). */
+export interface StringInput {
+  data: string[];
+  shape: number[];
+}
 
 /** What `model.layers` tells about each layer. */
 export interface LayerInfo {
@@ -29,6 +53,36 @@ export interface LayerInfo {
   inputPreprocessor: string | null;
   /** Importer details (units, activations, flags). */
   details: Record<string, unknown>;
+  /**
+   * The layer's own `trainable` flag, as the file states it (a layer inside a frozen nested model
+   * keeps its own flag). Settable: `model.layers[i].trainable = false`; `save` writes it, and
+   * training will leave layers that are not trainable unchanged.
+   */
+  trainable: boolean;
+}
+
+/** One weight array of a layer, named as the importer names it (`kernel`, `recurrent_kernel`, ...). */
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A layer's weights in Keras' order (the order the file stores them). */
+export interface LayerWeights {
+  layer: string;
+  className: string;
+  weights: NamedWeight[];
+}
+
+/** @internal What a loaded model keeps for saving and for `getWeights` / `setWeights`. */
+export interface StoredModel {
+  /** The config as read from the file (its own generation's schema). */
+  json: unknown;
+  generation: KerasGeneration;
+  backend?: string;
+  /** Each layer's weights in Keras' order, by layer name (null: loaded without weights). */
+  arrays: Map<string, Float32Array[]> | null;
 }
 
 /** Options of {@link Model.predict}. */
@@ -49,7 +103,7 @@ export class Model {
   /** Which Keras wrote the file. */
   readonly generation: KerasGeneration;
   /** The model's inputs (InputLayer names and shapes). */
-  readonly inputs: { name: string; shape: Shape }[];
+  readonly inputs: { name: string; shape: Shape; /** `'string'` for an input that takes texts (see {@link ModelInput}). */ dtype?: 'string' }[];
   /** The model's outputs. */
   readonly outputs: { name: string; shape: Shape }[];
   /** Every layer with the importer's answers. */
@@ -58,14 +112,27 @@ export class Model {
   readonly fileName: string;
   /** False for an architecture loaded without weights: shapes and counts work, predict does not. */
   readonly hasWeights: boolean;
+  /**
+   * What was read: `keras-h5` (a full-model .h5), `keras-archive` (.keras), `keras-json` (an
+   * architecture JSON alone), `keras-json+weights` (JSON + weights file), `tfjs-layers` (a
+   * TensorFlow.js model.json and its weight files), `tf-savedmodel` (a tf.keras SavedModel
+   * directory).
+   */
+  readonly format: string;
+  /**
+   * A sentence on the source, e.g. `Keras 2.1.2 HDF5 (.h5)`, `tf.keras SavedModel (TF 2.10.1,
+   * keras_metadata.pb)` or, for TF.js, the converter, weight groups and quantization; null when
+   * there is nothing to add.
+   */
+  readonly formatDetails: string | null;
 
   private disposed = false;
   private readonly planCache = new Map<string, PlanStep[]>();
-  /** @internal Worker threads of loadModel's `threads` option (see engine/batch-workers.ts). */
-  batchWorkers: BatchWorkers | null = null;
-  /** @internal Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
-  limits: ResolvedLimits = { ...DEFAULT_LIMITS };
+  /** Worker threads of loadModel's `threads` option (see engine/batch-workers.ts). */
+  private workers: BatchWorkers | null = null;
   private fixedSteps?: number;
+  /** Per model input: the front end of the layer that takes its strings, or null for numeric inputs. */
+  private readonly stringInputs: (StringFrontEnd | null)[];
 
   /** @internal */
   constructor(
@@ -73,6 +140,11 @@ export class Model {
     private steps: PlanStep[] | null,
     private memory: WasmMemory | null,
     fileName: string,
+    /** @internal */
+    readonly stored: StoredModel,
+    format: { format: string; details: string | null } = { format: 'keras', details: null },
+    /** Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
+    private readonly limits: ResolvedLimits = DEFAULT_LIMITS,
   ) {
     const spec = graph.spec;
     this.name = spec.name;
@@ -80,10 +152,13 @@ export class Model {
     this.generation = spec.generation;
     this.fileName = fileName;
     this.hasWeights = steps !== null;
+    this.format = format.format;
+    this.formatDetails = format.details;
     const shapeOf = (ref: TensorRef) => graph.shapes.get(refKey(ref)) as Shape;
-    this.inputs = spec.inputs.map((r) => ({ name: r.layer, shape: shapeOf(r) }));
+    this.stringInputs = stringFrontEnds(graph, fileName);
+    this.inputs = spec.inputs.map((r, i) => ({ name: r.layer, shape: shapeOf(r), ...(this.stringInputs[i] ? { dtype: 'string' as const } : {}) }));
     this.outputs = spec.outputs.map((r) => ({ name: r.layer, shape: shapeOf(r) }));
-    this.layers = graph.layers.map(({ spec: l, imported: i }) => ({
+    this.layers = graph.layers.map(({ spec: l, imported: i }) => withTrainableFlag({
       name: l.name,
       className: i.className,
       outputShapes: i.outputShapes,
@@ -92,7 +167,17 @@ export class Model {
       notes: i.notes,
       inputPreprocessor: i.inputPreprocessor,
       details: i.details,
-    }));
+    }, l.name, l.config?.trainable !== false, fileName));
+  }
+
+  /** @internal The worker threads of loadModel's `threads` option, or null (read-only). */
+  get batchWorkers(): BatchWorkers | null {
+    return this.workers;
+  }
+
+  /** @internal Hands the model its worker threads (loadModel's `threads` option). */
+  useBatchWorkers(workers: BatchWorkers): void {
+    this.workers = workers;
   }
 
   /** Total parameter count (Keras' "Total params"). */
@@ -128,7 +213,7 @@ export class Model {
    * Runs the model. Takes one tensor per model input (an array, or an object keyed by input name,
    * for several) and returns one tensor per output (an array when there are several).
    */
-  predict(x: TensorInput | TensorInput[] | Record<string, TensorInput>, options: PredictOptions = {}): TensorData | TensorData[] {
+  predict(x: ModelInput, options: PredictOptions = {}): TensorData | TensorData[] {
     if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
     if (!this.steps || !this.memory) {
       throw new InputError('the model was loaded without weights (architecture only): predict needs weights', { file: this.fileName });
@@ -140,12 +225,18 @@ export class Model {
       steps = stepsFor(this.steps, wanted);
       this.planCache.set(cacheKey, steps);
     }
-    const list = this.orderInputs(x);
+    const hasStrings = this.stringInputs.some((f) => f !== null);
+    const given = hasStrings && this.inputs.length === 1 && isStringBatch(x) ? [x as unknown as TensorInput] : this.orderInputs(x);
+    // Strings become the numbers their layer's kernel takes before anything else sees them.
+    const list = given.map((t, i) => {
+      const fe = this.stringInputs[i];
+      return fe ? encodeStringInput(t, fe, this.inputs[i].name, this.fileName) : t;
+    });
     // Validated before anything else (threads included) touches the data.
     let batch = -1;
     const dims = list.map((t, i) => {
       const { name, shape } = this.inputs[i];
-      const d = validateInput(t, shape, name, this.fileName);
+      const d = this.stringInputs[i] ? (t.shape as number[]) : validateInput(t, shape, name, this.fileName);
       if (batch >= 0 && d[0] !== batch) {
         throw new InputError(`all inputs need the same batch size (${batch} vs ${d[0]})`, { file: this.fileName, field: name, value: d });
       }
@@ -154,7 +245,7 @@ export class Model {
     });
     const longest = Math.max(this.longestFixedSteps(), ...dims.map((d) => (d.length >= 2 ? d[1] : 1)));
     checkBatchSteps(batch, longest, this.limits.maxBatchSteps, { file: this.fileName, field: 'inputs' });
-    const split = this.batchWorkers?.run(list, options.outputs, (rows) => {
+    const split = hasStrings ? null : this.workers?.run(list, options.outputs, (rows) => {
       const y = this.predict(rows, options);
       return Array.isArray(y) ? y : [y];
     });
@@ -172,7 +263,7 @@ export class Model {
       const results = runPlan(steps, memory, this.generation, feeds, wanted);
       const outputs = wanted.map((ref) => {
         const t = results.get(refKey(ref));
-        if (!t) throw new KerasRnnError(`internal: output ${refKey(ref)} was not computed`);
+        if (!t) throw new InternalError(`output ${refKey(ref)} was not computed`, { file: this.fileName });
         const n = t.shape.reduce((a, b) => a * b, 1);
         return { data: memory.f32(t.ptr, n).slice(), shape: t.shape.slice() };
       });
@@ -192,11 +283,11 @@ export class Model {
     return this.fixedSteps;
   }
 
-  private orderInputs(x: TensorInput | TensorInput[] | Record<string, TensorInput>): TensorInput[] {
+  private orderInputs(x: ModelInput): TensorInput[] {
     const n = this.inputs.length;
     if (Array.isArray(x)) {
       if (x.length !== n) throw new InputError(`the model has ${n} inputs, got ${x.length}`, { file: this.fileName, field: 'inputs', value: x.length });
-      return x;
+      return x as TensorInput[];
     }
     if (x && typeof x === 'object' && 'data' in x && 'shape' in x) {
       if (n !== 1) throw new InputError(`the model has ${n} inputs (${this.inputs.map((i) => i.name).join(', ')}): pass an array or an object keyed by input name`, { file: this.fileName, field: 'inputs' });
@@ -225,10 +316,100 @@ export class Model {
     return new Stream(this.graph, this.steps, this.memory, this.fileName, this.limits, () => this.disposed);
   }
 
+  /**
+   * Copies of the weights, by layer in model order, each layer's arrays in Keras' order (the order
+   * the file stores them and `set_weights` takes them). With a layer name, only that layer's.
+   */
+  getWeights(layer?: string): LayerWeights[] {
+    const arrays = this.requireWeights('getWeights');
+    const layers = layer === undefined ? this.graph.layers : this.graph.layers.filter((l) => l.spec.name === layer);
+    if (layer !== undefined && layers.length === 0) throw new InputError('no such layer', { file: this.fileName, field: 'layer', value: layer });
+    return layers
+      .filter((l) => l.imported.weights.length > 0)
+      .map((l) => ({
+        layer: l.spec.name,
+        className: l.imported.className,
+        weights: l.imported.weights.map((w, i) => ({ name: w.name, shape: w.shape.slice(), data: (arrays.get(l.spec.name) as Float32Array[])[i].slice() })),
+      }));
+  }
+
+  /**
+   * Replaces weights: `{ layerName: [array, ...] }` (or `getWeights()`' list), each layer's arrays
+   * in Keras' order with the shapes `getWeights` reports (a `Float32Array` / number array of the
+   * right length, or `{ data, shape }`). Layers not named keep theirs. Every array is checked
+   * before anything changes; then the weights are repacked into a new wasm instance. Streams
+   * opened before keep the weights they started with; with loadModel's `threads`, the worker
+   * threads are released and predict runs on the calling thread from then on.
+   */
+  async setWeights(values: Record<string, WeightValue[]> | LayerWeights[]): Promise<void> {
+    const arrays = this.requireWeights('setWeights');
+    const entries: [string, WeightValue[]][] = Array.isArray(values)
+      ? values.map((v) => [v?.layer, v?.weights] as [string, WeightValue[]])
+      : values && typeof values === 'object'
+        ? Object.entries(values)
+        : [];
+    if (entries.length === 0 && !(values && typeof values === 'object')) {
+      throw new InputError('setWeights takes { layerName: [arrays] } or the list getWeights() returns', { file: this.fileName, field: 'weights', value: typeof values });
+    }
+    const next = new Map(arrays);
+    for (const [name, list] of entries) {
+      const layer = this.graph.layers.find((l) => l.spec.name === name);
+      if (!layer) throw new InputError('no such layer', { file: this.fileName, layer: name, field: 'weights' });
+      next.set(name, checkedWeights(layer.imported.weights, list, { file: this.fileName, layer: name, className: layer.imported.className }));
+    }
+    const { steps, memory } = await buildKernels(this.graph, next, this.limits.maxWasmBytes);
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    this.workers?.dispose();
+    this.workers = null;
+    this.steps = steps;
+    this.memory = memory;
+    this.planCache.clear();
+    this.stored.arrays = next;
+  }
+
+  private requireWeights(what: string): Map<string, Float32Array[]> {
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    if (!this.stored.arrays) throw new InputError(`the model was loaded without weights (architecture only): ${what} needs weights`, { file: this.fileName });
+    return this.stored.arrays;
+  }
+
+  /**
+   * Saves the model as Keras reads it back: `save('model.keras')`, `save('model.h5')`,
+   * `save('model.weights.h5')` write a file (Node.js; the format follows the extension, or
+   * `options.format`); `save({ format })` returns the file's bytes and `save({ format, as: 'blob' })`
+   * a Blob (browsers). The config is written in the target format's schema (Keras 3 for `.keras`,
+   * tf.keras 2.x for `.h5`) whichever format the model was read from, with the current weights and
+   * `trainable` flags. Conversions that would change what the model computes are refused.
+   */
+  save(path: string, options?: { format?: SaveFormat }): Promise<void>;
+  save(options: SaveOptions & { as?: 'bytes' }): Promise<Uint8Array>;
+  save(options: SaveOptions & { as: 'blob' }): Promise<Blob>;
+  async save(target: string | SaveOptions, options: { format?: SaveFormat } = {}): Promise<void | Uint8Array | Blob> {
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    if (typeof target === 'string') {
+      const format = options.format !== undefined ? checkFormat(options.format, target) : formatFromPath(target);
+      if (!format) throw new InputError('cannot tell the format from the file name: use .keras, .h5 or .weights.h5, or pass { format }', { file: target, field: 'path', value: target });
+      const bytes = modelToBytes(this, format);
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(target, bytes);
+      return;
+    }
+    if (!target || typeof target !== 'object') throw new InputError('save takes a file path or { format }', { file: this.fileName, field: 'target', value: typeof target });
+    const bytes = modelToBytes(this, checkFormat(target.format, this.fileName));
+    if (target.as === 'blob') return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: target.format === 'keras' ? 'application/zip' : 'application/x-hdf5' });
+    if (target.as !== undefined && target.as !== 'bytes') throw new InputError('as must be "bytes" or "blob"', { file: this.fileName, field: 'as', value: target.as });
+    return bytes;
+  }
+
+  /** @internal The parsed graph (layers, specs, shapes), for saving. */
+  get graphForSaving(): ModelGraph {
+    return this.graph;
+  }
+
   /** Frees the model's wasm memory. The model cannot be used afterwards. */
   dispose(): void {
-    this.batchWorkers?.dispose();
-    this.batchWorkers = null;
+    this.workers?.dispose();
+    this.workers = null;
     this.disposed = true;
     this.memory = null;
     this.steps = null;
@@ -236,27 +417,42 @@ export class Model {
   }
 }
 
-function validateInput(t: TensorInput, expected: Shape, name: string, file: string): number[] {
-  const ctx = { file, field: name };
-  if (!t || typeof t !== 'object' || !('data' in t) || !Array.isArray(t.shape)) {
-    throw new InputError('an input must be { data, shape }', { ...ctx, value: typeof t });
+/** A weight given to `setWeights`: values in C order, optionally with their shape. */
+export type WeightValue = Float32Array | ArrayLike<number> | { data: ArrayLike<number>; shape: number[] };
+
+function checkedWeights(expected: readonly { name: string; shape: number[] }[], list: unknown, ctx: { file: string; layer: string; className: string }): Float32Array[] {
+  if (!Array.isArray(list)) throw new InputError('a layer\'s weights must be a list of arrays', { ...ctx, field: 'weights', value: typeof list });
+  if (list.length !== expected.length) {
+    throw new InputError(`the layer has ${expected.length} weight arrays (${expected.map((w) => w.name).join(', ')}), got ${list.length}`, { ...ctx, field: 'weights', value: list.length });
   }
-  const shape = t.shape;
-  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new InputError('shape must hold non-negative integers', { ...ctx, value: shape });
-  if (shape.length !== expected.length) {
-    throw new InputError(`expected a rank-${expected.length} input ${JSON.stringify(expected)}, got shape ${JSON.stringify(shape)}`, { ...ctx, value: shape });
-  }
-  expected.forEach((d, i) => {
-    if (d !== null && i > 0 && shape[i] !== d) {
-      throw new InputError(`dimension ${i} must be ${d} (model input ${JSON.stringify(expected)}), got ${shape[i]}`, { ...ctx, value: shape });
+  return expected.map((spec, i) => {
+    const v = list[i] as WeightValue;
+    const field = `weights[${i}] (${spec.name})`;
+    const withShape = v && typeof v === 'object' && 'data' in v && 'shape' in v && !ArrayBuffer.isView(v) ? v : null;
+    if (withShape && (!Array.isArray(withShape.shape) || withShape.shape.length !== spec.shape.length || withShape.shape.some((d, k) => d !== spec.shape[k]))) {
+      throw new InputError(`expected shape ${JSON.stringify(spec.shape)}, got ${JSON.stringify(withShape.shape)}`, { ...ctx, field, value: withShape.shape });
     }
+    const data = (withShape ? withShape.data : v) as ArrayLike<number>;
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    if (!data || typeof data !== 'object' || typeof data.length !== 'number' || data.length !== n) {
+      throw new InputError(`expected ${n} values for shape ${JSON.stringify(spec.shape)}, got ${data && typeof data === 'object' ? data.length : typeof data}`, { ...ctx, field, value: spec.shape });
+    }
+    checkNumericData(data, { ...ctx, field });
+    return Float32Array.from(data);
   });
-  if (shape[0] === 0) throw new InputError('the batch is empty', { ...ctx, value: shape });
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = t.data as ArrayLike<number>;
-  if (!data || typeof data.length !== 'number' || data.length !== n) {
-    throw new InputError(`data has ${data?.length} values, shape ${JSON.stringify(shape)} needs ${n}`, { ...ctx, value: data?.length });
-  }
-  checkNumericData(data, ctx);
-  return shape;
+}
+
+/** Adds `trainable` as an own property that accepts only booleans. */
+function withTrainableFlag(info: Omit<LayerInfo, 'trainable'>, layer: string, initial: boolean, file: string): LayerInfo {
+  let value = initial;
+  const holder = info as LayerInfo;
+  Object.defineProperty(holder, 'trainable', {
+    enumerable: true,
+    get: () => value,
+    set: (v: unknown) => {
+      if (typeof v !== 'boolean') throw new InputError('trainable must be true or false', { file, layer, field: 'trainable', value: v });
+      value = v;
+    },
+  });
+  return holder;
 }

@@ -18,7 +18,8 @@ export async function loadFromArgs(modelPath: string, weights: string | undefine
 function kerasLine(model: Model): string {
   const g = model.generation;
   const origin = g.inferred ? `inferred from the config (the file states no version; Keras ${g.major} field names)` : 'stated in the file';
-  return `${g.version}${g.backend ? `, ${g.backend} backend` : ''} (${origin})`;
+  const runtime = g.runtime === 'tfjs' ? '; computed as TensorFlow.js computes it' : '';
+  return `${g.version}${g.backend ? `, ${g.backend} backend` : ''} (${origin}${runtime})`;
 }
 
 /** Everything inspect reports, as plain data (the `--json` output). */
@@ -27,7 +28,9 @@ export function inspectData(model: Model, file: string): Record<string, unknown>
     file,
     name: model.name,
     className: model.className,
-    keras: { version: model.generation.version, major: model.generation.major, backend: model.generation.backend ?? null, versionInferred: model.generation.inferred },
+    format: model.format,
+    formatDetails: model.formatDetails,
+    keras: { version: model.generation.version, major: model.generation.major, backend: model.generation.backend ?? null, versionInferred: model.generation.inferred, runtime: model.generation.runtime ?? null },
     hasWeights: model.hasWeights,
     inputs: model.inputs,
     outputs: model.outputs,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `kerasrnn` command: inspect, predict, bench, serve. Uses only the package's public API.
+ * The `kerasrnn` command: inspect, predict, bench, generate, convert, serve. Uses only the package's public API.
  * Results go to stdout, progress / timing / errors to stderr; exit code 0 on success, 1 when the
  * command failed, 2 for a usage error (unknown option, bad option value).
  */
@@ -10,6 +10,8 @@ import { reportError } from './errors.js';
 import { inspect } from './inspect.js';
 import { predict } from './predict.js';
 import { bench } from './bench.js';
+import { addGenerateCommand } from './generate.js';
+import { registerConvert } from './convert.js';
 import { serve } from './serve.js';
 
 function packageVersion(): string {
@@ -60,7 +62,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('inspect')
     .description('print the Keras-style summary, the Keras version and backend the file came from, and import notes')
-    .argument('<model>', 'model file: .h5, .keras, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, a SavedModel directory, or a JSON config (with --weights)')
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
     .option('--json', 'machine-readable JSON output')
     .action(async (model: string, opts: { weights?: string; json?: boolean }) => {
@@ -70,8 +72,10 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('predict')
     .description('run the model on an input file and print or write the outputs')
-    .argument('<model>', 'model file: .h5, .keras, or a JSON config (with --weights)')
-    .requiredOption('-i, --input <file>', 'input .npy / .csv / .json (repeat for models with several inputs, in input order)', collect)
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, a SavedModel directory, or a JSON config (with --weights)')
+    .option('-i, --input <file>', 'input .npy / .csv / .json (repeat for models with several inputs, in input order)', collect)
+    .option('--tokenizer <file>', 'Keras Tokenizer JSON (tokenizer.to_json()) for --text')
+    .option('--text <text>', 'a text to run instead of --input (repeat for several; needs --tokenizer)', collect)
     .option('-o, --output <file>', 'write the outputs to .npy / .csv / .json instead of printing them')
     .option('-b, --batch-size <n>', 'samples per predict call (the input is streamed in batches)', positiveInt('--batch-size'), 64)
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
@@ -79,7 +83,8 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .option('--json', 'print the outputs as JSON (when no --output is given)')
     .option('-v, --verbose', 'print load / read / predict / write timing to stderr')
     .option('-q, --quiet', 'no progress bar and no "wrote" line')
-    .action(async (model: string, opts: Parameters<typeof predict>[1]) => {
+    .action(async (model: string, opts: Parameters<typeof predict>[1], cmd: Command) => {
+      if (!opts.input && !opts.text) cmd.error("error: required option '-i, --input <file>' not specified (or give --tokenizer <file> --text <text>)");
       await predict(model, opts, {
         out,
         err,
@@ -91,7 +96,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('bench')
     .description('measure latency and throughput of the model on this machine (synthetic input)')
-    .argument('<model>', 'model file: .h5, .keras, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, a SavedModel directory, or a JSON config (with --weights)')
     .option('--batch-sizes <list>', 'batch sizes to measure, comma separated', intList, [1, 32])
     .option('--steps <n>', 'time steps when the model input length is not fixed (default 100)', positiveInt('--steps'))
     .option('--seconds <s>', 'measuring time per batch size', positiveNumber('--seconds'), 1)
@@ -101,6 +106,8 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
       out(`${await bench(model, opts)}\n`);
     });
 
+  addGenerateCommand(program, out);
+  registerConvert(program, out);
   program
     .command('serve')
     .description('serve models over HTTP with the Open Inference Protocol (KServe v2): dynamic batching, sequences, /metrics')
@@ -127,6 +134,9 @@ Examples:
   kerasrnn predict examples/sine_forecaster.h5 --input examples/sine_input.npy
   kerasrnn predict model.keras -i x.npy -o y.npy --batch-size 512 --verbose
   kerasrnn bench model.h5 --batch-sizes 1,64
+  kerasrnn generate char_rnn.h5 --vocabulary chars.json --prompt "the " --steps 200 --temperature 0.8 --seed 1
+  kerasrnn convert model.h5 model.keras
+
   kerasrnn serve examples/sine_forecaster.h5 --port 8000 --workers 2`,
   );
   return program;

@@ -4,16 +4,21 @@
  * memory stays bounded by one batch however large the input file is.
  */
 import cliProgress from 'cli-progress';
-import type { Model, TensorData, TensorInput } from '../index.js';
+import type { Model, StringInput, TensorData, TensorInput } from '../index.js';
 import { CliError } from './errors.js';
 import { formatArray, formatMs, formatRate, formatShape } from './format.js';
 import { formatOf, openInput, type CsvRows, type InputSource } from './inputs.js';
 import { loadFromArgs } from './inspect.js';
+import { readTokenizer, stringInput, textInput } from './text-input.js';
 import { Collector, csvSink, npySink, outputPaths, outputsJson, writeJsonFile, type OutputSink } from './outputs.js';
 
 /** Options of the predict command. */
 export interface PredictCliOptions {
-  input: string[];
+  input?: string[];
+  /** Keras Tokenizer JSON for --text. */
+  tokenizer?: string;
+  /** Texts to run (with --tokenizer) instead of --input files. */
+  text?: string[];
   output?: string;
   batchSize: number;
   weights?: string;
@@ -51,17 +56,24 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
     if (!model.hasWeights) {
       throw new CliError(`"${modelPath}" holds the architecture only, predict needs weights`, 'pass the weights file: --weights model.weights.h5');
     }
-    if (options.input.length !== model.inputs.length) {
+    const inputFiles = options.input ?? [];
+    if (options.text && inputFiles.length) throw new CliError('give either --input files or --text, not both');
+    if (!options.text && inputFiles.length === 0) throw new CliError('no input given', 'pass --input x.npy (or --tokenizer tokenizer.json --text "...")');
+    if (!options.text && inputFiles.length !== model.inputs.length) {
       const names = model.inputs.map((i) => `${i.name} ${formatShape(i.shape)}`).join(', ');
       throw new CliError(
-        `the model has ${model.inputs.length} input${model.inputs.length === 1 ? '' : 's'} (${names}), ${options.input.length} --input file${options.input.length === 1 ? ' was' : 's were'} given`,
+        `the model has ${model.inputs.length} input${model.inputs.length === 1 ? '' : 's'} (${names}), ${inputFiles.length} --input file${inputFiles.length === 1 ? ' was' : 's were'} given`,
         'give one --input per model input, in this order',
       );
     }
     if (options.output) formatOf(options.output, 'output');
     const tRead = performance.now();
-    for (let i = 0; i < model.inputs.length; i++) {
-      sources.push(await openInput(options.input[i], model.inputs[i].shape, model.inputs[i].name, options.csvRows));
+    if (options.text) {
+      sources.push(options.tokenizer ? textInput(model, await readTokenizer(options.tokenizer), options.text) : stringInput(model, options.text));
+    } else {
+      for (let i = 0; i < model.inputs.length; i++) {
+        sources.push(await openInput(inputFiles[i], model.inputs[i].shape, model.inputs[i].name, options.csvRows));
+      }
     }
     const openMs = performance.now() - tRead;
     const rows = sources[0].rows;
@@ -97,8 +109,8 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
     for (let start = 0; start < rows; start += options.batchSize) {
       const count = Math.min(options.batchSize, rows - start);
       const t0 = performance.now();
-      const feeds: TensorInput[] = [];
-      for (const s of sources) feeds.push({ data: await s.next(count), shape: [count, ...s.sampleShape] });
+      const feeds: (TensorInput | StringInput)[] = [];
+      for (const s of sources) feeds.push({ data: await s.next(count), shape: [count, ...s.sampleShape] } as TensorInput | StringInput);
       const t1 = performance.now();
       const result = model.predict(feeds.length === 1 ? feeds[0] : feeds);
       const t2 = performance.now();

@@ -1,6 +1,7 @@
 import { InvalidKerasConfigurationError } from '../errors.js';
 import type { H5Dataset, H5Group } from '../formats/h5.js';
 import type { ModelSpec } from './model-config.js';
+import { backslashGroupView, hasBackslashNames } from './backslash-groups.js';
 import type { SavedLayer } from './nested-models.js';
 import { legacyH5WeightSource, readLayerArrays, type WeightRequest, type WeightSource } from './weights.js';
 
@@ -31,29 +32,66 @@ function childRank(name: string): number {
  */
 const MAX_LAYER_GROUPS = 256;
 
+/** Keys in order of a list's members as `saving_lib._save_container_state` names them. */
+function containerKeys(classNames: readonly string[]): string[] {
+  const used = new Map<string, number>();
+  return classNames.map((c) => {
+    const base = kerasSnakeCase(c);
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    return n === undefined ? base : `${base}_${n + 1}`;
+  });
+}
+
+/**
+ * The `cells/` keys of a StackedRNNCells in the layer's config (directly or inside a wrapper), in
+ * Keras' order: the keys are class-based (`lstm_cell`, `gru_cell`), so their names do not sort
+ * into that order when the cells are of different classes.
+ */
+function stackedCellKeys(config: Record<string, unknown> | undefined, depth = 0): string[] | undefined {
+  if (!config || depth > 4) return undefined;
+  const cell = config.cell as { class_name?: unknown; config?: { cells?: unknown } } | undefined;
+  if (cell?.class_name === 'StackedRNNCells' && Array.isArray(cell.config?.cells)) {
+    return containerKeys((cell.config.cells as { class_name?: unknown }[]).map((c) => String(c?.class_name ?? '')));
+  }
+  const inner = (config.layer as { config?: Record<string, unknown> } | undefined)?.config;
+  return stackedCellKeys(inner, depth + 1);
+}
+
 /** Every variable under a layer's group, depth first, `vars/0..n` in numeric order. */
 function collectVariables(
   group: H5Group,
   path: string,
   out: { name: string; ds: H5Dataset }[],
   depth = 0,
-  budget = { groups: MAX_LAYER_GROUPS, fail: (): never => { throw new Error(path); } },
+  budget: { groups: number; fail: () => never; cellKeys?: string[] } = { groups: MAX_LAYER_GROUPS, fail: (): never => { throw new Error(path); } },
 ): void {
   if (depth > 16) return;
   if (--budget.groups < 0) budget.fail();
   const keys = group.keys();
   const datasets = keys.filter((k) => !group.isGroup(k) && /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
   for (const k of datasets) out.push({ name: `${path}/${k}`, ds: group.dataset(k) });
+  const order = path.endsWith('/cells') ? budget.cellKeys : undefined;
+  const rank = (k: string) => (order && order.includes(k) ? order.indexOf(k) : (order?.length ?? 0));
   const groups = keys
     .filter((k) => group.isGroup(k))
-    .sort((a, b) => childRank(a) - childRank(b) || a.localeCompare(b, 'en', { numeric: true }));
+    .sort((a, b) => rank(a) - rank(b) || childRank(a) - childRank(b) || a.localeCompare(b, 'en', { numeric: true }));
   for (const k of groups) collectVariables(group.group(k), `${path}/${k}`, out, depth + 1, budget);
+}
+
+/**
+ * The group holding a model's layers: `layers`, or `_layer_checkpoint_dependencies` in archives
+ * written by tf.keras 2.13-2.15 (Keras 3's saving_lib falls back to it the same way).
+ */
+function layerContainer(parent: H5Group): string | undefined {
+  return ['layers', '_layer_checkpoint_dependencies'].find((n) => parent.has(n) && parent.isGroup(n));
 }
 
 /** Where each saved layer's group is: by the `vars` group's `name` attribute, else by Keras' key order. */
 function locateLayers(parent: H5Group, saved: readonly SavedLayer[], prefix: string, out: Map<string, { group: H5Group; path: string }>): void {
-  if (!parent.has('layers') || !parent.isGroup('layers')) return;
-  const group = parent.group('layers');
+  const container = layerContainer(parent);
+  if (container === undefined) return;
+  const group = parent.group(container);
   const byAttr = new Map<string, string>();
   for (const key of group.keys()) {
     if (!group.isGroup(key)) continue;
@@ -72,10 +110,29 @@ function locateLayers(parent: H5Group, saved: readonly SavedLayer[], prefix: str
     used.set(base, count === undefined ? 0 : count + 1);
     const key = byAttr.get(s.name) ?? (count === undefined ? base : `${base}_${count + 1}`);
     if (!group.has(key) || !group.isGroup(key)) continue;
-    const path = `${prefix}layers/${key}`;
+    const path = `${prefix}${container}/${key}`;
     if (s.children) locateLayers(group.group(key), s.children, `${path}/`, out);
     else if (s.specName !== undefined) out.set(s.specName, { group: group.group(key), path });
   }
+}
+
+/**
+ * Each leaf layer's folder in a `.keras` archive (`layers/<key>`, nested models'
+ * `layers/<model key>/layers/<key>`), keyed by the layer's name in the flattened spec: the
+ * folders saving_lib gives the layer's weights and its assets (vocabulary.txt) alike.
+ */
+export function keras3LayerPaths(saved: readonly SavedLayer[], prefix = '', out = new Map<string, string>()): Map<string, string> {
+  const used = new Map<string, number>();
+  for (const s of saved) {
+    if (s.op) continue;
+    const base = kerasSnakeCase(s.className);
+    const count = used.get(base);
+    used.set(base, count === undefined ? 0 : count + 1);
+    const path = `${prefix}layers/${count === undefined ? base : `${base}_${count + 1}`}`;
+    if (s.children) keras3LayerPaths(s.children, `${path}/`, out);
+    else if (s.specName !== undefined) out.set(s.specName, path);
+  }
+  return out;
 }
 
 /**
@@ -86,14 +143,15 @@ function locateLayers(parent: H5Group, saved: readonly SavedLayer[], prefix: str
  * which is preferred when present.
  * @param allLayers The model's layers in Keras' order, for callers that bind without a ModelSpec.
  */
-export function keras3WeightSource(root: H5Group, fileName: string, allLayers?: { name: string; className: string }[]): WeightSource {
+export function keras3WeightSource(file: H5Group, fileName: string, allLayers?: { name: string; className: string }[]): WeightSource {
+  const root = hasBackslashNames(file) ? backslashGroupView(file) : file;
   return {
     fileName,
     bind(requests: WeightRequest[], spec?: ModelSpec) {
       const out = new Map<string, Float32Array[]>();
       if (requests.length === 0) return out;
-      if (!root.has('layers') || !root.isGroup('layers')) {
-        throw new InvalidKerasConfigurationError('model.weights.h5 has no "layers" group', { file: fileName, field: 'layers' });
+      if (layerContainer(root) === undefined) {
+        throw new InvalidKerasConfigurationError('model.weights.h5 has no "layers" group (nor tf.keras 2.13-2.15\'s "_layer_checkpoint_dependencies")', { file: fileName, field: 'layers' });
       }
       const saved: SavedLayer[] =
         spec?.savedLayers ??
@@ -113,6 +171,7 @@ export function keras3WeightSource(root: H5Group, fileName: string, allLayers?: 
         const vars: { name: string; ds: H5Dataset }[] = [];
         collectVariables(at.group, at.path, vars, 0, {
           groups: MAX_LAYER_GROUPS,
+          cellKeys: stackedCellKeys(spec?.layers.find((l) => l.name === req.name)?.config),
           fail: () => {
             throw new InvalidKerasConfigurationError(
               `the layer's weight group "${at.path}" holds more than ${MAX_LAYER_GROUPS} groups (hard links forming a cycle?)`,
@@ -134,6 +193,6 @@ export function keras3WeightSource(root: H5Group, fileName: string, allLayers?: 
  * `save_weights` the legacy one (a `layer_names` attribute).
  */
 export function weightsFileSource(root: H5Group, fileName: string): WeightSource {
-  const keras3 = root.attr('layer_names') === undefined && !root.has('model_weights') && (root.has('layers') || root.has('vars'));
+  const keras3 = root.attr('layer_names') === undefined && !root.has('model_weights') && (root.has('layers') || root.has('vars') || root.has('_layer_checkpoint_dependencies') || hasBackslashNames(root));
   return keras3 ? keras3WeightSource(root, fileName) : legacyH5WeightSource(root, fileName);
 }

@@ -22,6 +22,8 @@ export interface WeightSource {
 }
 
 function sameShape(a: number[], b: number[]): boolean {
+  // A scalar weight (Normalization's count) is shape [] in Keras; the HDF5 reader reports [1].
+  if (a.length + b.length === 1 && (a[0] ?? b[0]) === 1) return true;
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
@@ -42,13 +44,15 @@ export function readLayerArrays(
   }
   return request.expected.map((spec, i) => {
     const s = stored[i];
-    if (!sameShape(s.shape, spec.shape)) {
-      throw new InvalidKerasConfigurationError(
-        `weight "${s.name}" has shape ${JSON.stringify(s.shape)}, expected ${JSON.stringify(spec.shape)} for ${spec.name}`,
-        { ...ctx, field: s.name, value: s.shape },
-      );
-    }
-    return s.read();
+    if (sameShape(s.shape, spec.shape)) return s.read();
+    const other = spec.otherLayouts?.find((l) => sameShape(s.shape, l.shape));
+    if (other) return other.convert(s.read());
+    const shapes = [spec.shape, ...(spec.otherLayouts ?? []).map((l) => l.shape)].map((x) => JSON.stringify(x)).join(' or ');
+    throw new InvalidKerasConfigurationError(`weight "${s.name}" has shape ${JSON.stringify(s.shape)}, expected ${shapes} for ${spec.name}`, {
+      ...ctx,
+      field: s.name,
+      value: s.shape,
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 import { InputError, InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { resolveElementwiseActivation, type Activation } from '../keras/activations.js';
 import type { ConfigReader } from '../keras/config-reader.js';
+import { defaultRecurrentActivation } from '../keras/semantics.js';
 import { packCell, paddedUnits, type CellDefinition } from './recurrent-cell.js';
 import type { ImportedLayer, ImportRequest, LayerKernel, Mask, RunContext, Shape, StateLayout, Tensor } from './types.js';
 
@@ -58,9 +59,9 @@ export function readCellConfig(req: ImportRequest, gated: boolean): CellConfig {
   const keras1 = req.generation.major === 1;
   const units = cfg.int('units');
   const activation = resolveElementwiseActivation(cfg.get('activation') ?? 'tanh', req.generation, { ...ctx, field: 'activation' });
-  // Keras 1/2 defaulted gates to hard_sigmoid, Keras 3 to sigmoid; saved configs state it anyway.
+  // The default differs by version (saved configs state it anyway).
   const recurrentActivation = gated
-    ? resolveElementwiseActivation(cfg.get('recurrentActivation') ?? (req.generation.major >= 3 ? 'sigmoid' : 'hard_sigmoid'), req.generation, {
+    ? resolveElementwiseActivation(cfg.get('recurrentActivation') ?? defaultRecurrentActivation(req.generation), req.generation, {
         ...ctx,
         field: cfg.fieldOf('recurrentActivation') ?? 'recurrent_activation',
       })
@@ -188,22 +189,20 @@ class RecurrentKernel implements LayerKernel {
     // Streams keep, per row, whether a step was kept in an earlier call (Keras' "previous output").
     const history = mask ? ctx.state?.buffers.get(KEPT_ROWS) : undefined;
     k.setMaskHistory(history ? history.ptr : 0);
-    const act = this.cell.activation.id;
-    const recAct = this.cell.recurrentActivation?.id ?? 0;
-    const reverse = this.opts.goBackwards ? 1 : 0;
-    const zero = this.opts.zeroOutputForMask ? 1 : 0;
-    const R = this.packed.recurrentKernel;
-    if (this.cell.kind === 'lstm') {
-      k.lstmSequence(xproj, B, T, U, R, states[0], states[1], scratchStates[0], scratchStates[1], outSeq, outLast, mask, act, recAct, reverse, zero);
-    } else if (this.cell.kind === 'gru') {
-      const rh = memory.scratch(B * Up * 4);
-      k.gruSequence(
-        xproj, B, T, U, R, this.packed.recurrentBias, states[0], scratchStates[0], rh, outSeq, outLast, mask, act, recAct, reverse, zero,
-        this.cell.resetAfter ? 1 : 0,
-      );
-    } else {
-      k.simpleRnnSequence(xproj, B, T, U, R, states[0], scratchStates[0], outSeq, outLast, mask, act, reverse, zero);
-    }
+    this.cell.kernel.forward(this.cell, memory, {
+      xproj,
+      batch: B,
+      steps: T,
+      recurrentKernel: this.packed.recurrentKernel,
+      recurrentBias: this.packed.recurrentBias,
+      states,
+      scratchStates,
+      outSeq,
+      outLast,
+      mask,
+      reverse: this.opts.goBackwards,
+      zeroOutputForMask: this.opts.zeroOutputForMask,
+    });
 
     k.setMaskHistory(0);
     if (history) k.markKeptRows(mask, B, T, history.ptr);
