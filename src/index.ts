@@ -5,7 +5,7 @@
 export { loadModel, type ModelSource, type LoadOptions } from './api/load-model.js';
 export { DEFAULT_LIMITS, type Limits } from './api/limits.js';
 export type { CustomLayer } from './layers/custom-layer.js';
-export { Model, type LayerInfo, type PredictOptions } from './api/model.js';
+export { Model, type LayerInfo, type OutputInfo, type ModelInput, type PredictOptions } from './api/model.js';
 export type { TensorData, TensorInput } from './api/tensor.js';
 export { Stream, type StreamState } from './api/stream.js';
 export type { KerasGeneration } from './keras/generation.js';

@@ -84,7 +84,7 @@ function versionOf(value: unknown): string | undefined {
 function withKeras1Backend(generation: KerasGeneration, root: H5Group): KerasGeneration {
   if (generation.major !== 1 || generation.backend) return generation;
   const backend = inferKeras1Backend(root);
-  return backend ? { ...generation, backend } : generation;
+  return backend ? { ...generation, backend, backendInferred: true } : generation;
 }
 
 function generationFor(json: unknown, version: string | undefined, backend: string | undefined): KerasGeneration {

@@ -41,6 +41,12 @@ function intList(value: string): number[] {
   return parts.map(Number);
 }
 
+function nameList(value: string, previous: string[] | undefined): string[] {
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) throw new InvalidArgumentError('give layer names separated by commas, e.g. lstm,dense.');
+  return [...(previous ?? []), ...names];
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
@@ -76,6 +82,11 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
     .addOption(new Option('--csv-rows <layout>', 'CSV lines are samples (flattened) or the time steps of one sequence').choices(['samples', 'steps']).default('samples'))
     .option('--json', 'print the outputs as JSON (when no --output is given)')
+    .option('--outputs <names>', 'return these layers\' outputs instead of the model\'s: layer names separated by commas (name:1 = its 2nd output)', nameList)
+    .option('--argmax', 'print the best class of each output row instead of the values')
+    .option('--top-k <k>', 'print the k best classes with their scores', positiveInt('--top-k'))
+    .option('--labels <file>', 'class names for --argmax / --top-k: one per line, or JSON (array, or {"0": "cat"} / {"cat": 0})')
+    .option('--threads <n>', 'worker threads for large batches (Node.js; default 1)', positiveInt('--threads'))
     .option('-v, --verbose', 'print load / read / predict / write timing to stderr')
     .option('-q, --quiet', 'no progress bar and no "wrote" line')
     .action(async (model: string, opts: Parameters<typeof predict>[1]) => {
@@ -94,6 +105,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .option('--batch-sizes <list>', 'batch sizes to measure, comma separated', intList, [1, 32])
     .option('--steps <n>', 'time steps when the model input length is not fixed (default 100)', positiveInt('--steps'))
     .option('--seconds <s>', 'measuring time per batch size', positiveNumber('--seconds'), 1)
+    .option('--threads <n>', 'worker threads for large batches (Node.js; default 1)', positiveInt('--threads'))
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
     .option('--json', 'machine-readable JSON output')
     .action(async (model: string, opts: Parameters<typeof bench>[1]) => {
