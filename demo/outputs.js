@@ -33,10 +33,20 @@ const sampleOf = (t, s) => {
   return t.data.subarray(s * per, (s + 1) * per);
 };
 
+/** The shortest decimal that reads back as the same float32 (as the CLI and NumPy print them). */
+function float32Text(v) {
+  if (!Number.isFinite(v)) return String(v);
+  for (let p = 1; p <= 9; p++) {
+    const n = Number(v.toPrecision(p));
+    if (Math.fround(n) === v) return String(n);
+  }
+  return String(v);
+}
+
 /** One block per output: a header line, then the values of every sample (exact float32 values). */
 export function formatValues(name, t) {
   const rows = [];
-  for (let r = 0; r < t.shape[0]; r++) rows.push(JSON.stringify(Array.from(sampleOf(t, r))));
+  for (let r = 0; r < t.shape[0]; r++) rows.push(`[${Array.from(sampleOf(t, r), float32Text).join(', ')}]`);
   return `${name} — shape ${fmtShape(t.shape)}\n[${rows.join(',\n ')}]`;
 }
 
