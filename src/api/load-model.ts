@@ -146,13 +146,19 @@ function configFromObject(config: object, fileName: string, limits: ResolvedLimi
 }
 
 async function loadConfig(source: ModelSource, options: LoadOptions, limits: ResolvedLimits): Promise<LoadedConfig> {
-  const fallback = options.fileName ?? 'model';
+  // Bytes carry no name: say what they are rather than invent a file name.
+  const fallback = options.fileName ?? '<bytes>';
   const h5Options = { maxDatasetElements: Math.floor(limits.maxWeightBytes / 4) };
   const jsonOptions = { maxDepth: limits.maxConfigDepth };
   if (source && typeof source === 'object' && 'config' in source && !(source instanceof Uint8Array) && !(source instanceof ArrayBuffer)) {
     const pair = source as { config: unknown; weights?: unknown };
+    const unknownKeys = Object.keys(pair).filter((k) => k !== 'config' && k !== 'weights');
+    if (unknownKeys.length) {
+      throw new ModelFileError(`the model source object has ${unknownKeys.map((k) => JSON.stringify(k)).join(', ')}; it takes { config, weights }`, { field: unknownKeys[0] });
+    }
+    if (pair.config === undefined || pair.config === null) throw new ModelFileError('the model source object has no config: pass { config, weights }', { field: 'config' });
     let json: unknown;
-    let configName = options.fileName ?? 'config.json';
+    let configName = options.fileName ?? '<config>';
     if (typeof pair.config === 'string' && /^\s*[{[]/.test(pair.config)) {
       json = parseJsonConfig(pair.config, configName, jsonOptions);
     } else if (typeof pair.config === 'object' && pair.config !== null && !(pair.config instanceof Uint8Array) && !(pair.config instanceof ArrayBuffer) && !(pair.config instanceof URL)) {
@@ -166,7 +172,7 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
     let generation = generationFor(json, versionOf(rec?.keras_version), versionOf(rec?.backend));
     let weights: WeightSource | null = null;
     if (pair.weights !== undefined && pair.weights !== null) {
-      const w = await readSourceBytes(pair.weights, 'weights.h5');
+      const w = await readSourceBytes(pair.weights, '<weights>');
       const root = readHdf5(w.bytes, w.fileName, h5Options);
       generation = withKeras1Backend(generation, root);
       weights = weightsFileSource(root, w.fileName);

@@ -233,7 +233,7 @@ export class Model {
         const t = Object.hasOwn(rec, i.name) ? rec[i.name] : undefined;
         if (!t) {
           const given = Object.keys(rec);
-          throw new InputError(`no tensor for model input "${i.name}"${given.length ? ` (the object has keys ${given.map((k) => JSON.stringify(k)).join(', ')}; the model's inputs are ${this.inputs.map((m) => JSON.stringify(m.name)).join(', ')})` : ' (the object is empty)'}`, { file: this.fileName, field: i.name });
+          throw new InputError(`missing input "${i.name}"${given.length ? ` (the object has keys ${given.map((k) => JSON.stringify(k)).join(', ')}; the model's inputs are ${this.inputs.map((m) => JSON.stringify(m.name)).join(', ')})` : ' (the object is empty)'}`, { file: this.fileName, field: i.name });
         }
         return t;
       });
@@ -266,8 +266,11 @@ export class Model {
 
 function validateInput(t: TensorInput, expected: Shape, name: string, file: string): number[] {
   const ctx = { file, field: name };
-  if (!t || typeof t !== 'object' || !('data' in t) || !Array.isArray(t.shape)) {
-    throw new InputError('an input must be { data, shape }', { ...ctx, value: typeof t });
+  if (!t || typeof t !== 'object' || !('data' in t) || !('shape' in t)) {
+    throw new InputError('an input must be { data, shape }', { ...ctx, value: t === null ? 'null' : typeof t });
+  }
+  if (!Array.isArray(t.shape)) {
+    throw new InputError(`shape must be an array of dimensions, batch first (e.g. ${JSON.stringify(expected.map((d) => d ?? 1))})`, { ...ctx, field: `${name}.shape`, value: t.shape });
   }
   const shape = t.shape;
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new InputError('shape must hold non-negative integers', { ...ctx, value: shape });

@@ -5,6 +5,8 @@
  * command failed, 2 for a usage error (unknown option, bad option value).
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { reportError } from './errors.js';
 import { inspect } from './inspect.js';
@@ -49,6 +51,27 @@ function nameList(value: string, previous: string[] | undefined): string[] {
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/**
+ * The --help examples, on the example model and input the package ships (`examples/`), with paths
+ * as seen from the current folder, so that each line runs as printed (in a clone or an install).
+ */
+function helpExamples(): string {
+  const shipped = (name: string) => {
+    const file = fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
+    const rel = path.relative(process.cwd(), file);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+  };
+  const model = shipped('sine_forecaster.h5');
+  const input = shipped('sine_input.npy');
+  return `
+Examples (the example model and input ship with kerasrnn):
+  kerasrnn inspect ${model}
+  kerasrnn predict ${model} --input ${input}
+  kerasrnn predict ${model} -i ${input} -o y.npy --batch-size 512 --verbose
+  kerasrnn predict ${model} -i ${input} --outputs lstm,dense --json
+  kerasrnn bench ${model} --batch-sizes 1,64 --seconds 0.5`;
 }
 
 /** Builds the program; `out` / `err` receive stdout / stderr text. */
@@ -112,15 +135,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
       out(`${await bench(model, opts)}\n`);
     });
 
-  program.addHelpText(
-    'after',
-    `
-Examples:
-  kerasrnn inspect examples/sine_forecaster.h5
-  kerasrnn predict examples/sine_forecaster.h5 --input examples/sine_input.npy
-  kerasrnn predict model.keras -i x.npy -o y.npy --batch-size 512 --verbose
-  kerasrnn bench model.h5 --batch-sizes 1,64`,
-  );
+  program.addHelpText('after', () => helpExamples());
   return program;
 }
 
