@@ -16,6 +16,8 @@ import { importerTable } from '../layers/registry.js';
 import { customImporterTable, type CustomLayer } from '../layers/custom-layer.js';
 import type { LayerKernel } from '../layers/types.js';
 import { readSourceBytes } from './read-source.js';
+import { isTfjsSource, loadTfjsModelJson, loadTfjsSource, tfjsResolverFor, type TfjsSource } from './load-tfjs.js';
+import { isTfjsModelJson } from '../formats/tfjs-model.js';
 import { limitError, renameReaderLimit, resolveLimits, type Limits, type ResolvedLimits } from './limits.js';
 import { Model } from './model.js';
 
@@ -26,6 +28,9 @@ export type ModelSource =
   | Uint8Array
   | ArrayBuffer
   | Blob
+  /** A TF.js layers model: `{ modelJson, weights: { name: bytes } }`, or a `File[]` / `FileList` with model.json and its weight files. */
+  | TfjsSource
+  | ArrayLike<Blob>
   | {
       /** `model.to_json()` output: a string, parsed object, or its bytes / path / URL. */
       config: string | object | Uint8Array | ArrayBuffer;
@@ -71,6 +76,9 @@ interface LoadedConfig {
   generation: KerasGeneration;
   weights: WeightSource | null;
   fileName: string;
+  /** What was read (see {@link Model.format}); the Keras file kinds are named in `load`. */
+  format?: string;
+  formatDetails?: string;
 }
 
 function versionOf(value: unknown): string | undefined {
@@ -108,7 +116,7 @@ function fromFullH5(root: H5Group, fileName: string, limits: ResolvedLimits): Lo
   const version = versionOf(root.attr('keras_version')) ?? versionOf((json as Record<string, unknown>)?.keras_version);
   const backend = versionOf(root.attr('backend')) ?? versionOf((json as Record<string, unknown>)?.backend);
   const generation = withKeras1Backend(generationFor(json, version, backend), root);
-  return { json, generation, weights: legacyH5WeightSource(root, fileName), fileName };
+  return { json, generation, weights: legacyH5WeightSource(root, fileName), fileName, format: 'keras-h5' };
 }
 
 /** Layers in the order Keras 3 saves them (Sequential models leave out their InputLayer). */
@@ -150,6 +158,7 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
   const fallback = options.fileName ?? '<bytes>';
   const h5Options = { maxDatasetElements: Math.floor(limits.maxWeightBytes / 4) };
   const jsonOptions = { maxDepth: limits.maxConfigDepth };
+  if (isTfjsSource(source)) return loadTfjsSource(source as object, fallback, limits);
   if (source && typeof source === 'object' && 'config' in source && !(source instanceof Uint8Array) && !(source instanceof ArrayBuffer)) {
     const pair = source as { config: unknown; weights?: unknown };
     const unknownKeys = Object.keys(pair).filter((k) => k !== 'config' && k !== 'weights');
@@ -177,7 +186,7 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
       generation = withKeras1Backend(generation, root);
       weights = weightsFileSource(root, w.fileName);
     }
-    return { json, generation, weights, fileName: configName };
+    return { json, generation, weights, fileName: configName, format: weights ? 'keras-json+weights' : 'keras-json' };
   }
   const { bytes, fileName } = await readSourceBytes(source, fallback);
   if (isHdf5(bytes)) return fromFullH5(readHdf5(bytes, fileName, h5Options), fileName, limits);
@@ -185,13 +194,17 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
     const archive = readKerasArchive(bytes, fileName, { ...h5Options, ...jsonOptions, maxInflatedBytes: limits.maxInflatedBytes });
     const version = versionOf(archive.metadata.keras_version) ?? '3';
     const generation = generationFor(archive.config, version, undefined);
-    return { json: archive.config, generation, weights: archive.weights ? keras3WeightSource(archive.weights, fileName, keras3LayerOrder(archive.config)) : null, fileName };
+    return { json: archive.config, generation, weights: archive.weights ? keras3WeightSource(archive.weights, fileName, keras3LayerOrder(archive.config)) : null, fileName, format: 'keras-archive' };
   }
   const text = decodeUtf8(bytes.subarray(0, 64)).trimStart();
   if (text.startsWith('{')) {
     const json = parseJsonConfig(decodeUtf8(bytes), fileName, jsonOptions);
+    if (isTfjsModelJson(json)) {
+      const location = typeof source === 'string' || source instanceof URL ? source.toString() : null;
+      return loadTfjsModelJson(json, fileName, tfjsResolverFor(location, fileName), limits);
+    }
     const rec = json as Record<string, unknown>;
-    return { json, generation: generationFor(json, versionOf(rec.keras_version), versionOf(rec.backend)), weights: null, fileName };
+    return { json, generation: generationFor(json, versionOf(rec.keras_version), versionOf(rec.backend)), weights: null, fileName, format: 'keras-json' };
   }
   throw new ModelFileError('not a Keras model file (expected HDF5 .h5, a .keras zip archive, or a JSON config)', { file: fileName });
 }
@@ -231,9 +244,10 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const loaded = await loadConfig(source, options, limits);
   const spec = parseModelConfig(loaded.json, loaded.fileName, loaded.generation);
   const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers));
-  if (!loaded.weights) return new Model(graph, null, null, loaded.fileName);
+  const format = { format: loaded.format ?? 'keras', details: loaded.formatDetails ?? null };
+  if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, format);
   const { steps, memory } = await instantiate(graph, loaded.weights, limits);
-  const model = new Model(graph, steps, memory, loaded.fileName);
+  const model = new Model(graph, steps, memory, loaded.fileName, format);
   model.limits = limits;
   if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, fileName: options.fileName ?? loaded.fileName });
   return model;

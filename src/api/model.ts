@@ -46,6 +46,14 @@ export class Model {
   readonly fileName: string;
   /** False for an architecture loaded without weights: shapes and counts work, predict does not. */
   readonly hasWeights: boolean;
+  /**
+   * What was read: `keras-h5` (a full-model .h5), `keras-archive` (.keras), `keras-json` (an
+   * architecture JSON alone), `keras-json+weights` (JSON + weights file), `tfjs-layers` (a
+   * TensorFlow.js model.json and its weight files).
+   */
+  readonly format: string;
+  /** A sentence on the source when the format has more to say (TF.js: converter, groups, quantization), else null. */
+  readonly formatDetails: string | null;
 
   private disposed = false;
   private readonly planCache = new Map<string, PlanStep[]>();
@@ -61,6 +69,7 @@ export class Model {
     private steps: PlanStep[] | null,
     private memory: WasmMemory | null,
     fileName: string,
+    format: { format: string; details: string | null } = { format: 'keras', details: null },
   ) {
     const spec = graph.spec;
     this.name = spec.name;
@@ -68,6 +77,8 @@ export class Model {
     this.generation = spec.generation;
     this.fileName = fileName;
     this.hasWeights = steps !== null;
+    this.format = format.format;
+    this.formatDetails = format.details;
     const shapeOf = (ref: TensorRef) => graph.shapes.get(refKey(ref)) as Shape;
     this.inputs = spec.inputs.map((r) => ({ name: r.layer, shape: shapeOf(r) }));
     this.outputs = describeOutputs(graph);

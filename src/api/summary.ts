@@ -49,6 +49,7 @@ export function formatSummary(model: Model): string {
   const frozen = model.nonTrainableParams;
   const out = [
     `Model: "${model.name}" (${model.className}, ${origin(model)})`,
+    ...(model.formatDetails ? [model.formatDetails] : []),
     rule('_'),
     line(head),
     rule('='),

@@ -66,7 +66,7 @@ function helpExamples(): string {
   const model = shipped('sine_forecaster.h5');
   const input = shipped('sine_input.npy');
   return `
-Examples (the example model and input ship with kerasrnn):
+Examples: (the example model and input ship with kerasrnn)
   kerasrnn inspect ${model}
   kerasrnn predict ${model} --input ${input}
   kerasrnn predict ${model} -i ${input} -o y.npy --batch-size 512 --verbose
@@ -88,7 +88,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('inspect')
     .description('print the Keras-style summary, the Keras version and backend the file came from, and import notes')
-    .argument('<model>', 'model file: .h5, .keras, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, or a JSON config (with --weights)')
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
     .option('--json', 'machine-readable JSON output')
     .action(async (model: string, opts: { weights?: string; json?: boolean }) => {
@@ -98,7 +98,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('predict')
     .description('run the model on an input file and print or write the outputs')
-    .argument('<model>', 'model file: .h5, .keras, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, or a JSON config (with --weights)')
     .requiredOption('-i, --input <file>', 'input .npy / .csv / .json (repeat for models with several inputs, in input order)', collect)
     .option('-o, --output <file>', 'write the outputs to .npy / .csv / .json instead of printing them')
     .option('-b, --batch-size <n>', 'samples per predict call (the input is streamed in batches)', positiveInt('--batch-size'), 64)
@@ -124,7 +124,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('bench')
     .description('measure latency and throughput of the model on this machine (synthetic input)')
-    .argument('<model>', 'model file: .h5, .keras, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, or a JSON config (with --weights)')
     .option('--batch-sizes <list>', 'batch sizes to measure, comma separated', intList, [1, 32])
     .option('--steps <n>', 'time steps when the model input length is not fixed (default 100)', positiveInt('--steps'))
     .option('--seconds <s>', 'measuring time per batch size', positiveNumber('--seconds'), 1)

@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import type { GraphNode } from '../graph/build-graph.js';
 import { refKey } from '../graph/build-graph.js';
-import { callReceivesMask } from '../keras/semantics.js';
+import { callReceivesMask, layerPassesMask } from '../keras/semantics.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { TensorRef } from '../keras/model-config.js';
 import type { LayerKernel, LayerState, Mask, Tensor } from '../layers/types.js';
@@ -39,10 +39,11 @@ export function runPlan(
     const receivesMask = callReceivesMask(generation, node.initialStates);
     const inMasks = node.inputs.map((ref) => (receivesMask ? masks.get(refKey(ref)) ?? null : null));
     const result = step.kernel.run(inputs, inMasks, { memory, state: states?.get(name) });
+    const passesMask = layerPassesMask(generation, node.layer.spec.className);
     result.outputs.forEach((t, i) => {
       const key = refKey({ layer: name, node: node.callIndex, tensor: i });
       tensors.set(key, t);
-      masks.set(key, result.masks[i] ?? null);
+      masks.set(key, passesMask ? result.masks[i] ?? null : null);
     });
   }
   const out = new Map<string, Tensor>();

@@ -81,11 +81,13 @@ export function resolveActivation(value: unknown, generation: KerasGeneration, c
   const name = raw.toLowerCase();
   if (name === 'softmax') return { kind: 'softmax', name, axis: -1 };
   if (name === 'log_softmax') return { kind: 'logSoftmax', name, axis: -1 };
-  if (name === 'hard_sigmoid') {
-    const id = generation.major >= 3 ? ActivationId.hardSigmoidKeras3 : ActivationId.hardSigmoidKeras2;
+  if (name === 'hard_sigmoid' || name === 'hardsigmoid') {
+    // TF.js' hardSigmoid is clip(0.2x + 0.5, 0, 1) whatever Keras version converted the model.
+    const id = generation.major >= 3 && generation.runtime !== 'tfjs' ? ActivationId.hardSigmoidKeras3 : ActivationId.hardSigmoidKeras2;
     return { kind: 'elementwise', name, id, alpha: 0 };
   }
-  if (name === 'gelu_approximate') return { kind: 'elementwise', name, id: ActivationId.geluTanh, alpha: 0 };
+  // 'gelu_new' is TF.js' name for the tanh approximation.
+  if (name === 'gelu_approximate' || name === 'gelu_new') return { kind: 'elementwise', name, id: ActivationId.geluTanh, alpha: 0 };
   const id = ELEMENTWISE[name];
   if (id === undefined) {
     throw new UnsupportedKerasConfigurationError(

@@ -13,6 +13,11 @@ export interface KerasGeneration {
   readonly backend?: string;
   /** True when `backend` was inferred from the weight names (Keras 1 files never state it). */
   readonly backendInferred?: boolean;
+  /**
+   * `'tfjs'` for a TensorFlow.js layers model (`model.json`): it computes what tfjs-layers
+   * computes for it, whichever Keras wrote the config (see `semantics.ts` and docs/tfjs.md).
+   */
+  readonly runtime?: 'tfjs';
 }
 
 /** Parses a `keras_version` string (e.g. `2.1.3`, `2.4.0-tf`, `3.10.0`) into a generation. */
@@ -42,4 +47,15 @@ export function inferGeneration(config: unknown): KerasGeneration {
     return { major: 1, version: '1', inferred: true };
   }
   return { major: 2, version: '2', inferred: true };
+}
+
+/**
+ * The generation of a TF.js layers model: the converting Keras' version decides how the config
+ * is spelled (a Keras 3 config keeps Keras 3 field names); `tfjs-layers x.y` (a model saved by
+ * TF.js itself) spells it as Keras 2 does. Either way the model runs as TF.js runs it.
+ */
+export function tfjsGeneration(config: unknown, version: string | undefined, backend: string | undefined): KerasGeneration {
+  if (version && /^\s*tfjs-layers\b/i.test(version)) return { major: 2, version, inferred: false, backend, runtime: 'tfjs' };
+  const stated = version ? generationFromVersion(version, backend) : null;
+  return { ...(stated ?? { ...inferGeneration(config), backend }), runtime: 'tfjs' };
 }

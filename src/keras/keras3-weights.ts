@@ -1,6 +1,7 @@
 import { InvalidKerasConfigurationError } from '../errors.js';
 import type { H5Dataset, H5Group } from '../formats/h5.js';
 import type { ModelSpec } from './model-config.js';
+import { backslashGroupView, hasBackslashNames } from './backslash-groups.js';
 import type { SavedLayer } from './nested-models.js';
 import { legacyH5WeightSource, readLayerArrays, type WeightRequest, type WeightSource } from './weights.js';
 
@@ -50,10 +51,19 @@ function collectVariables(
   for (const k of groups) collectVariables(group.group(k), `${path}/${k}`, out, depth + 1, budget);
 }
 
+/**
+ * The group holding a model's layers: `layers`, or `_layer_checkpoint_dependencies` in archives
+ * written by tf.keras 2.13-2.15 (Keras 3's saving_lib falls back to it the same way).
+ */
+function layerContainer(parent: H5Group): string | undefined {
+  return ['layers', '_layer_checkpoint_dependencies'].find((n) => parent.has(n) && parent.isGroup(n));
+}
+
 /** Where each saved layer's group is: by the `vars` group's `name` attribute, else by Keras' key order. */
 function locateLayers(parent: H5Group, saved: readonly SavedLayer[], prefix: string, out: Map<string, { group: H5Group; path: string }>): void {
-  if (!parent.has('layers') || !parent.isGroup('layers')) return;
-  const group = parent.group('layers');
+  const container = layerContainer(parent);
+  if (container === undefined) return;
+  const group = parent.group(container);
   const byAttr = new Map<string, string>();
   for (const key of group.keys()) {
     if (!group.isGroup(key)) continue;
@@ -72,7 +82,7 @@ function locateLayers(parent: H5Group, saved: readonly SavedLayer[], prefix: str
     used.set(base, count === undefined ? 0 : count + 1);
     const key = byAttr.get(s.name) ?? (count === undefined ? base : `${base}_${count + 1}`);
     if (!group.has(key) || !group.isGroup(key)) continue;
-    const path = `${prefix}layers/${key}`;
+    const path = `${prefix}${container}/${key}`;
     if (s.children) locateLayers(group.group(key), s.children, `${path}/`, out);
     else if (s.specName !== undefined) out.set(s.specName, { group: group.group(key), path });
   }
@@ -86,14 +96,15 @@ function locateLayers(parent: H5Group, saved: readonly SavedLayer[], prefix: str
  * which is preferred when present.
  * @param allLayers The model's layers in Keras' order, for callers that bind without a ModelSpec.
  */
-export function keras3WeightSource(root: H5Group, fileName: string, allLayers?: { name: string; className: string }[]): WeightSource {
+export function keras3WeightSource(file: H5Group, fileName: string, allLayers?: { name: string; className: string }[]): WeightSource {
+  const root = hasBackslashNames(file) ? backslashGroupView(file) : file;
   return {
     fileName,
     bind(requests: WeightRequest[], spec?: ModelSpec) {
       const out = new Map<string, Float32Array[]>();
       if (requests.length === 0) return out;
-      if (!root.has('layers') || !root.isGroup('layers')) {
-        throw new InvalidKerasConfigurationError('model.weights.h5 has no "layers" group', { file: fileName, field: 'layers' });
+      if (layerContainer(root) === undefined) {
+        throw new InvalidKerasConfigurationError('model.weights.h5 has no "layers" group (nor tf.keras 2.13-2.15\'s "_layer_checkpoint_dependencies")', { file: fileName, field: 'layers' });
       }
       const saved: SavedLayer[] =
         spec?.savedLayers ??
@@ -134,6 +145,6 @@ export function keras3WeightSource(root: H5Group, fileName: string, allLayers?: 
  * `save_weights` the legacy one (a `layer_names` attribute).
  */
 export function weightsFileSource(root: H5Group, fileName: string): WeightSource {
-  const keras3 = root.attr('layer_names') === undefined && !root.has('model_weights') && (root.has('layers') || root.has('vars'));
+  const keras3 = root.attr('layer_names') === undefined && !root.has('model_weights') && (root.has('layers') || root.has('vars') || root.has('_layer_checkpoint_dependencies') || hasBackslashNames(root));
   return keras3 ? keras3WeightSource(root, fileName) : legacyH5WeightSource(root, fileName);
 }

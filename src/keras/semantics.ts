@@ -11,6 +11,8 @@ import type { KerasGeneration } from './generation.js';
  * collect the masks of all inputs and the RNN uses the sequence's.
  */
 export function callReceivesMask(generation: KerasGeneration, initialStates: number): boolean {
+  // TF.js hands every layer call the mask of its first input (engine/executor.ts).
+  if (generation.runtime === 'tfjs') return true;
   return !(generation.major >= 3 && initialStates > 0);
 }
 
@@ -20,6 +22,8 @@ export function callReceivesMask(generation: KerasGeneration, initialStates: num
  * standalone Keras 2).
  */
 export function bidirectionalZeroesMaskedSteps(generation: KerasGeneration): boolean {
+  // tfjs-layers' rnn() always repeats the previous output at masked steps.
+  if (generation.runtime === 'tfjs') return false;
   if (generation.major >= 3) return true;
   if (generation.major === 1) return false;
   // tf.keras writes "2.x.y-tf"; standalone Keras 2.3+ was rebuilt on tf.keras' implementation.
@@ -53,7 +57,8 @@ export function theanoConvolutions(generation: KerasGeneration): boolean {
  * An inferred "3" (no version stated) counts as a current Keras 3.
  */
 export function mergeMaskRule(generation: KerasGeneration): 'and' | 'none' | 'or' {
-  if (generation.major < 3) return 'and';
+  // tfjs-layers' Merge.computeMask is the AND of the masks present, whatever Keras wrote the config.
+  if (generation.major < 3 || generation.runtime === 'tfjs') return 'and';
   const m = /^3\.(\d+)/.exec(generation.version);
   return m !== null && Number(m[1]) < 4 ? 'none' : 'or';
 }
@@ -68,9 +73,65 @@ export type SoftmaxMaskRule = 'ignored' | 'additive' | 'additive-zeroed';
  * mask (keras-team/keras#21149), so fully masked rows are zeros.
  */
 export function softmaxLayerMask(generation: KerasGeneration): SoftmaxMaskRule {
+  // tfjs-layers' Softmax adds (1 - mask) * -1e9 when it is given a mask.
+  if (generation.runtime === 'tfjs') return 'additive';
   const m = /^\s*\d+\.(\d+)/.exec(generation.version);
   const minor = m ? Number(m[1]) : undefined;
   if (generation.major === 3) return minor !== undefined && minor >= 10 ? 'additive-zeroed' : 'additive';
   if (generation.major === 2) return minor === undefined || minor >= 4 ? 'additive' : 'ignored';
   return 'ignored';
 }
+
+/**
+ * The recurrent activation an LSTM / GRU config that omits it gets: `hard_sigmoid` in Keras 1/2
+ * and in TF.js (tfjs-layers' default, also for configs converted from Keras 3), `sigmoid` in
+ * Keras 3.
+ */
+export function defaultRecurrentActivation(generation: KerasGeneration): string {
+  return generation.major >= 3 && generation.runtime !== 'tfjs' ? 'sigmoid' : 'hard_sigmoid';
+}
+
+/**
+ * GRU's `reset_after` when the config omits it: true in Keras 3, false in Keras 2 configs (whose
+ * savers always write it) and in TF.js, which implements only `reset_after=False`. (A TF.js
+ * config that says `reset_after: true` is refused by tfjs-layers; kerasrnn runs it as Keras does.)
+ */
+export function defaultGruResetAfter(generation: KerasGeneration): boolean {
+  return generation.major >= 3 && generation.runtime !== 'tfjs';
+}
+
+/**
+ * The floor of the squared L2 norm in `Dot(normalize=True)`: tf.math.l2_normalize uses 1e-12;
+ * Keras 3 floors the norm at 1e-7 (squared 1e-14); tfjs-layers floors the squared norm at its
+ * epsilon, 1e-7.
+ */
+export function dotNormalizeEpsilon(generation: KerasGeneration): number {
+  if (generation.runtime === 'tfjs') return 1e-7;
+  return generation.major >= 3 ? 1e-14 : 1e-12;
+}
+
+/**
+ * Whether GlobalAveragePooling1D averages over unmasked steps only: Keras >= 2.1 and Keras 3 do;
+ * tfjs-layers averages every step (its GlobalAveragePooling1D takes no mask).
+ */
+export function globalAveragePoolingUsesMask(generation: KerasGeneration): boolean {
+  return generation.runtime !== 'tfjs';
+}
+
+/**
+ * tfjs-layers passes a mask on only from layers that declare `supportsMasking` (and Embedding,
+ * which makes one); the output mask of any other layer is dropped, where Keras may carry it on
+ * (e.g. LeakyReLU, ELU, Softmax, SpatialDropout1D). Returns false for a layer whose output mask
+ * TF.js drops; true otherwise (the layer's own rule then applies).
+ */
+export function layerPassesMask(generation: KerasGeneration, className: string): boolean {
+  return generation.runtime !== 'tfjs' || TFJS_MASKING_LAYERS.has(className);
+}
+
+/** tfjs-layers classes with `supportsMasking = true` (or their own computeMask), as of tfjs 4.22. */
+const TFJS_MASKING_LAYERS = new Set([
+  'Embedding', 'Masking', 'Dense', 'Dropout', 'SpatialDropout1D', 'Activation', 'ReLU', 'PReLU',
+  'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Dot',
+  'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'BatchNormalization', 'LayerNormalization',
+  'RNN', 'LSTM', 'GRU', 'SimpleRNN', 'TimeDistributed', 'Bidirectional', 'InputLayer',
+]);

@@ -42,13 +42,15 @@ export function readLayerArrays(
   }
   return request.expected.map((spec, i) => {
     const s = stored[i];
-    if (!sameShape(s.shape, spec.shape)) {
-      throw new InvalidKerasConfigurationError(
-        `weight "${s.name}" has shape ${JSON.stringify(s.shape)}, expected ${JSON.stringify(spec.shape)} for ${spec.name}`,
-        { ...ctx, field: s.name, value: s.shape },
-      );
-    }
-    return s.read();
+    if (sameShape(s.shape, spec.shape)) return s.read();
+    const other = spec.otherLayouts?.find((l) => sameShape(s.shape, l.shape));
+    if (other) return other.convert(s.read());
+    const shapes = [spec.shape, ...(spec.otherLayouts ?? []).map((l) => l.shape)].map((x) => JSON.stringify(x)).join(' or ');
+    throw new InvalidKerasConfigurationError(`weight "${s.name}" has shape ${JSON.stringify(s.shape)}, expected ${shapes} for ${spec.name}`, {
+      ...ctx,
+      field: s.name,
+      value: s.shape,
+    });
   });
 }
 

@@ -5,7 +5,8 @@ import type { ImportedLayer, LayerImporter, LayerKernel, Mask, Shape, Tensor } f
 const MERGE_MODES = ['concat', 'sum', 'mul', 'ave'] as const;
 type MergeMode = (typeof MERGE_MODES)[number] | null;
 
-const RECURRENT = new Set(['LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU']);
+/** Every recurrent layer the registry imports: tf.keras accepts any RNN layer in `layer` and `backward_layer`. */
+const RECURRENT = new Set(['LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'RNN']);
 
 function innerLayerConfig(value: unknown, role: string, ctx: Record<string, unknown>): Record<string, unknown> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
@@ -13,7 +14,7 @@ function innerLayerConfig(value: unknown, role: string, ctx: Record<string, unkn
   }
   const v = value as Record<string, unknown>;
   if (typeof v.class_name !== 'string' || !RECURRENT.has(v.class_name)) {
-    throw new UnsupportedKerasConfigurationError('Bidirectional is supported over LSTM, GRU and SimpleRNN', {
+    throw new UnsupportedKerasConfigurationError(`Bidirectional is supported over ${[...RECURRENT].join(', ')}`, {
       ...ctx,
       field: `${role}.class_name`,
       value: v.class_name,

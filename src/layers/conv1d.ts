@@ -60,14 +60,7 @@ export function flipKernel(kernel: Float32Array, k: number): Float32Array {
   return out;
 }
 
-/** Keras 1.0 / 1.1 stored Convolution1D kernels as (F, C, k, 1) (Theano order); Keras 1.2 as
- * (k, 1, C, F). Keras 2's legacy loader tells them apart the same way (by version / shape). */
-function keras1KernelLayout(version: string): 'fck1' | 'k1cf' {
-  const m = /^\s*1\.(\d+)/.exec(version);
-  return m !== null && Number(m[1]) < 2 ? 'fck1' : 'k1cf';
-}
-
-/** (F, C, k, 1) -> (k, C, F). */
+/** Keras 1.0's Convolution1D kernel (F, C, k, 1) -> (k, C, F). */
 function fckToKcf(w: Float32Array, F: number, C: number, k: number): Float32Array {
   const out = new Float32Array(w.length);
   for (let f = 0; f < F; f++) for (let c = 0; c < C; c++) for (let j = 0; j < k; j++) out[(j * C + c) * F + f] = w[(f * C + c) * k + j];
@@ -115,10 +108,14 @@ export const Conv1DImporter: LayerImporter = {
     else if (keras1 && req.generation.backend === undefined) {
       notes.push('Keras 1 files do not record their backend: kernels read as TensorFlow stores them (as Keras 2 loads such files)');
     }
-    const layout = keras1 ? keras1KernelLayout(req.generation.version) : 'kcf';
-    const kernelShape = layout === 'fck1' ? [filters, C, k, 1] : layout === 'k1cf' ? [k, 1, C, filters] : [k, cg, filters];
+    // Keras 1.0 stored the kernel as (nb_filter, input_dim, filter_length, 1), Keras 1.1+ as
+    // (filter_length, 1, input_dim, nb_filter) (same memory order as Keras 2's (k, C, F)); like
+    // Keras' loaders, the stored shape tells which, whatever version the file states.
+    const kernel: WeightSpec = keras1
+      ? { name: 'W', shape: [k, 1, C, filters], otherLayouts: [{ shape: [filters, C, k, 1], convert: (w) => fckToKcf(w, filters, C, k) }] }
+      : { name: 'kernel', shape: [k, cg, filters] };
     const weights: WeightSpec[] = [
-      { name: keras1 ? 'W' : 'kernel', shape: kernelShape },
+      kernel,
       ...(useBias ? [{ name: keras1 ? 'b' : 'bias', shape: [filters] }] : []),
     ];
     return {
@@ -131,8 +128,7 @@ export const Conv1DImporter: LayerImporter = {
       inputPreprocessor: null,
       details: { filters, kernelSize: k, strides: stride, dilationRate: dilation, padding, groups, activation: activation.name, useBias },
       instantiate(arrays, memory) {
-        let kernel = layout === 'fck1' ? fckToKcf(arrays[0], filters, C, k) : arrays[0];
-        if (theano) kernel = flipKernel(kernel, k);
+        const kernel = theano ? flipKernel(arrays[0], k) : arrays[0];
         const packed = packConvKernel(memory, kernel, k * cg, filters, groups, useBias ? arrays[1] : null);
         const kx = memory.kernels;
         return {

@@ -1,5 +1,6 @@
 import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError, type ErrorContext } from '../errors.js';
 import type { WasmMemory } from '../engine/memory.js';
+import { dotNormalizeEpsilon } from '../keras/semantics.js';
 import type { ImportedLayer, LayerImporter, Shape, Tensor } from './types.js';
 import { weightlessLayer } from './weightless.js';
 
@@ -112,9 +113,7 @@ export const DotImporter: LayerImporter = {
   import(req): ImportedLayer {
     const axes = resolveDotAxes(req.config.field('axes') ?? -1, req.inputShapes, req.context, 'axes');
     const normalize = req.config.boolField('normalize', false);
-    // tf.math.l2_normalize floors the squared norm at 1e-12; Keras 3's normalize floors the norm at
-    // its epsilon 1e-7 (squared: 1e-14).
-    const eps = normalize ? (req.generation.major >= 3 ? 1e-14 : 1e-12) : null;
+    const eps = normalize ? dotNormalizeEpsilon(req.generation) : null;
     return weightlessLayer(
       req,
       [dotOutputShape(req.inputShapes, axes)],

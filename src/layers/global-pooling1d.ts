@@ -1,4 +1,5 @@
 import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } from '../errors.js';
+import { globalAveragePoolingUsesMask } from '../keras/semantics.js';
 import type { LayerImporter, Shape } from './types.js';
 import { weightlessLayer } from './weightless.js';
 
@@ -12,7 +13,7 @@ const POOL_AVG = 1;
  * Masks, as Keras: GlobalAveragePooling1D supports masking (tf.keras, Keras >= 2.1 and Keras 3:
  * sum(x * mask) / sum(mask), so an all-masked sequence gives NaN like Keras); GlobalMaxPooling1D
  * does not take a mask (Keras 3 and tf.keras max over every step, masked ones included). Neither
- * passes a mask on.
+ * passes a mask on. TF.js' GlobalAveragePooling1D averages every step (semantics.ts).
  */
 function globalPooling1d(classNames: string[], mode: number): LayerImporter {
   return {
@@ -25,6 +26,7 @@ function globalPooling1d(classNames: string[], mode: number): LayerImporter {
       }
       const first = format === 'channels_first';
       const keepdims = cfg.boolField('keepdims', false);
+      const useMask = globalAveragePoolingUsesMask(req.generation);
       const input = req.inputShapes[0];
       if (!input || input.length !== 3) {
         throw new InvalidKerasConfigurationError(`${req.className} needs a 3D input (batch, steps, features)`, { ...req.context, field: 'input_shape', value: input });
@@ -39,7 +41,7 @@ function globalPooling1d(classNames: string[], mode: number): LayerImporter {
             const x = inputs[0];
             const [B, d1, d2] = x.shape;
             const k = ctx.memory.kernels;
-            const mask = mode === POOL_AVG ? masks[0] : null;
+            const mask = mode === POOL_AVG && useMask ? masks[0] : null;
             const F = first ? d1 : d2;
             const ptr = ctx.memory.scratch(B * F * 4);
             if (first) {
@@ -61,7 +63,7 @@ function globalPooling1d(classNames: string[], mode: number): LayerImporter {
             return { outputs: [{ ptr, shape }], masks: [null] };
           },
         },
-        { details: { dataFormat: format, keepdims, maskAware: mode === POOL_AVG } },
+        { details: { dataFormat: format, keepdims, maskAware: mode === POOL_AVG && useMask } },
       );
     },
   };

@@ -1,3 +1,4 @@
+import { defaultGruResetAfter } from '../keras/semantics.js';
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
 import type { CellDefinition, CellWeightLayout, GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
@@ -49,8 +50,7 @@ export const GruImporter: LayerImporter = {
     const opts = readRecurrentOptions(cfg, notes);
     const { units, activation, recurrentActivation, useBias, perGate } = readCellConfig(req, true);
     const keras1 = req.generation.major === 1;
-    // Keras 3 defaults reset_after to True; Keras 2.x wrote the field whenever it existed.
-    const resetAfter = keras1 ? false : cfg.bool('resetAfter', req.generation.major >= 3);
+    const resetAfter = keras1 ? false : cfg.bool('resetAfter', defaultGruResetAfter(req.generation));
     const cell: CellDefinition = {
       kind: 'gru',
       gates: 3,

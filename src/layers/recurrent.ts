@@ -1,6 +1,7 @@
 import { InputError, InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { resolveElementwiseActivation, type Activation } from '../keras/activations.js';
 import type { ConfigReader } from '../keras/config-reader.js';
+import { defaultRecurrentActivation } from '../keras/semantics.js';
 import { packCell, paddedUnits, type CellDefinition } from './recurrent-cell.js';
 import type { ImportedLayer, ImportRequest, LayerKernel, Mask, RunContext, Shape, StateLayout, Tensor } from './types.js';
 
@@ -58,9 +59,9 @@ export function readCellConfig(req: ImportRequest, gated: boolean): CellConfig {
   const keras1 = req.generation.major === 1;
   const units = cfg.int('units');
   const activation = resolveElementwiseActivation(cfg.get('activation') ?? 'tanh', req.generation, { ...ctx, field: 'activation' });
-  // Keras 1/2 defaulted gates to hard_sigmoid, Keras 3 to sigmoid; saved configs state it anyway.
+  // The default differs by version (saved configs state it anyway).
   const recurrentActivation = gated
-    ? resolveElementwiseActivation(cfg.get('recurrentActivation') ?? (req.generation.major >= 3 ? 'sigmoid' : 'hard_sigmoid'), req.generation, {
+    ? resolveElementwiseActivation(cfg.get('recurrentActivation') ?? defaultRecurrentActivation(req.generation), req.generation, {
         ...ctx,
         field: cfg.fieldOf('recurrentActivation') ?? 'recurrent_activation',
       })

@@ -59,6 +59,11 @@ export interface WeightSpec {
   /** Short name (`kernel`, `W_i`, `embeddings`). */
   name: string;
   shape: number[];
+  /**
+   * Other layouts Keras stored this weight in, told apart by their shape as Keras' own loaders do
+   * (e.g. Keras 1.0's Convolution1D kernel); `convert` turns one into `shape`'s layout.
+   */
+  otherLayouts?: { shape: number[]; convert(data: Float32Array): Float32Array }[];
 }
 
 /** The answers every importer gives about one Keras layer (the reference design's questions). */

@@ -96,7 +96,7 @@ test('inspect: Keras summary, version and backend, inputs / outputs, notes; --js
 
   const j = JSON.parse(runCli(['inspect', EXAMPLE, '--json']).stdout);
   assert.is(j.totalParams, 4385);
-  assert.equal(j.keras, { version: '2.4.0', major: 2, backend: 'tensorflow', versionInferred: false, backendInferred: false });
+  assert.equal(j.keras, { version: '2.4.0', major: 2, backend: 'tensorflow', versionInferred: false, backendInferred: false, runtime: null });
   assert.equal(j.layers.map((l) => [l.name, l.className, l.numParams]), [['lstm_input', 'InputLayer', 0], ['lstm', 'LSTM', 4352], ['dense', 'Dense', 33]]);
   assert.equal(j.inputs, [{ name: 'lstm_input', shape: [null, 50, 1] }]);
   assert.is(j.layers[1].details.units, 32);
