@@ -80,7 +80,12 @@ export async function modelSourceFor(files) {
   if (jsons.length >= 1) {
     const parsed = await Promise.all(jsons.map(async (f) => ({ file: f, ...(await readJson(f)) })));
     const tfjs = parsed.find((p) => p.json && typeof p.json === 'object' && ('modelTopology' in p.json || 'weightsManifest' in p.json));
-    if (tfjs) return { source: list, name: `${tfjs.file.name} (TF.js, ${list.length - 1} weight file${list.length === 2 ? '' : 's'})`, kind: 'tfjs' };
+    if (tfjs) {
+      // model.json and the shards its manifest names (a folder may hold other files too).
+      const wanted = new Set((tfjs.json.weightsManifest ?? []).flatMap((g) => (Array.isArray(g?.paths) ? g.paths : [])).map((p) => String(p).split('/').pop()));
+      const shards = list.filter((f) => f !== tfjs.file && wanted.has(f.name));
+      return { source: [tfjs.file, ...shards], name: `${tfjs.file.name} (TF.js, ${shards.length} weight file${shards.length === 1 ? '' : 's'})`, kind: 'tfjs' };
+    }
     const configs = parsed.filter((p) => p.json && typeof p.json === 'object' && 'class_name' in p.json);
     if (configs.length === 1 && weights.length <= 1 && list.length === 1 + weights.length) {
       const [c] = configs;

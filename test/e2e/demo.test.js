@@ -464,6 +464,36 @@ if (!CHROMIUM) {
     await page.close();
   });
 
+  test('TF.js models: a folder (folder picker) and model.json + shards (file chooser) load and run as in Node', async () => {
+    const { page, errors } = await openPage(`${state.origin}/`);
+    for (const [name, how] of [['converter_lstm_gru', 'folder'], ['layers_model_save', 'files']]) {
+      const folder = path.join(FIXTURES, 'tfjs', name);
+      const node = await loadModel(path.join(folder, 'model.json'));
+      if (how === 'folder') await chooseModel(page, folder, '#model-folder');
+      else await chooseModel(page, fs.readdirSync(folder).map((f) => path.join(folder, f)));
+      assert.is(await page.locator('#model-error').isHidden(), true, await page.textContent('#model-error'));
+      assert.match(await page.textContent('#model-status'), /loaded model\.json \(TF\.js, \d weight files?\)/);
+      assert.is(await page.textContent('#summary'), node.summary());
+      await runPredict(page);
+      assert.is(await page.locator('#error').isHidden(), true, await page.textContent('#error'));
+      // The inputs the page generated, fed to Node's model: same numbers.
+      const x = [];
+      for (const input of node.inputs) {
+        const text = await page.inputValue(`${editor(input.name)} textarea`);
+        const nested = JSON.parse(text.trim().startsWith('[') ? text : `[${text.trim().split(/\s+/).join(',')}]`);
+        const flat = nested.flat(Infinity);
+        x.push({ data: Float32Array.from(flat), shape: [1, ...input.shape.slice(1).map((d, i) => d ?? flat.length / input.shape.slice(1).filter((e, j) => j !== i).reduce((a, b) => a * (b ?? 1), 1))] });
+      }
+      const y = node.predictNamed(x.length === 1 ? x[0] : x);
+      const blocks = shownOutputs(await page.textContent('#output-values'));
+      assert.equal(blocks.map((b) => b.head.split(' ')[0]), node.outputs.map((o) => o.name));
+      node.outputs.forEach((o, i) => assert.equal(blocks[i].values, Array.from(y[o.name].data), `${name} ${o.name}`));
+      node.dispose();
+    }
+    assert.equal(errors, []);
+    await page.close();
+  });
+
   /** A corpus folder, or null (the test says it skipped). */
   function corpusDir(rel) {
     const dir = path.join(ROOT, '../shared/corpus', rel);
