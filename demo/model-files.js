@@ -68,8 +68,16 @@ export async function modelSourceFor(files) {
   const list = Array.from(files).filter((f) => !/(^|\/)\.[^/]*$/.test(pathOf(f))); // no .DS_Store & co
   if (!list.length) throw new FileChoiceError('no files were given');
   const folder = pathOf(list[0]).includes('/') ? pathOf(list[0]).split('/')[0] : null;
-  if (list.some((f) => /(^|\/)saved_model\.(pb|pbtxt)$/.test(pathOf(f)))) {
-    return { source: list, name: `${folder ?? 'SavedModel'}/ (SavedModel, ${list.length} files)`, kind: 'savedmodel' };
+  const savedModel = list.find((f) => /(^|\/)saved_model\.(pb|pbtxt)$/.test(pathOf(f)));
+  if (savedModel) {
+    // What a SavedModel folder holds: its .pb files, variables/ and assets/ (a folder a model was
+    // saved into may hold other files too, e.g. a JSON that is not a model).
+    const root = pathOf(savedModel).slice(0, pathOf(savedModel).lastIndexOf('/') + 1);
+    const own = list.filter((f) => {
+      const rest = pathOf(f).startsWith(root) ? pathOf(f).slice(root.length) : null;
+      return rest !== null && (/^[^/]+\.pb(txt)?$/.test(rest) || /^(variables|assets)\//.test(rest));
+    });
+    return { source: own, name: `${folder ?? 'SavedModel'}/ (SavedModel, ${own.length} files)`, kind: 'savedmodel' };
   }
   if (list.length === 1) {
     const [f] = list;

@@ -15,7 +15,7 @@ const nodeStub = {
     b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (args) => ({
       contents:
         `const fail = () => { throw new Error(${JSON.stringify(`kerasrnn browser build: ${args.path} is not available; pass a URL, File, Blob or ArrayBuffer instead of a file path`)}); };\n` +
-        'export const readFile = fail, fileURLToPath = fail; export default {};\n',
+        'export const readFile = fail, writeFile = fail, fileURLToPath = fail; export default {};\n',
       loader: 'js',
     }));
   },

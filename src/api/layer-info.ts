@@ -8,6 +8,7 @@ import { refKey } from '../graph/build-graph.js';
 import { SET_MASK_CLASS } from '../keras/keras3-calls.js';
 import type { TensorRef } from '../keras/model-config.js';
 import type { Shape } from '../layers/types.js';
+import { InputError } from '../errors.js';
 
 /** What `model.layers` tells about each layer. */
 export interface LayerInfo {
@@ -20,10 +21,16 @@ export interface LayerInfo {
   /** Number of weights Keras stores for the layer. */
   numParams: number;
   /**
-   * The part of `numParams` Keras counts as non-trainable: every weight of a layer saved with
-   * `trainable: false`, and the moving statistics of BatchNormalization layers.
+   * The part of `numParams` Keras counts as non-trainable: every weight of a layer that is not
+   * trainable, and the moving statistics of BatchNormalization layers. Follows `trainable`.
    */
-  nonTrainableParams: number;
+  readonly nonTrainableParams: number;
+  /**
+   * The layer's own `trainable` flag, as the file states it (a layer inside a frozen nested model
+   * keeps its own flag). Settable: `model.layers[i].trainable = false`; `save` writes it, and
+   * training will leave layers that are not trainable unchanged.
+   */
+  trainable: boolean;
   /**
    * The tensors each call of the layer takes, as Keras' summary writes them in "Connected to":
    * `"lstm[0][0]"` = first output of the layer's first call. One list per call; empty for inputs.
@@ -60,8 +67,27 @@ export function isInternalClass(className: string): boolean {
   return className === SET_MASK_CLASS;
 }
 
-/** Describes the graph's layers (internal nodes left out). */
-export function describeLayers(graph: ModelGraph): LayerInfo[] {
+/**
+ * Adds `trainable` as an own property that accepts only booleans, and `nonTrainableParams`
+ * following it (`statistics`: the weights Keras never trains, whatever the flag).
+ */
+function withTrainableFlag(info: Omit<LayerInfo, 'trainable' | 'nonTrainableParams'>, initial: boolean, statistics: number, file: string): LayerInfo {
+  let value = initial;
+  const holder = info as LayerInfo;
+  Object.defineProperty(holder, 'trainable', {
+    enumerable: true,
+    get: () => value,
+    set: (v: unknown) => {
+      if (typeof v !== 'boolean') throw new InputError('trainable must be true or false', { file, layer: info.name, field: 'trainable', value: v });
+      value = v;
+    },
+  });
+  Object.defineProperty(holder, 'nonTrainableParams', { enumerable: true, get: () => (value ? statistics : info.numParams) });
+  return holder;
+}
+
+/** Describes the graph's layers (internal nodes left out); `file` names the model in errors. */
+export function describeLayers(graph: ModelGraph, file: string): LayerInfo[] {
   const internal = new Map<string, TensorRef>();
   for (const n of graph.nodes) if (isInternalClass(n.layer.imported.className)) internal.set(`${n.layer.spec.name}:${n.callIndex}`, n.inputs[0]);
   // A mask node stands in for the tensor it masks: "Connected to" names that tensor.
@@ -85,21 +111,20 @@ export function describeLayers(graph: ModelGraph): LayerInfo[] {
   return graph.layers
     .filter(({ imported }) => !isInternalClass(imported.className))
     .map(({ spec: l, imported: i }) => {
-      const frozen = l.config?.trainable === false;
       const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
       const statistics = i.weights.filter((w) => STATISTICS.has(w.name)).reduce((n, w) => n + size(w.shape), 0);
-      return {
+      const info = {
         name: l.name,
         className: i.className,
         outputShapes: i.outputShapes,
         outputShape: i.outputShapes[0],
         numParams: i.numParams,
-        nonTrainableParams: frozen ? i.numParams : Math.min(statistics, i.numParams),
         inbound: Array.from(calls.get(l.name) ?? [], (c) => c ?? []).filter((c) => c.length > 0),
         notes: i.notes,
         inputPreprocessor: i.inputPreprocessor,
         details: i.details,
       };
+      return withTrainableFlag(info, l.config?.trainable !== false, Math.min(statistics, i.numParams), file);
     });
 }
 

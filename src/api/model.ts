@@ -15,9 +15,43 @@ export type { LayerInfo, OutputInfo } from './layer-info.js';
 import { Stream } from './stream.js';
 import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.js';
 import { checkNumericData } from './validate-input.js';
+import { buildKernels } from './instantiate.js';
+import { checkFormat, formatFromPath, modelToBytes, type SaveFormat } from './save-model.js';
+
+/** Options of {@link Model.save}. */
+export interface SaveOptions {
+  /** `keras` (Keras 3 archive), `h5` (legacy full model) or `weights.h5` (Keras 3 weights only). */
+  format: SaveFormat;
+  /** Return a `Blob` (browsers) instead of bytes. */
+  as?: 'bytes' | 'blob';
+}
 
 /** What `predict` takes: one tensor, one per input in order, or tensors keyed by input name. */
 export type ModelInput = TensorInput | TensorInput[] | Record<string, TensorInput>;
+
+/** One weight array of a layer, named as the importer names it (`kernel`, `recurrent_kernel`, ...). */
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A layer's weights in Keras' order (the order the file stores them). */
+export interface LayerWeights {
+  layer: string;
+  className: string;
+  weights: NamedWeight[];
+}
+
+/** @internal What a loaded model keeps for saving and for `getWeights` / `setWeights`. */
+export interface StoredModel {
+  /** The config as read from the file (its own generation's schema). */
+  json: unknown;
+  generation: KerasGeneration;
+  backend?: string;
+  /** Each layer's weights in Keras' order, by layer name (null: loaded without weights). */
+  arrays: Map<string, Float32Array[]> | null;
+}
 
 /** Options of {@link Model.predict}. */
 export interface PredictOptions {
@@ -49,10 +83,15 @@ export class Model {
   /**
    * What was read: `keras-h5` (a full-model .h5), `keras-archive` (.keras), `keras-json` (an
    * architecture JSON alone), `keras-json+weights` (JSON + weights file), `tfjs-layers` (a
-   * TensorFlow.js model.json and its weight files).
+   * TensorFlow.js model.json and its weight files), `tf-savedmodel` (a tf.keras SavedModel
+   * directory).
    */
   readonly format: string;
-  /** A sentence on the source when the format has more to say (TF.js: converter, groups, quantization), else null. */
+  /**
+   * A sentence on the source, e.g. `Keras 2.1.2 HDF5 (.h5)`, `tf.keras SavedModel (TF 2.10.1,
+   * keras_metadata.pb)` or, for TF.js, the converter, weight groups and quantization; null when
+   * there is nothing to add.
+   */
   readonly formatDetails: string | null;
 
   private disposed = false;
@@ -69,6 +108,8 @@ export class Model {
     private steps: PlanStep[] | null,
     private memory: WasmMemory | null,
     fileName: string,
+    /** @internal */
+    readonly stored: StoredModel,
     format: { format: string; details: string | null } = { format: 'keras', details: null },
   ) {
     const spec = graph.spec;
@@ -82,7 +123,7 @@ export class Model {
     const shapeOf = (ref: TensorRef) => graph.shapes.get(refKey(ref)) as Shape;
     this.inputs = spec.inputs.map((r) => ({ name: r.layer, shape: shapeOf(r) }));
     this.outputs = describeOutputs(graph);
-    this.layers = describeLayers(graph);
+    this.layers = describeLayers(graph, fileName);
   }
 
   /** Total parameter count (Keras' "Total params"). */
@@ -264,6 +305,96 @@ export class Model {
     return new Stream(this.graph, this.steps, this.memory, this.fileName, this.limits, () => this.disposed);
   }
 
+  /**
+   * Copies of the weights, by layer in model order, each layer's arrays in Keras' order (the order
+   * the file stores them and `set_weights` takes them). With a layer name, only that layer's.
+   */
+  getWeights(layer?: string): LayerWeights[] {
+    const arrays = this.requireWeights('getWeights');
+    const layers = layer === undefined ? this.graph.layers : this.graph.layers.filter((l) => l.spec.name === layer);
+    if (layer !== undefined && layers.length === 0) throw new InputError('no such layer', { file: this.fileName, field: 'layer', value: layer });
+    return layers
+      .filter((l) => l.imported.weights.length > 0)
+      .map((l) => ({
+        layer: l.spec.name,
+        className: l.imported.className,
+        weights: l.imported.weights.map((w, i) => ({ name: w.name, shape: w.shape.slice(), data: (arrays.get(l.spec.name) as Float32Array[])[i].slice() })),
+      }));
+  }
+
+  /**
+   * Replaces weights: `{ layerName: [array, ...] }` (or `getWeights()`' list), each layer's arrays
+   * in Keras' order with the shapes `getWeights` reports (a `Float32Array` / number array of the
+   * right length, or `{ data, shape }`). Layers not named keep theirs. Every array is checked
+   * before anything changes; then the weights are repacked into a new wasm instance. Streams
+   * opened before keep the weights they started with; with loadModel's `threads`, the worker
+   * threads are released and predict runs on the calling thread from then on.
+   */
+  async setWeights(values: Record<string, WeightValue[]> | LayerWeights[]): Promise<void> {
+    const arrays = this.requireWeights('setWeights');
+    const entries: [string, WeightValue[]][] = Array.isArray(values)
+      ? values.map((v) => [v?.layer, v?.weights] as [string, WeightValue[]])
+      : values && typeof values === 'object'
+        ? Object.entries(values)
+        : [];
+    if (entries.length === 0 && !(values && typeof values === 'object')) {
+      throw new InputError('setWeights takes { layerName: [arrays] } or the list getWeights() returns', { file: this.fileName, field: 'weights', value: typeof values });
+    }
+    const next = new Map(arrays);
+    for (const [name, list] of entries) {
+      const layer = this.graph.layers.find((l) => l.spec.name === name);
+      if (!layer) throw new InputError('no such layer', { file: this.fileName, layer: name, field: 'weights' });
+      next.set(name, checkedWeights(layer.imported.weights, list, { file: this.fileName, layer: name, className: layer.imported.className }));
+    }
+    const { steps, memory } = await buildKernels(this.graph, next, this.limits.maxWasmBytes);
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    this.batchWorkers?.dispose();
+    this.batchWorkers = null;
+    this.steps = steps;
+    this.memory = memory;
+    this.planCache.clear();
+    this.stored.arrays = next;
+  }
+
+  private requireWeights(what: string): Map<string, Float32Array[]> {
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    if (!this.stored.arrays) throw new InputError(`the model was loaded without weights (architecture only): ${what} needs weights`, { file: this.fileName });
+    return this.stored.arrays;
+  }
+
+  /**
+   * Saves the model as Keras reads it back: `save('model.keras')`, `save('model.h5')`,
+   * `save('model.weights.h5')` write a file (Node.js; the format follows the extension, or
+   * `options.format`); `save({ format })` returns the file's bytes and `save({ format, as: 'blob' })`
+   * a Blob (browsers). The config is written in the target format's schema (Keras 3 for `.keras`,
+   * tf.keras 2.x for `.h5`) whichever format the model was read from, with the current weights and
+   * `trainable` flags. Conversions that would change what the model computes are refused.
+   */
+  save(path: string, options?: { format?: SaveFormat }): Promise<void>;
+  save(options: SaveOptions & { as?: 'bytes' }): Promise<Uint8Array>;
+  save(options: SaveOptions & { as: 'blob' }): Promise<Blob>;
+  async save(target: string | SaveOptions, options: { format?: SaveFormat } = {}): Promise<void | Uint8Array | Blob> {
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    if (typeof target === 'string') {
+      const format = options.format !== undefined ? checkFormat(options.format, target) : formatFromPath(target);
+      if (!format) throw new InputError('cannot tell the format from the file name: use .keras, .h5 or .weights.h5, or pass { format }', { file: target, field: 'path', value: target });
+      const bytes = modelToBytes(this, format);
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(target, bytes);
+      return;
+    }
+    if (!target || typeof target !== 'object') throw new InputError('save takes a file path or { format }', { file: this.fileName, field: 'target', value: typeof target });
+    const bytes = modelToBytes(this, checkFormat(target.format, this.fileName));
+    if (target.as === 'blob') return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: target.format === 'keras' ? 'application/zip' : 'application/x-hdf5' });
+    if (target.as !== undefined && target.as !== 'bytes') throw new InputError('as must be "bytes" or "blob"', { file: this.fileName, field: 'as', value: target.as });
+    return bytes;
+  }
+
+  /** @internal The parsed graph (layers, specs, shapes), for saving. */
+  get graphForSaving(): ModelGraph {
+    return this.graph;
+  }
+
   /** Frees the model's wasm memory. The model cannot be used afterwards. */
   dispose(): void {
     this.batchWorkers?.dispose();
@@ -273,6 +404,31 @@ export class Model {
     this.steps = null;
     this.planCache.clear();
   }
+}
+
+/** A weight given to `setWeights`: values in C order, optionally with their shape. */
+export type WeightValue = Float32Array | ArrayLike<number> | { data: ArrayLike<number>; shape: number[] };
+
+function checkedWeights(expected: readonly { name: string; shape: number[] }[], list: unknown, ctx: { file: string; layer: string; className: string }): Float32Array[] {
+  if (!Array.isArray(list)) throw new InputError('a layer\'s weights must be a list of arrays', { ...ctx, field: 'weights', value: typeof list });
+  if (list.length !== expected.length) {
+    throw new InputError(`the layer has ${expected.length} weight arrays (${expected.map((w) => w.name).join(', ')}), got ${list.length}`, { ...ctx, field: 'weights', value: list.length });
+  }
+  return expected.map((spec, i) => {
+    const v = list[i] as WeightValue;
+    const field = `weights[${i}] (${spec.name})`;
+    const withShape = v && typeof v === 'object' && 'data' in v && 'shape' in v && !ArrayBuffer.isView(v) ? v : null;
+    if (withShape && (!Array.isArray(withShape.shape) || withShape.shape.length !== spec.shape.length || withShape.shape.some((d, k) => d !== spec.shape[k]))) {
+      throw new InputError(`expected shape ${JSON.stringify(spec.shape)}, got ${JSON.stringify(withShape.shape)}`, { ...ctx, field, value: withShape.shape });
+    }
+    const data = (withShape ? withShape.data : v) as ArrayLike<number>;
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    if (!data || typeof data !== 'object' || typeof data.length !== 'number' || data.length !== n) {
+      throw new InputError(`expected ${n} values for shape ${JSON.stringify(spec.shape)}, got ${data && typeof data === 'object' ? data.length : typeof data}`, { ...ctx, field, value: spec.shape });
+    }
+    checkNumericData(data, { ...ctx, field });
+    return Float32Array.from(data);
+  });
 }
 
 function validateInput(t: TensorInput, expected: Shape, name: string, file: string): number[] {

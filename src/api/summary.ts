@@ -49,7 +49,7 @@ export function formatSummary(model: Model): string {
   const frozen = model.nonTrainableParams;
   const out = [
     `Model: "${model.name}" (${model.className}, ${origin(model)})`,
-    ...(model.formatDetails ? [model.formatDetails] : []),
+    `Format: ${model.formatDetails ?? model.format}`,
     rule('_'),
     line(head),
     rule('='),

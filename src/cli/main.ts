@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `kerasrnn` command: inspect, predict, bench. Uses only the package's public API.
+ * The `kerasrnn` command: inspect, predict, bench, convert. Uses only the package's public API.
  * Results go to stdout, progress / timing / errors to stderr; exit code 0 on success, 1 when the
  * command failed, 2 for a usage error (unknown option, bad option value).
  */
@@ -12,6 +12,8 @@ import { reportError } from './errors.js';
 import { inspect } from './inspect.js';
 import { predict } from './predict.js';
 import { bench } from './bench.js';
+import { addGenerateCommand } from './generate.js';
+import { registerConvert } from './convert.js';
 
 function packageVersion(): string {
   try {
@@ -71,7 +73,9 @@ Examples: (the example model and input ship with kerasrnn)
   kerasrnn predict ${model} --input ${input}
   kerasrnn predict ${model} -i ${input} -o y.npy --batch-size 512 --verbose
   kerasrnn predict ${model} -i ${input} --outputs lstm,dense --json
-  kerasrnn bench ${model} --batch-sizes 1,64 --seconds 0.5`;
+  kerasrnn bench ${model} --batch-sizes 1,64 --seconds 0.5
+  kerasrnn convert ${model} sine.keras
+Each command's options: kerasrnn <command> --help`;
 }
 
 /** Builds the program; `out` / `err` receive stdout / stderr text. */
@@ -98,8 +102,10 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('predict')
     .description('run the model on an input file and print or write the outputs')
-    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, or a JSON config (with --weights)')
-    .requiredOption('-i, --input <file>', 'input .npy / .csv / .json (repeat for models with several inputs, in input order)', collect)
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, a SavedModel directory, or a JSON config (with --weights)')
+    .option('-i, --input <file>', 'input .npy / .csv / .json (repeat for models with several inputs, in input order)', collect)
+    .option('--tokenizer <file>', 'Keras Tokenizer JSON (tokenizer.to_json()) for --text')
+    .option('--text <text>', 'a text to run instead of --input (repeat for several; needs --tokenizer)', collect)
     .option('-o, --output <file>', 'write the outputs to .npy / .csv / .json instead of printing them')
     .option('-b, --batch-size <n>', 'samples per predict call (the input is streamed in batches)', positiveInt('--batch-size'), 64)
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
@@ -112,7 +118,8 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .option('--threads <n>', 'worker threads for large batches (Node.js; default 1)', positiveInt('--threads'))
     .option('-v, --verbose', 'print load / read / predict / write timing to stderr')
     .option('-q, --quiet', 'no progress bar and no "wrote" line')
-    .action(async (model: string, opts: Parameters<typeof predict>[1]) => {
+    .action(async (model: string, opts: Parameters<typeof predict>[1], cmd: Command) => {
+      if (!opts.input && !opts.text) cmd.error("error: required option '-i, --input <file>' not specified (or give --tokenizer <file> --text <text>)");
       await predict(model, opts, {
         out,
         err,
@@ -134,6 +141,9 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .action(async (model: string, opts: Parameters<typeof bench>[1]) => {
       out(`${await bench(model, opts)}\n`);
     });
+
+  addGenerateCommand(program, out);
+  registerConvert(program, out);
 
   program.addHelpText('after', () => helpExamples());
   return program;

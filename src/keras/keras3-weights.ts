@@ -32,22 +32,50 @@ function childRank(name: string): number {
  */
 const MAX_LAYER_GROUPS = 256;
 
+/** Keys in order of a list's members as `saving_lib._save_container_state` names them. */
+function containerKeys(classNames: readonly string[]): string[] {
+  const used = new Map<string, number>();
+  return classNames.map((c) => {
+    const base = kerasSnakeCase(c);
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    return n === undefined ? base : `${base}_${n + 1}`;
+  });
+}
+
+/**
+ * The `cells/` keys of a StackedRNNCells in the layer's config (directly or inside a wrapper), in
+ * Keras' order: the keys are class-based (`lstm_cell`, `gru_cell`), so their names do not sort
+ * into that order when the cells are of different classes.
+ */
+function stackedCellKeys(config: Record<string, unknown> | undefined, depth = 0): string[] | undefined {
+  if (!config || depth > 4) return undefined;
+  const cell = config.cell as { class_name?: unknown; config?: { cells?: unknown } } | undefined;
+  if (cell?.class_name === 'StackedRNNCells' && Array.isArray(cell.config?.cells)) {
+    return containerKeys((cell.config.cells as { class_name?: unknown }[]).map((c) => String(c?.class_name ?? '')));
+  }
+  const inner = (config.layer as { config?: Record<string, unknown> } | undefined)?.config;
+  return stackedCellKeys(inner, depth + 1);
+}
+
 /** Every variable under a layer's group, depth first, `vars/0..n` in numeric order. */
 function collectVariables(
   group: H5Group,
   path: string,
   out: { name: string; ds: H5Dataset }[],
   depth = 0,
-  budget = { groups: MAX_LAYER_GROUPS, fail: (): never => { throw new Error(path); } },
+  budget: { groups: number; fail: () => never; cellKeys?: string[] } = { groups: MAX_LAYER_GROUPS, fail: (): never => { throw new Error(path); } },
 ): void {
   if (depth > 16) return;
   if (--budget.groups < 0) budget.fail();
   const keys = group.keys();
   const datasets = keys.filter((k) => !group.isGroup(k) && /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
   for (const k of datasets) out.push({ name: `${path}/${k}`, ds: group.dataset(k) });
+  const order = path.endsWith('/cells') ? budget.cellKeys : undefined;
+  const rank = (k: string) => (order && order.includes(k) ? order.indexOf(k) : (order?.length ?? 0));
   const groups = keys
     .filter((k) => group.isGroup(k))
-    .sort((a, b) => childRank(a) - childRank(b) || a.localeCompare(b, 'en', { numeric: true }));
+    .sort((a, b) => rank(a) - rank(b) || childRank(a) - childRank(b) || a.localeCompare(b, 'en', { numeric: true }));
   for (const k of groups) collectVariables(group.group(k), `${path}/${k}`, out, depth + 1, budget);
 }
 
@@ -124,6 +152,7 @@ export function keras3WeightSource(file: H5Group, fileName: string, allLayers?: 
         const vars: { name: string; ds: H5Dataset }[] = [];
         collectVariables(at.group, at.path, vars, 0, {
           groups: MAX_LAYER_GROUPS,
+          cellKeys: stackedCellKeys(spec?.layers.find((l) => l.name === req.name)?.config),
           fail: () => {
             throw new InvalidKerasConfigurationError(
               `the layer's weight group "${at.path}" holds more than ${MAX_LAYER_GROUPS} groups (hard links forming a cycle?)`,

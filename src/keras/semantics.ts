@@ -133,5 +133,46 @@ const TFJS_MASKING_LAYERS = new Set([
   'Embedding', 'Masking', 'Dense', 'Dropout', 'SpatialDropout1D', 'Activation', 'ReLU', 'PReLU',
   'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Dot',
   'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'BatchNormalization', 'LayerNormalization',
-  'RNN', 'LSTM', 'GRU', 'SimpleRNN', 'TimeDistributed', 'Bidirectional', 'InputLayer',
+  'RNN', 'LSTM', 'GRU', 'SimpleRNN', 'TimeDistributed', 'Bidirectional', 'MultiHeadAttention', 'InputLayer',
 ]);
+
+const MERGE_CLASSES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);
+
+function mentionsValue(v: unknown, value: string, depth = 0): boolean {
+  if (v === value) return true;
+  if (depth > 32 || v === null || typeof v !== 'object') return false;
+  return Object.values(v as Record<string, unknown>).some((x) => mentionsValue(x, value, depth + 1));
+}
+
+/**
+ * Why a model read as `from` would compute differently if written as a file of generation `to`
+ * (the version-dependent rules above), naming the first layer concerned; null when it would not.
+ * Used before saving a model in another generation's format (e.g. tf.keras `.h5` to `.keras`).
+ */
+export function semanticsChange(
+  layers: readonly { name: string; className: string; config: Record<string, unknown>; initialStates: number }[],
+  from: KerasGeneration,
+  to: KerasGeneration,
+): { layer: string; className: string; reason: string } | null {
+  const crossesKeras3 = from.major >= 3 !== to.major >= 3;
+  const masked = layers.some((l) => l.className === 'Masking' || l.config?.mask_zero === true);
+  for (const l of layers) {
+    const at = (reason: string) => ({ layer: l.name, className: l.className, reason });
+    if (crossesKeras3 && mentionsValue(l.config, 'hard_sigmoid')) {
+      return at('hard_sigmoid is clip(0.2x + 0.5, 0, 1) before Keras 3 and relu6(x + 3) / 6 in Keras 3');
+    }
+    if (/Conv/.test(l.className) && theanoConvolutions(from) !== theanoConvolutions(to)) return at('Theano and TensorFlow convolutions differ (flipped kernels, \'same\' padding)');
+    if (crossesKeras3 && l.className === 'Dot' && l.config?.normalize === true) return at('Dot(normalize=True) uses epsilon 1e-12 before Keras 3 and 1e-14 in Keras 3');
+    if (!masked) continue;
+    if (MERGE_CLASSES.has(l.className) && mergeMaskRule(from) !== mergeMaskRule(to)) return at('merge layers combine time-step masks differently in these Keras versions');
+    if (l.className === 'Softmax' && softmaxLayerMask(from) !== softmaxLayerMask(to)) return at('Softmax applies a mask differently in these Keras versions');
+    if (l.className === 'Bidirectional' && bidirectionalZeroesMaskedSteps(from) !== bidirectionalZeroesMaskedSteps(to)) {
+      return at('Bidirectional fills masked steps differently in these Keras versions');
+    }
+    if (l.initialStates > 0 && callReceivesMask(from, l.initialStates) !== callReceivesMask(to, l.initialStates)) {
+      return at('an RNN called with initial_state receives the mask in one of these Keras versions only');
+    }
+    if (crossesKeras3 && /Attention$/.test(l.className)) return at('attention layers use masks differently in these Keras versions');
+  }
+  return null;
+}

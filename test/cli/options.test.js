@@ -163,7 +163,7 @@ test('every --help example runs as printed (files the package ships)', () => {
   const t = tempDir();
   try {
     for (const line of examples) {
-      const args = line.trim().split(/\s+/).slice(1).map((a) => (a === 'y.npy' ? t.file('y.npy') : a));
+      const args = line.trim().split(/\s+/).slice(1).map((a) => (a === 'y.npy' || a === 'sine.keras' ? t.file(a) : a));
       for (const a of args) if (/\.(h5|npy)$/.test(a) && a !== t.file('y.npy')) assert.ok(fs.existsSync(path.resolve(ROOT, a)), `${a} exists`);
       const r = runCli(args);
       assert.is(r.code, 0, `${line}\n${r.stderr}`);

@@ -1,0 +1,189 @@
+import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
+import { writeHdf5, h5Group, h5String } from '../formats/h5-writer.js';
+import { writeZip } from '../formats/zip-writer.js';
+import { refKey } from '../graph/build-graph.js';
+import { KERAS3_SCHEMA_VERSION, keras3ModelConfig, legacyModelConfig, type ExportContext } from '../keras/config-export.js';
+import { generationFromVersion, type KerasGeneration } from '../keras/generation.js';
+import { semanticsChange } from '../keras/semantics.js';
+import { KERAS1_TARGET_VERSION, keras1ModelConfig, keras1Weights, keras2ClassName } from '../keras/keras1-export.js';
+import { KERAS3_OP_PREFIX } from '../keras/keras3-calls.js';
+import { keras3WeightsTree, legacyWeightsGroup, type LayerValues, type WeightsExport } from '../keras/weights-export.js';
+import type { Model } from './model.js';
+
+/**
+ * The files `model.save` writes:
+ * - `keras`: a Keras 3 `.keras` archive (metadata.json, config.json, model.weights.h5);
+ * - `h5`: a legacy full-model `.h5` with a tf.keras 2.x config (`model_config`, `keras_version`,
+ *   `backend` attributes, weights under `model_weights/<layer>/...`);
+ * - `weights.h5`: Keras 3's `save_weights` file (the `.keras` archive's weights alone).
+ */
+export type SaveFormat = 'keras' | 'h5' | 'weights.h5';
+
+/** The format a file name asks for (`.keras`, `.weights.h5`, `.h5` / `.hdf5`), or null. */
+export function formatFromPath(path: string): SaveFormat | null {
+  const p = path.toLowerCase();
+  if (p.endsWith('.keras')) return 'keras';
+  if (p.endsWith('.weights.h5')) return 'weights.h5';
+  if (p.endsWith('.h5') || p.endsWith('.hdf5')) return 'h5';
+  return null;
+}
+
+const FORMATS: readonly SaveFormat[] = ['keras', 'h5', 'weights.h5'];
+
+/** Checks a format named by a caller. */
+export function checkFormat(format: unknown, file: string): SaveFormat {
+  if (!FORMATS.includes(format as SaveFormat)) {
+    throw new InputError(`unknown save format (use ${FORMATS.map((f) => `"${f}"`).join(', ')})`, { file, field: 'format', value: format });
+  }
+  return format as SaveFormat;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** Keras' `date_saved`: local time as `%Y-%m-%d@%H:%M:%S`. */
+function kerasDate(d: Date): string {
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}@${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+function exportContext(model: Model): ExportContext {
+  const graph = model.graphForSaving;
+  const byName = new Map(graph.layers.map((l) => [l.spec.name, l]));
+  const info = new Map(model.layers.map((l) => [l.name, l]));
+  const shapeOfRef = (r: { layer: string; node: number; tensor: number }) => graph.shapes.get(refKey(r));
+  return {
+    file: model.fileName,
+    shapeOf: (layer, tensor) => byName.get(layer)?.imported.outputShapes[tensor],
+    inputShapeOf: (layer) => {
+      if (layer === '') return model.inputs[0]?.shape;
+      const call = byName.get(layer)?.spec.calls[0];
+      if (!call || call.inputs.length === 0) return undefined;
+      const main = call.inputs.slice(0, call.inputs.length - call.initialStates);
+      const shapes = main.map(shapeOfRef);
+      if (shapes.some((s) => s === undefined)) return undefined;
+      return shapes.length === 1 ? shapes[0] : shapes;
+    },
+    trainableOf: (layer) => info.get(layer)?.trainable,
+    isOperation: (layer) => byName.get(layer)?.spec.className.startsWith(KERAS3_OP_PREFIX) === true,
+  };
+}
+
+function weightsExport(model: Model): WeightsExport {
+  const graph = model.graphForSaving;
+  const arrays = model.stored.arrays;
+  if (!arrays) throw new InputError('the model was loaded without weights (architecture only): there is nothing to save', { file: model.fileName });
+  const trainable = new Map(model.layers.map((l) => [l.name, l.trainable]));
+  const leaves = new Map<string, LayerValues>();
+  for (const l of graph.layers) {
+    if (l.imported.weights.length === 0) continue;
+    leaves.set(l.spec.name, {
+      className: l.spec.className,
+      config: l.spec.config,
+      specs: l.imported.weights,
+      arrays: arrays.get(l.spec.name) ?? [],
+      trainable: trainable.get(l.spec.name) ?? true,
+    });
+  }
+  // Keep the tree's trainable flags in step with the layers' (the user may have changed them).
+  const saved = (graph.spec.savedLayers ?? []).map(function update(s): typeof s {
+    if (s.children) return { ...s, children: s.children.map(update) };
+    return s.specName !== undefined && trainable.has(s.specName) ? { ...s, trainable: trainable.get(s.specName) as boolean } : s;
+  });
+  return { file: model.fileName, modelName: graph.spec.name, saved, leaves };
+}
+
+/** Refuses a save that would make the model compute differently once read as `target`. */
+function checkSemantics(model: Model, target: KerasGeneration): void {
+  const source = model.stored.generation;
+  const layers = model.graphForSaving.layers.map((l) => ({
+    name: l.spec.name,
+    className: l.spec.className,
+    config: l.spec.config,
+    initialStates: Math.max(0, ...l.spec.calls.map((c) => c.initialStates)),
+  }));
+  const change = semanticsChange(layers, source, target);
+  if (change) {
+    throw new UnsupportedKerasConfigurationError(
+      `saving this Keras ${source.version} model as Keras ${target.version} would change what it computes: ${change.reason}`,
+      { file: model.fileName, layer: change.layer, className: change.className },
+    );
+  }
+}
+
+/** The Keras 3 version a `.keras` file states: the source's own when it is Keras 3. */
+function keras3Version(source: KerasGeneration): string {
+  return source.major === 3 && !source.inferred ? source.version : KERAS3_SCHEMA_VERSION;
+}
+
+/** The tf.keras version written for a Keras 2 config that stated none. */
+const LEGACY_SCHEMA_VERSION = '2.4.0';
+
+const encoder = new TextEncoder();
+
+/** JSON as Python's `json.dumps` writes it by default: non-ASCII characters escaped. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The model as it is written: a Keras 1 model is first rewritten as a Keras 2 one. */
+function exportView(model: Model): { json: unknown; source: KerasGeneration; ex: WeightsExport } {
+  const source = model.stored.generation;
+  const ex = weightsExport(model);
+  if (source.major !== 1) return { json: model.stored.json, source, ex };
+  const json = keras1ModelConfig(model.stored.json, model.fileName, model.inputs[0]?.shape);
+  const target: KerasGeneration = { major: 2, version: KERAS1_TARGET_VERSION, inferred: false, backend: source.backend };
+  checkSemantics(model, target);
+  const leaves = new Map<string, LayerValues>();
+  for (const [name, leaf] of ex.leaves) {
+    const converted = keras1Weights(leaf.className, leaf.specs, leaf.arrays, model.fileName, name);
+    leaves.set(name, { ...leaf, className: keras2ClassName(leaf.className), config: keras2LayerConfig(json, name) ?? leaf.config, ...converted });
+  }
+  const saved = ex.saved.map(function rename(s): typeof s {
+    return { ...s, className: keras2ClassName(s.className), ...(s.children ? { children: s.children.map(rename) } : {}) };
+  });
+  return { json, source: target, ex: { ...ex, leaves, saved } };
+}
+
+/** A layer's config (by name) in a Keras 2 model config. */
+function keras2LayerConfig(json: unknown, name: string): Record<string, unknown> | undefined {
+  const c = (json as { config?: { layers?: { config?: Record<string, unknown> }[] } }).config;
+  return c?.layers?.find((l) => l.config?.name === name)?.config;
+}
+
+/** Serialises a loaded model as a file of `format`. */
+export function modelToBytes(model: Model, format: SaveFormat, now = new Date()): Uint8Array {
+  const { json, source, ex } = exportView(model);
+  if (format === 'weights.h5') return writeHdf5(keras3WeightsTree(ex));
+  if (format === 'keras') {
+    const version = keras3Version(source);
+    checkSemantics(model, generationFromVersion(version) as KerasGeneration);
+    const config = keras3ModelConfig(json, source, exportContext(model));
+    const metadata = { keras_version: version, date_saved: kerasDate(now) };
+    return writeZip(
+      [
+        ['metadata.json', encoder.encode(asciiJson(metadata))],
+        ['config.json', encoder.encode(asciiJson(config))],
+        ['model.weights.h5', writeHdf5(keras3WeightsTree(ex))],
+      ],
+      now,
+    );
+  }
+  // A legacy .h5 keeps the source's Keras version (Keras 3 itself writes legacy .h5 files with its
+  // own version), so every version-dependent rule reads back the same. A version that was only
+  // inferred from the config is written as a full one of the same generation.
+  // (TF.js files state e.g. "tfjs-layers 1.5.2", which is no Keras version either.)
+  const stated = !source.inferred && generationFromVersion(source.version) !== null;
+  const version = stated ? source.version : source.major === 3 ? KERAS3_SCHEMA_VERSION : LEGACY_SCHEMA_VERSION;
+  if (!stated) checkSemantics(model, generationFromVersion(version) as KerasGeneration);
+  const config = legacyModelConfig(json, source, exportContext(model));
+  // Keras knows the backends it ran on; TF.js ("tensor_flow.js") follows TensorFlow's conventions.
+  const backend = model.stored.backend === 'theano' || model.stored.backend === 'cntk' ? model.stored.backend : 'tensorflow';
+  const root = h5Group({
+    keras_version: h5String(version),
+    backend: h5String(backend),
+    model_config: h5String(asciiJson(config), 'ascii'),
+  });
+  root.members.push(['model_weights', legacyWeightsGroup(ex, { backend, kerasVersion: version })]);
+  return writeHdf5(root);
+}

@@ -1,0 +1,97 @@
+// Saving in a browser: headless Chromium imports the browser bundle from the demo server, loads the
+// example model, changes a weight, and saves it as .keras (a Blob) and .h5 (bytes). Node reads
+// both files back: the weights and predictions are those of the same change made in Node, bit for
+// bit, and the files equal Node's own save byte for byte (apart from the .keras date).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unzipSync } from 'fflate';
+
+import { loadModel } from '../../dist/index.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MODEL = path.join(ROOT, 'examples/sine_forecaster.h5');
+const CHROMIUM = (process.env.KERASRNN_CHROMIUM ? [process.env.KERASRNN_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find((p) => fs.existsSync(p));
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const x = { data: Float32Array.from({ length: 50 }, (_, t) => Math.fround(Math.sin(t / 4))), shape: [1, 50, 1] };
+const state = {};
+
+if (!CHROMIUM) {
+  test('saving in headless Chromium', () => {
+    console.log('skipped: chromium not found at /usr/bin/chromium; the browser saving test did not run');
+  });
+} else {
+  test.before(async () => {
+    const { chromium } = await import('playwright-core');
+    state.server = spawn('npm', ['run', 'demo', '--silent', '--', '--port', '0'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    state.origin = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`demo server did not start in 30 s:\n${log}`)), 30000);
+      state.server.stdout.on('data', (chunk) => {
+        log += chunk;
+        const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
+        if (m) {
+          clearTimeout(timer);
+          resolve(`http://127.0.0.1:${m[1]}`);
+        }
+      });
+      state.server.stderr.on('data', (c) => (log += c));
+      state.server.on('exit', (code) => reject(new Error(`demo server exited with ${code}:\n${log}`)));
+    });
+    state.profile = fs.mkdtempSync(path.join(os.tmpdir(), 'kerasrnn-chromium-'));
+    state.context = await chromium.launchPersistentContext(state.profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+  });
+
+  test.after(async () => {
+    await state.context?.close().catch(() => {});
+    if (state.server?.pid) {
+      try {
+        process.kill(-state.server.pid, 'SIGTERM');
+      } catch {}
+    }
+    if (state.profile) fs.rmSync(state.profile, { recursive: true, force: true });
+  });
+
+  test('a model changed and saved in the browser (.keras Blob, .h5 bytes) reads back in Node as the same model', async () => {
+    const page = await state.context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${state.origin}/`);
+    const saved = await page.evaluate(async () => {
+      const { loadModel } = await import('/kerasrnn.js');
+      const model = await loadModel(new URL('/examples/sine_forecaster.h5', location.href));
+      const dense = model.getWeights('dense')[0].weights;
+      dense[1].data[0] = 0.125;
+      await model.setWeights({ dense: dense.map((w) => w.data) });
+      const blob = await model.save({ format: 'keras', as: 'blob' });
+      const h5 = await model.save({ format: 'h5' });
+      return { keras: Array.from(new Uint8Array(await blob.arrayBuffer())), h5: Array.from(h5), type: blob.type };
+    });
+    assert.equal(errors, []);
+    assert.is(saved.type, 'application/zip');
+
+    const model = await loadModel(MODEL);
+    const dense = model.getWeights('dense')[0].weights;
+    dense[1].data[0] = 0.125;
+    await model.setWeights({ dense: dense.map((w) => w.data) });
+    const y = model.predict(x).data;
+    assert.equal(Array.from(new Uint8Array(saved.h5)), Array.from(await model.save({ format: 'h5' })), '.h5 bytes equal Node\'s');
+    const fromPage = unzipSync(new Uint8Array(saved.keras));
+    const fromNode = unzipSync(await model.save({ format: 'keras' }));
+    assert.equal(Object.keys(fromPage), ['metadata.json', 'config.json', 'model.weights.h5']);
+    assert.equal(Array.from(fromPage['model.weights.h5']), Array.from(fromNode['model.weights.h5']));
+    assert.equal(new TextDecoder().decode(fromPage['config.json']), new TextDecoder().decode(fromNode['config.json']));
+    for (const bytes of [new Uint8Array(saved.keras), new Uint8Array(saved.h5)]) {
+      const again = await loadModel(bytes);
+      assert.is(again.getWeights('dense')[0].weights[1].data[0], 0.125);
+      assert.equal(Array.from(again.predict(x).data), Array.from(y));
+    }
+    await page.close();
+  });
+}
+
+test.run();
