@@ -3,14 +3,13 @@
 // suggests (classes, forecast, sequence). Each stage is cleared when an earlier one changes, and
 // an error is shown next to what caused it. Everything runs in this page with the package's browser
 // build (kerasrnn.js); nothing is uploaded.
-import * as kerasrnn from './kerasrnn.js';
+import { loadModel, parseNpy, loadTokenizer } from './kerasrnn.js';
 import { modelSourceFor, droppedFiles, pathOf } from './model-files.js';
 import { createEditor, inputKinds } from './editors.js';
 import { drawOutputs, formatValues } from './outputs.js';
 
-const { loadModel, parseNpy } = kerasrnn;
 const $ = (id) => document.getElementById(id);
-const state = { model: null, editors: [], kinds: [], labels: null, tokenizer: null, last: null, loading: 0 };
+const state = { model: null, editors: [], kinds: [], labels: null, labelsName: '', tokenizer: null, last: null, loading: 0 };
 
 function showError(id, err) {
   const box = $(id);
@@ -73,7 +72,7 @@ function buildEditors() {
   $('input-hint').hidden = true;
   const infos = inputKinds(model);
   state.kinds = infos.map((i) => i.kind);
-  state.editors = infos.map((info) => createEditor($('inputs'), info, { tokenizer: state.tokenizer, onEdit: clearOutputs }));
+  state.editors = infos.map((info) => createEditor($('inputs'), info, { codec, onEdit: clearOutputs }));
   $('run').disabled = false;
 }
 
@@ -111,10 +110,24 @@ function run() {
   }
 }
 
+/** The text codec editors use: the tokenizer, else the labels file read as a vocabulary. */
+function codec() {
+  if (state.tokenizer) return { tokenizer: state.tokenizer };
+  return state.labels ? { vocabulary: state.labels, name: state.labelsName } : null;
+}
+
+/** Class names for an output of `width` classes: the labels file, else the tokenizer's words. */
+function labelsFor(width) {
+  if (state.labels?.length === width) return state.labels;
+  const t = state.tokenizer;
+  if (t && t.vocabularySize === width) return Array.from({ length: width }, (_, i) => (i === 0 ? '(padding)' : (t.indexWord.get(i) ?? `(id ${i})`)));
+  return null;
+}
+
 function draw() {
   if (!state.last) return;
   const sample = Math.max(0, Math.min(Number($('sample').value) || 0, state.last.x[0].shape[0] - 1));
-  drawOutputs($('outputs'), state.model, state.last.x, state.last.y, { sample, inputKinds: state.kinds, labels: state.labels });
+  drawOutputs($('outputs'), state.model, state.last.x, state.last.y, { sample, inputKinds: state.kinds, labelsFor });
 }
 
 /** Class names: one per line, or a JSON array, or {"0": "cat"} / {"cat": 0} (class_indices). */
@@ -138,7 +151,8 @@ function parseLabels(text, name) {
     }
     return Array.from(labels, (l, i) => l ?? String(i));
   }
-  return trimmed.split(/\r?\n/);
+  // Lines as they are (a vocabulary may hold a space token); only the final newline is dropped.
+  return text.replace(/\r?\n$/, '').split(/\r?\n/);
 }
 
 async function useLabels(file) {
@@ -147,10 +161,14 @@ async function useLabels(file) {
     const labels = parseLabels(await file.text(), file.name);
     if (!labels.length) throw new Error(`${file.name} holds no labels`);
     state.labels = labels;
+    state.labelsName = file.name;
     $('labels-status').textContent = `${labels.length} labels from ${file.name}`;
+    // Used as class names where an output has as many values, as a vocabulary where an input
+    // takes that many ids (an Embedding's input_dim or a one-hot depth).
     const widths = state.model?.outputs.map((o) => o.shape[o.shape.length - 1]) ?? [];
-    if (widths.length && !widths.includes(labels.length)) {
-      showError('labels-error', new Error(`${file.name} names ${labels.length} classes; the model's outputs have ${widths.join(', ')} values: labels are shown when the counts match`));
+    const sizes = inputKinds(state.model ?? { inputs: [], outputs: [], layers: [] }).map((i) => i.vocab ?? i.depth).filter(Boolean);
+    if (widths.length && !widths.includes(labels.length) && !sizes.includes(labels.length)) {
+      showError('labels-error', new Error(`${file.name} names ${labels.length} classes; the model's outputs have ${widths.join(', ')} values${sizes.length ? ` and its token inputs take ${sizes.join(', ')} ids` : ''}: labels are used where the counts match`));
     }
     draw();
   } catch (err) {
@@ -163,9 +181,9 @@ async function useLabels(file) {
 async function useTokenizer(file) {
   showError('tokenizer-error', null);
   try {
-    state.tokenizer = kerasrnn.loadTokenizer(await file.text());
-    $('tokenizer-status').textContent = `tokenizer from ${file.name}`;
-    if (state.model) buildEditors();
+    state.tokenizer = loadTokenizer(await file.text());
+    $('tokenizer-status').textContent = `tokenizer from ${file.name} (${state.tokenizer.vocabularySize} ids)`;
+    draw();
   } catch (err) {
     state.tokenizer = null;
     $('tokenizer-status').textContent = '';
@@ -191,7 +209,6 @@ $('run').addEventListener('click', run);
 $('sample').addEventListener('input', draw);
 $('labels-file').addEventListener('change', (e) => e.target.files[0] && useLabels(e.target.files[0]));
 $('tokenizer-file').addEventListener('change', (e) => e.target.files[0] && useTokenizer(e.target.files[0]));
-$('tokenizer-row').hidden = typeof kerasrnn.loadTokenizer !== 'function';
 
 const zone = $('drop-zone');
 document.addEventListener('dragover', (e) => {

@@ -1,9 +1,12 @@
 // One input editor per model input, chosen from the model:
 //   - ids      (batch, steps) inputs feeding an Embedding: integer token ids below its input_dim,
-//              one sample per line (or typed as text when a tokenizer is loaded);
+//              one sample per line;
 //   - one-hot  (batch, steps, depth) inputs of char-RNN style models (depth = the output's classes):
 //              class ids per step, turned into one-hot rows;
 //   - numbers  everything else: nested JSON arrays or plain numbers, with a sequence generator.
+//   - text     for id and one-hot inputs, when the page has a codec: a Keras tokenizer
+//              (tokenizer.to_json()), or a vocabulary (the labels file: token i on line i) whose
+//              size fits the input; single-character tokens make it character-level.
 // Every editor can be switched to another kind, and a real example can be pasted or dropped (.npy).
 
 const fmtShape = (shape) => `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')}${shape.length === 1 ? ',' : ''})`;
@@ -141,20 +144,37 @@ function readIds(text, limit, steps, where, what) {
 }
 
 /**
- * An editor for one model input in `container`. `info` comes from inputKinds. `tokenizer` (when
- * the page has one loaded) adds a "text" mode to id and one-hot editors. Returns
- * { read(): tensor, fill(npy), generate(), kind }.
+ * Text -> token ids with a codec: a Keras tokenizer, or a vocabulary (token i = id i; a vocabulary
+ * of single characters reads the text character by character, any other splits it on spaces).
  */
-export function createEditor(container, info, { tokenizer = null, onEdit = () => {} } = {}) {
+function textIds(codec, line, where) {
+  if (codec.tokenizer) return codec.tokenizer.textsToSequences([line])[0];
+  const chars = codec.vocabulary.every((t) => Array.from(t).length === 1);
+  const index = new Map(codec.vocabulary.map((t, i) => [t, i]));
+  return (chars ? Array.from(line) : line.trim().split(/\s+/)).map((t) => {
+    if (!index.has(t)) throw new InputTextError(`${where}: ${JSON.stringify(t)} is not in the vocabulary (${codec.name})`);
+    return index.get(t);
+  });
+}
+
+/**
+ * An editor for one model input in `container`. `info` comes from inputKinds. `codec()` gives
+ * the page's current text codec ({ tokenizer } or { vocabulary, name }) or null; id and one-hot
+ * editors offer a "text" mode that uses it. Returns { read(): tensor, fill(npy), generate(), kind }.
+ */
+export function createEditor(container, info, { codec = () => null, onEdit = () => {} } = {}) {
   const shape = info.shape;
   const limit = info.kind === 'ids' ? info.vocab : info.kind === 'one-hot' ? info.depth : null;
   const kinds = [
     ['numbers', 'numbers'],
     ...(info.kind === 'ids' || (shape.length === 2 && info.vocab) ? [['ids', `token ids (0 .. ${info.vocab - 1})`]] : []),
     ...(shape.length === 3 && typeof shape[2] === 'number' && shape[2] >= 2 ? [['one-hot', `one-hot rows (class ids 0 .. ${shape[2] - 1})`]] : []),
-    ...(tokenizer && (info.kind === 'ids' || info.kind === 'one-hot') ? [['text', 'text (tokenizer)']] : []),
+    ...(info.kind === 'ids' || info.kind === 'one-hot' ? [['text', 'text (with a tokenizer or vocabulary)']] : []),
   ];
-  const defaultKind = tokenizer && (info.kind === 'ids' || info.kind === 'one-hot') ? 'text' : info.kind;
+  // Text by default only when the page's codec has exactly the ids this input takes.
+  const c0 = codec();
+  const codecSize = c0 ? (c0.tokenizer ? c0.tokenizer.vocabularySize : c0.vocabulary.length) : 0;
+  const defaultKind = c0 && (info.kind === 'ids' || info.kind === 'one-hot') && codecSize === limit ? 'text' : info.kind;
   const defaultSteps = shape[1] ?? 20;
   const kindSelect = h('select', { class: 'editor-kind', 'aria-label': `${info.name}: edit as` }, ...kinds.map(([v, label]) => h('option', { value: v, selected: v === defaultKind }, label)));
   const stepsInput = h('input', { type: 'number', class: 'gen-steps', min: 1, max: 100000, value: defaultSteps, disabled: shape[1] !== null && shape.length >= 2, 'aria-label': 'steps' });
@@ -195,7 +215,7 @@ export function createEditor(container, info, { tokenizer = null, onEdit = () =>
           ? `Token ids, one sample per line, ${shape[1] ?? 'any number of'} ids each, separated by spaces or commas (or JSON arrays). The Embedding knows ids 0 .. ${info.vocab - 1}.`
           : k === 'one-hot'
             ? `Class ids, one sample per line, one id per time step (0 .. ${shape[2] - 1}); each becomes a one-hot row of ${shape[2]} values.`
-            : `Text, one sample per line: the tokenizer turns it into ids, padded at the front to ${shape[1] ?? 'the longest line'} (as pad_sequences does).`;
+            : `Text, one sample per line: the ${codec()?.tokenizer ? 'tokenizer' : 'vocabulary'} turns it into ids, padded at the front to ${shape[1] ?? 'the longest line'} steps (as pad_sequences does). Load a tokenizer or a vocabulary (the labels file) first.`;
   }
 
   function generate() {
@@ -222,8 +242,10 @@ export function createEditor(container, info, { tokenizer = null, onEdit = () =>
       const all = Array.from({ length: samples }, (_, s) => sample(s));
       text.value = samples === 1 ? (rank3 ? `[${all[0].map((r) => JSON.stringify(r)).join(',\n ')}]` : JSON.stringify(all[0])) : JSON.stringify(all);
     } else if (k === 'text') {
-      const words = Array.from(tokenizer.wordIndex?.keys?.() ?? []).slice(0, 50);
-      text.value = Array.from({ length: samples }, () => Array.from({ length: Math.min(steps, 12) }, () => words[Math.floor(rnd() * words.length)] ?? '').join(' ')).join('\n');
+      const c = codec();
+      const tokens = c ? (c.tokenizer ? Array.from(c.tokenizer.wordIndex.keys()).slice(0, 50) : c.vocabulary.slice(1)) : [];
+      const chars = c?.vocabulary?.every((t) => Array.from(t).length === 1);
+      text.value = Array.from({ length: samples }, () => Array.from({ length: Math.min(steps, 12) }, () => tokens[Math.floor(rnd() * tokens.length)] ?? '').join(chars ? '' : ' ')).join('\n');
     } else {
       // Ids from 1: id 0 is the padding / masked id of mask_zero Embeddings.
       const top = k === 'ids' ? info.vocab : shape[2];
@@ -240,10 +262,16 @@ export function createEditor(container, info, { tokenizer = null, onEdit = () =>
       const k = kind();
       if (k === 'numbers') return readNumbers(value, shape, where());
       if (k === 'text') {
-        const seqs = tokenizer.textsToSequences(value.split('\n').filter((l) => l.trim() !== ''));
+        const c = codec();
+        if (!c) throw new InputTextError(`${where()}: text needs a tokenizer or a vocabulary; load one, or edit the ids`);
+        const depth = info.kind === 'one-hot' ? shape[2] : null;
+        const size = c.tokenizer ? c.tokenizer.vocabularySize : c.vocabulary.length;
+        if (size > (depth ?? info.vocab)) throw new InputTextError(`${where()}: the ${c.tokenizer ? 'tokenizer' : 'vocabulary'} has ${size} ids, the input takes ${depth ?? info.vocab}`);
+        const seqs = value.split('\n').filter((l) => l.trim() !== '').map((l, r) => textIds(c, l, `${where()}, sample ${r + 1}`));
         const steps = shape[1] ?? Math.max(...seqs.map((s) => s.length));
-        const rows = seqs.map((s) => [...Array(Math.max(0, steps - s.length)).fill(0), ...s.slice(-steps)]);
-        return encode(rows, steps, info.kind === 'one-hot' ? shape[2] : null);
+        // Padding slots: id 0 for ids, an all-zero row for one-hot (what pad_sequences / a zeroed window give).
+        const rows = seqs.map((s) => [...Array(Math.max(0, steps - s.length)).fill(depth === null ? 0 : -1), ...s.slice(-steps)]);
+        return encode(rows, steps, depth);
       }
       const depth = k === 'one-hot' ? shape[2] : null;
       const { rows, length } = readIds(value, depth ?? info.vocab ?? Infinity, shape[1], where(), k === 'one-hot' ? 'class ids' : 'token ids');
@@ -257,7 +285,7 @@ export function createEditor(container, info, { tokenizer = null, onEdit = () =>
   function encode(rows, steps, depth) {
     if (depth === null) return { data: Float32Array.from(rows.flat()), shape: [rows.length, steps] };
     const data = new Float32Array(rows.length * steps * depth);
-    rows.forEach((row, r) => row.forEach((id, t) => (data[(r * steps + t) * depth + id] = 1)));
+    rows.forEach((row, r) => row.forEach((id, t) => id >= 0 && (data[(r * steps + t) * depth + id] = 1)));
     return { data, shape: [rows.length, steps, depth] };
   }
 

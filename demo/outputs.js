@@ -1,6 +1,6 @@
 // How each model output is shown, chosen from its shape and from the model:
-//   classes  (samples, classes) scores of a classifier: the top classes as bars, with labels when a
-//            labels file (or a tokenizer's words) names them;
+//   classes  (samples, classes) scores of a classifier: the top classes as bars, named by the
+//            labels file or by a tokenizer's words when their count fits;
 //   forecast (samples, horizon) from a Dense head over a numeric sequence: the input sequence with
 //            the predicted values after it;
 //   sequence (samples, steps, channels): a heat map (many channels) or lines (a few), switchable;
@@ -13,14 +13,14 @@ const fmtShape = (shape) => `(${shape.map((d) => (d === null ? 'None' : d)).join
 const RECURRENT = /^(LSTM|GRU|SimpleRNN|CuDNNLSTM|CuDNNGRU|Bidirectional|RNN)$/;
 
 /** The view for one output (see the file comment). */
-export function viewOf(model, output, tensor, { inputKinds, labels }) {
+export function viewOf(model, output, tensor, { inputKinds, labelsFor }) {
   const rank = tensor.shape.length;
   if (rank === 3) return 'sequence';
   if (rank !== 2) return 'values';
   const width = tensor.shape[1];
   const probabilities = tensor.data.every((v) => v >= 0 && v <= 1);
   const tokens = inputKinds.some((k) => k !== 'numbers');
-  if (width >= 2 && (probabilities || tokens || labels?.length === width)) return 'classes';
+  if (width >= 2 && (probabilities || tokens || labelsFor(width))) return 'classes';
   const layer = model.layers.find((l) => l.name === output.layer);
   const numericSequence = model.inputs.some((i, k) => i.shape.length === 3 && inputKinds[k] === 'numbers');
   if (numericSequence && layer && !RECURRENT.test(layer.className) && width <= 100) return 'forecast';
@@ -54,19 +54,19 @@ export function formatValues(name, t) {
  * Draws every output of one prediction into `container`: `x` the input tensors (model input
  * order), `y` the outputs keyed by name, `sample` the sample shown.
  */
-export function drawOutputs(container, model, x, y, { sample, inputKinds, labels }) {
+export function drawOutputs(container, model, x, y, { sample, inputKinds, labelsFor }) {
   container.replaceChildren();
   for (const output of model.outputs) {
     const t = y[output.name];
     if (!t) continue;
-    const view = viewOf(model, output, t, { inputKinds, labels });
+    const view = viewOf(model, output, t, { inputKinds, labelsFor });
     const card = h('div', { class: `output view-${view}`, 'data-output': output.name, 'data-view': view });
     card.append(h('h3', {}, h('code', {}, output.name), ` ${fmtShape(t.shape)}`, output.name !== output.layer ? ` — output ${output.tensor} of ${output.layer}` : ''));
     container.append(card);
     const values = sampleOf(t, sample);
     if (view === 'classes') {
       const width = t.shape[1];
-      const named = labels && labels.length === width ? labels : null;
+      const named = labelsFor(width);
       const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b).slice(0, Math.min(10, width));
       const probabilities = t.data.every((v) => v >= 0 && v <= 1);
       bars(card, {

@@ -4,7 +4,7 @@
  * names from `--labels` when given.
  */
 import { readFile } from 'node:fs/promises';
-import type { TensorData } from '../index.js';
+import type { KerasTokenizer, TensorData } from '../index.js';
 import { CliError, fileError } from './errors.js';
 import { formatFloat32, formatShape } from './format.js';
 
@@ -52,6 +52,11 @@ export async function readLabels(file: string): Promise<string[]> {
     throw new CliError(`"${file}" holds ${typeof json}, not class names`, 'give a JSON array of class names, or a text file with one name per line');
   }
   return text.split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1);
+}
+
+/** Class names from a tokenizer's `index_word` (id 0 is the padding id Keras never assigns). */
+export function tokenizerLabels(tokenizer: KerasTokenizer): string[] {
+  return Array.from({ length: tokenizer.vocabularySize }, (_, i) => (i === 0 ? '(padding)' : (tokenizer.indexWord.get(i) ?? `(id ${i})`)));
 }
 
 /** The k best classes of every row of the last axis; rows are samples (and steps for rank 3). */

@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 import type { Model, TensorData, TensorInput } from '../index.js';
 import { CliError } from './errors.js';
 import { formatArray, formatCount, formatMs, formatRate, formatShape } from './format.js';
-import { formatTopClasses, readLabels, topClasses, topClassesJson } from './classes.js';
+import { formatTopClasses, readLabels, tokenizerLabels, topClasses, topClassesJson } from './classes.js';
 import { formatOf, openInput, type CsvRows, type InputSource } from './inputs.js';
 import { loadFromArgs } from './inspect.js';
 import { readTokenizer, textInput } from './text-input.js';
@@ -71,6 +71,9 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
   }
   if (options.labels && topK === undefined) throw new CliError('--labels names the classes of --top-k / --argmax', 'add --argmax or --top-k <k>');
   const labels = options.labels ? await readLabels(options.labels) : null;
+  // Without --labels, a tokenizer names the classes of an output over its vocabulary (next word).
+  const tokenizer = options.tokenizer ? await readTokenizer(options.tokenizer) : null;
+  const labelsFor = (classes: number) => labels ?? (tokenizer && tokenizer.vocabularySize === classes ? tokenizerLabels(tokenizer) : null);
   const { model, loadMs } = await loadFromArgs(modelPath, options.weights, { threads: options.threads });
   const sources: InputSource[] = [];
   const sinks: OutputSink[] = [];
@@ -93,7 +96,7 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
     if (options.outputs) checkOutputNames(model, options.outputs);
     const tRead = performance.now();
     if (options.text && options.tokenizer) {
-      sources.push(textInput(model, await readTokenizer(options.tokenizer), options.text));
+      sources.push(textInput(model, tokenizer ?? (await readTokenizer(options.tokenizer)), options.text));
     } else {
       for (let i = 0; i < model.inputs.length; i++) {
         sources.push(await openInput(inputFiles[i], model.inputs[i].shape, model.inputs[i].name, options.csvRows));
@@ -153,7 +156,7 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
       await writeJsonFile(options.output, names, collectors.map((c) => c.result()));
     } else if (!kind && topK !== undefined) {
       const tensors = collectors.map((c) => c.result());
-      const ranked = tensors.map((t, i) => topClasses(t, topK, labels, names[i]));
+      const ranked = tensors.map((t, i) => topClasses(t, topK, labelsFor(t.shape[t.shape.length - 1]), names[i]));
       if (options.json) {
         const obj: Record<string, unknown> = {};
         names.forEach((n, i) => (obj[n] = topClassesJson(ranked[i], tensors[i].shape)));

@@ -89,6 +89,26 @@ test('--argmax / --top-k rank the classes (with --labels as text lines or JSON);
   }
 });
 
+test('--top-k with --tokenizer: the tokenizer\'s words name the classes of an output over its vocabulary', async () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'text/manifest.json'), 'utf8'));
+  const word = manifest.models.find((m) => m.id === 'word_window_tf');
+  const t = tempDir();
+  try {
+    const wordIndex = Object.fromEntries(word.vocabulary.slice(1).map((w, i) => [w, i + 1]));
+    fs.writeFileSync(t.file('tok.json'), JSON.stringify(wordIndex));
+    const file = path.join(FIXTURES, 'text', word.model);
+    const r = runCli(['predict', file, '--tokenizer', t.file('tok.json'), '--text', 'the cat sat', '--top-k', '3', '--json']);
+    assert.is(r.code, 0, r.stderr);
+    const model = await loadModel(file);
+    const y = model.predict({ data: Float32Array.from([0, 0, wordIndex.the, wordIndex.cat, wordIndex.sat]), shape: [1, 5] });
+    model.dispose();
+    const best = ranking(y.data).slice(0, 3);
+    assert.equal(JSON.parse(r.stdout)[0].map((c) => [c.index, c.label]), best.map((i) => [i, i === 0 ? '(padding)' : word.vocabulary[i]]));
+  } finally {
+    t.remove();
+  }
+});
+
 test('--threads: same numbers as one thread; the verbose line says so, with thousands separators', () => {
   const t = tempDir();
   try {

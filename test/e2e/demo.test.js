@@ -464,6 +464,66 @@ if (!CHROMIUM) {
     await page.close();
   });
 
+  test('text input: a char vocabulary drives the one-hot editor and names the classes; a tokenizer drives an id input', async () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'text/manifest.json'), 'utf8'));
+    const char = manifest.models.find((m) => m.id === 'char_window_k2');
+    const word = manifest.models.find((m) => m.id === 'word_window_tf');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kerasrnn-e2e-'));
+    const { page, errors } = await openPage(`${state.origin}/`);
+    try {
+      // Char-RNN: (None, 6, 11) one-hot input, softmax over the same 11 characters.
+      const file = path.join(FIXTURES, 'text', char.model);
+      await chooseModel(page, file);
+      const model = await loadModel(file);
+      const ed = editor(model.inputs[0].name);
+      assert.is(await page.inputValue(`${ed} .editor-kind`), 'one-hot', 'input depth = output classes: one-hot rows');
+      fs.writeFileSync(path.join(dir, 'chars.json'), JSON.stringify(char.vocabulary));
+      await page.setInputFiles('#labels-file', path.join(dir, 'chars.json'));
+      await page.waitForFunction(() => /11 labels/.test(document.getElementById('labels-status').textContent));
+      await page.selectOption(`${ed} .editor-kind`, 'text');
+      await page.fill(`${ed} textarea`, 'cab!');
+      await runPredict(page);
+      // Pre-padded to 6 steps: two all-zero rows, then c a b !
+      const ids = Array.from('cab!', (ch) => char.vocabulary.indexOf(ch));
+      const data = new Float32Array(6 * 11);
+      ids.forEach((id, t) => (data[(t + 2) * 11 + id] = 1));
+      const y = model.predict({ data, shape: [1, 6, 11] });
+      assert.equal(shownOutputs(await page.textContent('#output-values'))[0].values, Array.from(y.data));
+      const best = Array.from(y.data).indexOf(Math.max(...y.data));
+      const first = (await page.locator('.output svg text').evaluateAll((els) => els.map((e) => e.firstChild?.nodeValue ?? ''))).find((t) => / \(\d+\)$/.test(t));
+      assert.is(first, `${char.vocabulary[best]} (${best})`, 'the top bar is named by the vocabulary');
+      await page.fill(`${ed} textarea`, 'caz');
+      await runPredict(page);
+      assert.match(await page.textContent(`${ed} .error`), /"z" is not in the vocabulary \(chars\.json\)/);
+      model.dispose();
+
+      // Word model: (None, 5) ids into an Embedding; a tokenizer (bare word_index) types them.
+      const wfile = path.join(FIXTURES, 'text', word.model);
+      await chooseModel(page, wfile);
+      const wm = await loadModel(wfile);
+      const wed = editor(wm.inputs[0].name);
+      assert.is(await page.inputValue(`${wed} .editor-kind`), 'ids');
+      const wordIndex = Object.fromEntries(word.vocabulary.slice(1).map((w, i) => [w, i + 1]));
+      fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(wordIndex));
+      await page.setInputFiles('#tokenizer-file', path.join(dir, 'tokenizer.json'));
+      await page.waitForFunction(() => /tokenizer from tokenizer\.json/.test(document.getElementById('tokenizer-status').textContent));
+      await page.selectOption(`${wed} .editor-kind`, 'text');
+      await page.fill(`${wed} textarea`, 'the cat sat');
+      await runPredict(page);
+      const wy = wm.predict({ data: Float32Array.from([0, 0, wordIndex.the, wordIndex.cat, wordIndex.sat]), shape: [1, 5] });
+      assert.equal(shownOutputs(await page.textContent('#output-values'))[0].values, Array.from(wy.data));
+      // The chars labels do not fit 15 classes; the tokenizer's words name them.
+      const wbest = Array.from(wy.data).indexOf(Math.max(...wy.data));
+      const wfirst = (await page.locator('.output svg text').evaluateAll((els) => els.map((e) => e.firstChild?.nodeValue ?? ''))).find((t) => / \(\d+\)$/.test(t));
+      assert.is(wfirst, `${wbest === 0 ? '(padding)' : word.vocabulary[wbest]} (${wbest})`);
+      wm.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.equal(errors, []);
+    await page.close();
+  });
+
   test('TF.js models: a folder (folder picker) and model.json + shards (file chooser) load and run as in Node', async () => {
     const { page, errors } = await openPage(`${state.origin}/`);
     for (const [name, how] of [['converter_lstm_gru', 'folder'], ['layers_model_save', 'files']]) {
