@@ -598,6 +598,27 @@ if (!CHROMIUM) {
       ran++;
     }
     console.log(`SavedModel / TF.js models loaded and run in the page: ${ran} of ${cases.length}`);
+    // A SavedModel folder zipped (as users mail or download one): chosen as one .zip file.
+    const first = cases.find((c) => c.savedmodel);
+    if (first) {
+      const { zipSync } = await import('fflate');
+      const folder = path.join(ROOT, '../shared/corpus', first.savedmodel);
+      const members = {};
+      for (const f of fs.readdirSync(folder, { recursive: true }).map(String)) {
+        if (fs.statSync(path.join(folder, f)).isFile()) members[`${path.basename(folder)}/${f}`] = fs.readFileSync(path.join(folder, f));
+      }
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kerasrnn-e2e-'));
+      const zip = path.join(dir, `${path.basename(folder)}.zip`);
+      fs.writeFileSync(zip, zipSync(members));
+      const node = await loadModel(fs.readFileSync(zip));
+      await chooseModel(page, zip);
+      assert.is(await page.locator('#model-error').isHidden(), true, await page.textContent('#model-error'));
+      assert.is(await page.textContent('#summary'), node.summary().replace('<bytes>', path.basename(zip)));
+      await runPredict(page);
+      assert.is(await page.locator('#error').isHidden(), true, await page.textContent('#error'));
+      node.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     assert.equal(errors, []);
     await page.close();
   });
