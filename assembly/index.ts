@@ -31,3 +31,4 @@ export { pool1d, globalPool1d, globalPoolRows } from './pooling';
 export { batchNormInference, layerNorm } from './normalization';
 export { reluLayer, eluLayer, thresholdedRelu, prelu, addWhereMasked, zeroWhereMasked } from './activation-layers';
 export { copySteps, permuteCopy } from './time-shape';
+export { categoryCounts, oneHotRows, bucketize, lookupSorted } from './categorical';

@@ -7,6 +7,7 @@ import { loadModel, parseNpy, loadTokenizer } from './kerasrnn.js';
 import { modelSourceFor, droppedFiles, pathOf } from './model-files.js';
 import { createEditor, inputKinds } from './editors.js';
 import { drawOutputs, formatValues } from './outputs.js';
+import { textPanel } from './text-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { model: null, editors: [], kinds: [], labels: null, labelsName: '', tokenizer: null, last: null, loading: 0 };
@@ -31,6 +32,7 @@ function clearOutputs() {
 function clearModelStages() {
   state.model?.dispose();
   state.model = null;
+  textPanel(null);
   state.editors = [];
   $('summary').hidden = true;
   $('summary').textContent = '';
@@ -54,6 +56,7 @@ async function useModel(files) {
     const ms = performance.now() - t0;
     if (ticket !== state.loading) return model.dispose(); // a newer choice replaced this one
     state.model = model;
+    textPanel(model);
     $('summary').textContent = model.summary();
     $('summary').hidden = false;
     $('model-status').textContent = `loaded ${name} in ${ms.toFixed(1)} ms`;

@@ -3,6 +3,9 @@
 //              one sample per line;
 //   - one-hot  (batch, steps, depth) inputs of char-RNN style models (depth = the output's classes):
 //              class ids per step, turned into one-hot rows;
+//   - strings  inputs that take texts (a TextVectorization / StringLookup / Hashing behind a
+//              string Input): one sample per line (several strings per sample: comma separated, or
+//              a JSON array);
 //   - numbers  everything else: nested JSON arrays or plain numbers, with a sequence generator.
 //   - text     for id and one-hot inputs, when the page has a codec: a Keras tokenizer
 //              (tokenizer.to_json()), or a vocabulary (the labels file: token i on line i) whose
@@ -51,6 +54,7 @@ function uniform(seed) {
 export function inputKinds(model) {
   const outputClasses = new Set(model.outputs.map((o) => o.shape[o.shape.length - 1]).filter((d) => typeof d === 'number'));
   return model.inputs.map((input) => {
+    if (input.dtype === 'string') return { ...input, kind: 'strings' };
     const tensor = `${input.name}[0][0]`;
     const embeddings = model.layers.filter((l) => l.className === 'Embedding' && l.inbound.some((call) => call.includes(tensor)));
     const vocab = embeddings.map((l) => Number(l.details.inputDim)).filter((n) => Number.isInteger(n) && n > 0);
@@ -119,6 +123,21 @@ function readNumbers(text, shape, where) {
   return { data: Float32Array.from(values), shape: dims };
 }
 
+/** Texts (one sample per line; several strings per sample comma separated or as a JSON array). */
+function readStrings(text, shape, where) {
+  const inner = shape.slice(1).map((d) => d ?? 1);
+  const per = inner.reduce((a, b) => a * b, 1);
+  const rows = text.split('\n').filter((l) => l.trim() !== '').map((line, r) => {
+    if (per === 1) return [line];
+    const cells = line.trim().startsWith('[') ? parseJson(line, `${where}, sample ${r + 1}`) : line.split(',').map((c) => c.trim());
+    if (!Array.isArray(cells) || cells.length !== per || !cells.every((c) => typeof c === 'string')) {
+      throw new InputTextError(`${where}, sample ${r + 1}: expected ${per} strings, got ${Array.isArray(cells) ? cells.length : typeof cells}`);
+    }
+    return cells;
+  });
+  return { data: rows.flat(), shape: [rows.length, ...inner] };
+}
+
 /** Token-id text (one sample per line, or JSON arrays) -> rows of integers in [0, limit). */
 function readIds(text, limit, steps, where, what) {
   let rows;
@@ -165,7 +184,7 @@ function textIds(codec, line, where) {
 export function createEditor(container, info, { codec = () => null, onEdit = () => {} } = {}) {
   const shape = info.shape;
   const limit = info.kind === 'ids' ? info.vocab : info.kind === 'one-hot' ? info.depth : null;
-  const kinds = [
+  const kinds = info.kind === 'strings' ? [['strings', 'texts']] : [
     ['numbers', 'numbers'],
     ...(info.kind === 'ids' || (shape.length === 2 && info.vocab) ? [['ids', `token ids (0 .. ${info.vocab - 1})`]] : []),
     ...(shape.length === 3 && typeof shape[2] === 'number' && shape[2] >= 2 ? [['one-hot', `one-hot rows (class ids 0 .. ${shape[2] - 1})`]] : []),
@@ -208,8 +227,11 @@ export function createEditor(container, info, { codec = () => null, onEdit = () 
   function describe() {
     const k = kind();
     for (const l of waveLabels) l.hidden = k !== 'numbers';
+    const perSample = shape.slice(1).reduce((a, b) => a * (b ?? 1), 1);
     help.textContent =
-      k === 'numbers'
+      k === 'strings'
+        ? `Texts, one sample per line${perSample > 1 ? `, ${perSample} strings each (separated by commas, or a JSON array)` : ''}; the model's own text layers turn them into numbers.`
+        : k === 'numbers'
         ? `Nested JSON arrays ([[x0], [x1], ...]: steps × features, or samples × steps × features) or plain numbers separated by commas / spaces, time-major. Drop a .npy here to fill it.`
         : k === 'ids'
           ? `Token ids, one sample per line, ${shape[1] ?? 'any number of'} ids each, separated by spaces or commas (or JSON arrays). The Embedding knows ids 0 .. ${info.vocab - 1}.`
@@ -224,7 +246,11 @@ export function createEditor(container, info, { codec = () => null, onEdit = () 
     const steps = Number(stepsInput.value) || defaultSteps;
     const samples = Math.max(1, Math.min(1000, Number(samplesInput.value) || 1));
     const rnd = uniform(1234);
-    if (k === 'numbers') {
+    if (k === 'strings') {
+      const perSample = shape.slice(1).reduce((a, b) => a * (b ?? 1), 1);
+      const words = ['the movie was great', 'awful', 'a good film', 'cat', 'dog', 'fish', 'bird'];
+      text.value = Array.from({ length: samples }, (_, s) => Array.from({ length: perSample }, (_, j) => words[(s + j * 3) % words.length]).join(perSample > 1 ? ', ' : '')).join('\n');
+    } else if (k === 'numbers') {
       const rank3 = shape.length === 3;
       const features = rank3 ? (shape[2] ?? 1) : 1;
       const length = rank3 ? steps : (shape[1] ?? steps);
@@ -260,6 +286,7 @@ export function createEditor(container, info, { codec = () => null, onEdit = () 
       const value = text.value.trim();
       if (!value) throw new InputTextError(`${where()}: empty; generate an example or paste one`);
       const k = kind();
+      if (k === 'strings') return readStrings(value, shape, where());
       if (k === 'numbers') return readNumbers(value, shape, where());
       if (k === 'text') {
         const c = codec();

@@ -18,7 +18,7 @@ export const pathOf = (file) => file.webkitRelativePath || file.name;
  * leaves it empty for dropped files; the folder picker sets it, and loaders read it).
  */
 async function filesOfEntry(entry, prefix = '') {
-  if (entry.isFile) {
+  if (!entry.isDirectory) {
     const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
     Object.defineProperty(file, 'webkitRelativePath', { value: `${prefix}${entry.name}` });
     return [file];
@@ -37,7 +37,7 @@ async function filesOfEntry(entry, prefix = '') {
 
 /** The files of a drop, folders walked (falls back to the plain file list). */
 export async function droppedFiles(dataTransfer) {
-  const items = Array.from(dataTransfer?.items ?? []).filter((i) => i.kind === 'file');
+  const items = Array.from(dataTransfer?.items ?? []).filter((i) => i.kind === undefined || i.kind === 'file');
   const entries = items.map((i) => i.webkitGetAsEntry?.()).filter(Boolean);
   if (entries.length && entries.some((e) => e.isDirectory)) return (await Promise.all(entries.map((e) => filesOfEntry(e)))).flat();
   return Array.from(dataTransfer?.files ?? []);

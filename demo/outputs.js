@@ -21,6 +21,8 @@ export function viewOf(model, output, tensor, { inputKinds, labelsFor }) {
   const probabilities = tensor.data.every((v) => v >= 0 && v <= 1);
   const tokens = inputKinds.some((k) => k !== 'numbers');
   if (width >= 2 && (probabilities || tokens || labelsFor(width))) return 'classes';
+  // One probability from a text or token model (a sentiment score): one bar.
+  if (width === 1 && probabilities && tokens) return 'classes';
   const layer = model.layers.find((l) => l.name === output.layer);
   const numericSequence = model.inputs.some((i, k) => i.shape.length === 3 && inputKinds[k] === 'numbers');
   if (numericSequence && layer && !RECURRENT.test(layer.className) && width <= 100) return 'forecast';
@@ -70,8 +72,8 @@ export function drawOutputs(container, model, x, y, { sample, inputKinds, labels
       const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b).slice(0, Math.min(10, width));
       const probabilities = t.data.every((v) => v >= 0 && v <= 1);
       bars(card, {
-        title: `Top ${order.length} of ${width} classes (sample ${sample}${probabilities ? '' : ', scores'})${named ? '' : ' — load labels to name them'}`,
-        items: order.map((i) => ({ label: named ? `${named[i]} (${i})` : `class ${i}`, value: values[i] })),
+        title: width === 1 ? `${output.name} (sample ${sample})` : `Top ${order.length} of ${width} classes (sample ${sample}${probabilities ? '' : ', scores'})${named ? '' : ' — load labels to name them'}`,
+        items: order.map((i) => ({ label: named ? `${named[i]} (${i})` : width === 1 ? 'score' : `class ${i}`, value: values[i] })),
       });
     } else if (view === 'forecast') {
       const k = model.inputs.findIndex((i, j) => i.shape.length === 3 && inputKinds[j] === 'numbers');

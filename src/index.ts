@@ -3,12 +3,13 @@
  * files Keras writes, in Node.js and browsers, on WebAssembly SIMD kernels.
  */
 export { loadModel, type ModelSource, type LoadOptions } from './api/load-model.js';
+export type { TfjsSource } from './api/load-tfjs.js';
 export { DEFAULT_LIMITS, type Limits } from './api/limits.js';
 export type { CustomLayer } from './layers/custom-layer.js';
-export { Model, type LayerInfo, type OutputInfo, type ModelInput, type PredictOptions, type SaveOptions, type LayerWeights, type NamedWeight, type WeightValue } from './api/model.js';
+export { Model, type LayerInfo, type OutputInfo, type ModelInput, type StringInput, type PredictOptions, type SaveOptions, type LayerWeights, type NamedWeight, type WeightValue } from './api/model.js';
 export type { SaveFormat } from './api/save-model.js';
 export type { TensorData, TensorInput } from './api/tensor.js';
-export { Stream, type StreamState } from './api/stream.js';
+export { Stream, type StreamState, type StreamRowState } from './api/stream.js';
 export type { KerasGeneration } from './keras/generation.js';
 export type { Shape } from './layers/types.js';
 export {
@@ -18,6 +19,7 @@ export {
   ModelFileError,
   InputError,
   ResourceLimitError,
+  InternalError,
   type ErrorContext,
 } from './errors.js';
 export { parseNpy, encodeNpy, parseNpyHeader, npyHeaderLength, decodeNpyValues, encodeNpyHeader, type NpyArray, type NpyHeader } from './formats/npy.js';

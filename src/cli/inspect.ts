@@ -67,7 +67,6 @@ export function inspectText(model: Model, file: string): string {
     model.summary(),
     '',
     `File:          ${file}`,
-    `Format:        ${model.formatDetails ?? model.format}`,
     `Keras version: ${g.inferred ? `${g.major} (inferred from the config's field names; the file states no version)` : `${g.version} (stated in the file)`}${g.runtime === 'tfjs' ? '; computed as TensorFlow.js computes it' : ''}`,
     `Backend:       ${g.backend ? `${g.backend} (${g.backendInferred ? 'inferred from the weight names; Keras 1 files do not state it' : 'stated in the file'})` : 'not stated in the file'}`,
     `Inputs:        ${model.inputs.map((i) => `${i.name} ${formatShape(i.shape)}`).join(', ')}`,

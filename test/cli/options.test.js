@@ -3,11 +3,34 @@
 // and the files predict writes; and the --help examples, which must run as printed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { loadModel, parseNpy, encodeNpy } from '../../dist/index.js';
 import { runCli, tempDir, EXAMPLE, EXAMPLE_INPUT, FIXTURES, ROOT } from './helpers.js';
+
+/** Starts `kerasrnn serve ...`, returns its stderr once it says where it listens, and stops it. */
+function serveUntilListening(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start in 60 s:\n${text}`));
+    }, 60000);
+    const onData = (chunk) => {
+      text += chunk;
+      if (/http:\/\/127\.0\.0\.1:\d+/.test(text)) {
+        clearTimeout(timer);
+        child.once('exit', () => resolve(text));
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+  });
+}
 
 const CLASSIFIER = path.join(FIXTURES, 'embedding_lstm_softmax.h5'); // (None, 7) ids -> softmax 4
 const IDS = [[3, 1, 4, 1, 5, 9, 2], [6, 5, 3, 5, 8, 9, 7], [2, 7, 1, 8, 2, 8, 1]];
@@ -176,7 +199,7 @@ test('several outputs: inspect lists the names predict writes its files under', 
   }
 });
 
-test('every --help example runs as printed (files the package ships)', () => {
+test('every --help example runs as printed (files the package ships)', async () => {
   const h = runCli(['--help']);
   const examples = h.stdout.split('\n').filter((l) => /^ {2}kerasrnn /.test(l));
   assert.ok(examples.length >= 4, h.stdout);
@@ -185,6 +208,14 @@ test('every --help example runs as printed (files the package ships)', () => {
     for (const line of examples) {
       const args = line.trim().split(/\s+/).slice(1).map((a) => (a === 'y.npy' || a === 'sine.keras' ? t.file(a) : a));
       for (const a of args) if (/\.(h5|npy)$/.test(a) && a !== t.file('y.npy')) assert.ok(fs.existsSync(path.resolve(ROOT, a)), `${a} exists`);
+      if (args[0] === 'serve') {
+        // A server runs until stopped: it must come up (on a free port here) and stop on SIGTERM.
+        const port = args.indexOf('--port');
+        if (port >= 0) args[port + 1] = '0';
+        const up = await serveUntilListening(args);
+        assert.match(up, /kerasrnn serve: sine_forecaster on http:\/\/127\.0\.0\.1:\d+/, line);
+        continue;
+      }
       const r = runCli(args);
       assert.is(r.code, 0, `${line}\n${r.stderr}`);
     }
