@@ -4,7 +4,7 @@ import { isZip, readKerasArchive } from '../formats/keras-archive.js';
 import { parseJsonConfig, decodeUtf8 } from '../formats/json-config.js';
 import { attachBatchWorkers } from '../engine/batch-workers.js';
 import type { PlanStep } from '../engine/run-plan.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import { buildGraph, type ModelGraph } from '../graph/build-graph.js';
 import { generationFromVersion, inferGeneration, type KerasGeneration } from '../keras/generation.js';
 import { parseModelConfig } from '../keras/model-config.js';

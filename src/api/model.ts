@@ -5,10 +5,10 @@ import type { KerasGeneration } from '../keras/generation.js';
 import type { TensorRef } from '../keras/model-config.js';
 import type { Shape, StringFrontEnd } from '../layers/types.js';
 import { stringFrontEnds, encodeStringInput, isStringBatch } from './string-inputs.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import type { BatchWorkers } from '../engine/batch-workers.js';
 import { runPlan, stepsFor, type PlanStep } from '../engine/run-plan.js';
-import type { TensorData, TensorInput } from './tensor.js';
+import type { TensorData, TensorInput } from '../types/tensor.js';
 import { formatSummary } from './summary.js';
 import { describeLayers, describeOutputs, type LayerInfo, type OutputInfo } from './layer-info.js';
 
@@ -40,6 +40,10 @@ export interface StringInput {
   shape: number[];
 }
 
+<<<<<<< HEAD
+export type { LayerInfo, NamedWeight, LayerWeights, StoredModel } from './model-info.js';
+import type { LayerInfo, LayerWeights, StoredModel } from './model-info.js';
+=======
 /** One weight array of a layer, named as the importer names it (`kernel`, `recurrent_kernel`, ...). */
 export interface NamedWeight {
   name: string;
@@ -63,6 +67,7 @@ export interface StoredModel {
   /** Each layer's weights in Keras' order, by layer name (null: loaded without weights). */
   arrays: Map<string, Float32Array[]> | null;
 }
+>>>>>>> usability
 
 /** Options of {@link Model.predict}. */
 export interface PredictOptions {

@@ -1,9 +1,19 @@
-import type { Model } from './model.js';
+import type { SummarySource } from './model-info.js';
 
 function fmtShape(shape: (number | null)[]): string {
   return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}${shape.length === 1 ? ',' : ''})`;
 }
 
+<<<<<<< HEAD
+/** Keras-style summary: layer (type), output shape, params, totals, then import notes. */
+export function formatSummary(model: SummarySource): string {
+  const rows = model.layers.map((l) => [
+    `${l.name} (${l.className})`,
+    l.outputShapes.map(fmtShape).join(', '),
+    String(l.numParams),
+  ]);
+  const head = ['Layer (type)', 'Output Shape', 'Param #'];
+=======
 /** An integer with thousands separators, as Keras prints parameter counts (`4,385`). */
 export function formatCount(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -41,6 +51,7 @@ export function formatSummary(model: Model): string {
     ]);
   });
   const rows = blocks.flat();
+>>>>>>> usability
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
   // Param # is right-aligned as in Keras 3, so that the digits line up.
   const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? `${c.padStart(widths[i] - 2)}  ` : c.padEnd(widths[i]))).join('').trimEnd();

@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import type { Shape } from '../layers/types.js';
-import type { TensorInput } from './tensor.js';
+import type { TensorInput } from '../types/tensor.js';
 
 /**
  * Input data must be numbers: a numeric typed array (converted to float32 like NumPy's astype)
