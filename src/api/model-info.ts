@@ -7,9 +7,10 @@
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { Shape } from '../layers/types.js';
-import type { LayerInfo } from './layer-info.js';
 
+/** What `model.layers` tells about each layer (defined with the code that builds it). */
 export type { LayerInfo } from './layer-info.js';
+import type { LayerInfo } from './layer-info.js';
 
 /** One weight array of a layer, named as the importer names it (`kernel`, `recurrent_kernel`, ...). */
 export interface NamedWeight {
