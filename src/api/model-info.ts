@@ -7,30 +7,7 @@
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { Shape } from '../layers/types.js';
-
-/** What `model.layers` tells about each layer. */
-export interface LayerInfo {
-  name: string;
-  className: string;
-  /** Output shapes, batch first (`null` = any size); one entry per output tensor. */
-  outputShapes: Shape[];
-  /** Output shape of the first output (as Keras' summary shows it). */
-  outputShape: Shape;
-  /** Number of weights Keras stores for the layer. */
-  numParams: number;
-  /** Options ignored at inference, and other import notes. */
-  notes: string[];
-  /** How the input is re-laid out before the layer (informational), or null. */
-  inputPreprocessor: string | null;
-  /** Importer details (units, activations, flags). */
-  details: Record<string, unknown>;
-  /**
-   * The layer's own `trainable` flag, as the file states it (a layer inside a frozen nested model
-   * keeps its own flag). Settable: `model.layers[i].trainable = false`; `save` writes it, and
-   * training will leave layers that are not trainable unchanged.
-   */
-  trainable: boolean;
-}
+import type { LayerInfo } from './layer-info.js';
 
 /** One weight array of a layer, named as the importer names it (`kernel`, `recurrent_kernel`, ...). */
 export interface NamedWeight {
@@ -65,6 +42,7 @@ export interface SummarySource {
   readonly formatDetails: string | null;
   readonly layers: readonly LayerInfo[];
   readonly numParams: number;
+  readonly nonTrainableParams: number;
   readonly hasWeights: boolean;
 }
 

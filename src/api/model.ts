@@ -40,34 +40,8 @@ export interface StringInput {
   shape: number[];
 }
 
-<<<<<<< HEAD
-export type { LayerInfo, NamedWeight, LayerWeights, StoredModel } from './model-info.js';
-import type { LayerInfo, LayerWeights, StoredModel } from './model-info.js';
-=======
-/** One weight array of a layer, named as the importer names it (`kernel`, `recurrent_kernel`, ...). */
-export interface NamedWeight {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-}
-
-/** A layer's weights in Keras' order (the order the file stores them). */
-export interface LayerWeights {
-  layer: string;
-  className: string;
-  weights: NamedWeight[];
-}
-
-/** @internal What a loaded model keeps for saving and for `getWeights` / `setWeights`. */
-export interface StoredModel {
-  /** The config as read from the file (its own generation's schema). */
-  json: unknown;
-  generation: KerasGeneration;
-  backend?: string;
-  /** Each layer's weights in Keras' order, by layer name (null: loaded without weights). */
-  arrays: Map<string, Float32Array[]> | null;
-}
->>>>>>> usability
+export type { NamedWeight, LayerWeights, StoredModel } from './model-info.js';
+import type { LayerWeights, StoredModel } from './model-info.js';
 
 /** Options of {@link Model.predict}. */
 export interface PredictOptions {

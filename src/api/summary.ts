@@ -4,16 +4,6 @@ function fmtShape(shape: (number | null)[]): string {
   return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}${shape.length === 1 ? ',' : ''})`;
 }
 
-<<<<<<< HEAD
-/** Keras-style summary: layer (type), output shape, params, totals, then import notes. */
-export function formatSummary(model: SummarySource): string {
-  const rows = model.layers.map((l) => [
-    `${l.name} (${l.className})`,
-    l.outputShapes.map(fmtShape).join(', '),
-    String(l.numParams),
-  ]);
-  const head = ['Layer (type)', 'Output Shape', 'Param #'];
-=======
 /** An integer with thousands separators, as Keras prints parameter counts (`4,385`). */
 export function formatCount(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -23,7 +13,7 @@ export function formatCount(n: number): string {
 const shownClass = (className: string) => className.replace(/^keras\.ops\./, '');
 
 /** The header's origin: `Keras 2.4.0, tensorflow backend`, with what was inferred marked so. */
-function origin(model: Model): string {
+function origin(model: SummarySource): string {
   const g = model.generation;
   const version = g.inferred ? `Keras ${g.major} (version inferred)` : `Keras ${g.version}`;
   return g.backend ? `${version}, ${g.backend} backend${g.backendInferred ? ' (inferred from the weight names)' : ''}` : version;
@@ -34,7 +24,7 @@ function origin(model: Model): string {
  * functional models, the tensors it is connected to; totals split into trainable and
  * non-trainable; then the import notes. kerasrnn's internal nodes are not listed.
  */
-export function formatSummary(model: Model): string {
+export function formatSummary(model: SummarySource): string {
   const functional = model.className !== 'Sequential';
   const head = ['Layer (type)', 'Output Shape', 'Param #', ...(functional ? ['Connected to'] : [])];
   // Each layer is one block of lines: several output shapes and several inbound tensors each get
@@ -51,7 +41,6 @@ export function formatSummary(model: Model): string {
     ]);
   });
   const rows = blocks.flat();
->>>>>>> usability
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
   // Param # is right-aligned as in Keras 3, so that the digits line up.
   const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? `${c.padStart(widths[i] - 2)}  ` : c.padEnd(widths[i]))).join('').trimEnd();
