@@ -228,7 +228,7 @@ async function main() {
   ensureModels(specs);
   const machineAtStart = machine();
 
-  const { instantiateKernels } = await import(pathToFileURL(path.join(here, '..', 'dist', 'engine', 'wasm-module.js')).href);
+  const { instantiateKernels } = await import(pathToFileURL(path.join(here, '..', 'dist', 'wasm', 'wasm-module.js')).href);
   const kernels = await instantiateKernels();
   const peakBefore = simdPeakGflops(kernels);
   log(`wasm SIMD peak (simdPeak, f32x4 mul+add, 1 thread): ${peakBefore.toFixed(1)} GFLOP/s`);
