@@ -55,30 +55,14 @@ function vectorOp(op: i32, a: v128, b: v128): v128 {
   }
 }
 
-/** The SIMD part of binaryF32 for one op; inlined with a constant op so the switch folds away. */
-@inline
-function vectorLoop(op: i32, a: usize, b: usize, out: usize, bytes: usize): void {
-  for (let i: usize = 0; i < bytes; i += 16) v128.store(out + i, vectorOp(op, v128.load(a + i), v128.load(b + i)));
-}
-
 /** out[i] = a[i] OP b[i] for n contiguous floats (OP a BIN_* code). out may alias a or b. */
 export function binaryF32(a: usize, b: usize, out: usize, n: i32, op: i32): void {
-  const n4 = <usize>(n & ~3) << 2;
-  let i: usize = n4;
-  switch (op) {
-    case BIN_ADD: vectorLoop(BIN_ADD, a, b, out, n4); break;
-    case BIN_SUB: vectorLoop(BIN_SUB, a, b, out, n4); break;
-    case BIN_MUL: vectorLoop(BIN_MUL, a, b, out, n4); break;
-    case BIN_DIV: vectorLoop(BIN_DIV, a, b, out, n4); break;
-    case BIN_MAX: vectorLoop(BIN_MAX, a, b, out, n4); break;
-    case BIN_MIN: vectorLoop(BIN_MIN, a, b, out, n4); break;
-    case BIN_EQ: vectorLoop(BIN_EQ, a, b, out, n4); break;
-    case BIN_NE: vectorLoop(BIN_NE, a, b, out, n4); break;
-    case BIN_GT: vectorLoop(BIN_GT, a, b, out, n4); break;
-    case BIN_GE: vectorLoop(BIN_GE, a, b, out, n4); break;
-    case BIN_LT: vectorLoop(BIN_LT, a, b, out, n4); break;
-    case BIN_LE: vectorLoop(BIN_LE, a, b, out, n4); break;
-    default: i = 0; // pow and the logical ops: scalar only
+  let i: usize = 0;
+  // pow and the logical ops have no SIMD form; the others take 4 lanes at a time (the switch on
+  // op inside the loop is one well-predicted branch per vector)
+  if (op <= BIN_MIN || (op >= BIN_EQ && op <= BIN_LE)) {
+    const n4 = <usize>(n & ~3) << 2;
+    for (; i < n4; i += 16) v128.store(out + i, vectorOp(op, v128.load(a + i), v128.load(b + i)));
   }
   const end = <usize>n << 2;
   for (; i < end; i += 4) store<f32>(out + i, scalarOp(op, load<f32>(a + i), load<f32>(b + i)));

@@ -10,7 +10,10 @@
 // reset_after = 0 (Keras 1, early Keras 2): the candidate needs (r * h) . R_h, which depends on
 // r of *all* units, so each step runs in two phases: phase 1 computes z and r for every unit
 // (z is parked in the hNext buffer, r * h goes to the `rh` scratch), phase 2 multiplies rh by
-// the R_h columns and finishes the update.
+// the R_h columns and finishes the update. Its R is packed in two regions (the cell's
+// recurrentPanels): z and r of every group (W = 8), then the candidate's columns (W = 4), so each
+// phase streams only its own columns; with one W = 12 panel both phases pulled every cache line
+// of R, twice the traffic, which is what bounds a large GRU at batch 1.
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
 
@@ -155,12 +158,13 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
   xStep: usize, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize, recAct: i32,
 ): void {
   // Phase 1: z -> hNext (temporarily), r * h -> rh.
+  const zrPanel = <usize>U << 5; // z and r columns of a unit group: 8 floats per row
   let g1 = 0;
   if (B == 1) {
     // Single row: two unit groups per pass (4 accumulators instead of 2).
     for (; g1 + 2 <= groups; g1 += 2) {
-      const pA = Rp + <usize>g1 * panelBytes;
-      const pB = pA + panelBytes;
+      const pA = Rp + <usize>g1 * zrPanel;
+      const pB = pA + zrPanel;
       const gOff = <usize>g1 * 48;
       const x0 = xStep + gOff;
       let zA = f32x4.add(v128.load(x0, 0), loadBias(recBias, gOff)), rA = f32x4.add(v128.load(x0, 16), loadBias(recBias, gOff + 16));
@@ -174,7 +178,7 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
         rA = f32x4.add(rA, f32x4.mul(s0, v128.load(pA + w, 16)));
         zB = f32x4.add(zB, f32x4.mul(s0, v128.load(pB + w, 0)));
         rB = f32x4.add(rB, f32x4.mul(s0, v128.load(pB + w, 16)));
-        a0 += 4; w += 48;
+        a0 += 4; w += 32;
       }
       const o0 = <usize>g1 << 4;
       v128.store(hNext + o0, applyAct(zA, recAct));
@@ -184,7 +188,7 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
     }
   }
   for (let g = g1; g < groups; g++) {
-    const panel = Rp + <usize>g * panelBytes;
+    const panel = Rp + <usize>g * zrPanel;
     const gOff = <usize>g * 48;
     const xg = xStep + gOff;
     const bz = loadBias(recBias, gOff), br = loadBias(recBias, gOff + 16);
@@ -200,14 +204,14 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       let a1 = a0 + stateRow;
       const aEnd = a0 + kBytes;
       let w = panel;
-      // dot-loop rows=a0:z0,r0 a1:z1,r1 w=w step=48
+      // dot-loop rows=a0:z0,r0 a1:z1,r1 w=w step=32
       while (a0 < aEnd) {
         const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
         const s0 = v128.load32_splat(a0);
         z0 = f32x4.add(z0, f32x4.mul(s0, w0)); r0 = f32x4.add(r0, f32x4.mul(s0, w1));
         const s1 = v128.load32_splat(a1);
         z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1));
-        a0 += 4; a1 += 4; w += 48;
+        a0 += 4; a1 += 4; w += 32;
       }
       // end dot-loop
       const o0 = <usize>b * stateRow + sOff;
@@ -223,11 +227,11 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       let a0 = hCur + <usize>b * stateRow;
       const aEnd = a0 + kBytes;
       let w = panel;
-      // dot-loop rows=a0:z0,r0 w=w step=48
+      // dot-loop rows=a0:z0,r0 w=w step=32
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
         z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0))); r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
-        a0 += 4; w += 48;
+        a0 += 4; w += 32;
       }
       // end dot-loop
       const o0 = <usize>b * stateRow + sOff;
@@ -247,12 +251,14 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
   // Phase 2: hh = act(x_h + rb_h + rh . R_h); h' from z parked in hNext. Only one vector
   // per row here, so k is unrolled by 2 into separate accumulators (4 for 2 rows) to keep
   // the add chains from being latency-bound.
+  const zrPanel = <usize>U << 5;
+  const hPanel = <usize>U << 4; // the candidate's columns of a unit group: 4 floats per row
   let g2 = 0;
   if (B == 1) {
     // Single row: two unit groups x two k-phases = 4 accumulators.
     for (; g2 + 2 <= groups; g2 += 2) {
-      const pA = Rp + <usize>g2 * panelBytes + 32;
-      const pB = pA + panelBytes;
+      const pA = Rp + <usize>groups * zrPanel + <usize>g2 * hPanel;
+      const pB = pA + hPanel;
       const gOff = <usize>g2 * 48;
       const x0 = xStep + gOff;
       let nA = f32x4.add(v128.load(x0, 32), loadBias(recBias, gOff + 32));
@@ -265,9 +271,9 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
         const s0 = v128.load32_splat(a0), s1 = v128.load32_splat(a0, 4);
         nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 0)));
         nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 0)));
-        mA = f32x4.add(mA, f32x4.mul(s1, v128.load(pA + w, 48)));
-        mB = f32x4.add(mB, f32x4.mul(s1, v128.load(pB + w, 48)));
-        a0 += 8; w += 96;
+        mA = f32x4.add(mA, f32x4.mul(s1, v128.load(pA + w, 16)));
+        mB = f32x4.add(mB, f32x4.mul(s1, v128.load(pB + w, 16)));
+        a0 += 8; w += 32;
       }
       if (U & 1) {
         const s0 = v128.load32_splat(a0);
@@ -280,7 +286,7 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
     }
   }
   for (let g = g2; g < groups; g++) {
-    const panel = Rp + <usize>g * panelBytes + 32;
+    const panel = Rp + <usize>groups * zrPanel + <usize>g * hPanel;
     const gOff = <usize>g * 48;
     const xg = xStep + gOff;
     const bh = loadBias(recBias, gOff + 32);
@@ -296,12 +302,12 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       const aEnd = a0 + (kBytes & ~7);
       let w = panel;
       while (a0 < aEnd) {
-        const w0 = v128.load(w, 0), w1 = v128.load(w, 48);
+        const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
         n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), w0));
         n1 = f32x4.add(n1, f32x4.mul(v128.load32_splat(a1), w0));
         m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(a0, 4), w1));
         m1 = f32x4.add(m1, f32x4.mul(v128.load32_splat(a1, 4), w1));
-        a0 += 8; a1 += 8; w += 96;
+        a0 += 8; a1 += 8; w += 32;
       }
       if (U & 1) {
         const w0 = v128.load(w, 0);
@@ -322,8 +328,8 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       let w = panel;
       while (a0 < aEnd) {
         n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), v128.load(w, 0)));
-        m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(a0, 4), v128.load(w, 48)));
-        a0 += 8; w += 96;
+        m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(a0, 4), v128.load(w, 16)));
+        a0 += 8; w += 32;
       }
       if (U & 1) n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), v128.load(w, 0)));
       const o0 = <usize>b * stateRow + sOff;

@@ -20,7 +20,7 @@ export { gruSequence, GRU_UNIT_GROUP } from './gru-sequence';
 export { simpleRnnSequence, SIMPLE_RNN_UNIT_GROUP } from './simple-rnn-sequence';
 export * from './tensor-op-codes';
 export { binaryF32, broadcastBinaryF32, broadcastSelectF32 } from './broadcast-binary-f32';
-export { unaryMathF32, castToIntegerF32, maskFromValuesF32 } from './unary-math-f32';
+export { unaryMathF32, maskFromValuesF32 } from './unary-math-f32';
 export { reduceAxisF32 } from './reduce-axis-f32';
 export { stridedCopy4 } from './strided-copy-4d';
 export { setMaskHistory, markKeptRows } from './rnn-common';

@@ -42,12 +42,12 @@ export const RED_ANY: i32 = 4;
 export const RED_ALL: i32 = 5;
 export const RED_PROD: i32 = 6;
 
-// castToIntegerF32: the integer type a float is cast to (values stay f32 afterwards)
-export const INT8: i32 = 1;
-export const UINT8: i32 = 2;
-export const INT16: i32 = 3;
-export const UINT16: i32 = 4;
-export const INT32: i32 = 5;
-export const UINT32: i32 = 6;
-export const INT64: i32 = 7;
-export const UINT64: i32 = 8;
+// unaryMathF32: casts to an integer type (values stay f32 afterwards)
+export const UN_TO_INT8: i32 = 21;
+export const UN_TO_UINT8: i32 = 22;
+export const UN_TO_INT16: i32 = 23;
+export const UN_TO_UINT16: i32 = 24;
+export const UN_TO_INT32: i32 = 25;
+export const UN_TO_UINT32: i32 = 26;
+export const UN_TO_INT64: i32 = 27;
+export const UN_TO_UINT64: i32 = 28;

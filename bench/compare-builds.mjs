@@ -11,6 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchInput } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -34,17 +35,6 @@ if (missing.length) {
 const base = await import(pathToFileURL(path.join(baseDir, 'index.js')).href);
 const head = await import(pathToFileURL(path.join(here, '..', 'dist', 'index.js')).href);
 
-function inputOf(n) {
-  const x = new Float32Array(n);
-  let s = 0x2545f491;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    x[i] = ((s >>> 0) / 4294967296) * 2 - 1;
-  }
-  return x;
-}
 const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
 
 console.log(`base ${baseDir} vs current dist/, ${rounds} alternating rounds per case`);
@@ -55,7 +45,7 @@ for (const spec of specs) {
     const id = `${spec.id}-b${batch}`;
     if (only && !id.includes(only)) continue;
     const bytes = await readFile(path.join(modelsDir, `${spec.id}.h5`));
-    const x = { data: inputOf(batch * 100 * 64), shape: [batch, 100, 64] };
+    const x = { data: benchInput(batch * 100 * 64), shape: [batch, 100, 64] };
     const a = await base.loadModel(bytes, { fileName: `${spec.id}.h5` });
     const b = await head.loadModel(bytes, { fileName: `${spec.id}.h5` });
     const ya = a.predict(x).data;

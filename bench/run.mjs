@@ -13,6 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchInput } from './inputs.mjs';
 import { kerasrnnPeer, ortNodePeer, ortWebPeer, scalarPeer, tfjsPeer } from './peers.mjs';
 import { writeReports } from './report.mjs';
 
@@ -106,16 +107,7 @@ async function loadWeights(spec) {
 }
 
 function inputFor(c) {
-  const n = c.batch * c.steps * c.features;
-  const x = new Float32Array(n);
-  let s = 0x2545f491;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    x[i] = ((s >>> 0) / 4294967296) * 2 - 1;
-  }
-  return x;
+  return benchInput(c.batch * c.steps * c.features);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -236,7 +228,7 @@ async function main() {
   ensureModels(specs);
   const machineAtStart = machine();
 
-  const { instantiateKernels } = await import(pathToFileURL(path.join(here, '..', 'dist', 'engine', 'wasm-module.js')).href);
+  const { instantiateKernels } = await import(pathToFileURL(path.join(here, '..', 'dist', 'wasm', 'wasm-module.js')).href);
   const kernels = await instantiateKernels();
   const peakBefore = simdPeakGflops(kernels);
   log(`wasm SIMD peak (simdPeak, f32x4 mul+add, 1 thread): ${peakBefore.toFixed(1)} GFLOP/s`);

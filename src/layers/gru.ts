@@ -42,6 +42,9 @@ export function gruWeightLayout(inputDim: number, units: number, useBias: boolea
   };
 }
 
+/** The packed recurrent kernel of reset_after = false: z and r of each unit group, then the candidate's. */
+export const GRU_TWO_PASS_PANELS: readonly (readonly number[])[] = [[0, 1], [2]];
+
 /** The GRU step: `assembly/gru-sequence.ts` (state h; reset_after selects the candidate form). */
 export const GRU_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.GRU_UNIT_GROUP, 'GRU_UNIT_GROUP'),
@@ -76,6 +79,8 @@ export const GruImporter: LayerImporter = {
       activation,
       recurrentActivation,
       resetAfter,
+      // reset_after = false reads z, r and the candidate's columns in two passes (gruSequence)
+      ...(resetAfter ? {} : { recurrentPanels: GRU_TWO_PASS_PANELS }),
       weightLayout: (inputDim) => gruWeightLayout(inputDim, units, useBias, perGate, resetAfter),
     };
     const layer = importRecurrent(req, cell, opts, notes);

@@ -81,6 +81,14 @@ export interface CellDefinition {
   readonly gates: number;
   /** The step kernel and its layout contract. */
   readonly kernel: CellKernel;
+  /**
+   * How the packed recurrent kernel is split into regions, each holding the listed gates of every
+   * unit group side by side (panel width unitGroup x gates), regions one after the other. Default:
+   * one region with every gate. A cell whose step reads some gates in a separate pass (GRU
+   * reset_after = false: z and r, then the candidate) packs them apart so each pass streams only
+   * the bytes it uses.
+   */
+  readonly recurrentPanels?: readonly (readonly number[])[];
   /** Names of the states the cell carries, in Keras' `return_state` order. */
   readonly stateNames: readonly string[];
   readonly units: number;
@@ -122,7 +130,6 @@ export function packCell(cell: CellDefinition, inputDim: number, arrays: Float32
   const U = cell.units;
   const N = G * paddedUnits(cell);
   const panels16 = Math.ceil(N / 16);
-  const recurrentWidth = UG * G;
 
   const inputKernel = memory.alloc(panels16 * inputDim * 16 * 4);
   const recurrentKernel = memory.alloc(U * N * 4);
@@ -140,7 +147,15 @@ export function packCell(cell: CellDefinition, inputDim: number, arrays: Float32
       blocks.forEach((b, g) => k.packGateColumns(src[b.array] + b.offset * 4, b.stride, rows, U, g, G, UG, dst, width));
     };
     pack(layout.input, inputDim, inputKernel, 16);
-    pack(layout.recurrent, U, recurrentKernel, recurrentWidth);
+    const regions = cell.recurrentPanels ?? [layout.recurrent.map((_, g) => g)];
+    let region = recurrentKernel;
+    for (const gates of regions) {
+      gates.forEach((gate, j) => {
+        const b = layout.recurrent[gate];
+        k.packGateColumns(src[b.array] + b.offset * 4, b.stride, U, U, j, gates.length, UG, region, UG * gates.length);
+      });
+      region += U * paddedUnits(cell) * gates.length * 4;
+    }
     if (layout.bias) pack(layout.bias, 1, bias, 16);
     if (layout.recurrentBias) pack(layout.recurrentBias, 1, recurrentBias, 16);
   } finally {

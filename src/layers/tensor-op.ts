@@ -318,8 +318,7 @@ function runnerOf(ctx: ErrorContext, op: TensorOp, constants: Map<OpOperand, num
         const x = inputs[op.input];
         const n = size(x.shape);
         const ptr = memory.scratch(n * 4);
-        if (op.kind === 'unary') memory.kernels.unaryMathF32(x.ptr, ptr, n, UnaryOp[op.op]);
-        else memory.kernels.castToIntegerF32(x.ptr, ptr, n, IntegerType[op.to]);
+        memory.kernels.unaryMathF32(x.ptr, ptr, n, op.kind === 'unary' ? UnaryOp[op.op] : IntegerType[op.to]);
         return { ptr, shape: x.shape.slice() };
       };
     case 'identity':

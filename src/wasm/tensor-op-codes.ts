@@ -24,8 +24,9 @@ export type UnaryOpName = keyof typeof UnaryOp;
 export const ReduceOp = { sum: K.RED_SUM, mean: K.RED_MEAN, max: K.RED_MAX, min: K.RED_MIN, any: K.RED_ANY, all: K.RED_ALL, prod: K.RED_PROD } as const;
 export type ReduceOpName = keyof typeof ReduceOp;
 
-/** Target types of `castToIntegerF32`, by dtype name. */
+/** The `unaryMathF32` cast of each integer dtype. */
 export const IntegerType = {
-  int8: K.INT8, uint8: K.UINT8, int16: K.INT16, uint16: K.UINT16, int32: K.INT32, uint32: K.UINT32, int64: K.INT64, uint64: K.UINT64,
+  int8: K.UN_TO_INT8, uint8: K.UN_TO_UINT8, int16: K.UN_TO_INT16, uint16: K.UN_TO_UINT16,
+  int32: K.UN_TO_INT32, uint32: K.UN_TO_UINT32, int64: K.UN_TO_INT64, uint64: K.UN_TO_UINT64,
 } as const;
 export type IntegerTypeName = keyof typeof IntegerType;

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadKernels, rng, assertClose } from './harness.js';
 import { ACT } from './reference.js';
-import { gruRef, simpleRnnRef, packFused, inputProjection, putState, getState } from './rnn-reference.js';
+import { gruRef, simpleRnnRef, packFused, packGruRecurrent, inputProjection, putState, getState } from './rnn-reference.js';
 
 const K = loadKernels();
 const SENT = 31337;
@@ -50,7 +50,7 @@ function checkGru({ B, T, U, F = 3, maskKind = 'none', reverse = 0, zeroOut = 0,
   const mask = makeMask(r, B, T, maskKind);
 
   const { xproj, Up } = inputProjection(K, x, B * T, F, kernel, bias, U, 3, 4);
-  const Rp = packFused(K, recurrent, U, U, 3, 4, 12).ptr;
+  const Rp = packGruRecurrent(K, recurrent, U, resetAfter).ptr;
   const rb = recBias ? packFused(K, recBias, 1, U, 3, 4, 12).ptr : 0;
   const h = putState(K, h0, B, U, Up, 7.5);
   const hs = K.putF32(new Float32Array(B * Up).fill(NaN));

@@ -137,6 +137,20 @@ export function packFused(Kx, mat, Kd, U, G, UG, W) {
   return { ptr: dst, N, Up };
 }
 
+/**
+ * A GRU's recurrent kernel as gruSequence reads it: one W = 12 panel (reset_after = 1), or for
+ * reset_after = 0 z and r (W = 8) then the candidate (W = 4), regions one after the other.
+ */
+export function packGruRecurrent(Kx, mat, U, resetAfter) {
+  if (resetAfter) return packFused(Kx, mat, U, U, 3, 4, 12);
+  const Up = Math.ceil(U / 4) * 4;
+  const dst = Kx.alloc(3 * Up * U * 4);
+  const src = Kx.putF32(mat);
+  for (const [g, j, G] of [[0, 0, 2], [1, 1, 2]]) Kx.k.packGateColumns(src + g * U * 4, 3 * U, U, U, j, G, 4, dst, 8);
+  Kx.k.packGateColumns(src + 2 * U * 4, 3 * U, U, U, 0, 1, 4, dst + 2 * Up * U * 4, 4);
+  return { ptr: dst, N: 3 * Up, Up };
+}
+
 /** Input projection xproj[B*T][N] = x . W + bias with the wasm gemm (bias engine-ordered). */
 export function inputProjection(Kx, x, rows, F, kernel, bias, U, G, UG) {
   const W = packFused(Kx, kernel, F, U, G, UG, 16);

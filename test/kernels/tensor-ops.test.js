@@ -71,7 +71,7 @@ test('divF32, compareF32 (all six comparisons, NaN), casts to int32 and bool', (
     assert.equal(Array.from(K.getF32(out, a.length)), Array.from(a, (x, i) => (f(x, b[i]) ? 1 : 0)), `op ${op}`);
   });
   const c = K.putF32(a);
-  K.k.castToIntegerF32(c, c, a.length, code('INT32'));
+  K.k.unaryMathF32(c, c, a.length, code('UN_TO_INT32'));
   // Truncation toward zero; NaN becomes INT32_MIN, as TensorFlow's x86 CPU cast and NumPy give
   // (this assertion was Math.trunc(NaN) = NaN before the tensor-op core decided the rule once).
   assert.equal(Array.from(K.getF32(c, a.length)), Array.from(a, (x) => (Number.isNaN(x) ? -2147483648 : Math.trunc(x))));
