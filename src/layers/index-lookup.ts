@@ -20,6 +20,8 @@ export interface LookupTable<K extends string | number> {
   depth: number;
   /** tf_idf: one weight per output slot. */
   idf?: Float32Array;
+  /** The vocabulary as read from the layer's assets (special tokens first), when it came from there. */
+  fromAssets?: string[] | number[];
   salt: readonly [bigint, bigint] | null;
 }
 
@@ -35,14 +37,14 @@ function assetLines(bytes: Uint8Array): string[] {
 }
 
 /** The vocabulary list: the config's `vocabulary`, else the layer's `vocabulary.txt` asset. */
-function vocabularyOf(req: ImportRequest): unknown[] {
+function vocabularyOf(req: ImportRequest): { list: unknown[]; fromAssets: boolean } {
   const v = req.config.field('vocabulary');
-  if (Array.isArray(v)) return v;
+  if (Array.isArray(v)) return { list: v, fromAssets: false };
   if (typeof v === 'string') {
     throw new UnsupportedKerasConfigurationError('the vocabulary is a path to a file outside the model; kerasrnn reads only what the model file holds', { ...req.context, field: 'vocabulary', value: v });
   }
   const file = req.assets?.read('vocabulary.txt') ?? req.assets?.read('_lookup_layer/vocabulary.txt');
-  if (file) return assetLines(file);
+  if (file) return { list: assetLines(file), fromAssets: true };
   return fail(
     req,
     req.assets
@@ -80,7 +82,9 @@ export function lookupTable<K extends string | number>(
     if (keys === 'string' ? typeof t !== 'string' : typeof t !== 'number' || !Number.isInteger(t)) fail(req, `vocabulary entries must be ${keys === 'string' ? 'strings' : 'integers'}`, field, t);
     return t as K;
   };
-  const vocab = vocabularyOf(req).map((t, i) => check(t, `vocabulary[${i}]`));
+  const source = vocabularyOf(req);
+  // integer vocabularies are stored one number per line
+  const vocab = source.list.map((t, i) => check(keys === 'int' && source.fromAssets ? Number(t) : t, `vocabulary[${i}]`));
   if (vocab.length === 0) fail(req, 'the vocabulary is empty', 'vocabulary');
   const oovStart = maskToken !== null && mode === 'int' ? 1 : 0;
   const tokenStart = oovStart + numOov;
@@ -111,7 +115,12 @@ export function lookupTable<K extends string | number>(
     idf = new Float32Array(depth);
     idf.set([...front, ...weights].slice(0, depth));
   }
-  return { tokens, index, maskToken, oovToken, numOov, oovStart, tokenStart, depth, ...(idf ? { idf } : {}), salt: saltOf(req) };
+  return {
+    tokens, index, maskToken, oovToken, numOov, oovStart, tokenStart, depth,
+    ...(idf ? { idf } : {}),
+    ...(source.fromAssets ? { fromAssets: vocab as string[] | number[] } : {}),
+    salt: saltOf(req),
+  };
 }
 
 /**

@@ -39,6 +39,7 @@ export const IntegerLookupImporter: LayerImporter = {
       weights: [],
       notes: [],
       inputPreprocessor: null,
+      ...(table.fromAssets ? { configForSaving: { vocabulary: table.fromAssets } } : {}),
       details: { invert, outputMode: mode, numOovIndices: table.numOov, maskToken: table.maskToken, vocabularySize: table.tokenStart + table.tokens.length, depth: table.depth },
       instantiate(_arrays, memory) {
         const k = memory.kernels;

@@ -61,6 +61,7 @@ export const TextVectorizationImporter: LayerImporter = {
       weights: [],
       notes: [],
       inputPreprocessor: null,
+      ...(table.fromAssets ? { configForSaving: { vocabulary: table.fromAssets } } : {}),
       details: { standardize, split, ngrams: widths, outputMode: mode, outputSequenceLength: seqLen ?? null, vocabularySize: table.tokenStart + table.tokens.length, depth: table.depth },
       strings: {
         required: true,
