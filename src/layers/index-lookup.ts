@@ -18,8 +18,10 @@ export interface LookupTable<K extends string | number> {
   tokenStart: number;
   /** Output width of the non-int modes: max_tokens when pad_to_max_tokens, else the vocabulary size. */
   depth: number;
-  /** tf_idf: one weight per output slot. */
+  /** tf_idf: one weight per output slot, from the config. */
   idf?: Float32Array;
+  /** tf_idf without config weights: they are the layer's `idf_weights` variable (length `depth`). */
+  idfFromWeights: boolean;
   /** The vocabulary as read from the layer's assets (special tokens first), when it came from there. */
   fromAssets?: string[] | number[];
   salt: readonly [bigint, bigint] | null;
@@ -103,10 +105,12 @@ export function lookupTable<K extends string | number>(
   const pad = cfg.boolField('pad_to_max_tokens', false);
   const depth = pad && typeof maxTokens === 'number' ? maxTokens : size;
   let idf: Float32Array | undefined;
-  if (mode === 'tf_idf') {
-    const w = cfg.field('idf_weights');
+  const w = cfg.field('idf_weights');
+  // An adapted layer keeps its idf weights as a variable (one per output slot), not in the config.
+  const idfFromWeights = mode === 'tf_idf' && (w === null || w === undefined);
+  if (mode === 'tf_idf' && !idfFromWeights) {
     if (!Array.isArray(w) || !w.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      fail(req, 'tf_idf needs idf_weights in the config (weights adapted into a .keras archive are not read yet)', 'idf_weights', w);
+      fail(req, 'idf_weights must be a list of numbers', 'idf_weights', w);
     }
     const weights = w as number[];
     if (weights.length !== vocab.length) fail(req, `idf_weights has ${weights.length} values for a vocabulary of ${vocab.length}`, 'idf_weights', weights.length);
@@ -118,6 +122,7 @@ export function lookupTable<K extends string | number>(
   return {
     tokens, index, maskToken, oovToken, numOov, oovStart, tokenStart, depth,
     ...(idf ? { idf } : {}),
+    idfFromWeights,
     ...(source.fromAssets ? { fromAssets: vocab as string[] | number[] } : {}),
     salt: saltOf(req),
   };

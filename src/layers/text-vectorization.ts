@@ -57,8 +57,8 @@ export const TextVectorizationImporter: LayerImporter = {
       name: req.name,
       className: req.className,
       outputShapes: [output],
-      numParams: 0,
-      weights: [],
+      numParams: table.idfFromWeights ? table.depth : 0,
+      weights: table.idfFromWeights ? [{ name: 'idf_weights', shape: [table.depth] }] : [],
       notes: [],
       inputPreprocessor: null,
       ...(table.fromAssets ? { configForSaving: { vocabulary: table.fromAssets } } : {}),
@@ -78,7 +78,10 @@ export const TextVectorizationImporter: LayerImporter = {
           return { data, shape: [rows.length, len] };
         },
       },
-      instantiate: (_arrays, memory) => categoricalKernel(req, mode, table.depth, memory, { strict: false, ...(table.idf ? { weights: table.idf } : {}) }),
+      instantiate: (arrays, memory) => {
+        const idf = table.idfFromWeights ? arrays[0] : table.idf;
+        return categoricalKernel(req, mode, table.depth, memory, { strict: false, ...(idf ? { weights: idf } : {}) });
+      },
     };
   },
 };
