@@ -188,7 +188,7 @@ export class Model {
     // Strings become the numbers their layer's kernel takes before anything else sees them.
     const list = given.map((t, i) => {
       const fe = this.stringInputs[i];
-      return fe ? encodeStringInput(t, fe, this.inputs[i].name, this.fileName) : t;
+      return fe ? encodeStringInput(t, fe, this.inputs[i].name, this.fileName, this.inputs[i].shape) : t;
     });
     // Validated before anything else (threads included) touches the data.
     let batch = -1;

@@ -1,3 +1,4 @@
+import { withConfigForSaving } from './config-for-saving.js';
 import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { writeHdf5, h5Group, h5String } from '../formats/h5-writer.js';
 import { writeZip } from '../formats/zip-writer.js';
@@ -130,8 +131,9 @@ function asciiJson(value: unknown): string {
 function exportView(model: SaveSource): { json: unknown; source: KerasGeneration; ex: WeightsExport } {
   const source = model.stored.generation;
   const ex = weightsExport(model);
-  if (source.major !== 1) return { json: model.stored.json, source, ex };
-  const json = keras1ModelConfig(model.stored.json, model.fileName, model.inputs[0]?.shape);
+  const stored = withConfigForSaving(model.stored.json, model.graphForSaving);
+  if (source.major !== 1) return { json: stored, source, ex };
+  const json = keras1ModelConfig(stored, model.fileName, model.inputs[0]?.shape);
   const target: KerasGeneration = { major: 2, version: KERAS1_TARGET_VERSION, inferred: false, backend: source.backend };
   checkSemantics(model, target);
   const leaves = new Map<string, LayerValues>();

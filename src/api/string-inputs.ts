@@ -1,6 +1,6 @@
 import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { refKey, type ModelGraph } from '../graph/build-graph.js';
-import type { StringFrontEnd } from '../layers/types.js';
+import type { Shape, StringFrontEnd } from '../layers/types.js';
 import type { TensorInput } from '../types/tensor.js';
 
 /**
@@ -62,7 +62,7 @@ export function isStringBatch(x: unknown): boolean {
 }
 
 /** Texts given for a string input (`string[]`, `[[text], ...]` or `{ data, shape }`) -> the layer's numeric tensor. */
-export function encodeStringInput(given: unknown, fe: StringFrontEnd, name: string, file: string): TensorInput {
+export function encodeStringInput(given: unknown, fe: StringFrontEnd, name: string, file: string, expected?: Shape): TensorInput {
   const ctx = { file, field: name };
   let data: unknown[];
   let shape: number[];
@@ -81,5 +81,14 @@ export function encodeStringInput(given: unknown, fe: StringFrontEnd, name: stri
     throw new InputError(`input "${name}": shape ${JSON.stringify(shape)} does not fit ${data.length} texts`, { ...ctx, value: shape });
   }
   if (shape[0] === 0) throw new InputError('the batch is empty', { ...ctx, value: shape });
+  if (expected && !fitsShape(shape, expected)) {
+    throw new InputError(`input "${name}" takes texts of shape ${JSON.stringify(expected)} (${fe.expects}), got ${JSON.stringify(shape)}`, { ...ctx, value: shape });
+  }
   return fe.encode(data as string[], shape);
+}
+
+/** The declared input shape, or it without a last axis of 1 (`(batch,)` for `(batch, 1)`). */
+function fitsShape(shape: number[], expected: Shape): boolean {
+  const same = (e: Shape) => e.length === shape.length && e.every((d, i) => i === 0 || d === null || d === shape[i]);
+  return same(expected) || (expected.length >= 2 && expected[expected.length - 1] === 1 && same(expected.slice(0, -1)));
 }

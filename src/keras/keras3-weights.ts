@@ -71,6 +71,8 @@ function collectVariables(
   const keys = group.keys();
   const datasets = keys.filter((k) => !group.isGroup(k) && /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
   for (const k of datasets) out.push({ name: `${path}/${k}`, ds: group.dataset(k) });
+  // Keras' lookup layers save their tf_idf weights by name (IndexLookup.save_own_variables).
+  if (keys.includes('idf_weights') && !group.isGroup('idf_weights')) out.push({ name: `${path}/idf_weights`, ds: group.dataset('idf_weights') });
   const order = path.endsWith('/cells') ? budget.cellKeys : undefined;
   const rank = (k: string) => (order && order.includes(k) ? order.indexOf(k) : (order?.length ?? 0));
   const groups = keys

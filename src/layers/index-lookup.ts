@@ -18,8 +18,12 @@ export interface LookupTable<K extends string | number> {
   tokenStart: number;
   /** Output width of the non-int modes: max_tokens when pad_to_max_tokens, else the vocabulary size. */
   depth: number;
-  /** tf_idf: one weight per output slot. */
+  /** tf_idf: one weight per output slot, from the config. */
   idf?: Float32Array;
+  /** tf_idf without config weights: they are the layer's `idf_weights` variable (length `depth`). */
+  idfFromWeights: boolean;
+  /** The vocabulary as read from the layer's assets (special tokens first), when it came from there. */
+  fromAssets?: string[] | number[];
   salt: readonly [bigint, bigint] | null;
 }
 
@@ -35,14 +39,14 @@ function assetLines(bytes: Uint8Array): string[] {
 }
 
 /** The vocabulary list: the config's `vocabulary`, else the layer's `vocabulary.txt` asset. */
-function vocabularyOf(req: ImportRequest): unknown[] {
+function vocabularyOf(req: ImportRequest): { list: unknown[]; fromAssets: boolean } {
   const v = req.config.field('vocabulary');
-  if (Array.isArray(v)) return v;
+  if (Array.isArray(v)) return { list: v, fromAssets: false };
   if (typeof v === 'string') {
     throw new UnsupportedKerasConfigurationError('the vocabulary is a path to a file outside the model; kerasrnn reads only what the model file holds', { ...req.context, field: 'vocabulary', value: v });
   }
   const file = req.assets?.read('vocabulary.txt') ?? req.assets?.read('_lookup_layer/vocabulary.txt');
-  if (file) return assetLines(file);
+  if (file) return { list: assetLines(file), fromAssets: true };
   return fail(
     req,
     req.assets
@@ -80,7 +84,9 @@ export function lookupTable<K extends string | number>(
     if (keys === 'string' ? typeof t !== 'string' : typeof t !== 'number' || !Number.isInteger(t)) fail(req, `vocabulary entries must be ${keys === 'string' ? 'strings' : 'integers'}`, field, t);
     return t as K;
   };
-  const vocab = vocabularyOf(req).map((t, i) => check(t, `vocabulary[${i}]`));
+  const source = vocabularyOf(req);
+  // integer vocabularies are stored one number per line
+  const vocab = source.list.map((t, i) => check(keys === 'int' && source.fromAssets ? Number(t) : t, `vocabulary[${i}]`));
   if (vocab.length === 0) fail(req, 'the vocabulary is empty', 'vocabulary');
   const oovStart = maskToken !== null && mode === 'int' ? 1 : 0;
   const tokenStart = oovStart + numOov;
@@ -99,10 +105,12 @@ export function lookupTable<K extends string | number>(
   const pad = cfg.boolField('pad_to_max_tokens', false);
   const depth = pad && typeof maxTokens === 'number' ? maxTokens : size;
   let idf: Float32Array | undefined;
-  if (mode === 'tf_idf') {
-    const w = cfg.field('idf_weights');
+  const w = cfg.field('idf_weights');
+  // An adapted layer keeps its idf weights as a variable (one per output slot), not in the config.
+  const idfFromWeights = mode === 'tf_idf' && (w === null || w === undefined);
+  if (mode === 'tf_idf' && !idfFromWeights) {
     if (!Array.isArray(w) || !w.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      fail(req, 'tf_idf needs idf_weights in the config (weights adapted into a .keras archive are not read yet)', 'idf_weights', w);
+      fail(req, 'idf_weights must be a list of numbers', 'idf_weights', w);
     }
     const weights = w as number[];
     if (weights.length !== vocab.length) fail(req, `idf_weights has ${weights.length} values for a vocabulary of ${vocab.length}`, 'idf_weights', weights.length);
@@ -111,7 +119,13 @@ export function lookupTable<K extends string | number>(
     idf = new Float32Array(depth);
     idf.set([...front, ...weights].slice(0, depth));
   }
-  return { tokens, index, maskToken, oovToken, numOov, oovStart, tokenStart, depth, ...(idf ? { idf } : {}), salt: saltOf(req) };
+  return {
+    tokens, index, maskToken, oovToken, numOov, oovStart, tokenStart, depth,
+    ...(idf ? { idf } : {}),
+    idfFromWeights,
+    ...(source.fromAssets ? { fromAssets: vocab as string[] | number[] } : {}),
+    salt: saltOf(req),
+  };
 }
 
 /**

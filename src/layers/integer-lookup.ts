@@ -18,6 +18,7 @@ export const IntegerLookupImporter: LayerImporter = {
     const method = req.config.field('oov_method');
     if (method === 'farmhash') throw new UnsupportedKerasConfigurationError('oov_method="farmhash" for IntegerLookup is not supported yet', { ...ctx, field: 'oov_method', value: method });
     const table = lookupTable<number>(req, mode, 'int', { maskToken: null, oovToken: -1 });
+    if (table.idfFromWeights) throw new UnsupportedKerasConfigurationError('IntegerLookup tf_idf needs idf_weights in the config', { ...ctx, field: 'idf_weights' });
     const input = req.inputShapes[0];
     // sorted keys -> values for the wasm binary search
     const pairs: [number, number][] = invert
@@ -39,6 +40,7 @@ export const IntegerLookupImporter: LayerImporter = {
       weights: [],
       notes: [],
       inputPreprocessor: null,
+      ...(table.fromAssets ? { configForSaving: { vocabulary: table.fromAssets } } : {}),
       details: { invert, outputMode: mode, numOovIndices: table.numOov, maskToken: table.maskToken, vocabularySize: table.tokenStart + table.tokens.length, depth: table.depth },
       instantiate(_arrays, memory) {
         const k = memory.kernels;

@@ -26,10 +26,11 @@ export const StringLookupImporter: LayerImporter = {
       name: req.name,
       className: req.className,
       outputShapes: [categoricalShape(input, mode, table.depth)],
-      numParams: 0,
-      weights: [],
+      numParams: table.idfFromWeights ? table.depth : 0,
+      weights: table.idfFromWeights ? [{ name: 'idf_weights', shape: [table.depth] }] : [],
       notes: [],
       inputPreprocessor: null,
+      ...(table.fromAssets ? { configForSaving: { vocabulary: table.fromAssets } } : {}),
       details: { outputMode: mode, numOovIndices: table.numOov, maskToken: table.maskToken, vocabularySize: table.tokenStart + table.tokens.length, depth: table.depth },
       strings: {
         required: true,
@@ -39,7 +40,10 @@ export const StringLookupImporter: LayerImporter = {
           return { data, shape: shape.slice() };
         },
       },
-      instantiate: (_arrays, memory) => categoricalKernel(req, mode, table.depth, memory, { strict: false, ...(table.idf ? { weights: table.idf } : {}) }),
+      instantiate: (arrays, memory) => {
+        const idf = table.idfFromWeights ? arrays[0] : table.idf;
+        return categoricalKernel(req, mode, table.depth, memory, { strict: false, ...(idf ? { weights: idf } : {}) });
+      },
     };
   },
 };

@@ -57,10 +57,11 @@ export const TextVectorizationImporter: LayerImporter = {
       name: req.name,
       className: req.className,
       outputShapes: [output],
-      numParams: 0,
-      weights: [],
+      numParams: table.idfFromWeights ? table.depth : 0,
+      weights: table.idfFromWeights ? [{ name: 'idf_weights', shape: [table.depth] }] : [],
       notes: [],
       inputPreprocessor: null,
+      ...(table.fromAssets ? { configForSaving: { vocabulary: table.fromAssets } } : {}),
       details: { standardize, split, ngrams: widths, outputMode: mode, outputSequenceLength: seqLen ?? null, vocabularySize: table.tokenStart + table.tokens.length, depth: table.depth },
       strings: {
         required: true,
@@ -77,7 +78,10 @@ export const TextVectorizationImporter: LayerImporter = {
           return { data, shape: [rows.length, len] };
         },
       },
-      instantiate: (_arrays, memory) => categoricalKernel(req, mode, table.depth, memory, { strict: false, ...(table.idf ? { weights: table.idf } : {}) }),
+      instantiate: (arrays, memory) => {
+        const idf = table.idfFromWeights ? arrays[0] : table.idf;
+        return categoricalKernel(req, mode, table.depth, memory, { strict: false, ...(idf ? { weights: idf } : {}) });
+      },
     };
   },
 };

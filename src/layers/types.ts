@@ -81,6 +81,12 @@ export interface ImportedLayer {
    * layer must be fed by a model input directly.
    */
   readonly strings?: StringFrontEnd;
+  /**
+   * Config fields the layer read from outside its config (a vocabulary from the archive's
+   * assets): a saved copy of the model carries them in the layer's config, where Keras reads
+   * them too, so the copy does not depend on files a format cannot hold.
+   */
+  readonly configForSaving?: Readonly<Record<string, unknown>>;
 }
 
 /** The string-processing half of a layer that takes strings (see {@link ImportedLayer.strings}). */

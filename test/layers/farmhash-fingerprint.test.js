@@ -11,6 +11,24 @@ test('to_hash_bucket_fast examples (keras.layers.Hashing and tf.strings docs)', 
   assert.is(fingerprint64(new Uint8Array(0)), 0x9ae16a3b2f90404fn);
 });
 
+test("FarmHash's own self-test (farmhashnaTest case 65: 65 bytes of its test buffer at offset 65*65)", () => {
+  // farmhash.cc's Setup(): a = 9, b = 777; per byte a += b; b += a; a = (a ^ a >> 41) * k0;
+  // b = (b ^ b >> 41) * k0 + i; byte = b >> 37. The 65-byte case takes the > 64-byte loop.
+  const M = (1n << 64n) - 1n;
+  const k0 = 0xc3a5c85c97cb3127n;
+  let a = 9n;
+  let b = 777n;
+  const data = new Uint8Array(65 * 65 + 65);
+  for (let i = 0; i < data.length; i++) {
+    a = (a + b) & M;
+    b = (b + a) & M;
+    a = ((a ^ (a >> 41n)) * k0) & M;
+    b = (((b ^ (b >> 41n)) * k0) + BigInt(i)) & M;
+    data[i] = Number((b >> 37n) & 0xffn);
+  }
+  assert.is(fingerprint64(data.subarray(65 * 65, 65 * 65 + 65)), 0x3cceab392bc39b3fn);
+});
+
 test('to_hash_bucket_strong examples (SipHash-2-4 keyed by the salt)', () => {
   assert.equal(['Hello', 'TF'].map((s) => hashBucketStrong(s, 3, [1n, 2n])), [2, 0]);
   assert.equal(['A', 'B', 'C', 'D', 'E'].map((s) => hashBucketStrong(s, 3, [133n, 137n])), [1, 2, 1, 0, 2]);

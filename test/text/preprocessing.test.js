@@ -17,6 +17,9 @@ test('string inputs: a plain list of texts, and errors that name the input and w
   assert.throws(() => model.predict({ data: new Float32Array(3), shape: [3, 1] }), (e) => e instanceof InputError && /"text"/.test(e.message) && /takes texts/.test(e.message));
   assert.throws(() => model.predict(['ok', 3]), (e) => e instanceof InputError && /item 1 is not a string/.test(e.message));
   assert.throws(() => model.predict({ data: ['a', 'b'], shape: [3] }), (e) => e instanceof InputError && /does not fit 2 texts/.test(e.message));
+  assert.throws(() => model.predict({ data: ['a', 'b'], shape: [1, 2] }), (e) => e instanceof InputError && /takes texts of shape \[null,1\]/.test(e.message));
+  const lookup = await loadModel(dir + manifest.cases.find((x) => x.id === 'string_lookup_int_k3').model);
+  assert.throws(() => lookup.predict(['good', 'bad']), (e) => e instanceof InputError && /takes texts of shape \[null,3\]/.test(e.message));
   model.dispose();
 });
 

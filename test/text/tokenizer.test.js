@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { loadTokenizer, padSequences, textToWordSequence, InvalidKerasConfigurationError, InputError } from '../../dist/index.js';
+import { loadTokenizer, padSequences, textToWordSequence, tokenCodec, InvalidKerasConfigurationError, InputError } from '../../dist/index.js';
 
 const cases = JSON.parse(readFileSync(new URL('../fixtures/text/tokenizers.json', import.meta.url), 'utf8'));
 
@@ -32,6 +32,21 @@ test('bad tokenizer JSON gives typed errors naming the field', () => {
   assert.throws(() => loadTokenizer({ the: 'x' }), (e) => e instanceof InvalidKerasConfigurationError && /the/.test(e.message));
   assert.throws(() => loadTokenizer({ class_name: 'Vocab', config: { word_index: '{}' } }), (e) => e instanceof InvalidKerasConfigurationError && /class_name/.test(e.message));
   assert.throws(() => loadTokenizer(JSON.stringify(JSON.stringify(JSON.stringify({ a: 1 })))), (e) => e instanceof InvalidKerasConfigurationError);
+});
+
+test('text codecs for generation: char-level tokenizers join with nothing, word-level with a space', () => {
+  const char = cases.tokenizers.find((c) => /char_level/.test(c.what));
+  const tok = loadTokenizer(char.json);
+  const codec = tokenCodec({ tokenizer: tok });
+  const ids = codec.encode('The cat');
+  assert.equal(ids, tok.textsToSequences(['The cat'])[0]);
+  assert.is(codec.decode(ids), 'the cat');
+  assert.is(tok.sequencesToTexts([ids])[0], 't h e   c a t'); // Keras joins with spaces even per character
+  const words = tokenCodec({ vocabulary: ['<pad>', 'the', 'cat'] });
+  assert.equal(words.encode('the  cat\tthe'), [1, 2, 1]);
+  assert.is(words.decode([1, 2, 7]), 'the cat');
+  assert.equal(tokenCodec({ vocabulary: { a: 0, b: 1 } }).encode('abba'), [0, 1, 1, 0]);
+  assert.throws(() => words.encode('the dog'), (e) => e instanceof InputError && /"dog"/.test(e.message));
 });
 
 for (const p of cases.pad_sequences) {
