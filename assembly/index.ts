@@ -28,3 +28,5 @@ export { batchNormInference, layerNorm } from './normalization';
 export { reluLayer, eluLayer, thresholdedRelu, prelu, addWhereMasked, zeroWhereMasked } from './activation-layers';
 export { copySteps, permuteCopy } from './time-shape';
 export { stridedCopy4, reduceAxis, divF32, compareF32, castF32 } from './tensor-ops';
+export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';
+export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';

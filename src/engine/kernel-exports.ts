@@ -136,4 +136,15 @@ export interface KernelExports {
   compareF32(a: number, b: number, out: number, n: number, op: number): void;
   /** In place: mode 0 truncate toward zero, mode 1 x != 0 ? 1 : 0. */
   castF32(ptr: number, n: number, mode: number): void;
+  /** Training losses (assembly/losses.ts): returns the summed loss, writes scale * d(loss)/d(pred) to grad. */
+  lossMse(pred: number, target: number, n: number, scale: number, grad: number): number;
+  lossMae(pred: number, target: number, n: number, scale: number, grad: number): number;
+  lossHuber(pred: number, target: number, n: number, delta: number, scale: number, grad: number): number;
+  lossBinaryCrossentropy(pred: number, target: number, n: number, fromLogits: number, smoothing: number, scale: number, grad: number): number;
+  lossCategoricalCrossentropy(pred: number, target: number, ids: number, rows: number, cols: number, fromLogits: number, smoothing: number, scale: number, grad: number): number;
+  /** Optimizer updates (assembly/optimizers.ts), in place on one variable and its slots. */
+  sgdUpdate(w: number, g: number, m: number, n: number, lr: number, momentum: number, nesterov: number): void;
+  rmspropUpdate(w: number, g: number, v: number, mom: number, avg: number, n: number, lr: number, rho: number, momentum: number, eps: number, centered: number, form: number): void;
+  adamUpdate(w: number, g: number, m: number, v: number, vhat: number, n: number, alpha: number, beta1: number, beta2: number, eps: number, amsgrad: number, decay: number): void;
+  adagradUpdate(w: number, g: number, acc: number, n: number, lr: number, eps: number, form: number): void;
 }

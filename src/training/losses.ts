@@ -1,0 +1,118 @@
+import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
+import type { WasmMemory } from '../engine/memory.js';
+
+/**
+ * Keras losses for training, computed by the kernels of assembly/losses.ts with Keras' default
+ * reduction ("sum_over_batch_size": the mean over samples of each sample's loss, where a sample's
+ * loss is the mean over its last axis for the element-wise losses and the sum over classes for the
+ * cross-entropies). Sample weights and other reductions are not implemented yet.
+ */
+
+/** A loss as Keras names it, with its options. */
+export interface LossSpec {
+  name: 'mean_squared_error' | 'mean_absolute_error' | 'huber' | 'binary_crossentropy' | 'categorical_crossentropy' | 'sparse_categorical_crossentropy';
+  fromLogits?: boolean;
+  labelSmoothing?: number;
+  /** Huber's delta (default 1). */
+  delta?: number;
+}
+
+const ALIASES: Record<string, LossSpec['name']> = {
+  mse: 'mean_squared_error',
+  mean_squared_error: 'mean_squared_error',
+  MeanSquaredError: 'mean_squared_error',
+  mae: 'mean_absolute_error',
+  mean_absolute_error: 'mean_absolute_error',
+  MeanAbsoluteError: 'mean_absolute_error',
+  huber: 'huber',
+  huber_loss: 'huber',
+  Huber: 'huber',
+  binary_crossentropy: 'binary_crossentropy',
+  BinaryCrossentropy: 'binary_crossentropy',
+  categorical_crossentropy: 'categorical_crossentropy',
+  CategoricalCrossentropy: 'categorical_crossentropy',
+  sparse_categorical_crossentropy: 'sparse_categorical_crossentropy',
+  SparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
+};
+
+/**
+ * The loss of a Keras config entry: a name (`"mse"`) or a serialised loss object
+ * (`{class_name: "Huber", config: {delta: 2}}`); anything else is refused naming it.
+ */
+export function lossFromConfig(entry: unknown): LossSpec {
+  const className = typeof entry === 'string' ? entry : (entry as { class_name?: unknown })?.class_name;
+  const name = typeof className === 'string' ? ALIASES[className] : undefined;
+  if (!name) throw new UnsupportedKerasConfigurationError('this loss is not implemented for training', { field: 'loss', value: className ?? entry });
+  const config = (typeof entry === 'object' && entry !== null ? (entry as { config?: Record<string, unknown> }).config : undefined) ?? {};
+  const reduction = config.reduction;
+  if (reduction !== undefined && reduction !== 'sum_over_batch_size' && reduction !== 'auto') {
+    throw new UnsupportedKerasConfigurationError('only the "sum_over_batch_size" reduction is implemented', { field: 'loss.reduction', value: reduction });
+  }
+  return {
+    name,
+    fromLogits: config.from_logits === true,
+    labelSmoothing: typeof config.label_smoothing === 'number' ? config.label_smoothing : 0,
+    delta: typeof config.delta === 'number' ? config.delta : 1,
+  };
+}
+
+/** Loss value and gradient with respect to the predictions. */
+export interface LossResult {
+  loss: number;
+  grad: Float32Array;
+}
+
+/**
+ * Computes the loss of `pred` ([batch, ..., cols]) against `target` (same shape; for the sparse
+ * loss, one class index per row) and its gradient d(loss)/d(pred).
+ */
+export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Float32Array; shape: number[] }, target: Float32Array): LossResult {
+  const n = pred.data.length;
+  const cols = pred.shape[pred.shape.length - 1] ?? 1;
+  const rows = n / cols;
+  const sparse = spec.name === 'sparse_categorical_crossentropy';
+  const expected = sparse ? rows : n;
+  if (target.length !== expected) {
+    throw new InputError(`the targets have ${target.length} values, ${spec.name} needs ${expected}`, { field: 'y', value: target.length });
+  }
+  const smoothing = spec.labelSmoothing ?? 0;
+  if (!(smoothing >= 0 && smoothing <= 1)) throw new InputError('label_smoothing must be in [0, 1]', { field: 'label_smoothing', value: smoothing });
+  if (sparse) {
+    for (let i = 0; i < target.length; i++) {
+      const id = target[i];
+      if (!(Number.isInteger(id) && id >= 0 && id < cols)) throw new InputError(`class index ${id} at row ${i} is outside [0, ${cols})`, { field: 'y', value: id });
+    }
+  }
+  if (sparse && smoothing !== 0) throw new UnsupportedKerasConfigurationError('sparse_categorical_crossentropy has no label smoothing in Keras', { field: 'label_smoothing', value: smoothing });
+  const k = memory.kernels;
+  memory.beginScratch();
+  try {
+    const p = memory.scratch(n * 4);
+    memory.f32(p, n).set(pred.data);
+    const t = memory.scratch(target.length * 4);
+    memory.f32(t, target.length).set(target);
+    const g = memory.scratch(n * 4);
+    const elementScale = 1 / n;
+    const rowScale = 1 / rows;
+    let total: number;
+    switch (spec.name) {
+      case 'mean_squared_error':
+        total = k.lossMse(p, t, n, elementScale, g) * elementScale;
+        break;
+      case 'mean_absolute_error':
+        total = k.lossMae(p, t, n, elementScale, g) * elementScale;
+        break;
+      case 'huber':
+        total = k.lossHuber(p, t, n, spec.delta ?? 1, elementScale, g) * elementScale;
+        break;
+      case 'binary_crossentropy':
+        total = k.lossBinaryCrossentropy(p, t, n, spec.fromLogits ? 1 : 0, smoothing, elementScale, g) * elementScale;
+        break;
+      default:
+        total = k.lossCategoricalCrossentropy(p, sparse ? 0 : t, sparse ? t : 0, rows, cols, spec.fromLogits ? 1 : 0, smoothing, rowScale, g) * rowScale;
+    }
+    return { loss: total, grad: memory.f32(g, n).slice() };
+  } finally {
+    memory.endScratch();
+  }
+}
