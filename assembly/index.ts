@@ -30,3 +30,4 @@ export { copySteps, permuteCopy } from './time-shape';
 export { stridedCopy4, reduceAxis, divF32, compareF32, castF32 } from './tensor-ops';
 export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';
 export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
+export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward } from './backward';

@@ -147,4 +147,13 @@ export interface KernelExports {
   rmspropUpdate(w: number, g: number, v: number, mom: number, avg: number, n: number, lr: number, rho: number, momentum: number, eps: number, centered: number, form: number): void;
   adamUpdate(w: number, g: number, m: number, v: number, vhat: number, n: number, alpha: number, beta1: number, beta2: number, eps: number, amsgrad: number, decay: number): void;
   adagradUpdate(w: number, g: number, acc: number, n: number, lr: number, eps: number, form: number): void;
+  /** Backward kernels (assembly/backward.ts). act 100 = softmax rows of `cols`. */
+  activationBackward(y: number, dy: number, n: number, cols: number, act: number, dz: number): void;
+  denseForwardTrain(x: number, M: number, K: number, N: number, W: number, b: number, z: number): void;
+  denseBackward(x: number, dz: number, M: number, K: number, N: number, W: number, dx: number, dW: number, db: number): void;
+  lstmForwardTrain(x: number, B: number, T: number, D: number, U: number, W: number, R: number, b: number, gates: number, cs: number, hs: number): void;
+  lstmBackward(
+    x: number, B: number, T: number, D: number, U: number, W: number, R: number, gates: number, cs: number, hs: number, dhs: number,
+    dx: number, dW: number, dR: number, db: number, scratch: number,
+  ): void;
 }
