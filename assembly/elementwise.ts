@@ -1,51 +1,6 @@
-// Small element-wise and copying kernels used between layers (bias folding, Bidirectional
-// merges, RepeatVector, reversing sequences). Pointers need not be 16-byte aligned here:
-// unaligned v128 loads are legal in wasm and cost the same on current x86/ARM cores.
-
-/** out[i] = a[i] + b[i]. out may alias a or b. */
-export function addF32(a: usize, b: usize, out: usize, n: i32): void {
-  const n4 = <usize>(n & ~3) << 2;
-  let i: usize = 0;
-  for (; i < n4; i += 16) v128.store(out + i, f32x4.add(v128.load(a + i), v128.load(b + i)));
-  const end = <usize>n << 2;
-  for (; i < end; i += 4) store<f32>(out + i, load<f32>(a + i) + load<f32>(b + i));
-}
-
-/** out[i] = a[i] * b[i]. out may alias a or b. */
-export function mulF32(a: usize, b: usize, out: usize, n: i32): void {
-  const n4 = <usize>(n & ~3) << 2;
-  let i: usize = 0;
-  for (; i < n4; i += 16) v128.store(out + i, f32x4.mul(v128.load(a + i), v128.load(b + i)));
-  const end = <usize>n << 2;
-  for (; i < end; i += 4) store<f32>(out + i, load<f32>(a + i) * load<f32>(b + i));
-}
-
-/** out[i] = a[i] - b[i]. out may alias a or b. */
-export function subF32(a: usize, b: usize, out: usize, n: i32): void {
-  const n4 = <usize>(n & ~3) << 2;
-  let i: usize = 0;
-  for (; i < n4; i += 16) v128.store(out + i, f32x4.sub(v128.load(a + i), v128.load(b + i)));
-  const end = <usize>n << 2;
-  for (; i < end; i += 4) store<f32>(out + i, load<f32>(a + i) - load<f32>(b + i));
-}
-
-/** out[i] = max(a[i], b[i]) (NaN if either is NaN, like f32.max). out may alias a or b. */
-export function maxF32(a: usize, b: usize, out: usize, n: i32): void {
-  const n4 = <usize>(n & ~3) << 2;
-  let i: usize = 0;
-  for (; i < n4; i += 16) v128.store(out + i, f32x4.max(v128.load(a + i), v128.load(b + i)));
-  const end = <usize>n << 2;
-  for (; i < end; i += 4) store<f32>(out + i, max(load<f32>(a + i), load<f32>(b + i)));
-}
-
-/** out[i] = min(a[i], b[i]) (NaN if either is NaN, like f32.min). out may alias a or b. */
-export function minF32(a: usize, b: usize, out: usize, n: i32): void {
-  const n4 = <usize>(n & ~3) << 2;
-  let i: usize = 0;
-  for (; i < n4; i += 16) v128.store(out + i, f32x4.min(v128.load(a + i), v128.load(b + i)));
-  const end = <usize>n << 2;
-  for (; i < end; i += 4) store<f32>(out + i, min(load<f32>(a + i), load<f32>(b + i)));
-}
+// Small element-wise and copying kernels used between layers (masks, scaling, RepeatVector,
+// reversing sequences, concatenation; binary arithmetic is in broadcast-binary-f32.ts). Pointers
+// need not be 16-byte aligned here: unaligned v128 loads are legal in wasm and cost the same on current x86/ARM cores.
 
 /** out[i] = a[i] & b[i] for u8 masks (0/1), e.g. combining the masks of merged inputs. */
 export function maskAnd(a: usize, b: usize, out: usize, n: i32): void {

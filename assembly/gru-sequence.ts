@@ -40,6 +40,13 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
 }
 
 /**
+ * Units per interleaved group of this kernel's packed layout (state rows and gate columns are
+ * padded to a multiple of it). Exported so the TypeScript cell reads its layout contract from
+ * the module instead of restating it; the shifts below assume this value.
+ */
+export const GRU_UNIT_GROUP: i32 = 4;
+
+/**
  * xproj [B][T][N], N = 3 * Up (Up = ceil(U/4)*4), engine column order, holding x . W + bias
  * (for reset_after = 1 the input bias only). Rp: R (U x N) packed with W = 12. recBias: 0 or N
  * floats in engine order (the recurrent bias of reset_after = 1; if given with reset_after = 0
@@ -51,7 +58,7 @@ export function gruSequence(
   outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32, resetAfter: i32,
 ): void {
   if (B <= 0 || T <= 0 || U <= 0) return;
-  const Up = (U + 3) & ~3;
+  const Up = (U + GRU_UNIT_GROUP - 1) & ~(GRU_UNIT_GROUP - 1);
   const groups = Up >> 2;
   const stateRow = <usize>Up << 2;
   const xRow = <usize>Up * 12; // N = 3 * Up floats

@@ -10,15 +10,19 @@ export { activate, softmaxRows, logSoftmaxRows, softmaxStrided } from './activat
 export { gemm } from './gemm-f32-2x16';
 export { packGateColumns, transposeF32 } from './pack-gates';
 export {
-  addF32, subF32, mulF32, maxF32, minF32, maskAnd, scaleF32, fillF32, copyF32, repeatRows, reverseSequence, concatRows,
+  maskAnd, scaleF32, fillF32, copyF32, repeatRows, reverseSequence, concatRows,
 } from './elementwise';
 export { gatherRows, maskNotEqualZero } from './embedding';
 export { maskingLayer } from './masking';
 export { simdPeak } from './simd-peak';
-export { lstmSequence } from './lstm-sequence';
-export { gruSequence } from './gru-sequence';
-export { simpleRnnSequence } from './simple-rnn-sequence';
-export { opsBroadcastBinary, opsBroadcastSelect, opsUnary, opsReduceAxis, opsMaskFromValues } from './keras3-ops';
+export { lstmSequence, LSTM_UNIT_GROUP } from './lstm-sequence';
+export { gruSequence, GRU_UNIT_GROUP } from './gru-sequence';
+export { simpleRnnSequence, SIMPLE_RNN_UNIT_GROUP } from './simple-rnn-sequence';
+export * from './tensor-op-codes';
+export { binaryF32, broadcastBinaryF32, broadcastSelectF32 } from './broadcast-binary-f32';
+export { unaryMathF32, castToIntegerF32, maskFromValuesF32 } from './unary-math-f32';
+export { reduceAxisF32 } from './reduce-axis-f32';
+export { stridedCopy4 } from './strided-copy-4d';
 export { setMaskHistory, markKeptRows } from './rnn-common';
 export { maskOr, selectRows, mulRowsByMask, reverseMaskRows, l2NormalizeRows } from './masked-rows';
 export { batchMatMul, additiveScores, maskedSoftmax } from './attention';
@@ -27,7 +31,6 @@ export { pool1d, globalPool1d, globalPoolRows } from './pooling';
 export { batchNormInference, layerNorm } from './normalization';
 export { reluLayer, eluLayer, thresholdedRelu, prelu, addWhereMasked, zeroWhereMasked } from './activation-layers';
 export { copySteps, permuteCopy } from './time-shape';
-export { stridedCopy4, reduceAxis, divF32, compareF32, castF32 } from './tensor-ops';
 export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';
 export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
 export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward } from './backward';

@@ -41,12 +41,19 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
   }
 }
 
+/**
+ * Units per interleaved group of this kernel's packed layout (state rows and gate columns are
+ * padded to a multiple of it). Exported so the TypeScript cell reads its layout contract from
+ * the module instead of restating it; the shifts below assume this value.
+ */
+export const LSTM_UNIT_GROUP: i32 = 4;
+
 export function lstmSequence(
   xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, c: usize, hScratch: usize, cScratch: usize,
   outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
   if (B <= 0 || T <= 0 || U <= 0) return;
-  const Up = (U + 3) & ~3;
+  const Up = (U + LSTM_UNIT_GROUP - 1) & ~(LSTM_UNIT_GROUP - 1);
   const groups = Up >> 2;
   const stateRow = <usize>Up << 2; // bytes per batch row of h / c
   const xRow = <usize>Up << 4; // bytes per (b, t) row of xproj: N = 4 * Up floats

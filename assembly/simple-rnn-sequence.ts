@@ -40,6 +40,13 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
   simpleEpilogue(a3, kept, keepPrev, b, u0 + 12, s, T, U, Up, hCur, hNext, outSeq, outLast, act);
 }
 
+/**
+ * Units per interleaved group of this kernel's packed layout (state rows and gate columns are
+ * padded to a multiple of it). Exported so the TypeScript cell reads its layout contract from
+ * the module instead of restating it; the shifts below assume this value.
+ */
+export const SIMPLE_RNN_UNIT_GROUP: i32 = 16;
+
 /** xproj [B][T][Up] (Up = ceil(U/16)*16), Rp = R (U x Up) packed with W = 16, h/hScratch
  * [B][Up]. Same masking/output/reverse conventions as lstmSequence. */
 export function simpleRnnSequence(
@@ -47,7 +54,7 @@ export function simpleRnnSequence(
   outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
   if (B <= 0 || T <= 0 || U <= 0) return;
-  const Up = (U + 15) & ~15;
+  const Up = (U + SIMPLE_RNN_UNIT_GROUP - 1) & ~(SIMPLE_RNN_UNIT_GROUP - 1);
   const groups = Up >> 4;
   const stateRow = <usize>Up << 2;
   const xRow = <usize>Up << 2;

@@ -223,6 +223,9 @@ async function useInputFile(file) {
 function handleFiles(files) {
   const file = files?.[0];
   if (!file) return;
+  // A TF.js model: model.json together with its weight files, passed to loadModel as they are.
+  const json = Array.from(files).find((f) => /\.json$/i.test(f.name));
+  if (files.length > 1 && json) return useModel(Array.from(files), json.name);
   if (/\.npy$/i.test(file.name)) useInputFile(file);
   else useModel(file, file.name);
 }

@@ -21,3 +21,11 @@ export {
   type ErrorContext,
 } from './errors.js';
 export { parseNpy, encodeNpy, parseNpyHeader, npyHeaderLength, decodeNpyValues, encodeNpyHeader, type NpyArray, type NpyHeader } from './formats/npy.js';
+export { loadTokenizer, KerasTokenizer, textToWordSequence, KERAS_TOKENIZER_FILTERS, type TokenizerOptions } from './text/keras-tokenizer.js';
+export { padSequences, type PadSequencesOptions } from './text/pad-sequences.js';
+export { tokenEncoding, encodeTokens, type TokenEncoding } from './text/token-input.js';
+export { generate, type GenerateOptions, type GenerateResult } from './text/generate.js';
+export { decodeSequence, type DecodeSequenceOptions, type DecodeSequenceResult } from './text/seq2seq.js';
+export { pickToken, argmax, type SamplingOptions } from './text/sampling.js';
+export { Xoshiro128 } from './text/prng.js';
+export { tokenCodec, type TokenCodec, type Vocabulary, type TextSource } from './text/vocabulary.js';

@@ -10,10 +10,11 @@ import { mutateBytes } from './bytes.mjs';
 import { mutateConfigText, mutateJsonText } from './config.mjs';
 import { mutateHdf5, scanHdf5 } from './hdf5.mjs';
 import { hashString, Rng } from './rng.mjs';
+import { mutateTfjs, tfjsSeeds } from './tfjs.mjs';
 import { buildZip, crc32, MEMBER_NAMES, rawZip, readMembers, scanZip, zipMutators, deflateSync } from './zip.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const FORMATS = ['h5', 'pair', 'keras', 'json'];
+export const FORMATS = ['h5', 'pair', 'keras', 'json', 'tfjs'];
 
 const read = (p) => new Uint8Array(fs.readFileSync(p));
 const enc = new TextEncoder();
@@ -56,6 +57,8 @@ export function loadSeeds({ corpus = null } = {}) {
     };
     walk(dir);
   }
+  seeds.push(...tfjsSeeds(path.join(fixtures, 'tfjs'), 'fixtures/tfjs'));
+  if (corpus) seeds.push(...tfjsSeeds(path.join(corpus, 'tfjs'), 'corpus/tfjs'));
   if (corpus && fs.existsSync(path.join(corpus, 'manifest.json'))) {
     // corpus full-model files and config + weights pairs named by its manifest
     const manifest = JSON.parse(fs.readFileSync(path.join(corpus, 'manifest.json'), 'utf8'));
@@ -271,6 +274,9 @@ export function makeCase(runSeed, index, seeds, formats = FORMATS) {
         what.push(...w.map((x) => `weights: ${x}`));
       }
     } else if (seed.format === 'keras') files.model = mutateKerasBytes(rng, seed.files.model, what);
+    else if (seed.format === 'tfjs') {
+      for (let s = rng.range(1, 2); s > 0; s--) mutateTfjs(rng, files, what);
+    }
   }
   if (clean && !inputProbe) what.push('unmutated seed');
   return {

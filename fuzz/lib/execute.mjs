@@ -11,6 +11,7 @@
 // detected by the worker and the parent process.
 
 import { Rng } from './rng.mjs';
+import { tfjsSource, WEIGHT_PREFIX } from './tfjs.mjs';
 
 export const DEFECT_KINDS = ['untyped', 'internal', 'prototype', 'console', 'nondeterministic', 'after-dispose', 'hang', 'crash', 'memory'];
 
@@ -52,6 +53,7 @@ function prototypeChanges(before) {
 function toSource(c) {
   const f = c.files;
   const form = c.input.seed % 5;
+  if (c.format === 'tfjs') return tfjsSource(f, form % 4);
   let config = f.config;
   if (config !== undefined && form === 1) config = new TextDecoder().decode(config);
   else if (config !== undefined && form === 2) {
@@ -67,7 +69,7 @@ function toSource(c) {
 }
 
 function fileName(c) {
-  return { h5: 'fuzz.h5', pair: 'fuzz.json', keras: 'fuzz.keras', json: 'fuzz.json' }[c.format] ?? 'fuzz';
+  return { h5: 'fuzz.h5', pair: 'fuzz.json', keras: 'fuzz.keras', json: 'fuzz.json', tfjs: 'model.json' }[c.format] ?? 'fuzz';
 }
 
 function describeError(e) {
@@ -260,7 +262,11 @@ async function runInner(c, lib, steps, limits) {
 /** Writes a case's files and report into `dir` (for defects); returns the directory. */
 export function writeCase(fs, path, dir, c, report) {
   fs.mkdirSync(dir, { recursive: true });
-  const names = { h5: { model: 'model.h5' }, keras: { model: 'model.keras' }, json: { config: 'config.json' }, pair: { config: 'config.json', weights: 'weights.h5' } }[c.format];
+  const names = { h5: { model: 'model.h5' }, keras: { model: 'model.keras' }, json: { config: 'config.json' }, pair: { config: 'config.json', weights: 'weights.h5' } }[c.format] ?? { model: 'model.json' };
+  if (c.format === 'tfjs') {
+    // weight files keep a safe form of their manifest path (the path itself may be hostile)
+    Object.keys(c.files).filter((k) => k.startsWith(WEIGHT_PREFIX)).forEach((k, i) => (names[k] = `weight-${i}.bin`));
+  }
   const written = {};
   for (const [key, name] of Object.entries(names)) {
     if (c.files[key] === undefined) continue;

@@ -98,6 +98,7 @@ export function renameReaderLimit(e: unknown): unknown {
     maxDepth: 'maxConfigDepth',
     maxInflatedBytes: 'maxInflatedBytes',
     maxDatasetElements: 'maxWeightBytes',
+    maxWeightBytes: 'maxWeightBytes',
   };
   e.message = e.message.replace(/\(raise it with the (\w+) option\)/, (whole, option: string) =>
     map[option] ? `(the cap limits.${map[option]}: ${raiseHint(map[option])})` : whole,

@@ -16,11 +16,17 @@ import { customImporterTable, type CustomLayer } from '../layers/custom-layer.js
 import { readSourceBytes } from './read-source.js';
 import { isTfjsSource, loadTfjsModelJson, loadTfjsSource, tfjsResolverFor, type TfjsSource } from './load-tfjs.js';
 import { isTfjsModelJson } from '../formats/tfjs-model.js';
+import { savedModelFilesFor, savedModelFilesInZip } from './saved-model-source.js';
+import type { SavedModelFiles } from '../formats/saved-model.js';
 import { limitError, renameReaderLimit, resolveLimits, type Limits, type ResolvedLimits } from './limits.js';
 import { Model } from './model.js';
 import { buildKernels } from './instantiate.js';
 
-/** A model file: path (Node), URL, File/Blob, bytes; or an architecture JSON with its weights file. */
+/**
+ * A model file: path (Node), URL, File/Blob, bytes; an architecture JSON with its weights file;
+ * or a tf.keras SavedModel directory: its path (Node) or URL (ending in `/`), a `FileList` /
+ * `File[]` of its files, a `{ relativePath: bytes }` map, or a zip of it (as bytes / File / path).
+ */
 export type ModelSource =
   | string
   | URL
@@ -30,6 +36,8 @@ export type ModelSource =
   /** A TF.js layers model: `{ modelJson, weights: { name: bytes } }`, or a `File[]` / `FileList` with model.json and its weight files. */
   | TfjsSource
   | ArrayLike<Blob>
+  /** A SavedModel directory as `{ relativePath: bytes }` (e.g. `saved_model.pb`, `variables/variables.index`). */
+  | { [relativePath: string]: Uint8Array | ArrayBuffer }
   | {
       /** `model.to_json()` output: a string, parsed object, or its bytes / path / URL. */
       config: string | object | Uint8Array | ArrayBuffer;
@@ -75,8 +83,9 @@ interface LoadedConfig {
   generation: KerasGeneration;
   weights: WeightSource | null;
   fileName: string;
-  /** What was read (see {@link Model.format}); the Keras file kinds are named in `load`. */
-  format?: string;
+  /** What was read (see {@link Model.format}). */
+  format: string;
+  /** A sentence on the source (see {@link Model.formatDetails}). */
   formatDetails?: string;
 }
 
@@ -115,7 +124,16 @@ function fromFullH5(root: H5Group, fileName: string, limits: ResolvedLimits): Lo
   const version = versionOf(root.attr('keras_version')) ?? versionOf((json as Record<string, unknown>)?.keras_version);
   const backend = versionOf(root.attr('backend')) ?? versionOf((json as Record<string, unknown>)?.backend);
   const generation = withKeras1Backend(generationFor(json, version, backend), root);
-  return { json, generation, weights: legacyH5WeightSource(root, fileName), fileName, format: 'keras-h5' };
+  return { json, generation, weights: legacyH5WeightSource(root, fileName), fileName, format: 'keras-h5', formatDetails: `Keras ${generation.version} HDF5 (.h5)` };
+}
+
+/** A tf.keras SavedModel directory. */
+async function fromSavedModel(files: SavedModelFiles, limits: ResolvedLimits): Promise<LoadedConfig> {
+  // Loaded on first use: the protobuf, SSTable and tensor bundle readers serve only this format.
+  const { readKerasSavedModel } = await import('../keras/saved-model.js');
+  const read = await readKerasSavedModel(files, { maxWeightBytes: limits.maxWeightBytes, maxConfigDepth: limits.maxConfigDepth });
+  const generation = generationFor(read.config, read.kerasVersion, read.backend);
+  return { json: read.config, generation, weights: read.weights, fileName: read.fileName, format: 'tf-savedmodel', formatDetails: read.format };
 }
 
 /** Layers in the order Keras 3 saves them (Sequential models leave out their InputLayer). */
@@ -179,15 +197,26 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
       generation = withKeras1Backend(generation, root);
       weights = weightsFileSource(root, w.fileName);
     }
-    return { json, generation, weights, fileName: configName, format: weights ? 'keras-json+weights' : 'keras-json' };
+    return { json, generation, weights, fileName: configName, format: weights ? 'keras-json+weights' : 'keras-json', formatDetails: weights ? 'JSON config + HDF5 weights' : 'JSON config (no weights)' };
   }
+  const savedModel = await savedModelFilesFor(source, fallback);
+  if (savedModel) return fromSavedModel(savedModel, limits);
   const { bytes, fileName } = await readSourceBytes(source, fallback);
   if (isHdf5(bytes)) return fromFullH5(readHdf5(bytes, fileName, h5Options), fileName, limits);
   if (isZip(bytes)) {
+    const zipped = savedModelFilesInZip(bytes, fileName, limits.maxInflatedBytes);
+    if (zipped) return fromSavedModel(zipped, limits);
     const archive = readKerasArchive(bytes, fileName, { ...h5Options, ...jsonOptions, maxInflatedBytes: limits.maxInflatedBytes });
     const version = versionOf(archive.metadata.keras_version) ?? '3';
     const generation = generationFor(archive.config, version, undefined);
-    return { json: archive.config, generation, weights: archive.weights ? keras3WeightSource(archive.weights, fileName, keras3LayerOrder(archive.config)) : null, fileName, format: 'keras-archive' };
+    return {
+      json: archive.config,
+      generation,
+      weights: archive.weights ? keras3WeightSource(archive.weights, fileName, keras3LayerOrder(archive.config)) : null,
+      fileName,
+      format: 'keras-archive',
+      formatDetails: `Keras ${version} .keras archive`,
+    };
   }
   const text = decodeUtf8(bytes.subarray(0, 64)).trimStart();
   if (text.startsWith('{')) {
@@ -197,7 +226,7 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
       return loadTfjsModelJson(json, fileName, tfjsResolverFor(location, fileName), limits);
     }
     const rec = json as Record<string, unknown>;
-    return { json, generation: generationFor(json, versionOf(rec.keras_version), versionOf(rec.backend)), weights: null, fileName, format: 'keras-json' };
+    return { json, generation: generationFor(json, versionOf(rec.keras_version), versionOf(rec.backend)), weights: null, fileName, format: 'keras-json', formatDetails: 'JSON config (no weights)' };
   }
   throw new ModelFileError('not a Keras model file (expected HDF5 .h5, a .keras zip archive, or a JSON config)', { file: fileName });
 }
@@ -237,7 +266,7 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const loaded = await loadConfig(source, options, limits);
   const spec = parseModelConfig(loaded.json, loaded.fileName, loaded.generation);
   const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers));
-  const format = { format: loaded.format ?? 'keras', details: loaded.formatDetails ?? null };
+  const format = { format: loaded.format, details: loaded.formatDetails ?? null };
   const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend };
   if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format);
   const { steps, memory, arrays } = await instantiate(graph, loaded.weights, limits);

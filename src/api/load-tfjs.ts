@@ -175,7 +175,7 @@ export async function loadTfjsSource(source: object, fallbackName: string, limit
   let json: unknown;
   let name = fallbackName === 'model' ? 'model.json' : fallbackName;
   let location: string | null = null;
-  if (typeof modelJson === 'string' && /^\s*\{/.test(modelJson)) json = parseJsonConfig(modelJson, name, { maxDepth: limits.maxConfigDepth });
+  if (typeof modelJson === 'string' && /^\s*[{[]/.test(modelJson)) json = parseJsonConfig(modelJson, name, { maxDepth: limits.maxConfigDepth });
   else if (modelJson !== null && typeof modelJson === 'object' && !(modelJson instanceof Uint8Array) && !(modelJson instanceof ArrayBuffer) && !(modelJson instanceof URL) && !isBlobLike(modelJson)) {
     let text: string | undefined;
     try {

@@ -101,10 +101,15 @@ export class Model {
   /**
    * What was read: `keras-h5` (a full-model .h5), `keras-archive` (.keras), `keras-json` (an
    * architecture JSON alone), `keras-json+weights` (JSON + weights file), `tfjs-layers` (a
-   * TensorFlow.js model.json and its weight files).
+   * TensorFlow.js model.json and its weight files), `tf-savedmodel` (a tf.keras SavedModel
+   * directory).
    */
   readonly format: string;
-  /** A sentence on the source when the format has more to say (TF.js: converter, groups, quantization), else null. */
+  /**
+   * A sentence on the source, e.g. `Keras 2.1.2 HDF5 (.h5)`, `tf.keras SavedModel (TF 2.10.1,
+   * keras_metadata.pb)` or, for TF.js, the converter, weight groups and quantization; null when
+   * there is nothing to add.
+   */
   readonly formatDetails: string | null;
 
   private disposed = false;

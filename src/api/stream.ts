@@ -1,4 +1,4 @@
-import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { refKey, type ModelGraph } from '../graph/build-graph.js';
 import type { WasmMemory } from '../engine/memory.js';
 import { runPlan, type PlanStep } from '../engine/run-plan.js';
@@ -7,22 +7,7 @@ import type { LayerState, StateLayout } from '../layers/types.js';
 import type { TensorData, TensorInput } from './tensor.js';
 import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.js';
 import { checkNumericData } from './validate-input.js';
-
-/** Layers whose output at a step depends only on that step (and recurrent state): they stream. */
-const PER_STEP = new Set([
-  'InputLayer', 'Dense', 'TimeDistributed', 'TimeDistributedDense', 'Activation', 'Embedding', 'Masking',
-  'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization',
-]);
-const RECURRENT = new Set(['LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU']);
-/** Element-wise activation layers: always per step. */
-const ELEMENTWISE = new Set(['ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU']);
-/** Per step unless they act along the time axis (their `details.axis` lists normalised axes). */
-const PER_STEP_UNLESS_TIME_AXIS = new Set(['BatchNormalization', 'LayerNormalization', 'Softmax']);
-
-function actsAlongTime(details: Record<string, unknown>): boolean {
-  const axes = details.axis;
-  return !Array.isArray(axes) || axes.includes(1);
-}
+import { checkStreamable } from './streamable.js';
 
 /** A recurrent layer's kept state, as `getState` returns it: one (batch, units) tensor per state. */
 export type StreamState = Record<string, TensorData>;
@@ -47,30 +32,7 @@ export class Stream {
     /** True once the model was disposed: its streams refuse to run too. */
     private readonly closed: () => boolean = () => false,
   ) {
-    if (graph.spec.inputs.length !== 1) {
-      throw new UnsupportedKerasConfigurationError('streaming supports models with one input', { file: fileName, field: 'inputs', value: graph.spec.inputs.length });
-    }
-    for (const l of graph.layers) {
-      const cls = l.spec.className;
-      const details = l.imported.details;
-      const ctx = { file: fileName, layer: l.spec.name, className: cls };
-      if (RECURRENT.has(cls)) {
-        if (details.goBackwards) throw new UnsupportedKerasConfigurationError('a go_backwards layer cannot stream: it needs the whole sequence', ctx);
-        if (l.spec.calls.length > 1) throw new UnsupportedKerasConfigurationError('a recurrent layer called more than once cannot stream', ctx);
-      } else if (cls === 'Activation' && /softmax/.test(String(details.activation)) && l.imported.outputShapes[0].length < 3) {
-        // A softmax over the last axis of a (batch, steps) tensor mixes time steps.
-        throw new UnsupportedKerasConfigurationError('a softmax over a (batch, steps) tensor cannot stream: it mixes time steps', ctx);
-      } else if (PER_STEP_UNLESS_TIME_AXIS.has(cls) && l.imported.outputShapes[0].length === 3) {
-        if (actsAlongTime(details)) {
-          throw new UnsupportedKerasConfigurationError(`${cls} over the time axis cannot stream: it needs the whole sequence`, ctx);
-        }
-      } else if (!PER_STEP.has(cls) && !ELEMENTWISE.has(cls) && !PER_STEP_UNLESS_TIME_AXIS.has(cls) && details.perStep !== true) {
-        throw new UnsupportedKerasConfigurationError(
-          `${cls} cannot stream: it does not act step by step (streaming needs per-step and forward recurrent layers)`,
-          ctx,
-        );
-      }
-    }
+    checkStreamable(graph, fileName);
     this.recurrent = steps
       .filter((s) => s.kernel.states !== undefined)
       .map((s) => ({ name: s.node.layer.spec.name, layout: s.kernel.states as StateLayout }));

@@ -17,7 +17,7 @@ export function formatSummary(model: Model): string {
   const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0));
   const out = [
     `Model: "${model.name}" (${model.className}, Keras ${model.generation.version}${model.generation.backend ? `, ${model.generation.backend} backend` : ''})`,
-    ...(model.formatDetails ? [model.formatDetails] : []),
+    `Format: ${model.formatDetails ?? model.format}`,
     rule('_'),
     line(head),
     rule('='),

@@ -10,6 +10,7 @@ import { reportError } from './errors.js';
 import { inspect } from './inspect.js';
 import { predict } from './predict.js';
 import { bench } from './bench.js';
+import { addGenerateCommand } from './generate.js';
 import { registerConvert } from './convert.js';
 
 function packageVersion(): string {
@@ -70,8 +71,10 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('predict')
     .description('run the model on an input file and print or write the outputs')
-    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, or a JSON config (with --weights)')
-    .requiredOption('-i, --input <file>', 'input .npy / .csv / .json (repeat for models with several inputs, in input order)', collect)
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, a SavedModel directory, or a JSON config (with --weights)')
+    .option('-i, --input <file>', 'input .npy / .csv / .json (repeat for models with several inputs, in input order)', collect)
+    .option('--tokenizer <file>', 'Keras Tokenizer JSON (tokenizer.to_json()) for --text')
+    .option('--text <text>', 'a text to run instead of --input (repeat for several; needs --tokenizer)', collect)
     .option('-o, --output <file>', 'write the outputs to .npy / .csv / .json instead of printing them')
     .option('-b, --batch-size <n>', 'samples per predict call (the input is streamed in batches)', positiveInt('--batch-size'), 64)
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
@@ -79,7 +82,8 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .option('--json', 'print the outputs as JSON (when no --output is given)')
     .option('-v, --verbose', 'print load / read / predict / write timing to stderr')
     .option('-q, --quiet', 'no progress bar and no "wrote" line')
-    .action(async (model: string, opts: Parameters<typeof predict>[1]) => {
+    .action(async (model: string, opts: Parameters<typeof predict>[1], cmd: Command) => {
+      if (!opts.input && !opts.text) cmd.error("error: required option '-i, --input <file>' not specified (or give --tokenizer <file> --text <text>)");
       await predict(model, opts, {
         out,
         err,
@@ -101,6 +105,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
       out(`${await bench(model, opts)}\n`);
     });
 
+  addGenerateCommand(program, out);
   registerConvert(program, out);
 
   program.addHelpText(
@@ -111,6 +116,7 @@ Examples:
   kerasrnn predict examples/sine_forecaster.h5 --input examples/sine_input.npy
   kerasrnn predict model.keras -i x.npy -o y.npy --batch-size 512 --verbose
   kerasrnn bench model.h5 --batch-sizes 1,64
+  kerasrnn generate char_rnn.h5 --vocabulary chars.json --prompt "the " --steps 200 --temperature 0.8 --seed 1
   kerasrnn convert model.h5 model.keras`,
   );
   return program;

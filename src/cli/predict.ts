@@ -9,11 +9,16 @@ import { CliError } from './errors.js';
 import { formatArray, formatMs, formatRate, formatShape } from './format.js';
 import { formatOf, openInput, type CsvRows, type InputSource } from './inputs.js';
 import { loadFromArgs } from './inspect.js';
+import { readTokenizer, textInput } from './text-input.js';
 import { Collector, csvSink, npySink, outputPaths, outputsJson, writeJsonFile, type OutputSink } from './outputs.js';
 
 /** Options of the predict command. */
 export interface PredictCliOptions {
-  input: string[];
+  input?: string[];
+  /** Keras Tokenizer JSON for --text. */
+  tokenizer?: string;
+  /** Texts to run (with --tokenizer) instead of --input files. */
+  text?: string[];
   output?: string;
   batchSize: number;
   weights?: string;
@@ -51,17 +56,25 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
     if (!model.hasWeights) {
       throw new CliError(`"${modelPath}" holds the architecture only, predict needs weights`, 'pass the weights file: --weights model.weights.h5');
     }
-    if (options.input.length !== model.inputs.length) {
+    const inputFiles = options.input ?? [];
+    if (options.text && !options.tokenizer) throw new CliError('--text needs --tokenizer', 'pass the Keras Tokenizer JSON: --tokenizer tokenizer.json');
+    if (options.text && inputFiles.length) throw new CliError('give either --input files or --text, not both');
+    if (!options.text && inputFiles.length === 0) throw new CliError('no input given', 'pass --input x.npy (or --tokenizer tokenizer.json --text "...")');
+    if (!options.text && inputFiles.length !== model.inputs.length) {
       const names = model.inputs.map((i) => `${i.name} ${formatShape(i.shape)}`).join(', ');
       throw new CliError(
-        `the model has ${model.inputs.length} input${model.inputs.length === 1 ? '' : 's'} (${names}), ${options.input.length} --input file${options.input.length === 1 ? ' was' : 's were'} given`,
+        `the model has ${model.inputs.length} input${model.inputs.length === 1 ? '' : 's'} (${names}), ${inputFiles.length} --input file${inputFiles.length === 1 ? ' was' : 's were'} given`,
         'give one --input per model input, in this order',
       );
     }
     if (options.output) formatOf(options.output, 'output');
     const tRead = performance.now();
-    for (let i = 0; i < model.inputs.length; i++) {
-      sources.push(await openInput(options.input[i], model.inputs[i].shape, model.inputs[i].name, options.csvRows));
+    if (options.text && options.tokenizer) {
+      sources.push(textInput(model, await readTokenizer(options.tokenizer), options.text));
+    } else {
+      for (let i = 0; i < model.inputs.length; i++) {
+        sources.push(await openInput(inputFiles[i], model.inputs[i].shape, model.inputs[i].name, options.csvRows));
+      }
     }
     const openMs = performance.now() - tRead;
     const rows = sources[0].rows;

@@ -9,7 +9,7 @@
  * double precision, as JavaScript does), `float16` values are widened exactly.
  * @packageDocumentation
  */
-import { InvalidKerasConfigurationError, ModelFileError, UnsupportedKerasConfigurationError } from '../errors.js';
+import { InvalidKerasConfigurationError, ModelFileError, ResourceLimitError, UnsupportedKerasConfigurationError } from '../errors.js';
 
 /** `quantization` of a manifest entry. */
 export interface TfjsQuantization {
@@ -124,6 +124,9 @@ function readManifest(value: unknown, file: string, maxBytes: number): TfjsWeigh
       throw new InvalidKerasConfigurationError('a group needs "paths": a list of file names', { file, field: `${where}.paths`, value: paths });
     }
     if (!Array.isArray(g.weights)) throw new InvalidKerasConfigurationError('a group needs "weights": a list of entries', { file, field: `${where}.weights`, value: g.weights });
+    if (paths.length === 0 && g.weights.length > 0) {
+      throw new InvalidKerasConfigurationError('a group with weights needs at least one file in "paths"', { file, field: `${where}.paths`, value: paths });
+    }
     let offset = 0;
     const weights = g.weights.map((w, wi): TfjsWeightEntry => {
       const field = `${where}.weights[${wi}]`;
@@ -143,7 +146,7 @@ function readManifest(value: unknown, file: string, maxBytes: number): TfjsWeigh
       const byteLength = elements * BYTES[quantization?.dtype ?? dtype];
       total += elements * 4;
       if (!(total <= maxBytes)) {
-        throw new InvalidKerasConfigurationError(`the manifest's weights take more than ${maxBytes} bytes as float32 (maxWeightBytes)`, { file, field: `${field}.shape`, value: shape });
+        throw new ResourceLimitError(`the manifest's weights take more than ${maxBytes} bytes as float32 (raise it with the maxWeightBytes option)`, { file, field: `${field}.shape`, value: shape });
       }
       const entry: TfjsWeightEntry = { name: w.name, shape, dtype, quantization, byteLength, offset };
       if (typeof w.group === 'string') entry.group = w.group;

@@ -1,27 +1,28 @@
 import { UnsupportedKerasConfigurationError, type ErrorContext } from '../errors.js';
+import { KERNEL_CONSTANTS } from '../engine/kernel-exports.js';
 import type { KerasGeneration } from './generation.js';
 
-/** Kernel ids of element-wise activations; must equal `assembly/activation-ids.ts`. */
+/** Kernel ids of element-wise activations: the ACT_* constants of `assembly/activation-ids.ts`. */
 export const ActivationId = {
-  linear: 0,
-  tanh: 1,
-  sigmoid: 2,
-  hardSigmoidKeras2: 3,
-  hardSigmoidKeras3: 4,
-  relu: 5,
-  elu: 6,
-  selu: 7,
-  softplus: 8,
-  softsign: 9,
-  exponential: 10,
-  swish: 11,
-  gelu: 12,
-  geluTanh: 13,
-  relu6: 14,
-  leakyRelu: 15,
-  hardSilu: 16,
-  mish: 17,
-  hardTanh: 18,
+  linear: KERNEL_CONSTANTS.ACT_LINEAR,
+  tanh: KERNEL_CONSTANTS.ACT_TANH,
+  sigmoid: KERNEL_CONSTANTS.ACT_SIGMOID,
+  hardSigmoidKeras2: KERNEL_CONSTANTS.ACT_HARD_SIGMOID,
+  hardSigmoidKeras3: KERNEL_CONSTANTS.ACT_HARD_SIGMOID_K3,
+  relu: KERNEL_CONSTANTS.ACT_RELU,
+  elu: KERNEL_CONSTANTS.ACT_ELU,
+  selu: KERNEL_CONSTANTS.ACT_SELU,
+  softplus: KERNEL_CONSTANTS.ACT_SOFTPLUS,
+  softsign: KERNEL_CONSTANTS.ACT_SOFTSIGN,
+  exponential: KERNEL_CONSTANTS.ACT_EXPONENTIAL,
+  swish: KERNEL_CONSTANTS.ACT_SWISH,
+  gelu: KERNEL_CONSTANTS.ACT_GELU,
+  geluTanh: KERNEL_CONSTANTS.ACT_GELU_TANH,
+  relu6: KERNEL_CONSTANTS.ACT_RELU6,
+  leakyRelu: KERNEL_CONSTANTS.ACT_LEAKY_RELU,
+  hardSilu: KERNEL_CONSTANTS.ACT_HARD_SILU,
+  mish: KERNEL_CONSTANTS.ACT_MISH,
+  hardTanh: KERNEL_CONSTANTS.ACT_HARD_TANH,
 } as const;
 
 /** A resolved activation: an element-wise kernel, or a row-wise (log-)softmax over an axis. */

@@ -133,7 +133,7 @@ const TFJS_MASKING_LAYERS = new Set([
   'Embedding', 'Masking', 'Dense', 'Dropout', 'SpatialDropout1D', 'Activation', 'ReLU', 'PReLU',
   'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Dot',
   'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'BatchNormalization', 'LayerNormalization',
-  'RNN', 'LSTM', 'GRU', 'SimpleRNN', 'TimeDistributed', 'Bidirectional', 'InputLayer',
+  'RNN', 'LSTM', 'GRU', 'SimpleRNN', 'TimeDistributed', 'Bidirectional', 'MultiHeadAttention', 'InputLayer',
 ]);
 
 const MERGE_CLASSES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);

@@ -1,6 +1,7 @@
 import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { bidirectionalZeroesMaskedSteps } from '../keras/semantics.js';
 import type { ImportedLayer, LayerImporter, LayerKernel, Mask, Shape, Tensor } from './types.js';
+import { BinaryOp } from '../engine/tensor-op-codes.js';
 
 const MERGE_MODES = ['concat', 'sum', 'mul', 'ave'] as const;
 type MergeMode = (typeof MERGE_MODES)[number] | null;
@@ -121,10 +122,10 @@ export const BidirectionalImporter: LayerImporter = {
               const ptr = runCtx.memory.scratch(rows * shape[shape.length - 1] * 4);
               const n = rows * fu;
               if (mergeMode === 'concat') k.concatRows(fSeq.ptr, fu, bSeq.ptr, bu, rows, ptr);
-              else if (mergeMode === 'sum') k.addF32(fSeq.ptr, bSeq.ptr, ptr, n);
-              else if (mergeMode === 'mul') k.mulF32(fSeq.ptr, bSeq.ptr, ptr, n);
+              else if (mergeMode === 'sum') k.binaryF32(fSeq.ptr, bSeq.ptr, ptr, n, BinaryOp.add);
+              else if (mergeMode === 'mul') k.binaryF32(fSeq.ptr, bSeq.ptr, ptr, n, BinaryOp.mul);
               else {
-                k.addF32(fSeq.ptr, bSeq.ptr, ptr, n);
+                k.binaryF32(fSeq.ptr, bSeq.ptr, ptr, n, BinaryOp.add);
                 k.scaleF32(ptr, n, 0.5);
               }
               outputs = [{ ptr, shape }];

@@ -1,10 +1,11 @@
 import type { WasmMemory } from '../engine/memory.js';
 import { resolveElementwiseActivation } from '../keras/activations.js';
-import { gruWeightLayout } from './gru.js';
-import { lstmWeightLayout } from './lstm.js';
+import { GRU_KERNEL, gruWeightLayout } from './gru.js';
+import { LSTM_KERNEL, lstmWeightLayout } from './lstm.js';
 import { importRecurrent, readRecurrentOptions } from './recurrent.js';
 import type { CellDefinition } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
+import { BinaryOp } from '../engine/tensor-op-codes.js';
 
 /**
  * cuDNN reads each gate's flat buffer as a (units × input) matrix, so Keras' own converter
@@ -52,7 +53,7 @@ function convertCudnnKernels(
     if (gates === 4) {
       const half = bias.length / 2;
       const b = stage(bias);
-      k.addF32(b, b + half * 4, b, half);
+      k.binaryF32(b, b + half * 4, b, half, BinaryOp.add);
       bias = memory.f32(b, half).slice();
     }
     return [memory.f32(outKernel, inputDim * N).slice(), memory.f32(outRecurrent, units * N).slice(), bias];
@@ -77,7 +78,7 @@ function cudnnImporter(kind: 'lstm' | 'gru'): LayerImporter {
       const cell: CellDefinition = {
         kind,
         gates,
-        unitGroup: 4,
+        kernel: kind === 'lstm' ? LSTM_KERNEL : GRU_KERNEL,
         stateNames: kind === 'lstm' ? ['h', 'c'] : ['h'],
         units,
         activation: tanh,

@@ -1,7 +1,8 @@
 import { defaultGruResetAfter } from '../keras/semantics.js';
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
-import type { CellDefinition, CellWeightLayout, GateBlock } from './recurrent-cell.js';
+import { paddedUnits, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
+import { KERNEL_CONSTANTS } from '../engine/kernel-exports.js';
 
 const GATES = ['z', 'r', 'h'] as const;
 
@@ -41,6 +42,20 @@ export function gruWeightLayout(inputDim: number, units: number, useBias: boolea
   };
 }
 
+/** The GRU step: `assembly/gru-sequence.ts` (state h; reset_after selects the candidate form). */
+export const GRU_KERNEL: CellKernel = {
+  unitGroup: unitGroupOf(KERNEL_CONSTANTS.GRU_UNIT_GROUP, 'GRU_UNIT_GROUP'),
+  forward(cell, memory, b) {
+    // r * h of the reset_after = false form, one row per batch entry
+    const rh = memory.scratch(b.batch * paddedUnits(cell) * 4);
+    memory.kernels.gruSequence(
+      b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.recurrentBias, b.states[0], b.scratchStates[0], rh,
+      b.outSeq, b.outLast, b.mask, cell.activation.id, cell.recurrentActivation?.id ?? 0, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,
+      cell.resetAfter ? 1 : 0,
+    );
+  },
+};
+
 /** `GRU` (Keras 1, 2, 3; `reset_after` false and true). */
 export const GruImporter: LayerImporter = {
   classNames: ['GRU'],
@@ -51,10 +66,11 @@ export const GruImporter: LayerImporter = {
     const { units, activation, recurrentActivation, useBias, perGate } = readCellConfig(req, true);
     const keras1 = req.generation.major === 1;
     const resetAfter = keras1 ? false : cfg.bool('resetAfter', defaultGruResetAfter(req.generation));
+    if (resetAfter && req.generation.runtime === 'tfjs') notes.push('reset_after=True: TF.js refuses this GRU; computed as Keras computes it');
     const cell: CellDefinition = {
       kind: 'gru',
       gates: 3,
-      unitGroup: 4,
+      kernel: GRU_KERNEL,
       stateNames: ['h'],
       units,
       activation,

@@ -1,6 +1,7 @@
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
-import type { CellDefinition, CellWeightLayout, GateBlock } from './recurrent-cell.js';
+import { unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
+import { KERNEL_CONSTANTS } from '../engine/kernel-exports.js';
 
 /** Keras 1 per-gate arrays are stored in this order; the engine's gate order is i, f, c, o. */
 const KERAS1_GATE_ORDER = ['i', 'c', 'f', 'o'] as const;
@@ -41,6 +42,17 @@ export function lstmWeightLayout(inputDim: number, units: number, useBias: boole
   };
 }
 
+/** The LSTM step: `assembly/lstm-sequence.ts` (states h, c). */
+export const LSTM_KERNEL: CellKernel = {
+  unitGroup: unitGroupOf(KERNEL_CONSTANTS.LSTM_UNIT_GROUP, 'LSTM_UNIT_GROUP'),
+  forward(cell, memory, b) {
+    memory.kernels.lstmSequence(
+      b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.states[0], b.states[1], b.scratchStates[0], b.scratchStates[1],
+      b.outSeq, b.outLast, b.mask, cell.activation.id, cell.recurrentActivation?.id ?? 0, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,
+    );
+  },
+};
+
 /** `LSTM` (Keras 1, 2, 3) — the KerasLSTM of the reference design. */
 export const LstmImporter: LayerImporter = {
   classNames: ['LSTM'],
@@ -54,7 +66,7 @@ export const LstmImporter: LayerImporter = {
     const cell: CellDefinition = {
       kind: 'lstm',
       gates: 4,
-      unitGroup: 4,
+      kernel: LSTM_KERNEL,
       stateNames: ['h', 'c'],
       units,
       activation,

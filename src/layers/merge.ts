@@ -1,5 +1,6 @@
 import { InputError, InvalidKerasConfigurationError, UnsupportedKerasConfigurationError, type ErrorContext } from '../errors.js';
 import type { KernelExports } from '../engine/kernel-exports.js';
+import { BinaryOp } from '../engine/tensor-op-codes.js';
 import type { WasmMemory } from '../engine/memory.js';
 import { mergeMaskRule } from '../keras/semantics.js';
 import type { ImportRequest, LayerImporter, Mask, Shape, Tensor } from './types.js';
@@ -62,12 +63,12 @@ type Combine = (k: KernelExports, acc: number, next: number, n: number) => void;
 type MergeKind = 'add' | 'subtract' | 'multiply' | 'average' | 'maximum' | 'minimum';
 
 const COMBINE: Record<MergeKind, Combine> = {
-  add: (k, a, b, n) => k.addF32(a, b, a, n),
-  subtract: (k, a, b, n) => k.subF32(a, b, a, n),
-  multiply: (k, a, b, n) => k.mulF32(a, b, a, n),
-  average: (k, a, b, n) => k.addF32(a, b, a, n),
-  maximum: (k, a, b, n) => k.maxF32(a, b, a, n),
-  minimum: (k, a, b, n) => k.minF32(a, b, a, n),
+  add: (k, a, b, n) => k.binaryF32(a, b, a, n, BinaryOp.add),
+  subtract: (k, a, b, n) => k.binaryF32(a, b, a, n, BinaryOp.sub),
+  multiply: (k, a, b, n) => k.binaryF32(a, b, a, n, BinaryOp.mul),
+  average: (k, a, b, n) => k.binaryF32(a, b, a, n, BinaryOp.add),
+  maximum: (k, a, b, n) => k.binaryF32(a, b, a, n, BinaryOp.max),
+  minimum: (k, a, b, n) => k.binaryF32(a, b, a, n, BinaryOp.min),
 };
 
 /**

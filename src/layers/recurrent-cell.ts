@@ -35,13 +35,51 @@ export interface PackedCell {
   recurrentBias: number;
 }
 
+/** The buffers of one run of the recurrent loop (wasm pointers; 0 = absent). */
+export interface SequenceBuffers {
+  /** Input projection x . W + bias, [batch][steps][gates * paddedUnits]. */
+  xproj: number;
+  batch: number;
+  steps: number;
+  /** Packed recurrent kernel and (GRU reset_after) recurrent bias. */
+  recurrentKernel: number;
+  recurrentBias: number;
+  /** The cell's states ([batch][paddedUnits] each, in `stateNames` order) and as many scratch rows. */
+  states: number[];
+  scratchStates: number[];
+  /** [batch][steps][units] when the layer returns sequences, else 0. */
+  outSeq: number;
+  /** [batch][units] when it returns the last output only, else 0. */
+  outLast: number;
+  /** u8 time-step mask [batch][steps], or 0. */
+  mask: number;
+  reverse: boolean;
+  zeroOutputForMask: boolean;
+}
+
+/**
+ * The step math of one cell kind, as the recurrent loop calls it: a new cell is a new CellKernel,
+ * not a new branch in the loop. (`backward` joins `forward` when training lands.)
+ */
+export interface CellKernel {
+  /**
+   * Units per interleaved group of the kernel's packed layout (state rows and gate columns are
+   * padded to a multiple of it): read from the kernel module's exported constant, so the packing
+   * here and the kernel's own padding cannot disagree.
+   */
+  readonly unitGroup: number;
+  /** Runs the whole sequence (one wasm call), updating `states` in place. */
+  forward(cell: CellDefinition, memory: WasmMemory, buffers: SequenceBuffers): void;
+}
+
 /** What distinguishes LSTM, GRU and SimpleRNN: the math of one step and the weight layout. */
 export interface CellDefinition {
+  /** A label for summaries and details (`lstm`, `gru`, `simple`); the loop never branches on it. */
   readonly kind: 'lstm' | 'gru' | 'simple';
   /** Gates per unit in engine order (LSTM i,f,c,o; GRU z,r,h; SimpleRNN 1). */
   readonly gates: number;
-  /** Units per interleaved group in the packed layout (see assembly/pack-gates.ts). */
-  readonly unitGroup: number;
+  /** The step kernel and its layout contract. */
+  readonly kernel: CellKernel;
   /** Names of the states the cell carries, in Keras' `return_state` order. */
   readonly stateNames: readonly string[];
   readonly units: number;
@@ -56,9 +94,21 @@ export interface CellDefinition {
   convertWeights?(arrays: Float32Array[], inputDim: number, memory: WasmMemory): Float32Array[];
 }
 
-/** Units rounded up to the cell's group size. */
+/** Units rounded up to the cell kernel's group size. */
 export function paddedUnits(cell: CellDefinition): number {
-  return Math.ceil(cell.units / cell.unitGroup) * cell.unitGroup;
+  const group = cell.kernel.unitGroup;
+  return Math.ceil(cell.units / group) * group;
+}
+
+/**
+ * A layout contract read from the kernel module: a positive power of two (the kernels pad with
+ * `(U + g - 1) & ~(g - 1)`). A module without the constant is a build fault, not a user error.
+ */
+export function unitGroupOf(value: number, name: string): number {
+  if (!Number.isInteger(value) || value <= 0 || (value & (value - 1)) !== 0) {
+    throw new Error(`internal: the kernel module's ${name} is ${value}, not a power of two (stale build?)`);
+  }
+  return value;
 }
 
 /** Packs stored arrays (already shape-checked) into the engine layout; runs the wasm re-layout kernels. */
@@ -67,7 +117,7 @@ export function packCell(cell: CellDefinition, inputDim: number, arrays: Float32
   const layout = cell.weightLayout(inputDim);
   if (cell.convertWeights) arrays = cell.convertWeights(arrays, inputDim, memory);
   const G = cell.gates;
-  const UG = cell.unitGroup;
+  const UG = cell.kernel.unitGroup;
   const U = cell.units;
   const N = G * paddedUnits(cell);
   const panels16 = Math.ceil(N / 16);

@@ -189,22 +189,20 @@ class RecurrentKernel implements LayerKernel {
     // Streams keep, per row, whether a step was kept in an earlier call (Keras' "previous output").
     const history = mask ? ctx.state?.buffers.get(KEPT_ROWS) : undefined;
     k.setMaskHistory(history ? history.ptr : 0);
-    const act = this.cell.activation.id;
-    const recAct = this.cell.recurrentActivation?.id ?? 0;
-    const reverse = this.opts.goBackwards ? 1 : 0;
-    const zero = this.opts.zeroOutputForMask ? 1 : 0;
-    const R = this.packed.recurrentKernel;
-    if (this.cell.kind === 'lstm') {
-      k.lstmSequence(xproj, B, T, U, R, states[0], states[1], scratchStates[0], scratchStates[1], outSeq, outLast, mask, act, recAct, reverse, zero);
-    } else if (this.cell.kind === 'gru') {
-      const rh = memory.scratch(B * Up * 4);
-      k.gruSequence(
-        xproj, B, T, U, R, this.packed.recurrentBias, states[0], scratchStates[0], rh, outSeq, outLast, mask, act, recAct, reverse, zero,
-        this.cell.resetAfter ? 1 : 0,
-      );
-    } else {
-      k.simpleRnnSequence(xproj, B, T, U, R, states[0], scratchStates[0], outSeq, outLast, mask, act, reverse, zero);
-    }
+    this.cell.kernel.forward(this.cell, memory, {
+      xproj,
+      batch: B,
+      steps: T,
+      recurrentKernel: this.packed.recurrentKernel,
+      recurrentBias: this.packed.recurrentBias,
+      states,
+      scratchStates,
+      outSeq,
+      outLast,
+      mask,
+      reverse: this.opts.goBackwards,
+      zeroOutputForMask: this.opts.zeroOutputForMask,
+    });
 
     k.setMaskHistory(0);
     if (history) k.markKeptRows(mask, B, T, history.ptr);

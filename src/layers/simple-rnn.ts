@@ -1,6 +1,7 @@
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
-import type { CellDefinition, CellWeightLayout } from './recurrent-cell.js';
+import { unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
+import { KERNEL_CONSTANTS } from '../engine/kernel-exports.js';
 
 /** SimpleRNN stores W/U/b (Keras 1) or kernel/recurrent_kernel/bias (Keras 2/3): one gate. */
 export function simpleRnnWeightLayout(inputDim: number, units: number, useBias: boolean, keras1: boolean): CellWeightLayout {
@@ -18,6 +19,17 @@ export function simpleRnnWeightLayout(inputDim: number, units: number, useBias: 
   };
 }
 
+/** The SimpleRNN step: `assembly/simple-rnn-sequence.ts` (state h, no gates). */
+export const SIMPLE_RNN_KERNEL: CellKernel = {
+  unitGroup: unitGroupOf(KERNEL_CONSTANTS.SIMPLE_RNN_UNIT_GROUP, 'SIMPLE_RNN_UNIT_GROUP'),
+  forward(cell, memory, b) {
+    memory.kernels.simpleRnnSequence(
+      b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.states[0], b.scratchStates[0],
+      b.outSeq, b.outLast, b.mask, cell.activation.id, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,
+    );
+  },
+};
+
 /** `SimpleRNN` (Keras 1, 2, 3) — the KerasSimpleRnn of the reference design. */
 export const SimpleRnnImporter: LayerImporter = {
   classNames: ['SimpleRNN'],
@@ -30,7 +42,7 @@ export const SimpleRnnImporter: LayerImporter = {
     const cell: CellDefinition = {
       kind: 'simple',
       gates: 1,
-      unitGroup: 16,
+      kernel: SIMPLE_RNN_KERNEL,
       stateNames: ['h'],
       units,
       activation,

@@ -224,6 +224,20 @@ if (!CHROMIUM) {
     await page.close();
   });
 
+  test('TF.js model: model.json and its two weight shards chosen together load as in Node (File[] source)', async () => {
+    const dir = path.join(ROOT, 'test/fixtures/tfjs/converter_lstm_gru');
+    const files = ['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin'].map((n) => path.join(dir, n));
+    const { page, errors } = await openPage(`${state.origin}/`);
+    await page.setInputFiles('#model-file', files);
+    await page.waitForFunction(() => !document.getElementById('run').disabled, null, { timeout: 20000 });
+    const model = await loadModel(path.join(dir, 'model.json'));
+    assert.is(await page.textContent('#summary'), model.summary());
+    assert.match(await page.textContent('#summary'), /TF\.js layers model/);
+    model.dispose();
+    assert.equal(errors, []);
+    await page.close();
+  });
+
   test('dist/index.js runs in the browser without a bundler (import map for jsfive and fflate)', async () => {
     // A made-up origin served from the repository by request interception: no server involved.
     const origin = 'http://kerasrnn.test';

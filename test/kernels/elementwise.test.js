@@ -3,6 +3,9 @@ import * as assert from 'uvu/assert';
 import { loadKernels, rng, assertClose } from './harness.js';
 
 const K = loadKernels();
+// The element-wise arithmetic kernels are one binaryF32 with an op code (assembly/broadcast-binary-f32.ts).
+const binary = (code) => (a, b, out, n) => K.k.binaryF32(a, b, out, n, K.k[code].value);
+const ops = { addF32: binary('BIN_ADD'), mulF32: binary('BIN_MUL'), subF32: binary('BIN_SUB'), maxF32: binary('BIN_MAX'), minF32: binary('BIN_MIN') };
 
 test('addF32 / mulF32 for lengths 0..11 (tail) and in-place aliasing', () => {
   for (let n = 0; n < 12; n++) {
@@ -13,11 +16,11 @@ test('addF32 / mulF32 for lengths 0..11 (tail) and in-place aliasing', () => {
     const pa = K.putF32(a, 4);
     const pb = K.putF32(b, 4);
     const out = K.putF32(new Float32Array(n + 4).fill(9));
-    K.k.addF32(pa, pb, out, n);
+    ops.addF32(pa, pb, out, n);
     const got = K.getF32(out, n + 4);
     assert.equal(Array.from(got.subarray(0, n)), Array.from(a, (x, i) => Math.fround(x + b[i])));
     assert.equal(Array.from(got.subarray(n)), [9, 9, 9, 9]);
-    K.k.mulF32(pa, pb, pa, n);
+    ops.mulF32(pa, pb, pa, n);
     assert.equal(Array.from(K.getF32(pa, n)), Array.from(a, (x, i) => Math.fround(x * b[i])));
   }
 });
@@ -33,7 +36,7 @@ test('subF32 / maxF32 / minF32 for lengths 0..11, NaN propagation', () => {
     const pb = K.putF32(b, 4);
     for (const [fn, op] of [['subF32', (x, y) => Math.fround(x - y)], ['maxF32', (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y))], ['minF32', (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.min(x, y))]]) {
       const out = K.putF32(new Float32Array(n + 4).fill(9));
-      K.k[fn](pa, pb, out, n);
+      ops[fn](pa, pb, out, n);
       const got = K.getF32(out, n + 4);
       assert.equal(Array.from(got.subarray(0, n)), Array.from(a, (x, i) => op(x, b[i])), `${fn} n=${n}`);
       assert.equal(Array.from(got.subarray(n)), [9, 9, 9, 9], `${fn} sentinel`);

@@ -1,4 +1,5 @@
 // Float64 scalar reference implementations (Keras semantics) used by the kernel tests.
+import { KERNEL_CONSTANTS as K } from '../../dist/engine/kernel-exports.js';
 
 const SQRT_PI = Math.sqrt(Math.PI);
 
@@ -48,10 +49,12 @@ export function erf(z) {
   return z >= 0 ? 1 - erfcPos(z) : erfcPos(-z) - 1;
 }
 
+/** Kernel activation ids by Keras name, from the module's ACT_* constants (assembly/activation-ids.ts). */
 export const ACT = {
-  linear: 0, tanh: 1, sigmoid: 2, hard_sigmoid: 3, hard_sigmoid_k3: 4, relu: 5, elu: 6, selu: 7,
-  softplus: 8, softsign: 9, exponential: 10, swish: 11, gelu: 12, gelu_tanh: 13, relu6: 14,
-  leaky_relu: 15, hard_silu: 16, mish: 17, hard_tanh: 18,
+  linear: K.ACT_LINEAR, tanh: K.ACT_TANH, sigmoid: K.ACT_SIGMOID, hard_sigmoid: K.ACT_HARD_SIGMOID, hard_sigmoid_k3: K.ACT_HARD_SIGMOID_K3,
+  relu: K.ACT_RELU, elu: K.ACT_ELU, selu: K.ACT_SELU, softplus: K.ACT_SOFTPLUS, softsign: K.ACT_SOFTSIGN, exponential: K.ACT_EXPONENTIAL,
+  swish: K.ACT_SWISH, gelu: K.ACT_GELU, gelu_tanh: K.ACT_GELU_TANH, relu6: K.ACT_RELU6, leaky_relu: K.ACT_LEAKY_RELU,
+  hard_silu: K.ACT_HARD_SILU, mish: K.ACT_MISH, hard_tanh: K.ACT_HARD_TANH,
 };
 
 const SELU_ALPHA = 1.6732632423543772848170429916717;

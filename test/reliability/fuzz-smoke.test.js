@@ -30,7 +30,7 @@ test('500 fixed-seed fuzz cases over every format: no defect', () => {
   assert.is(summary.harnessErrors, 0);
   assert.is(summary.cases, 500);
   assert.is(run.status, 0, run.stderr);
-  for (const format of ['h5', 'pair', 'keras', 'json']) assert.ok(summary.byFormat[format], `no ${format} cases`);
+  for (const format of ['h5', 'pair', 'keras', 'json', 'tfjs']) assert.ok(summary.byFormat[format], `no ${format} cases`);
   assert.ok(summary.loadedAndPredicted >= 25, `only ${summary.loadedAndPredicted} cases loaded and predicted`);
   assert.ok(summary.configOnly >= 10, `only ${summary.configOnly} architecture-only loads`);
   assert.ok(summary.typedErrors >= 200, `only ${summary.typedErrors} typed errors`);
