@@ -60,8 +60,11 @@ export function denseGradients(
   }
 }
 
+/** Gate activations the LSTM kernels implement, by the name the importer resolved (hard_sigmoid by version). */
+export const LSTM_GATES: Record<string, number> = { sigmoid: 2, hard_sigmoid_keras2: 3, hard_sigmoid_keras3: 4 };
+
 /**
- * LSTM (tanh activation, sigmoid gates, zero initial state, no mask) over x [B][T][D] with Keras'
+ * LSTM (tanh activation, zero initial state, no mask; gates `recurrentActivation`) over x [B][T][D] with Keras'
  * kernel [D][4U], recurrent kernel [U][4U] and bias [4U] (gates i, f, c, o). `dh` is d(loss)/d(h)
  * for every step ([B][T][U]) or, with `returnSequences` false, for the last one ([B][U]).
  * Backpropagation through time runs over the whole sequence.
@@ -75,6 +78,7 @@ export function lstmGradients(
   bias: Float32Array | null,
   dh: Float32Array,
   returnSequences: boolean,
+  recurrentActivation: keyof typeof LSTM_GATES = 'sigmoid',
 ): { h: Float32Array; dx: Float32Array; dKernel: Float32Array; dRecurrent: Float32Array; dBias: Float32Array | null } {
   const [B, T, D] = shape;
   // the recurrent kernel is [U][4U]
@@ -87,7 +91,8 @@ export function lstmGradients(
     const gates = memory.scratch(B * T * G * 4);
     const cs = memory.scratch(B * T * units * 4);
     const hs = memory.scratch(B * T * units * 4);
-    k.lstmForwardTrain(px, B, T, D, units, pw, pr, pb, gates, cs, hs);
+    const recAct = LSTM_GATES[recurrentActivation];
+    k.lstmForwardTrain(px, B, T, D, units, pw, pr, pb, recAct, gates, cs, hs);
     const dhs = memory.scratch(B * T * units * 4, true);
     const view = memory.f32(dhs, B * T * units);
     if (returnSequences) view.set(dh);
@@ -97,7 +102,7 @@ export function lstmGradients(
     const dR = memory.scratch(units * G * 4);
     const db = bias ? memory.scratch(G * 4) : 0;
     const scratch = memory.scratch(6 * units * 4);
-    k.lstmBackward(px, B, T, D, units, pw, pr, gates, cs, hs, dhs, dx, dW, dR, db, scratch);
+    k.lstmBackward(px, B, T, D, units, pw, pr, recAct, gates, cs, hs, dhs, dx, dW, dR, db, scratch);
     return {
       h: memory.f32(hs, B * T * units).slice(),
       dx: memory.f32(dx, B * T * D).slice(),

@@ -48,9 +48,15 @@ function dense64(x, M, K, W, b, N, activation) {
   return y;
 }
 
-function lstm64(x, B, T, D, W, R, b, U) {
+const GATES = {
+  sigmoid: (z) => 1 / (1 + Math.exp(-z)),
+  hard_sigmoid_keras2: (z) => Math.min(Math.max(0.2 * z + 0.5, 0), 1),
+  hard_sigmoid_keras3: (z) => Math.min(Math.max(z + 3, 0), 6) / 6,
+};
+
+function lstm64(x, B, T, D, W, R, b, U, gate = 'sigmoid') {
   const G = 4 * U;
-  const sig = (z) => 1 / (1 + Math.exp(-z));
+  const sig = GATES[gate];
   const hs = new Float64Array(B * T * U);
   for (let bi = 0; bi < B; bi++) {
     const h = new Float64Array(U);
@@ -128,11 +134,11 @@ test('Dense backward: dx, dKernel, dBias match float64 finite differences (linea
   console.log(`  Dense gradient check: worst error ${(worst * 100).toFixed(1)}% of the tolerance`);
 });
 
-test('LSTM backpropagation through time: dx, dKernel, dRecurrent, dBias match float64 finite differences (return_sequences true / false, no bias)', async () => {
+test('LSTM backpropagation through time: dx, dKernel, dRecurrent, dBias match float64 finite differences (return_sequences true / false, no bias, sigmoid and both hard_sigmoid gates)', async () => {
   const mem = await memory();
   const r = rng(11);
   let worst = 0;
-  for (const [returnSequences, useBias] of [[true, true], [false, true], [true, false]]) {
+  for (const [returnSequences, useBias, gate] of [[true, true, 'sigmoid'], [false, true, 'sigmoid'], [true, false, 'sigmoid'], [true, true, 'hard_sigmoid_keras2'], [false, true, 'hard_sigmoid_keras3']]) {
     const B = 2, T = 5, D = 3, U = 4, G = 16;
     const x = Float64Array.from(Float32Array.from(rand(B * T * D, r)));
     const W = Float64Array.from(Float32Array.from(rand(D * G, r, 0.8)));
@@ -140,14 +146,14 @@ test('LSTM backpropagation through time: dx, dKernel, dRecurrent, dBias match fl
     const b = useBias ? Float64Array.from(Float32Array.from(rand(G, r, 0.5))) : null;
     const rw = Float64Array.from(Float32Array.from(rand(returnSequences ? B * T * U : B * U, r)));
     const outputs = () => {
-      const hs = lstm64(x, B, T, D, W, R, b, U);
+      const hs = lstm64(x, B, T, D, W, R, b, U, gate);
       if (returnSequences) return hs;
       return Float64Array.from({ length: B * U }, (_, i) => hs[(Math.floor(i / U) * T + T - 1) * U + (i % U)]);
     };
     const loss = () => dot(outputs(), rw);
-    const g = lstmGradients(mem, Float32Array.from(x), [B, T, D], Float32Array.from(W), Float32Array.from(R), b && Float32Array.from(b), Float32Array.from(rw), returnSequences);
-    const label = `return_sequences=${returnSequences} bias=${useBias}`;
-    worst = Math.max(worst, check(`${label} h`, g.h, lstm64(x, B, T, D, W, R, b, U)));
+    const g = lstmGradients(mem, Float32Array.from(x), [B, T, D], Float32Array.from(W), Float32Array.from(R), b && Float32Array.from(b), Float32Array.from(rw), returnSequences, gate);
+    const label = `return_sequences=${returnSequences} bias=${useBias} gates=${gate}`;
+    worst = Math.max(worst, check(`${label} h`, g.h, lstm64(x, B, T, D, W, R, b, U, gate)));
     worst = Math.max(worst, check(`${label} dx`, g.dx, finiteDifferences(x, loss)));
     worst = Math.max(worst, check(`${label} dKernel`, g.dKernel, finiteDifferences(W, loss)));
     worst = Math.max(worst, check(`${label} dRecurrent`, g.dRecurrent, finiteDifferences(R, loss)));
