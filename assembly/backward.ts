@@ -166,3 +166,21 @@ export function denseForwardTrain(x: usize, M: i32, K: i32, N: i32, W: usize, b:
     }
   }
 }
+
+/**
+ * Inverted dropout mask for training: mask[i] = 1 / (1 - rate) with probability 1 - rate, else 0,
+ * from a xorshift32 generator seeded with `seed` (the same seed gives the same mask); returns the
+ * generator's next state for the following call.
+ */
+export function dropoutMask(mask: usize, n: i32, rate: f32, seed: u32): u32 {
+  let s: u32 = seed != 0 ? seed : 0x9e3779b9;
+  const keep: f32 = 1 / (1 - rate);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >> 17;
+    s ^= s << 5;
+    const u = <f32>(s >> 8) * (<f32>1 / <f32>16777216);
+    set(mask, i, u >= rate ? keep : 0);
+  }
+  return s;
+}

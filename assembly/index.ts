@@ -33,4 +33,4 @@ export { reluLayer, eluLayer, thresholdedRelu, prelu, addWhereMasked, zeroWhereM
 export { copySteps, permuteCopy } from './time-shape';
 export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';
 export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
-export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward } from './backward';
+export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward, dropoutMask } from './backward';

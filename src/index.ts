@@ -7,6 +7,7 @@ export { DEFAULT_LIMITS, type Limits } from './api/limits.js';
 export type { CustomLayer } from './layers/custom-layer.js';
 export { Model, type LayerInfo, type PredictOptions, type SaveOptions, type LayerWeights, type NamedWeight, type WeightValue } from './api/model.js';
 export type { SaveFormat } from './api/save-model.js';
+export type { CompileOptions, FitOptions } from './api/model-training.js';
 export type { TensorData, TensorInput } from './api/tensor.js';
 export { Stream, type StreamState } from './api/stream.js';
 export type { KerasGeneration } from './keras/generation.js';

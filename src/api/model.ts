@@ -14,6 +14,7 @@ import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.j
 import { checkNumericData } from './validate-input.js';
 import { buildKernels } from './instantiate.js';
 import { checkFormat, formatFromPath, modelToBytes, type SaveFormat } from './save-model.js';
+import { compileModel, fitModel, trainOnBatch, type CompileOptions, type FitOptions, type TrainingSetup } from './model-training.js';
 
 /** Options of {@link Model.save}. */
 export interface SaveOptions {
@@ -366,6 +367,49 @@ export class Model {
     if (target.as === 'blob') return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: target.format === 'keras' ? 'application/zip' : 'application/x-hdf5' });
     if (target.as !== undefined && target.as !== 'bytes') throw new InputError('as must be "bytes" or "blob"', { file: this.fileName, field: 'as', value: target.as });
     return bytes;
+  }
+
+  private training: TrainingSetup | null = null;
+
+  /**
+   * Prepares training with a Keras optimizer and loss (see docs/training.md for what is
+   * supported; anything else is refused here with an error naming the layer or option). The
+   * optimizer follows the update rule of the Keras version that wrote the model.
+   */
+  compile(options: CompileOptions): void {
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    this.training = compileModel(this, options);
+  }
+
+  /** One training update on a batch; resolves to the batch's loss before the update. */
+  async trainOnBatch(x: TensorInput, y: TensorInput): Promise<number> {
+    const loss = await trainOnBatch(this, this.requireCompiled(), x, y);
+    await this.repack();
+    return loss;
+  }
+
+  /** Mini-batch training for `epochs`; resolves to the loss of each epoch. */
+  async fit(x: TensorInput, y: TensorInput, options: FitOptions = {}): Promise<{ history: { loss: number[] } }> {
+    const history = await fitModel(this, this.requireCompiled(), x, y, options);
+    await this.repack();
+    return { history };
+  }
+
+  private requireCompiled(): TrainingSetup {
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    if (!this.training) throw new InputError('call compile({ optimizer, loss }) before training', { file: this.fileName });
+    return this.training;
+  }
+
+  /** Repacks the (trained) weights into a new wasm instance for predict. */
+  private async repack(): Promise<void> {
+    const arrays = this.requireWeights('training');
+    const { steps, memory } = await buildKernels(this.graph, arrays, this.limits.maxWasmBytes);
+    this.batchWorkers?.dispose();
+    this.batchWorkers = null;
+    this.steps = steps;
+    this.memory = memory;
+    this.planCache.clear();
   }
 
   /** @internal The parsed graph (layers, specs, shapes), for saving. */

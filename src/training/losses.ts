@@ -67,8 +67,28 @@ export interface LossResult {
  * loss, one class index per row) and its gradient d(loss)/d(pred).
  */
 export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Float32Array; shape: number[] }, target: Float32Array): LossResult {
-  const n = pred.data.length;
-  const cols = pred.shape[pred.shape.length - 1] ?? 1;
+  memory.beginScratch();
+  try {
+    const n = pred.data.length;
+    const p = memory.scratch(n * 4);
+    memory.f32(p, n).set(pred.data);
+    const t = memory.scratch(Math.max(1, target.length) * 4);
+    memory.f32(t, target.length).set(target);
+    const g = memory.scratch(n * 4);
+    const loss = lossInto(memory, spec, p, pred.shape, t, target, g);
+    return { loss, grad: memory.f32(g, n).slice() };
+  } finally {
+    memory.endScratch();
+  }
+}
+
+/**
+ * The loss of predictions already in wasm memory (`pred`, shape `shape`) against `target` (its
+ * values at `targetPtr`, also given as an array for the checks); writes the gradient to `grad`.
+ */
+export function lossInto(memory: WasmMemory, spec: LossSpec, pred: number, shape: readonly number[], targetPtr: number, target: Float32Array, grad: number): number {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const cols = shape[shape.length - 1] ?? 1;
   const rows = n / cols;
   const sparse = spec.name === 'sparse_categorical_crossentropy';
   const expected = sparse ? rows : n;
@@ -85,34 +105,19 @@ export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Fl
   }
   if (sparse && smoothing !== 0) throw new UnsupportedKerasConfigurationError('sparse_categorical_crossentropy has no label smoothing in Keras', { field: 'label_smoothing', value: smoothing });
   const k = memory.kernels;
-  memory.beginScratch();
-  try {
-    const p = memory.scratch(n * 4);
-    memory.f32(p, n).set(pred.data);
-    const t = memory.scratch(target.length * 4);
-    memory.f32(t, target.length).set(target);
-    const g = memory.scratch(n * 4);
-    const elementScale = 1 / n;
-    const rowScale = 1 / rows;
-    let total: number;
-    switch (spec.name) {
-      case 'mean_squared_error':
-        total = k.lossMse(p, t, n, elementScale, g) * elementScale;
-        break;
-      case 'mean_absolute_error':
-        total = k.lossMae(p, t, n, elementScale, g) * elementScale;
-        break;
-      case 'huber':
-        total = k.lossHuber(p, t, n, spec.delta ?? 1, elementScale, g) * elementScale;
-        break;
-      case 'binary_crossentropy':
-        total = k.lossBinaryCrossentropy(p, t, n, spec.fromLogits ? 1 : 0, smoothing, elementScale, g) * elementScale;
-        break;
-      default:
-        total = k.lossCategoricalCrossentropy(p, sparse ? 0 : t, sparse ? t : 0, rows, cols, spec.fromLogits ? 1 : 0, smoothing, rowScale, g) * rowScale;
-    }
-    return { loss: total, grad: memory.f32(g, n).slice() };
-  } finally {
-    memory.endScratch();
+  const elementScale = 1 / n;
+  const rowScale = 1 / rows;
+  const logits = spec.fromLogits ? 1 : 0;
+  switch (spec.name) {
+    case 'mean_squared_error':
+      return k.lossMse(pred, targetPtr, n, elementScale, grad) * elementScale;
+    case 'mean_absolute_error':
+      return k.lossMae(pred, targetPtr, n, elementScale, grad) * elementScale;
+    case 'huber':
+      return k.lossHuber(pred, targetPtr, n, spec.delta ?? 1, elementScale, grad) * elementScale;
+    case 'binary_crossentropy':
+      return k.lossBinaryCrossentropy(pred, targetPtr, n, logits, smoothing, elementScale, grad) * elementScale;
+    default:
+      return k.lossCategoricalCrossentropy(pred, sparse ? 0 : targetPtr, sparse ? targetPtr : 0, rows, cols, logits, smoothing, rowScale, grad) * rowScale;
   }
 }
