@@ -35,16 +35,18 @@ function storeCols(c: usize, v0: v128, v1: v128, v2: v128, v3: v128, cols: i32):
   let x10 = x00, x11 = x01, x12 = x02, x13 = x03;
   let b = bp;
   const aEnd = a0 + (<usize>K << 2);
+  // dot-loop rows=a0:x00,x01,x02,x03 a1:x10,x11,x12,x13 w=b step=64
   while (a0 < aEnd) {
-    const b0 = v128.load(b, 0), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
+    const w0 = v128.load(b, 0), w1 = v128.load(b, 16), w2 = v128.load(b, 32), w3 = v128.load(b, 48);
     const s0 = v128.load32_splat(a0);
-    x00 = f32x4.add(x00, f32x4.mul(s0, b0)); x01 = f32x4.add(x01, f32x4.mul(s0, b1));
-    x02 = f32x4.add(x02, f32x4.mul(s0, b2)); x03 = f32x4.add(x03, f32x4.mul(s0, b3));
+    x00 = f32x4.add(x00, f32x4.mul(s0, w0)); x01 = f32x4.add(x01, f32x4.mul(s0, w1));
+    x02 = f32x4.add(x02, f32x4.mul(s0, w2)); x03 = f32x4.add(x03, f32x4.mul(s0, w3));
     const s1 = v128.load32_splat(a1);
-    x10 = f32x4.add(x10, f32x4.mul(s1, b0)); x11 = f32x4.add(x11, f32x4.mul(s1, b1));
-    x12 = f32x4.add(x12, f32x4.mul(s1, b2)); x13 = f32x4.add(x13, f32x4.mul(s1, b3));
+    x10 = f32x4.add(x10, f32x4.mul(s1, w0)); x11 = f32x4.add(x11, f32x4.mul(s1, w1));
+    x12 = f32x4.add(x12, f32x4.mul(s1, w2)); x13 = f32x4.add(x13, f32x4.mul(s1, w3));
     a0 += 4; a1 += 4; b += 64;
   }
+  // end dot-loop
   if (cols == 16) {
     v128.store(c0, x00, 0); v128.store(c0, x01, 16); v128.store(c0, x02, 32); v128.store(c0, x03, 48);
     v128.store(c1, x10, 0); v128.store(c1, x11, 16); v128.store(c1, x12, 32); v128.store(c1, x13, 48);
@@ -59,12 +61,14 @@ function storeCols(c: usize, v0: v128, v1: v128, v2: v128, v3: v128, cols: i32):
   let x00 = v128.load(bias, 0), x01 = v128.load(bias, 16), x02 = v128.load(bias, 32), x03 = v128.load(bias, 48);
   let b = bp;
   const aEnd = a0 + (<usize>K << 2);
+  // dot-loop rows=a0:x00,x01,x02,x03 w=b step=64
   while (a0 < aEnd) {
     const s0 = v128.load32_splat(a0);
     x00 = f32x4.add(x00, f32x4.mul(s0, v128.load(b, 0))); x01 = f32x4.add(x01, f32x4.mul(s0, v128.load(b, 16)));
     x02 = f32x4.add(x02, f32x4.mul(s0, v128.load(b, 32))); x03 = f32x4.add(x03, f32x4.mul(s0, v128.load(b, 48)));
     a0 += 4; b += 64;
   }
+  // end dot-loop
   if (cols == 16) {
     v128.store(c0, x00, 0); v128.store(c0, x01, 16); v128.store(c0, x02, 32); v128.store(c0, x03, 48);
   } else {

@@ -40,6 +40,299 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
 }
 
 /**
+ * One reset_after = 1 step: z, r and the candidate's recurrent part from one h . R pass per
+ * (row block x unit group), fused with the cell update.
+ */
+// @ts-ignore: decorator
+@inline function stepResetAfter(
+  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
+  xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize,
+  outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
+): void {
+  let g0 = 0;
+  if (B == 1) {
+    // Single row: 3 accumulators per group would be bound by the add latency, so two unit
+    // groups share one pass over h (6 accumulators, two panel streams).
+    for (; g0 + 2 <= groups; g0 += 2) {
+      const pA = Rp + <usize>g0 * panelBytes;
+      const pB = pA + panelBytes;
+      const gOff = <usize>g0 * 48;
+      let zA = loadBias(recBias, gOff), rA = loadBias(recBias, gOff + 16), nA = loadBias(recBias, gOff + 32);
+      let zB = loadBias(recBias, gOff + 48), rB = loadBias(recBias, gOff + 64), nB = loadBias(recBias, gOff + 80);
+      let a0 = hCur;
+      const aEnd = a0 + kBytes;
+      let w: usize = 0;
+      while (a0 < aEnd) {
+        const s0 = v128.load32_splat(a0);
+        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(pA + w, 0)));
+        rA = f32x4.add(rA, f32x4.mul(s0, v128.load(pA + w, 16)));
+        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 32)));
+        zB = f32x4.add(zB, f32x4.mul(s0, v128.load(pB + w, 0)));
+        rB = f32x4.add(rB, f32x4.mul(s0, v128.load(pB + w, 16)));
+        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 32)));
+        a0 += 4; w += 48;
+      }
+      const x0 = xStep + gOff;
+      {
+        const z = applyAct(f32x4.add(v128.load(x0, 0), zA), recAct);
+        const r = applyAct(f32x4.add(v128.load(x0, 16), rA), recAct);
+        const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, nA)), act);
+        gruFinish(z, hh, 0, g0, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      }
+      {
+        const z = applyAct(f32x4.add(v128.load(x0, 48), zB), recAct);
+        const r = applyAct(f32x4.add(v128.load(x0, 64), rB), recAct);
+        const hh = applyAct(f32x4.add(v128.load(x0, 80), f32x4.mul(r, nB)), act);
+        gruFinish(z, hh, 0, g0 + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      }
+    }
+  }
+  for (let g = g0; g < groups; g++) {
+    const panel = Rp + <usize>g * panelBytes;
+    const gOff = <usize>g * 48;
+    const xg = xStep + gOff;
+    const bz = loadBias(recBias, gOff), br = loadBias(recBias, gOff + 16), bh = loadBias(recBias, gOff + 32);
+    let b = 0;
+    for (; b + 2 <= B; b += 2) {
+      let z0 = bz, r0 = br, n0 = bh, z1 = bz, r1 = br, n1 = bh;
+      let a0 = hCur + <usize>b * stateRow;
+      let a1 = a0 + stateRow;
+      const aEnd = a0 + kBytes;
+      let w = panel;
+      // dot-loop rows=a0:z0,r0,n0 a1:z1,r1,n1 w=w step=48
+      while (a0 < aEnd) {
+        const w0 = v128.load(w, 0), w1 = v128.load(w, 16), w2 = v128.load(w, 32);
+        const s0 = v128.load32_splat(a0);
+        z0 = f32x4.add(z0, f32x4.mul(s0, w0)); r0 = f32x4.add(r0, f32x4.mul(s0, w1));
+        n0 = f32x4.add(n0, f32x4.mul(s0, w2));
+        const s1 = v128.load32_splat(a1);
+        z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1));
+        n1 = f32x4.add(n1, f32x4.mul(s1, w2));
+        a0 += 4; a1 += 4; w += 48;
+      }
+      // end dot-loop
+      const x0 = xg + <usize>b * xBatch;
+      const x1 = x0 + xBatch;
+      {
+        const z = applyAct(f32x4.add(v128.load(x0, 0), z0), recAct);
+        const r = applyAct(f32x4.add(v128.load(x0, 16), r0), recAct);
+        const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, n0)), act);
+        gruFinish(z, hh, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      }
+      {
+        const z = applyAct(f32x4.add(v128.load(x1, 0), z1), recAct);
+        const r = applyAct(f32x4.add(v128.load(x1, 16), r1), recAct);
+        const hh = applyAct(f32x4.add(v128.load(x1, 32), f32x4.mul(r, n1)), act);
+        gruFinish(z, hh, b + 1, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      }
+    }
+    if (b < B) {
+      let z0 = bz, r0 = br, n0 = bh;
+      let a0 = hCur + <usize>b * stateRow;
+      const aEnd = a0 + kBytes;
+      let w = panel;
+      // dot-loop rows=a0:z0,r0,n0 w=w step=48
+      while (a0 < aEnd) {
+        const s0 = v128.load32_splat(a0);
+        z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0))); r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
+        n0 = f32x4.add(n0, f32x4.mul(s0, v128.load(w, 32)));
+        a0 += 4; w += 48;
+      }
+      // end dot-loop
+      const x0 = xg + <usize>b * xBatch;
+      const z = applyAct(f32x4.add(v128.load(x0, 0), z0), recAct);
+      const r = applyAct(f32x4.add(v128.load(x0, 16), r0), recAct);
+      const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, n0)), act);
+      gruFinish(z, hh, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+    }
+  }
+}
+
+/** reset_after = 0, phase 1 of a step: z for every unit (parked in hNext) and r * h (into rh). */
+// @ts-ignore: decorator
+@inline function gatesPhase(
+  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
+  xStep: usize, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize, recAct: i32,
+): void {
+  // Phase 1: z -> hNext (temporarily), r * h -> rh.
+  let g1 = 0;
+  if (B == 1) {
+    // Single row: two unit groups per pass (4 accumulators instead of 2).
+    for (; g1 + 2 <= groups; g1 += 2) {
+      const pA = Rp + <usize>g1 * panelBytes;
+      const pB = pA + panelBytes;
+      const gOff = <usize>g1 * 48;
+      const x0 = xStep + gOff;
+      let zA = f32x4.add(v128.load(x0, 0), loadBias(recBias, gOff)), rA = f32x4.add(v128.load(x0, 16), loadBias(recBias, gOff + 16));
+      let zB = f32x4.add(v128.load(x0, 48), loadBias(recBias, gOff + 48)), rB = f32x4.add(v128.load(x0, 64), loadBias(recBias, gOff + 64));
+      let a0 = hCur;
+      const aEnd = a0 + kBytes;
+      let w: usize = 0;
+      while (a0 < aEnd) {
+        const s0 = v128.load32_splat(a0);
+        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(pA + w, 0)));
+        rA = f32x4.add(rA, f32x4.mul(s0, v128.load(pA + w, 16)));
+        zB = f32x4.add(zB, f32x4.mul(s0, v128.load(pB + w, 0)));
+        rB = f32x4.add(rB, f32x4.mul(s0, v128.load(pB + w, 16)));
+        a0 += 4; w += 48;
+      }
+      const o0 = <usize>g1 << 4;
+      v128.store(hNext + o0, applyAct(zA, recAct));
+      v128.store(rh + o0, f32x4.mul(applyAct(rA, recAct), v128.load(hCur + o0)));
+      v128.store(hNext + o0, applyAct(zB, recAct), 16);
+      v128.store(rh + o0, f32x4.mul(applyAct(rB, recAct), v128.load(hCur + o0, 16)), 16);
+    }
+  }
+  for (let g = g1; g < groups; g++) {
+    const panel = Rp + <usize>g * panelBytes;
+    const gOff = <usize>g * 48;
+    const xg = xStep + gOff;
+    const bz = loadBias(recBias, gOff), br = loadBias(recBias, gOff + 16);
+    const sOff = <usize>g << 4;
+    let b = 0;
+    for (; b + 2 <= B; b += 2) {
+      const x0 = xg + <usize>b * xBatch;
+      const x1 = x0 + xBatch;
+      let z0 = f32x4.add(v128.load(x0, 0), bz), r0 = f32x4.add(v128.load(x0, 16), br);
+      let z1 = f32x4.add(v128.load(x1, 0), bz), r1 = f32x4.add(v128.load(x1, 16), br);
+      const row0 = hCur + <usize>b * stateRow;
+      let a0 = row0;
+      let a1 = a0 + stateRow;
+      const aEnd = a0 + kBytes;
+      let w = panel;
+      // dot-loop rows=a0:z0,r0 a1:z1,r1 w=w step=48
+      while (a0 < aEnd) {
+        const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
+        const s0 = v128.load32_splat(a0);
+        z0 = f32x4.add(z0, f32x4.mul(s0, w0)); r0 = f32x4.add(r0, f32x4.mul(s0, w1));
+        const s1 = v128.load32_splat(a1);
+        z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1));
+        a0 += 4; a1 += 4; w += 48;
+      }
+      // end dot-loop
+      const o0 = <usize>b * stateRow + sOff;
+      const o1 = o0 + stateRow;
+      v128.store(hNext + o0, applyAct(z0, recAct));
+      v128.store(rh + o0, f32x4.mul(applyAct(r0, recAct), v128.load(hCur + o0)));
+      v128.store(hNext + o1, applyAct(z1, recAct));
+      v128.store(rh + o1, f32x4.mul(applyAct(r1, recAct), v128.load(hCur + o1)));
+    }
+    if (b < B) {
+      const x0 = xg + <usize>b * xBatch;
+      let z0 = f32x4.add(v128.load(x0, 0), bz), r0 = f32x4.add(v128.load(x0, 16), br);
+      let a0 = hCur + <usize>b * stateRow;
+      const aEnd = a0 + kBytes;
+      let w = panel;
+      // dot-loop rows=a0:z0,r0 w=w step=48
+      while (a0 < aEnd) {
+        const s0 = v128.load32_splat(a0);
+        z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0))); r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
+        a0 += 4; w += 48;
+      }
+      // end dot-loop
+      const o0 = <usize>b * stateRow + sOff;
+      v128.store(hNext + o0, applyAct(z0, recAct));
+      v128.store(rh + o0, f32x4.mul(applyAct(r0, recAct), v128.load(hCur + o0)));
+    }
+  }
+}
+
+/** reset_after = 0, phase 2 of a step: the candidate from rh . R_h, then the cell update. */
+// @ts-ignore: decorator
+@inline function candidatePhase(
+  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
+  xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize,
+  outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
+): void {
+  // Phase 2: hh = act(x_h + rb_h + rh . R_h); h' from z parked in hNext. Only one vector
+  // per row here, so k is unrolled by 2 into separate accumulators (4 for 2 rows) to keep
+  // the add chains from being latency-bound.
+  let g2 = 0;
+  if (B == 1) {
+    // Single row: two unit groups x two k-phases = 4 accumulators.
+    for (; g2 + 2 <= groups; g2 += 2) {
+      const pA = Rp + <usize>g2 * panelBytes + 32;
+      const pB = pA + panelBytes;
+      const gOff = <usize>g2 * 48;
+      const x0 = xStep + gOff;
+      let nA = f32x4.add(v128.load(x0, 32), loadBias(recBias, gOff + 32));
+      let nB = f32x4.add(v128.load(x0, 80), loadBias(recBias, gOff + 80));
+      let mA = f32x4.splat(0.0), mB = f32x4.splat(0.0);
+      let a0 = rh;
+      const aEnd = a0 + (kBytes & ~7);
+      let w: usize = 0;
+      while (a0 < aEnd) {
+        const s0 = v128.load32_splat(a0), s1 = v128.load32_splat(a0, 4);
+        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 0)));
+        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 0)));
+        mA = f32x4.add(mA, f32x4.mul(s1, v128.load(pA + w, 48)));
+        mB = f32x4.add(mB, f32x4.mul(s1, v128.load(pB + w, 48)));
+        a0 += 8; w += 96;
+      }
+      if (U & 1) {
+        const s0 = v128.load32_splat(a0);
+        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 0)));
+        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 0)));
+      }
+      const o0 = <usize>g2 << 4;
+      gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(nA, mA), act), 0, g2, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      gruFinish(v128.load(hNext + o0, 16), applyAct(f32x4.add(nB, mB), act), 0, g2 + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+    }
+  }
+  for (let g = g2; g < groups; g++) {
+    const panel = Rp + <usize>g * panelBytes + 32;
+    const gOff = <usize>g * 48;
+    const xg = xStep + gOff;
+    const bh = loadBias(recBias, gOff + 32);
+    const sOff = <usize>g << 4;
+    let b = 0;
+    for (; b + 2 <= B; b += 2) {
+      const x0 = xg + <usize>b * xBatch;
+      const x1 = x0 + xBatch;
+      let n0 = f32x4.add(v128.load(x0, 32), bh), n1 = f32x4.add(v128.load(x1, 32), bh);
+      let m0 = f32x4.splat(0.0), m1 = f32x4.splat(0.0);
+      let a0 = rh + <usize>b * stateRow;
+      let a1 = a0 + stateRow;
+      const aEnd = a0 + (kBytes & ~7);
+      let w = panel;
+      while (a0 < aEnd) {
+        const w0 = v128.load(w, 0), w1 = v128.load(w, 48);
+        n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), w0));
+        n1 = f32x4.add(n1, f32x4.mul(v128.load32_splat(a1), w0));
+        m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(a0, 4), w1));
+        m1 = f32x4.add(m1, f32x4.mul(v128.load32_splat(a1, 4), w1));
+        a0 += 8; a1 += 8; w += 96;
+      }
+      if (U & 1) {
+        const w0 = v128.load(w, 0);
+        n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), w0));
+        n1 = f32x4.add(n1, f32x4.mul(v128.load32_splat(a1), w0));
+      }
+      const o0 = <usize>b * stateRow + sOff;
+      const o1 = o0 + stateRow;
+      gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(n0, m0), act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      gruFinish(v128.load(hNext + o1), applyAct(f32x4.add(n1, m1), act), b + 1, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+    }
+    if (b < B) {
+      const x0 = xg + <usize>b * xBatch;
+      let n0 = f32x4.add(v128.load(x0, 32), bh);
+      let m0 = f32x4.splat(0.0);
+      let a0 = rh + <usize>b * stateRow;
+      const aEnd = a0 + (kBytes & ~7);
+      let w = panel;
+      while (a0 < aEnd) {
+        n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), v128.load(w, 0)));
+        m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(a0, 4), v128.load(w, 48)));
+        a0 += 8; w += 96;
+      }
+      if (U & 1) n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), v128.load(w, 0)));
+      const o0 = <usize>b * stateRow + sOff;
+      gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(n0, m0), act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+    }
+  }
+}
+
+/**
  * Units per interleaved group of this kernel's packed layout (state rows and gate columns are
  * padded to a multiple of it). Exported so the TypeScript cell reads its layout contract from
  * the module instead of restating it; the shifts below assume this value.
@@ -70,263 +363,10 @@ export function gruSequence(
     const t = timeIndex(s, T, reverse);
     const xStep = xproj + <usize>t * xRow;
     if (resetAfter) {
-      let g0 = 0;
-      if (B == 1) {
-        // Single row: 3 accumulators per group would be bound by the add latency, so two unit
-        // groups share one pass over h (6 accumulators, two panel streams).
-        for (; g0 + 2 <= groups; g0 += 2) {
-          const pA = Rp + <usize>g0 * panelBytes;
-          const pB = pA + panelBytes;
-          const gOff = <usize>g0 * 48;
-          let zA = loadBias(recBias, gOff), rA = loadBias(recBias, gOff + 16), nA = loadBias(recBias, gOff + 32);
-          let zB = loadBias(recBias, gOff + 48), rB = loadBias(recBias, gOff + 64), nB = loadBias(recBias, gOff + 80);
-          let a0 = hCur;
-          const aEnd = a0 + kBytes;
-          let w: usize = 0;
-          while (a0 < aEnd) {
-            const s0 = v128.load32_splat(a0);
-            zA = f32x4.add(zA, f32x4.mul(s0, v128.load(pA + w, 0)));
-            rA = f32x4.add(rA, f32x4.mul(s0, v128.load(pA + w, 16)));
-            nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 32)));
-            zB = f32x4.add(zB, f32x4.mul(s0, v128.load(pB + w, 0)));
-            rB = f32x4.add(rB, f32x4.mul(s0, v128.load(pB + w, 16)));
-            nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 32)));
-            a0 += 4; w += 48;
-          }
-          const x0 = xStep + gOff;
-          {
-            const z = applyAct(f32x4.add(v128.load(x0, 0), zA), recAct);
-            const r = applyAct(f32x4.add(v128.load(x0, 16), rA), recAct);
-            const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, nA)), act);
-            gruFinish(z, hh, 0, g0, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-          }
-          {
-            const z = applyAct(f32x4.add(v128.load(x0, 48), zB), recAct);
-            const r = applyAct(f32x4.add(v128.load(x0, 64), rB), recAct);
-            const hh = applyAct(f32x4.add(v128.load(x0, 80), f32x4.mul(r, nB)), act);
-            gruFinish(z, hh, 0, g0 + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-          }
-        }
-      }
-      for (let g = g0; g < groups; g++) {
-        const panel = Rp + <usize>g * panelBytes;
-        const gOff = <usize>g * 48;
-        const xg = xStep + gOff;
-        const bz = loadBias(recBias, gOff), br = loadBias(recBias, gOff + 16), bh = loadBias(recBias, gOff + 32);
-        let b = 0;
-        for (; b + 2 <= B; b += 2) {
-          let z0 = bz, r0 = br, n0 = bh, z1 = bz, r1 = br, n1 = bh;
-          let a0 = hCur + <usize>b * stateRow;
-          let a1 = a0 + stateRow;
-          const aEnd = a0 + kBytes;
-          let w = panel;
-          while (a0 < aEnd) {
-            const w0 = v128.load(w, 0), w1 = v128.load(w, 16), w2 = v128.load(w, 32);
-            const s0 = v128.load32_splat(a0);
-            z0 = f32x4.add(z0, f32x4.mul(s0, w0)); r0 = f32x4.add(r0, f32x4.mul(s0, w1)); n0 = f32x4.add(n0, f32x4.mul(s0, w2));
-            const s1 = v128.load32_splat(a1);
-            z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1)); n1 = f32x4.add(n1, f32x4.mul(s1, w2));
-            a0 += 4; a1 += 4; w += 48;
-          }
-          const x0 = xg + <usize>b * xBatch;
-          const x1 = x0 + xBatch;
-          {
-            const z = applyAct(f32x4.add(v128.load(x0, 0), z0), recAct);
-            const r = applyAct(f32x4.add(v128.load(x0, 16), r0), recAct);
-            const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, n0)), act);
-            gruFinish(z, hh, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-          }
-          {
-            const z = applyAct(f32x4.add(v128.load(x1, 0), z1), recAct);
-            const r = applyAct(f32x4.add(v128.load(x1, 16), r1), recAct);
-            const hh = applyAct(f32x4.add(v128.load(x1, 32), f32x4.mul(r, n1)), act);
-            gruFinish(z, hh, b + 1, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-          }
-        }
-        if (b < B) {
-          let z0 = bz, r0 = br, n0 = bh;
-          let a0 = hCur + <usize>b * stateRow;
-          const aEnd = a0 + kBytes;
-          let w = panel;
-          while (a0 < aEnd) {
-            const s0 = v128.load32_splat(a0);
-            z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0)));
-            r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
-            n0 = f32x4.add(n0, f32x4.mul(s0, v128.load(w, 32)));
-            a0 += 4; w += 48;
-          }
-          const x0 = xg + <usize>b * xBatch;
-          const z = applyAct(f32x4.add(v128.load(x0, 0), z0), recAct);
-          const r = applyAct(f32x4.add(v128.load(x0, 16), r0), recAct);
-          const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, n0)), act);
-          gruFinish(z, hh, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-        }
-      }
+      stepResetAfter(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
     } else {
-      // Phase 1: z -> hNext (temporarily), r * h -> rh.
-      let g1 = 0;
-      if (B == 1) {
-        // Single row: two unit groups per pass (4 accumulators instead of 2).
-        for (; g1 + 2 <= groups; g1 += 2) {
-          const pA = Rp + <usize>g1 * panelBytes;
-          const pB = pA + panelBytes;
-          const gOff = <usize>g1 * 48;
-          const x0 = xStep + gOff;
-          let zA = f32x4.add(v128.load(x0, 0), loadBias(recBias, gOff)), rA = f32x4.add(v128.load(x0, 16), loadBias(recBias, gOff + 16));
-          let zB = f32x4.add(v128.load(x0, 48), loadBias(recBias, gOff + 48)), rB = f32x4.add(v128.load(x0, 64), loadBias(recBias, gOff + 64));
-          let a0 = hCur;
-          const aEnd = a0 + kBytes;
-          let w: usize = 0;
-          while (a0 < aEnd) {
-            const s0 = v128.load32_splat(a0);
-            zA = f32x4.add(zA, f32x4.mul(s0, v128.load(pA + w, 0)));
-            rA = f32x4.add(rA, f32x4.mul(s0, v128.load(pA + w, 16)));
-            zB = f32x4.add(zB, f32x4.mul(s0, v128.load(pB + w, 0)));
-            rB = f32x4.add(rB, f32x4.mul(s0, v128.load(pB + w, 16)));
-            a0 += 4; w += 48;
-          }
-          const o0 = <usize>g1 << 4;
-          v128.store(hNext + o0, applyAct(zA, recAct));
-          v128.store(rh + o0, f32x4.mul(applyAct(rA, recAct), v128.load(hCur + o0)));
-          v128.store(hNext + o0, applyAct(zB, recAct), 16);
-          v128.store(rh + o0, f32x4.mul(applyAct(rB, recAct), v128.load(hCur + o0, 16)), 16);
-        }
-      }
-      for (let g = g1; g < groups; g++) {
-        const panel = Rp + <usize>g * panelBytes;
-        const gOff = <usize>g * 48;
-        const xg = xStep + gOff;
-        const bz = loadBias(recBias, gOff), br = loadBias(recBias, gOff + 16);
-        const sOff = <usize>g << 4;
-        let b = 0;
-        for (; b + 2 <= B; b += 2) {
-          const x0 = xg + <usize>b * xBatch;
-          const x1 = x0 + xBatch;
-          let z0 = f32x4.add(v128.load(x0, 0), bz), r0 = f32x4.add(v128.load(x0, 16), br);
-          let z1 = f32x4.add(v128.load(x1, 0), bz), r1 = f32x4.add(v128.load(x1, 16), br);
-          const row0 = hCur + <usize>b * stateRow;
-          let a0 = row0;
-          let a1 = a0 + stateRow;
-          const aEnd = a0 + kBytes;
-          let w = panel;
-          while (a0 < aEnd) {
-            const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
-            const s0 = v128.load32_splat(a0);
-            z0 = f32x4.add(z0, f32x4.mul(s0, w0)); r0 = f32x4.add(r0, f32x4.mul(s0, w1));
-            const s1 = v128.load32_splat(a1);
-            z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1));
-            a0 += 4; a1 += 4; w += 48;
-          }
-          const o0 = <usize>b * stateRow + sOff;
-          const o1 = o0 + stateRow;
-          v128.store(hNext + o0, applyAct(z0, recAct));
-          v128.store(rh + o0, f32x4.mul(applyAct(r0, recAct), v128.load(hCur + o0)));
-          v128.store(hNext + o1, applyAct(z1, recAct));
-          v128.store(rh + o1, f32x4.mul(applyAct(r1, recAct), v128.load(hCur + o1)));
-        }
-        if (b < B) {
-          const x0 = xg + <usize>b * xBatch;
-          let z0 = f32x4.add(v128.load(x0, 0), bz), r0 = f32x4.add(v128.load(x0, 16), br);
-          let a0 = hCur + <usize>b * stateRow;
-          const aEnd = a0 + kBytes;
-          let w = panel;
-          while (a0 < aEnd) {
-            const s0 = v128.load32_splat(a0);
-            z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0)));
-            r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
-            a0 += 4; w += 48;
-          }
-          const o0 = <usize>b * stateRow + sOff;
-          v128.store(hNext + o0, applyAct(z0, recAct));
-          v128.store(rh + o0, f32x4.mul(applyAct(r0, recAct), v128.load(hCur + o0)));
-        }
-      }
-      // Phase 2: hh = act(x_h + rb_h + rh . R_h); h' from z parked in hNext. Only one vector
-      // per row here, so k is unrolled by 2 into separate accumulators (4 for 2 rows) to keep
-      // the add chains from being latency-bound.
-      let g2 = 0;
-      if (B == 1) {
-        // Single row: two unit groups x two k-phases = 4 accumulators.
-        for (; g2 + 2 <= groups; g2 += 2) {
-          const pA = Rp + <usize>g2 * panelBytes + 32;
-          const pB = pA + panelBytes;
-          const gOff = <usize>g2 * 48;
-          const x0 = xStep + gOff;
-          let nA = f32x4.add(v128.load(x0, 32), loadBias(recBias, gOff + 32));
-          let nB = f32x4.add(v128.load(x0, 80), loadBias(recBias, gOff + 80));
-          let mA = f32x4.splat(0.0), mB = f32x4.splat(0.0);
-          let a0 = rh;
-          const aEnd = a0 + (kBytes & ~7);
-          let w: usize = 0;
-          while (a0 < aEnd) {
-            const s0 = v128.load32_splat(a0), s1 = v128.load32_splat(a0, 4);
-            nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 0)));
-            nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 0)));
-            mA = f32x4.add(mA, f32x4.mul(s1, v128.load(pA + w, 48)));
-            mB = f32x4.add(mB, f32x4.mul(s1, v128.load(pB + w, 48)));
-            a0 += 8; w += 96;
-          }
-          if (U & 1) {
-            const s0 = v128.load32_splat(a0);
-            nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 0)));
-            nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 0)));
-          }
-          const o0 = <usize>g2 << 4;
-          gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(nA, mA), act), 0, g2, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-          gruFinish(v128.load(hNext + o0, 16), applyAct(f32x4.add(nB, mB), act), 0, g2 + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-        }
-      }
-      for (let g = g2; g < groups; g++) {
-        const panel = Rp + <usize>g * panelBytes + 32;
-        const gOff = <usize>g * 48;
-        const xg = xStep + gOff;
-        const bh = loadBias(recBias, gOff + 32);
-        const sOff = <usize>g << 4;
-        let b = 0;
-        for (; b + 2 <= B; b += 2) {
-          const x0 = xg + <usize>b * xBatch;
-          const x1 = x0 + xBatch;
-          let n0 = f32x4.add(v128.load(x0, 32), bh), n1 = f32x4.add(v128.load(x1, 32), bh);
-          let m0 = f32x4.splat(0.0), m1 = f32x4.splat(0.0);
-          let a0 = rh + <usize>b * stateRow;
-          let a1 = a0 + stateRow;
-          const aEnd = a0 + (kBytes & ~7);
-          let w = panel;
-          while (a0 < aEnd) {
-            const w0 = v128.load(w, 0), w1 = v128.load(w, 48);
-            n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), w0));
-            n1 = f32x4.add(n1, f32x4.mul(v128.load32_splat(a1), w0));
-            m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(a0, 4), w1));
-            m1 = f32x4.add(m1, f32x4.mul(v128.load32_splat(a1, 4), w1));
-            a0 += 8; a1 += 8; w += 96;
-          }
-          if (U & 1) {
-            const w0 = v128.load(w, 0);
-            n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), w0));
-            n1 = f32x4.add(n1, f32x4.mul(v128.load32_splat(a1), w0));
-          }
-          const o0 = <usize>b * stateRow + sOff;
-          const o1 = o0 + stateRow;
-          gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(n0, m0), act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-          gruFinish(v128.load(hNext + o1), applyAct(f32x4.add(n1, m1), act), b + 1, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-        }
-        if (b < B) {
-          const x0 = xg + <usize>b * xBatch;
-          let n0 = f32x4.add(v128.load(x0, 32), bh);
-          let m0 = f32x4.splat(0.0);
-          let a0 = rh + <usize>b * stateRow;
-          const aEnd = a0 + (kBytes & ~7);
-          let w = panel;
-          while (a0 < aEnd) {
-            n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), v128.load(w, 0)));
-            m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(a0, 4), v128.load(w, 48)));
-            a0 += 8; w += 96;
-          }
-          if (U & 1) n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), v128.load(w, 0)));
-          const o0 = <usize>b * stateRow + sOff;
-          gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(n0, m0), act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-        }
-      }
+      gatesPhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
+      candidatePhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, rh, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
     }
     const th = hCur; hCur = hNext; hNext = th;
   }

@@ -31,6 +31,7 @@ export { pool1d, globalPool1d, globalPoolRows } from './pooling';
 export { batchNormInference, layerNorm } from './normalization';
 export { reluLayer, eluLayer, thresholdedRelu, prelu, addWhereMasked, zeroWhereMasked } from './activation-layers';
 export { copySteps, permuteCopy } from './time-shape';
+export { categoryCounts, oneHotRows, bucketize, lookupSorted } from './categorical';
 export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';
 export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
 export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward, dropoutMask } from './backward';

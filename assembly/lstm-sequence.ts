@@ -76,19 +76,23 @@ export function lstmSequence(
         let a0 = hCur;
         const aEnd = a0 + (<usize>U << 2);
         let r = pA;
+        // dot-loop rows=a0:iA,fA,cA,oA w=r step=64
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
           iA = f32x4.add(iA, f32x4.mul(s0, v128.load(r, 0))); fA = f32x4.add(fA, f32x4.mul(s0, v128.load(r, 16)));
           cA = f32x4.add(cA, f32x4.mul(s0, v128.load(r, 32))); oA = f32x4.add(oA, f32x4.mul(s0, v128.load(r, 48)));
           a0 += 4; r += 64;
         }
+        // end dot-loop
         a0 = hCur;
+        // dot-loop rows=a0:iB,fB,cB,oB w=r step=64
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
           iB = f32x4.add(iB, f32x4.mul(s0, v128.load(r, 0))); fB = f32x4.add(fB, f32x4.mul(s0, v128.load(r, 16)));
           cB = f32x4.add(cB, f32x4.mul(s0, v128.load(r, 32))); oB = f32x4.add(oB, f32x4.mul(s0, v128.load(r, 48)));
           a0 += 4; r += 64;
         }
+        // end dot-loop
         lstmEpilogue(iA, fA, cA, oA, 0, g0, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
         lstmEpilogue(iB, fB, cB, oB, 0, g0 + 1, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
       }
@@ -106,6 +110,7 @@ export function lstmSequence(
         let a1 = a0 + stateRow;
         const aEnd = a0 + (<usize>U << 2);
         let r = panel;
+        // dot-loop rows=a0:i0,f0,c0,o0 a1:i1,f1,c1,o1 w=r step=64
         while (a0 < aEnd) {
           const w0 = v128.load(r, 0), w1 = v128.load(r, 16), w2 = v128.load(r, 32), w3 = v128.load(r, 48);
           const s0 = v128.load32_splat(a0);
@@ -116,6 +121,7 @@ export function lstmSequence(
           c1 = f32x4.add(c1, f32x4.mul(s1, w2)); o1 = f32x4.add(o1, f32x4.mul(s1, w3));
           a0 += 4; a1 += 4; r += 64;
         }
+        // end dot-loop
         lstmEpilogue(i0, f0, c0, o0, b, g, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
         lstmEpilogue(i1, f1, c1, o1, b + 1, g, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
       }
@@ -125,12 +131,14 @@ export function lstmSequence(
         let a0 = hCur + <usize>b * stateRow;
         const aEnd = a0 + (<usize>U << 2);
         let r = panel;
+        // dot-loop rows=a0:i0,f0,c0,o0 w=r step=64
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
           i0 = f32x4.add(i0, f32x4.mul(s0, v128.load(r, 0))); f0 = f32x4.add(f0, f32x4.mul(s0, v128.load(r, 16)));
           c0 = f32x4.add(c0, f32x4.mul(s0, v128.load(r, 32))); o0 = f32x4.add(o0, f32x4.mul(s0, v128.load(r, 48)));
           a0 += 4; r += 64;
         }
+        // end dot-loop
         lstmEpilogue(i0, f0, c0, o0, b, g, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
       }
     }

@@ -77,6 +77,7 @@ export function simpleRnnSequence(
         let a1 = a0 + stateRow;
         const aEnd = a0 + (<usize>U << 2);
         let r = panel;
+        // dot-loop rows=a0:p0,p1,p2,p3 a1:q0,q1,q2,q3 w=r step=64
         while (a0 < aEnd) {
           const w0 = v128.load(r, 0), w1 = v128.load(r, 16), w2 = v128.load(r, 32), w3 = v128.load(r, 48);
           const s0 = v128.load32_splat(a0);
@@ -87,6 +88,7 @@ export function simpleRnnSequence(
           q2 = f32x4.add(q2, f32x4.mul(s1, w2)); q3 = f32x4.add(q3, f32x4.mul(s1, w3));
           a0 += 4; a1 += 4; r += 64;
         }
+        // end dot-loop
         simpleRow(p0, p1, p2, p3, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
         simpleRow(q0, q1, q2, q3, b + 1, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
       }
@@ -96,12 +98,14 @@ export function simpleRnnSequence(
         let a0 = hCur + <usize>b * stateRow;
         const aEnd = a0 + (<usize>U << 2);
         let r = panel;
+        // dot-loop rows=a0:p0,p1,p2,p3 w=r step=64
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
           p0 = f32x4.add(p0, f32x4.mul(s0, v128.load(r, 0))); p1 = f32x4.add(p1, f32x4.mul(s0, v128.load(r, 16)));
           p2 = f32x4.add(p2, f32x4.mul(s0, v128.load(r, 32))); p3 = f32x4.add(p3, f32x4.mul(s0, v128.load(r, 48)));
           a0 += 4; r += 64;
         }
+        // end dot-loop
         simpleRow(p0, p1, p2, p3, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
       }
     }

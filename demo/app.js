@@ -1,8 +1,9 @@
-// The demo page: load a Keras file (chosen, dropped, or the example), show its summary, build or
+// The demo page: load a Keras file or SavedModel folder (chosen, dropped, or the example), show its summary, build or
 // paste an input sequence, run predict, plot and list the outputs with the predict time.
 // Everything runs in this page with the package's browser build (kerasrnn.js); nothing is uploaded.
 import { loadModel, parseNpy } from './kerasrnn.js';
 import { plot } from './plot.js';
+import { textPanel } from './text-panel.js';
 
 const $ = (id) => document.getElementById(id);
 let model = null;
@@ -28,6 +29,7 @@ async function useModel(source, name) {
     const ms = performance.now() - t0;
     model?.dispose();
     model = next;
+    textPanel(model);
     $('summary').textContent = model.summary();
     $('summary').hidden = false;
     setStatus('model-status', `loaded ${name} in ${ms.toFixed(1)} ms`);
@@ -230,7 +232,50 @@ function handleFiles(files) {
   else useModel(file, file.name);
 }
 
+/**
+ * A dropped folder (a tf.keras SavedModel, or a TF.js model folder) arrives as one directory
+ * entry: its files are collected as File objects carrying their path inside the folder (as a
+ * directory picker gives them), which loadModel takes like a picked folder.
+ */
+async function readDroppedFolder(entry) {
+  const files = [];
+  const walk = async (dir, prefix) => {
+    const reader = dir.createReader();
+    for (;;) {
+      const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+      if (!batch.length) break;
+      for (const e of batch) {
+        if (e.isDirectory) await walk(e, `${prefix}${e.name}/`);
+        else {
+          const file = await new Promise((resolve, reject) => e.file(resolve, reject));
+          Object.defineProperty(file, 'webkitRelativePath', { value: `${prefix}${e.name}` });
+          files.push(file);
+        }
+      }
+    }
+  };
+  await walk(entry, `${entry.name}/`);
+  return files;
+}
+
+async function handleDrop(dataTransfer) {
+  const entry = dataTransfer?.items?.[0]?.webkitGetAsEntry?.();
+  if (entry?.isDirectory) {
+    try {
+      const files = await readDroppedFolder(entry);
+      if (files.some((f) => f.name === 'saved_model.pb')) useModel(files, entry.name);
+      else handleFiles(files);
+    } catch (err) {
+      showError(err);
+    }
+  } else handleFiles(dataTransfer?.files);
+}
+
 $('model-file').addEventListener('change', (e) => handleFiles(e.target.files));
+$('model-folder').addEventListener('change', (e) => {
+  const files = e.target.files;
+  if (files?.length) useModel(files, files[0].webkitRelativePath.split('/')[0] || 'SavedModel');
+});
 $('example-model').addEventListener('click', () => useModel(new URL('examples/sine_forecaster.h5', location.href).href, 'examples/sine_forecaster.h5'));
 $('generate').addEventListener('click', generate);
 $('run').addEventListener('click', run);
@@ -243,6 +288,6 @@ document.addEventListener('dragleave', () => zone.classList.remove('over'));
 document.addEventListener('drop', (e) => {
   e.preventDefault();
   zone.classList.remove('over');
-  handleFiles(e.dataTransfer?.files);
+  handleDrop(e.dataTransfer);
 });
 document.body.dataset.ready = 'true';

@@ -21,7 +21,8 @@ const HELP = `usage: npm run fuzz -- [options]
   --cases N         number of cases (default 1000)
   --seed S          run seed (default 1); case i of seed S is always the same case
   --start I         first case index (default 0)
-  --formats LIST    comma-separated subset of ${FORMATS.join(',')} (default all)
+  --formats LIST    comma-separated subset of ${FORMATS.join(',')} (default: all that have
+                    seeds; savedmodel seeds are the shared corpus' SavedModel directories)
   --workers W       worker processes (default: number of CPUs, at most 4)
   --batch B         cases handed to a worker at a time (default 50)
   --timeout MS      time limit per case (default 10000)
@@ -38,7 +39,7 @@ function parseArgs(argv) {
     cases: 1000,
     seed: 1,
     start: 0,
-    formats: FORMATS,
+    formats: null,
     workers: Math.min(4, os.availableParallelism?.() ?? os.cpus().length),
     batch: 50,
     timeout: 10000,
@@ -77,7 +78,7 @@ function parseArgs(argv) {
   for (const k of ['cases', 'seed', 'start', 'workers', 'batch', 'timeout', 'memoryMB']) {
     if (!Number.isInteger(o[k]) || o[k] < 0) throw new Error(`--${k} must be a non-negative integer`);
   }
-  for (const f of o.formats) if (!FORMATS.includes(f)) throw new Error(`unknown format ${f}`);
+  for (const f of o.formats ?? []) if (!FORMATS.includes(f)) throw new Error(`unknown format ${f}`);
   o.workers = Math.max(1, o.workers);
   return o;
 }
@@ -87,6 +88,8 @@ async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/index.js'))) throw new Error('dist/ is missing: run npm run build first');
   const seeds = loadSeeds({ corpus: opts.corpus });
   const perFormat = Object.fromEntries(FORMATS.map((f) => [f, seeds.filter((s) => s.format === f).length]));
+  // by default every format that has seeds (savedmodel seeds come from the shared corpus when present)
+  opts.formats ??= FORMATS.filter((f) => perFormat[f] > 0);
   const t0 = performance.now();
   if (!opts.quiet && !opts.json) {
     console.log(`kerasrnn fuzz: ${opts.cases} cases, seed ${opts.seed}, formats ${opts.formats.join(',')}, ${opts.workers} workers, ${opts.timeout} ms per case, ${opts.memoryMB} MB per worker`);

@@ -66,3 +66,9 @@ export class InputError extends KerasRnnError {}
 
 /** A resource cap was reached (wasm memory, configured limits). */
 export class ResourceLimitError extends KerasRnnError {}
+
+/**
+ * A fault inside kerasrnn itself (a broken invariant, a stale build), not a problem with the
+ * model or the input: please report it with the model that triggers it.
+ */
+export class InternalError extends KerasRnnError {}

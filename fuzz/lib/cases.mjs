@@ -10,11 +10,14 @@ import { mutateBytes } from './bytes.mjs';
 import { mutateConfigText, mutateJsonText } from './config.mjs';
 import { mutateHdf5, scanHdf5 } from './hdf5.mjs';
 import { hashString, Rng } from './rng.mjs';
+import { mutateSavedModel } from './savedmodel.mjs';
 import { mutateTfjs, tfjsSeeds } from './tfjs.mjs';
 import { buildZip, crc32, MEMBER_NAMES, rawZip, readMembers, scanZip, zipMutators, deflateSync } from './zip.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const FORMATS = ['h5', 'pair', 'keras', 'json', 'tfjs'];
+export const FORMATS = ['h5', 'pair', 'keras', 'json', 'tfjs', 'savedmodel'];
+/** The shared corpus beside the checkout: its SavedModel directories seed the savedmodel format. */
+export const DEFAULT_CORPUS = path.resolve(ROOT, '../shared/corpus');
 
 const read = (p) => new Uint8Array(fs.readFileSync(p));
 const enc = new TextEncoder();
@@ -59,6 +62,7 @@ export function loadSeeds({ corpus = null } = {}) {
   }
   seeds.push(...tfjsSeeds(path.join(fixtures, 'tfjs'), 'fixtures/tfjs'));
   if (corpus) seeds.push(...tfjsSeeds(path.join(corpus, 'tfjs'), 'corpus/tfjs'));
+  seeds.push(...savedModelSeeds(corpus ?? DEFAULT_CORPUS));
   if (corpus && fs.existsSync(path.join(corpus, 'manifest.json'))) {
     // corpus full-model files and config + weights pairs named by its manifest
     const manifest = JSON.parse(fs.readFileSync(path.join(corpus, 'manifest.json'), 'utf8'));
@@ -75,6 +79,35 @@ export function loadSeeds({ corpus = null } = {}) {
     }
   }
   return seeds;
+}
+
+/**
+ * The corpus' SavedModel directories (named by its manifest's `savedmodel` fields), each as a
+ * map { relativePath: bytes }; the corpus' own reference.json and TensorFlow's leftover
+ * variables_temp/ files are not part of a SavedModel and are left out.
+ */
+function savedModelSeeds(corpus) {
+  const manifestPath = path.join(corpus, 'manifest.json');
+  if (!fs.existsSync(manifestPath)) return [];
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  const out = [];
+  for (const c of manifest.cases ?? []) {
+    if (!c.savedmodel) continue;
+    const dir = path.join(corpus, c.savedmodel);
+    const files = {};
+    const walk = (d) => {
+      for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        const p = path.join(d, entry.name);
+        const rel = path.relative(dir, p).split(path.sep).join('/');
+        if (entry.isDirectory()) {
+          if (entry.name !== 'variables_temp') walk(p);
+        } else if (rel !== 'reference.json') files[rel] = read(p);
+      }
+    };
+    if (fs.existsSync(dir)) walk(dir);
+    if (files['saved_model.pb']) out.push({ name: `corpus/${c.savedmodel}`, format: 'savedmodel', files });
+  }
+  return out;
 }
 
 /** The per-case generator. */
@@ -276,6 +309,12 @@ export function makeCase(runSeed, index, seeds, formats = FORMATS) {
     } else if (seed.format === 'keras') files.model = mutateKerasBytes(rng, seed.files.model, what);
     else if (seed.format === 'tfjs') {
       for (let s = rng.range(1, 2); s > 0; s--) mutateTfjs(rng, files, what);
+    } else if (seed.format === 'savedmodel') {
+      const steps = rng.range(1, 2);
+      let dir = seed.files;
+      for (let s = 0; s < steps; s++) dir = mutateSavedModel(rng, dir, what);
+      for (const k of Object.keys(files)) delete files[k];
+      Object.assign(files, dir);
     }
   }
   if (clean && !inputProbe) what.push('unmutated seed');

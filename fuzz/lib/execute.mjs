@@ -10,6 +10,8 @@
 // (a disposed model did not refuse with a typed error). Hangs, crashes and memory blow-ups are
 // detected by the worker and the parent process.
 
+import { zipSync } from 'fflate';
+
 import { Rng } from './rng.mjs';
 import { tfjsSource, WEIGHT_PREFIX } from './tfjs.mjs';
 
@@ -63,13 +65,14 @@ function toSource(c) {
       // not JSON: pass the bytes
     }
   }
+  if (c.format === 'savedmodel') return form === 3 ? zipSync(f, { level: 0 }) : { ...f };
   if (f.weights !== undefined || c.format === 'pair') return { config, weights: f.weights };
   if (c.format === 'json') return form >= 1 && form <= 2 ? { config } : config;
   return f.model;
 }
 
 function fileName(c) {
-  return { h5: 'fuzz.h5', pair: 'fuzz.json', keras: 'fuzz.keras', json: 'fuzz.json', tfjs: 'model.json' }[c.format] ?? 'fuzz';
+  return { h5: 'fuzz.h5', pair: 'fuzz.json', keras: 'fuzz.keras', json: 'fuzz.json', tfjs: 'model.json', savedmodel: 'fuzz-savedmodel' }[c.format] ?? 'fuzz';
 }
 
 function describeError(e) {
@@ -262,7 +265,10 @@ async function runInner(c, lib, steps, limits) {
 /** Writes a case's files and report into `dir` (for defects); returns the directory. */
 export function writeCase(fs, path, dir, c, report) {
   fs.mkdirSync(dir, { recursive: true });
-  const names = { h5: { model: 'model.h5' }, keras: { model: 'model.keras' }, json: { config: 'config.json' }, pair: { config: 'config.json', weights: 'weights.h5' } }[c.format] ?? { model: 'model.json' };
+  const names =
+    c.format === 'savedmodel'
+      ? Object.fromEntries(Object.keys(c.files).map((k) => [k, `savedmodel/${k}`]))
+      : { h5: { model: 'model.h5' }, keras: { model: 'model.keras' }, json: { config: 'config.json' }, pair: { config: 'config.json', weights: 'weights.h5' } }[c.format] ?? { model: 'model.json' };
   if (c.format === 'tfjs') {
     // weight files keep a safe form of their manifest path (the path itself may be hostile)
     Object.keys(c.files).filter((k) => k.startsWith(WEIGHT_PREFIX)).forEach((k, i) => (names[k] = `weight-${i}.bin`));
@@ -270,6 +276,7 @@ export function writeCase(fs, path, dir, c, report) {
   const written = {};
   for (const [key, name] of Object.entries(names)) {
     if (c.files[key] === undefined) continue;
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), c.files[key]);
     written[key] = name;
   }

@@ -10,7 +10,9 @@ import { generationFromVersion, inferGeneration, type KerasGeneration } from '..
 import { parseModelConfig } from '../keras/model-config.js';
 import { inferKeras1Backend } from '../keras/keras1-backend.js';
 import { legacyH5WeightSource, type WeightSource } from '../keras/weights.js';
-import { keras3WeightSource, weightsFileSource } from '../keras/keras3-weights.js';
+import { keras3LayerPaths, keras3WeightSource, weightsFileSource } from '../keras/keras3-weights.js';
+import type { LayerAssets } from '../layers/types.js';
+import type { ModelSpec } from '../keras/model-config.js';
 import { importerTable } from '../layers/registry.js';
 import { customImporterTable, type CustomLayer } from '../layers/custom-layer.js';
 import { readSourceBytes } from './read-source.js';
@@ -79,6 +81,8 @@ export interface LoadOptions {
 }
 
 interface LoadedConfig {
+  /** A `.keras` archive's `assets/` members (path without the prefix -> bytes). */
+  assets?: Map<string, Uint8Array>;
   json: unknown;
   generation: KerasGeneration;
   weights: WeightSource | null;
@@ -174,6 +178,9 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
   const fallback = options.fileName ?? 'model';
   const h5Options = { maxDatasetElements: Math.floor(limits.maxWeightBytes / 4) };
   const jsonOptions = { maxDepth: limits.maxConfigDepth };
+  // A SavedModel folder first: its file list may hold .json files (e.g. assets) that would look like TF.js.
+  const savedModel = await savedModelFilesFor(source, fallback);
+  if (savedModel) return fromSavedModel(savedModel, limits);
   if (isTfjsSource(source)) return loadTfjsSource(source as object, fallback, limits);
   if (source && typeof source === 'object' && 'config' in source && !(source instanceof Uint8Array) && !(source instanceof ArrayBuffer)) {
     const pair = source as { config: unknown; weights?: unknown };
@@ -199,8 +206,6 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
     }
     return { json, generation, weights, fileName: configName, format: weights ? 'keras-json+weights' : 'keras-json', formatDetails: weights ? 'JSON config + HDF5 weights' : 'JSON config (no weights)' };
   }
-  const savedModel = await savedModelFilesFor(source, fallback);
-  if (savedModel) return fromSavedModel(savedModel, limits);
   const { bytes, fileName } = await readSourceBytes(source, fallback);
   if (isHdf5(bytes)) return fromFullH5(readHdf5(bytes, fileName, h5Options), fileName, limits);
   if (isZip(bytes)) {
@@ -216,6 +221,7 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
       fileName,
       format: 'keras-archive',
       formatDetails: `Keras ${version} .keras archive`,
+      ...(archive.assets.size > 0 ? { assets: archive.assets } : {}),
     };
   }
   const text = decodeUtf8(bytes.subarray(0, 64)).trimStart();
@@ -229,6 +235,16 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
     return { json, generation: generationFor(json, versionOf(rec.keras_version), versionOf(rec.backend)), weights: null, fileName, format: 'keras-json', formatDetails: 'JSON config (no weights)' };
   }
   throw new ModelFileError('not a Keras model file (expected HDF5 .h5, a .keras zip archive, or a JSON config)', { file: fileName });
+}
+
+/** Each layer's asset folder in a `.keras` archive (the folder of its weights, under `assets/`). */
+function layerAssets(spec: ModelSpec, files: Map<string, Uint8Array>, fileName: string): Map<string, LayerAssets> {
+  const out = new Map<string, LayerAssets>();
+  const paths = keras3LayerPaths(spec.savedLayers ?? spec.layers.map((l) => ({ name: l.name, className: l.className, trainable: true, specName: l.name })));
+  for (const [name, path] of paths) {
+    out.set(name, { location: `${fileName}!/assets/${path}`, read: (file) => files.get(`${path}/${file}`) });
+  }
+  return out;
 }
 
 async function instantiate(
@@ -265,13 +281,13 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const limits = resolveLimits(options.limits, options.maxInflatedBytes);
   const loaded = await loadConfig(source, options, limits);
   const spec = parseModelConfig(loaded.json, loaded.fileName, loaded.generation);
-  const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers));
+  const assets = loaded.assets ? layerAssets(spec, loaded.assets, loaded.fileName) : undefined;
+  const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers), assets);
   const format = { format: loaded.format, details: loaded.formatDetails ?? null };
   const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend };
   if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format);
   const { steps, memory, arrays } = await instantiate(graph, loaded.weights, limits);
-  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format);
-  model.limits = limits;
+  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits);
   if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, fileName: options.fileName ?? loaded.fileName });
   return model;
 }

@@ -1,9 +1,10 @@
-import { InputError, KerasRnnError } from '../errors.js';
+import { InputError, InternalError } from '../errors.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import { refKey } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { TensorRef } from '../keras/model-config.js';
-import type { Shape } from '../layers/types.js';
+import type { Shape, StringFrontEnd } from '../layers/types.js';
+import { stringFrontEnds, encodeStringInput, isStringBatch } from './string-inputs.js';
 import type { WasmMemory } from '../engine/memory.js';
 import type { BatchWorkers } from '../engine/batch-workers.js';
 import { runPlan, stepsFor, type PlanStep } from '../engine/run-plan.js';
@@ -11,7 +12,7 @@ import type { TensorData, TensorInput } from './tensor.js';
 import { formatSummary } from './summary.js';
 import { Stream } from './stream.js';
 import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.js';
-import { checkNumericData } from './validate-input.js';
+import { checkNumericData, validateInput } from './validate-input.js';
 import { buildKernels } from './instantiate.js';
 import { checkFormat, formatFromPath, modelToBytes, type SaveFormat } from './save-model.js';
 import { compileModel, fitModel, trainOnBatch, type CompileOptions, type FitOptions, type TrainingSetup } from './model-training.js';
@@ -22,6 +23,19 @@ export interface SaveOptions {
   format: SaveFormat;
   /** Return a `Blob` (browsers) instead of bytes. */
   as?: 'bytes' | 'blob';
+}
+
+/**
+ * What `predict` takes: one tensor per model input (an array, or an object keyed by input name,
+ * for several). An input that feeds a string layer (TextVectorization, StringLookup, Hashing on a
+ * string Input) takes texts: `['a good movie', 'awful']` or `{ data: string[], shape: [n] }`.
+ */
+export type ModelInput = TensorInput | StringInput | string[] | (TensorInput | StringInput | string[])[] | Record<string, TensorInput | StringInput | string[]>;
+
+/** Texts for a string input: `shape` is `[n]` or `[n, 1]` (one text per sample). */
+export interface StringInput {
+  data: string[];
+  shape: number[];
 }
 
 /** What `model.layers` tells about each layer. */
@@ -90,7 +104,7 @@ export class Model {
   /** Which Keras wrote the file. */
   readonly generation: KerasGeneration;
   /** The model's inputs (InputLayer names and shapes). */
-  readonly inputs: { name: string; shape: Shape }[];
+  readonly inputs: { name: string; shape: Shape; /** `'string'` for an input that takes texts (see {@link ModelInput}). */ dtype?: 'string' }[];
   /** The model's outputs. */
   readonly outputs: { name: string; shape: Shape }[];
   /** Every layer with the importer's answers. */
@@ -115,11 +129,11 @@ export class Model {
 
   private disposed = false;
   private readonly planCache = new Map<string, PlanStep[]>();
-  /** @internal Worker threads of loadModel's `threads` option (see engine/batch-workers.ts). */
-  batchWorkers: BatchWorkers | null = null;
-  /** @internal Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
-  limits: ResolvedLimits = { ...DEFAULT_LIMITS };
+  /** Worker threads of loadModel's `threads` option (see engine/batch-workers.ts). */
+  private workers: BatchWorkers | null = null;
   private fixedSteps?: number;
+  /** Per model input: the front end of the layer that takes its strings, or null for numeric inputs. */
+  private readonly stringInputs: (StringFrontEnd | null)[];
 
   /** @internal */
   constructor(
@@ -130,6 +144,8 @@ export class Model {
     /** @internal */
     readonly stored: StoredModel,
     format: { format: string; details: string | null } = { format: 'keras', details: null },
+    /** Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
+    private readonly limits: ResolvedLimits = DEFAULT_LIMITS,
   ) {
     const spec = graph.spec;
     this.name = spec.name;
@@ -140,7 +156,8 @@ export class Model {
     this.format = format.format;
     this.formatDetails = format.details;
     const shapeOf = (ref: TensorRef) => graph.shapes.get(refKey(ref)) as Shape;
-    this.inputs = spec.inputs.map((r) => ({ name: r.layer, shape: shapeOf(r) }));
+    this.stringInputs = stringFrontEnds(graph, fileName);
+    this.inputs = spec.inputs.map((r, i) => ({ name: r.layer, shape: shapeOf(r), ...(this.stringInputs[i] ? { dtype: 'string' as const } : {}) }));
     this.outputs = spec.outputs.map((r) => ({ name: r.layer, shape: shapeOf(r) }));
     this.layers = graph.layers.map(({ spec: l, imported: i }) => withTrainableFlag({
       name: l.name,
@@ -152,6 +169,16 @@ export class Model {
       inputPreprocessor: i.inputPreprocessor,
       details: i.details,
     }, l.name, l.config?.trainable !== false, fileName));
+  }
+
+  /** @internal The worker threads of loadModel's `threads` option, or null (read-only). */
+  get batchWorkers(): BatchWorkers | null {
+    return this.workers;
+  }
+
+  /** @internal Hands the model its worker threads (loadModel's `threads` option). */
+  useBatchWorkers(workers: BatchWorkers): void {
+    this.workers = workers;
   }
 
   /** Total parameter count (Keras' "Total params"). */
@@ -187,7 +214,7 @@ export class Model {
    * Runs the model. Takes one tensor per model input (an array, or an object keyed by input name,
    * for several) and returns one tensor per output (an array when there are several).
    */
-  predict(x: TensorInput | TensorInput[] | Record<string, TensorInput>, options: PredictOptions = {}): TensorData | TensorData[] {
+  predict(x: ModelInput, options: PredictOptions = {}): TensorData | TensorData[] {
     if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
     if (!this.steps || !this.memory) {
       throw new InputError('the model was loaded without weights (architecture only): predict needs weights', { file: this.fileName });
@@ -199,12 +226,18 @@ export class Model {
       steps = stepsFor(this.steps, wanted);
       this.planCache.set(cacheKey, steps);
     }
-    const list = this.orderInputs(x);
+    const hasStrings = this.stringInputs.some((f) => f !== null);
+    const given = hasStrings && this.inputs.length === 1 && isStringBatch(x) ? [x as unknown as TensorInput] : this.orderInputs(x);
+    // Strings become the numbers their layer's kernel takes before anything else sees them.
+    const list = given.map((t, i) => {
+      const fe = this.stringInputs[i];
+      return fe ? encodeStringInput(t, fe, this.inputs[i].name, this.fileName) : t;
+    });
     // Validated before anything else (threads included) touches the data.
     let batch = -1;
     const dims = list.map((t, i) => {
       const { name, shape } = this.inputs[i];
-      const d = validateInput(t, shape, name, this.fileName);
+      const d = this.stringInputs[i] ? (t.shape as number[]) : validateInput(t, shape, name, this.fileName);
       if (batch >= 0 && d[0] !== batch) {
         throw new InputError(`all inputs need the same batch size (${batch} vs ${d[0]})`, { file: this.fileName, field: name, value: d });
       }
@@ -213,7 +246,7 @@ export class Model {
     });
     const longest = Math.max(this.longestFixedSteps(), ...dims.map((d) => (d.length >= 2 ? d[1] : 1)));
     checkBatchSteps(batch, longest, this.limits.maxBatchSteps, { file: this.fileName, field: 'inputs' });
-    const split = this.batchWorkers?.run(list, options.outputs, (rows) => {
+    const split = hasStrings ? null : this.workers?.run(list, options.outputs, (rows) => {
       const y = this.predict(rows, options);
       return Array.isArray(y) ? y : [y];
     });
@@ -231,7 +264,7 @@ export class Model {
       const results = runPlan(steps, memory, this.generation, feeds, wanted);
       const outputs = wanted.map((ref) => {
         const t = results.get(refKey(ref));
-        if (!t) throw new KerasRnnError(`internal: output ${refKey(ref)} was not computed`);
+        if (!t) throw new InternalError(`output ${refKey(ref)} was not computed`, { file: this.fileName });
         const n = t.shape.reduce((a, b) => a * b, 1);
         return { data: memory.f32(t.ptr, n).slice(), shape: t.shape.slice() };
       });
@@ -251,11 +284,11 @@ export class Model {
     return this.fixedSteps;
   }
 
-  private orderInputs(x: TensorInput | TensorInput[] | Record<string, TensorInput>): TensorInput[] {
+  private orderInputs(x: ModelInput): TensorInput[] {
     const n = this.inputs.length;
     if (Array.isArray(x)) {
       if (x.length !== n) throw new InputError(`the model has ${n} inputs, got ${x.length}`, { file: this.fileName, field: 'inputs', value: x.length });
-      return x;
+      return x as TensorInput[];
     }
     if (x && typeof x === 'object' && 'data' in x && 'shape' in x) {
       if (n !== 1) throw new InputError(`the model has ${n} inputs (${this.inputs.map((i) => i.name).join(', ')}): pass an array or an object keyed by input name`, { file: this.fileName, field: 'inputs' });
@@ -327,8 +360,8 @@ export class Model {
     }
     const { steps, memory } = await buildKernels(this.graph, next, this.limits.maxWasmBytes);
     if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
-    this.batchWorkers?.dispose();
-    this.batchWorkers = null;
+    this.workers?.dispose();
+    this.workers = null;
     this.steps = steps;
     this.memory = memory;
     this.planCache.clear();
@@ -419,8 +452,8 @@ export class Model {
 
   /** Frees the model's wasm memory. The model cannot be used afterwards. */
   dispose(): void {
-    this.batchWorkers?.dispose();
-    this.batchWorkers = null;
+    this.workers?.dispose();
+    this.workers = null;
     this.disposed = true;
     this.memory = null;
     this.steps = null;
@@ -466,29 +499,4 @@ function withTrainableFlag(info: Omit<LayerInfo, 'trainable'>, layer: string, in
     },
   });
   return holder;
-}
-
-function validateInput(t: TensorInput, expected: Shape, name: string, file: string): number[] {
-  const ctx = { file, field: name };
-  if (!t || typeof t !== 'object' || !('data' in t) || !Array.isArray(t.shape)) {
-    throw new InputError('an input must be { data, shape }', { ...ctx, value: typeof t });
-  }
-  const shape = t.shape;
-  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new InputError('shape must hold non-negative integers', { ...ctx, value: shape });
-  if (shape.length !== expected.length) {
-    throw new InputError(`expected a rank-${expected.length} input ${JSON.stringify(expected)}, got shape ${JSON.stringify(shape)}`, { ...ctx, value: shape });
-  }
-  expected.forEach((d, i) => {
-    if (d !== null && i > 0 && shape[i] !== d) {
-      throw new InputError(`dimension ${i} must be ${d} (model input ${JSON.stringify(expected)}), got ${shape[i]}`, { ...ctx, value: shape });
-    }
-  });
-  if (shape[0] === 0) throw new InputError('the batch is empty', { ...ctx, value: shape });
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = t.data as ArrayLike<number>;
-  if (!data || typeof data.length !== 'number' || data.length !== n) {
-    throw new InputError(`data has ${data?.length} values, shape ${JSON.stringify(shape)} needs ${n}`, { ...ctx, value: data?.length });
-  }
-  checkNumericData(data, ctx);
-  return shape;
 }

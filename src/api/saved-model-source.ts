@@ -5,9 +5,9 @@
  * Kept apart from read-source.ts (single files) so the two dispatches stay independent.
  * @packageDocumentation
  */
-import { ModelFileError } from '../errors.js';
+import { ModelFileError, ResourceLimitError } from '../errors.js';
 import type { SavedModelFiles } from '../formats/saved-model.js';
-import { extractZipEntry, readZipDirectory, type ZipEntry } from '../formats/zip.js';
+import { extractZipEntry, readZipDirectory, ZipLimitError, type ZipEntry } from '../formats/zip.js';
 
 /** The file that makes a folder a SavedModel. */
 const MARKER = 'saved_model.pb';
@@ -147,6 +147,16 @@ function bytesOf(v: unknown): Uint8Array | null {
   return null;
 }
 
+/** Files only a SavedModel directory holds besides its marker. */
+function isSavedModelPart(path: string): boolean {
+  return /(^|\/)(keras_metadata\.pb|variables\/variables\.(index|data-\d{5}-of-\d{5}))$/.test(path);
+}
+
+function noMarker(name: string, paths: string[]): ModelFileError {
+  const shown = paths.slice(0, 8).join(', ') + (paths.length > 8 ? ', ...' : '');
+  return new ModelFileError(`these files hold no ${MARKER}, so they are not a whole SavedModel directory (files: ${shown || 'none'})`, { file: name });
+}
+
 function hasMarker(paths: string[]): boolean {
   return paths.some((p) => p === MARKER || p.endsWith(`/${MARKER}`));
 }
@@ -195,7 +205,10 @@ export async function savedModelFilesFor(source: unknown, fallbackName: string):
     const byPath = new Map<string, BlobLike>();
     for (const f of files) byPath.set(normalise(f.webkitRelativePath || f.name || ''), f);
     const paths = [...byPath.keys()];
-    if (!hasMarker(paths)) return null;
+    if (!hasMarker(paths)) {
+      if (paths.some(isSavedModelPart)) throw noMarker(fallbackName, paths);
+      return null;
+    }
     const root = paths.find((p) => p.endsWith(MARKER)) as string;
     const name = root.includes('/') ? root.split('/')[0] : fallbackName;
     return fromPathList(name, paths, async (p) => new Uint8Array(await (byPath.get(p) as BlobLike).arrayBuffer()));
@@ -203,7 +216,11 @@ export async function savedModelFilesFor(source: unknown, fallbackName: string):
   // { relativePath: bytes }
   if ('config' in source) return null;
   const entries = Object.entries(source as Record<string, unknown>);
-  if (!entries.length || !hasMarker(entries.map(([k]) => normalise(k)))) return null;
+  if (!entries.length) return null;
+  if (!hasMarker(entries.map(([k]) => normalise(k)))) {
+    if (entries.every(([, v]) => bytesOf(v) !== null)) throw noMarker(fallbackName, entries.map(([k]) => normalise(k)));
+    return null;
+  }
   const map = new Map<string, Uint8Array>();
   for (const [k, v] of entries) {
     const b = bytesOf(v);
@@ -226,7 +243,10 @@ export function savedModelFilesInZip(bytes: Uint8Array, fileName: string, maxInf
   }
   const byPath = new Map<string, ZipEntry>();
   for (const e of entries) if (!e.name.endsWith('/')) byPath.set(normalise(e.name), e);
-  if (!hasMarker([...byPath.keys()])) return null;
+  if (!hasMarker([...byPath.keys()])) {
+    if ([...byPath.keys()].some(isSavedModelPart)) throw noMarker(fileName, [...byPath.keys()]);
+    return null;
+  }
   let budget = maxInflatedBytes;
   return fromPathList(fileName, [...byPath.keys()], async (p) => {
     const entry = byPath.get(p) as ZipEntry;
@@ -235,6 +255,9 @@ export function savedModelFilesInZip(bytes: Uint8Array, fileName: string, maxInf
       budget -= data.length;
       return data;
     } catch (cause) {
+      if (cause instanceof ZipLimitError && !cause.lying) {
+        throw new ResourceLimitError(`${cause.message}, more than the cap limits.maxInflatedBytes = ${maxInflatedBytes} for the members read`, { file: `${fileName}!/${entry.name}` });
+      }
       throw new ModelFileError(
         `cannot read zip member "${entry.name}": ${cause instanceof Error ? cause.message : String(cause)} (the members read may inflate to at most limits.maxInflatedBytes = ${maxInflatedBytes} bytes in total)`,
         { file: fileName },

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, InternalError } from '../errors.js';
 import { refKey, type ModelGraph } from '../graph/build-graph.js';
 import type { WasmMemory } from '../engine/memory.js';
 import { runPlan, type PlanStep } from '../engine/run-plan.js';
@@ -11,6 +11,13 @@ import { checkStreamable } from './streamable.js';
 
 /** A recurrent layer's kept state, as `getState` returns it: one (batch, units) tensor per state. */
 export type StreamState = Record<string, TensorData>;
+
+/**
+ * Everything one batch row carries from one step to the next (every recurrent layer's states and
+ * its masking history), as `getRowStates` returns it. Opaque: only for `setRowStates` of a stream
+ * over the same model. Lets a server step many independent sequences as the rows of one call.
+ */
+export type StreamRowState = Float32Array;
 
 /**
  * Runs a model over a sequence that arrives in pieces. Every recurrent layer's state carries over
@@ -102,7 +109,7 @@ export class Stream {
       const results = runPlan(this.steps, memory, this.graph.spec.generation, feeds, wanted, this.states);
       const outs = wanted.map((ref) => {
         const t = results.get(refKey(ref));
-        if (!t) throw new InputError(`internal: output ${refKey(ref)} not computed`, { file: this.fileName });
+        if (!t) throw new InternalError(`output ${refKey(ref)} was not computed`, { file: this.fileName });
         const size = t.shape.reduce((a, b) => a * b, 1);
         return { data: memory.f32(t.ptr, size).slice(), shape: t.shape.slice() };
       });
@@ -136,6 +143,71 @@ export class Stream {
       }
     }
     return out;
+  }
+
+  /** Floats one row takes in a {@link StreamRowState}: padded states, then one kept-step flag, per layer. */
+  private rowStateLength(): number {
+    return this.recurrent.reduce((n, { layout }) => n + layout.names.length * layout.paddedUnits + 1, 0);
+  }
+
+  /**
+   * One {@link StreamRowState} per row of the current batch (none before the first step). Unlike
+   * `getState` it also holds the masking history, so `setRowStates` restores a row exactly.
+   */
+  getRowStates(): StreamRowState[] {
+    const width = this.rowStateLength();
+    const rows = Array.from({ length: this.batch }, () => new Float32Array(width));
+    let at = 0;
+    for (const { name, layout } of this.recurrent) {
+      const st = this.states.get(name);
+      const Up = layout.paddedUnits;
+      for (const s of layout.names) {
+        const buf = st?.buffers.get(s);
+        if (buf) {
+          const src = this.memory.f32(buf.ptr, buf.length);
+          rows.forEach((row, b) => row.set(src.subarray(b * Up, (b + 1) * Up), at));
+        }
+        at += Up;
+      }
+      const kept = st?.buffers.get(KEPT_ROWS);
+      if (kept) {
+        const flags = this.memory.u8(kept.ptr, this.batch);
+        rows.forEach((row, b) => (row[at] = flags[b]));
+      }
+      at += 1;
+    }
+    return rows;
+  }
+
+  /**
+   * Makes the batch `rows.length` rows, row i continuing from `rows[i]` (from `getRowStates` of a
+   * stream over the same model) or, for `null`, starting fresh from zeros like a new stream.
+   */
+  setRowStates(rows: (StreamRowState | null)[]): void {
+    if (this.closed()) throw new InputError('the model was disposed', { file: this.fileName, field: 'state' });
+    if (!Array.isArray(rows) || rows.length < 1) throw new InputError('setRowStates needs at least one row', { file: this.fileName, field: 'state', value: Array.isArray(rows) ? 0 : typeof rows });
+    const width = this.rowStateLength();
+    rows.forEach((row, i) => {
+      if (row !== null && !(row instanceof Float32Array && row.length === width)) {
+        throw new InputError(`row state ${i} is not a row state of this model (expected ${width} floats from getRowStates)`, { file: this.fileName, field: 'state', value: (row as { length?: unknown })?.length });
+      }
+    });
+    if (this.batch !== rows.length) this.allocate(rows.length);
+    let at = 0;
+    for (const { name, layout } of this.recurrent) {
+      const st = this.states.get(name) as LayerState;
+      const Up = layout.paddedUnits;
+      for (const s of layout.names) {
+        const buf = st.buffers.get(s) as { ptr: number; length: number };
+        const dst = this.memory.f32(buf.ptr, buf.length);
+        rows.forEach((row, b) => (row ? dst.set(row.subarray(at, at + Up), b * Up) : dst.fill(0, b * Up, (b + 1) * Up)));
+        at += Up;
+      }
+      const kept = st.buffers.get(KEPT_ROWS) as { ptr: number };
+      const flags = this.memory.u8(kept.ptr, rows.length);
+      rows.forEach((row, b) => (flags[b] = row ? row[at] : 0));
+      at += 1;
+    }
   }
 
   /** Sets states (all or some) from `getState()`-shaped tensors; sets the batch size if none yet. */

@@ -1,4 +1,6 @@
 import { InputError } from '../errors.js';
+import type { Shape } from '../layers/types.js';
+import type { TensorInput } from './tensor.js';
 
 /**
  * Input data must be numbers: a numeric typed array (converted to float32 like NumPy's astype)
@@ -24,4 +26,30 @@ export function checkNumericData(data: unknown, ctx: { file?: string; field?: st
     ...ctx,
     value: (data as object)?.constructor?.name ?? typeof data,
   });
+}
+
+/** Checks one predict / stream input against the model input's shape; returns its concrete shape. */
+export function validateInput(t: TensorInput, expected: Shape, name: string, file: string): number[] {
+  const ctx = { file, field: name };
+  if (!t || typeof t !== 'object' || !('data' in t) || !Array.isArray(t.shape)) {
+    throw new InputError('an input must be { data, shape }', { ...ctx, value: typeof t });
+  }
+  const shape = t.shape;
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new InputError('shape must hold non-negative integers', { ...ctx, value: shape });
+  if (shape.length !== expected.length) {
+    throw new InputError(`expected a rank-${expected.length} input ${JSON.stringify(expected)}, got shape ${JSON.stringify(shape)}`, { ...ctx, value: shape });
+  }
+  expected.forEach((d, i) => {
+    if (d !== null && i > 0 && shape[i] !== d) {
+      throw new InputError(`dimension ${i} must be ${d} (model input ${JSON.stringify(expected)}), got ${shape[i]}`, { ...ctx, value: shape });
+    }
+  });
+  if (shape[0] === 0) throw new InputError('the batch is empty', { ...ctx, value: shape });
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = t.data as ArrayLike<number>;
+  if (!data || typeof data.length !== 'number' || data.length !== n) {
+    throw new InputError(`data has ${data?.length} values, shape ${JSON.stringify(shape)} needs ${n}`, { ...ctx, value: data?.length });
+  }
+  checkNumericData(data, ctx);
+  return shape;
 }

@@ -25,8 +25,8 @@ export interface InputSource {
   readonly rows: number;
   /** Shape of one sample (no batch dimension). */
   readonly sampleShape: number[];
-  /** The next `count` samples, flattened, float32. */
-  next(count: number): Promise<Float32Array>;
+  /** The next `count` samples, flattened: float32, or texts for a model input of strings. */
+  next(count: number): Promise<Float32Array | string[]>;
   close(): Promise<void>;
 }
 

@@ -53,7 +53,6 @@ export function inspectText(model: Model, file: string): string {
     model.summary(),
     '',
     `File:          ${file}`,
-    `Format:        ${model.formatDetails ?? model.format}`,
     `Keras version: ${kerasLine(model)}`,
     `Inputs:        ${model.inputs.map((i) => `${i.name} ${formatShape(i.shape)}`).join(', ')}`,
     `Outputs:       ${model.outputs.map((o) => `${o.name} ${formatShape(o.shape)}`).join(', ')}`,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `kerasrnn` command: inspect, predict, bench, convert. Uses only the package's public API.
+ * The `kerasrnn` command: inspect, predict, bench, generate, convert, serve. Uses only the package's public API.
  * Results go to stdout, progress / timing / errors to stderr; exit code 0 on success, 1 when the
  * command failed, 2 for a usage error (unknown option, bad option value).
  */
@@ -12,6 +12,7 @@ import { predict } from './predict.js';
 import { bench } from './bench.js';
 import { addGenerateCommand } from './generate.js';
 import { registerConvert } from './convert.js';
+import { serve } from './serve.js';
 
 function packageVersion(): string {
   try {
@@ -61,7 +62,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('inspect')
     .description('print the Keras-style summary, the Keras version and backend the file came from, and import notes')
-    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, a SavedModel directory, or a JSON config (with --weights)')
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
     .option('--json', 'machine-readable JSON output')
     .action(async (model: string, opts: { weights?: string; json?: boolean }) => {
@@ -95,7 +96,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
   program
     .command('bench')
     .description('measure latency and throughput of the model on this machine (synthetic input)')
-    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, or a JSON config (with --weights)')
+    .argument('<model>', 'model file: .h5, .keras, a TF.js model.json, a SavedModel directory, or a JSON config (with --weights)')
     .option('--batch-sizes <list>', 'batch sizes to measure, comma separated', intList, [1, 32])
     .option('--steps <n>', 'time steps when the model input length is not fixed (default 100)', positiveInt('--steps'))
     .option('--seconds <s>', 'measuring time per batch size', positiveNumber('--seconds'), 1)
@@ -107,6 +108,23 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
 
   addGenerateCommand(program, out);
   registerConvert(program, out);
+  program
+    .command('serve')
+    .description('serve models over HTTP with the Open Inference Protocol (KServe v2): dynamic batching, sequences, /metrics')
+    .argument('<models...>', 'model files or folders (every format loadModel reads), or folders holding several')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('-p, --port <n>', 'port (0: any free port)', (v: string) => (v === '0' ? 0 : positiveInt('--port')(v)), 8000)
+    .option('--name <name>', 'serve the model argument at the same position under this name (repeatable)', collect)
+    .option('--workers <n>', 'worker threads, each with its own instance of every model', positiveInt('--workers'), 1)
+    .option('--max-batch-size <n>', 'most rows merged into one call (1: no dynamic batching)', positiveInt('--max-batch-size'), 32)
+    .option('--batch-delay-ms <ms>', 'longest a request waits for others to join its batch', (v: string) => (v === '0' ? 0 : positiveNumber('--batch-delay-ms')(v)), 2)
+    .option('--max-sequences <n>', 'most live sequences (sequence_id) at once', positiveInt('--max-sequences'), 1024)
+    .option('--sequence-idle-ms <ms>', 'drop a sequence idle this long', positiveNumber('--sequence-idle-ms'), 60000)
+    .option('--max-body-bytes <n>', 'largest request body', positiveInt('--max-body-bytes'), 64 * 1024 * 1024)
+    .option('--request-timeout-ms <ms>', 'longest a request may wait for a worker (and to be received)', positiveNumber('--request-timeout-ms'), 30000)
+    .action(async (models: string[], opts: Parameters<typeof serve>[1]) => {
+      await serve(models, opts, packageVersion(), err);
+    });
 
   program.addHelpText(
     'after',
@@ -117,7 +135,9 @@ Examples:
   kerasrnn predict model.keras -i x.npy -o y.npy --batch-size 512 --verbose
   kerasrnn bench model.h5 --batch-sizes 1,64
   kerasrnn generate char_rnn.h5 --vocabulary chars.json --prompt "the " --steps 200 --temperature 0.8 --seed 1
-  kerasrnn convert model.h5 model.keras`,
+  kerasrnn convert model.h5 model.keras
+
+  kerasrnn serve examples/sine_forecaster.h5 --port 8000 --workers 2`,
   );
   return program;
 }

@@ -4,12 +4,12 @@
  * memory stays bounded by one batch however large the input file is.
  */
 import cliProgress from 'cli-progress';
-import type { Model, TensorData, TensorInput } from '../index.js';
+import type { Model, StringInput, TensorData, TensorInput } from '../index.js';
 import { CliError } from './errors.js';
 import { formatArray, formatMs, formatRate, formatShape } from './format.js';
 import { formatOf, openInput, type CsvRows, type InputSource } from './inputs.js';
 import { loadFromArgs } from './inspect.js';
-import { readTokenizer, textInput } from './text-input.js';
+import { readTokenizer, stringInput, textInput } from './text-input.js';
 import { Collector, csvSink, npySink, outputPaths, outputsJson, writeJsonFile, type OutputSink } from './outputs.js';
 
 /** Options of the predict command. */
@@ -57,7 +57,6 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
       throw new CliError(`"${modelPath}" holds the architecture only, predict needs weights`, 'pass the weights file: --weights model.weights.h5');
     }
     const inputFiles = options.input ?? [];
-    if (options.text && !options.tokenizer) throw new CliError('--text needs --tokenizer', 'pass the Keras Tokenizer JSON: --tokenizer tokenizer.json');
     if (options.text && inputFiles.length) throw new CliError('give either --input files or --text, not both');
     if (!options.text && inputFiles.length === 0) throw new CliError('no input given', 'pass --input x.npy (or --tokenizer tokenizer.json --text "...")');
     if (!options.text && inputFiles.length !== model.inputs.length) {
@@ -69,8 +68,8 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
     }
     if (options.output) formatOf(options.output, 'output');
     const tRead = performance.now();
-    if (options.text && options.tokenizer) {
-      sources.push(textInput(model, await readTokenizer(options.tokenizer), options.text));
+    if (options.text) {
+      sources.push(options.tokenizer ? textInput(model, await readTokenizer(options.tokenizer), options.text) : stringInput(model, options.text));
     } else {
       for (let i = 0; i < model.inputs.length; i++) {
         sources.push(await openInput(inputFiles[i], model.inputs[i].shape, model.inputs[i].name, options.csvRows));
@@ -110,8 +109,8 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
     for (let start = 0; start < rows; start += options.batchSize) {
       const count = Math.min(options.batchSize, rows - start);
       const t0 = performance.now();
-      const feeds: TensorInput[] = [];
-      for (const s of sources) feeds.push({ data: await s.next(count), shape: [count, ...s.sampleShape] });
+      const feeds: (TensorInput | StringInput)[] = [];
+      for (const s of sources) feeds.push({ data: await s.next(count), shape: [count, ...s.sampleShape] } as TensorInput | StringInput);
       const t1 = performance.now();
       const result = model.predict(feeds.length === 1 ? feeds[0] : feeds);
       const t2 = performance.now();

@@ -48,3 +48,22 @@ export function textInput(model: Model, tokenizer: KerasTokenizer, texts: string
     close: async () => {},
   };
 }
+
+/** Texts for a model whose input takes strings (a TextVectorization / StringLookup inside it). */
+export function stringInput(model: Model, texts: string[]): InputSource {
+  if (model.inputs.length !== 1 || model.inputs[0].dtype !== 'string') {
+    throw new CliError('--text needs --tokenizer: this model takes numbers, not texts', 'pass the Keras Tokenizer JSON: --tokenizer tokenizer.json');
+  }
+  let at = 0;
+  return {
+    file: '--text',
+    rows: texts.length,
+    sampleShape: [],
+    async next(count) {
+      const out = texts.slice(at, at + count);
+      at += count;
+      return out;
+    },
+    close: async () => {},
+  };
+}

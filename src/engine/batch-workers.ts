@@ -253,7 +253,7 @@ export class BatchWorkers {
 /** The part of Model that the threads option needs. */
 interface ThreadedModel {
   readonly numParams: number;
-  batchWorkers: BatchWorkers | null;
+  useBatchWorkers(workers: BatchWorkers): void;
 }
 
 /**
@@ -278,5 +278,6 @@ export async function attachBatchWorkers(
   // The workers load with the same options (limits, names...), minus the ones that hold code or
   // would recurse; everything left is plain data that structured clone copies.
   const { threads: _t, customLayers: _c, ...loadOptions } = options;
-  model.batchWorkers = await BatchWorkers.start(source, loadOptions, threads, flopsPerRow);
+  const workers = await BatchWorkers.start(source, loadOptions, threads, flopsPerRow);
+  if (workers) model.useBatchWorkers(workers);
 }

@@ -1,4 +1,4 @@
-import { ResourceLimitError } from '../errors.js';
+import { InternalError, ResourceLimitError } from '../errors.js';
 import type { KernelExports } from './kernel-exports.js';
 
 const PAGE = 65536;
@@ -71,7 +71,7 @@ export class WasmMemory {
 
   /** Allocates persistent memory (weights, stream states), zero-filled. */
   alloc(bytes: number): number {
-    if (this.inScratch) throw new Error('internal: persistent allocation during a predict');
+    if (this.inScratch) throw new InternalError('persistent allocation during a predict');
     const size = alignUp(Math.max(bytes, ALIGN));
     const reused = this.freeBlocks.get(size)?.pop();
     if (reused !== undefined) {

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InternalError } from '../errors.js';
 import type { GraphNode } from '../graph/build-graph.js';
 import { refKey } from '../graph/build-graph.js';
 import { callReceivesMask, layerPassesMask } from '../keras/semantics.js';
@@ -33,7 +33,7 @@ export function runPlan(
     if (node.layer.spec.className === 'InputLayer') continue;
     const inputs = node.inputs.map((ref) => {
       const t = tensors.get(refKey(ref));
-      if (!t) throw new InputError(`internal: tensor ${refKey(ref)} was not computed`, { layer: name });
+      if (!t) throw new InternalError(`tensor ${refKey(ref)} was not computed`, { layer: name });
       return t;
     });
     const receivesMask = callReceivesMask(generation, node.initialStates);

@@ -23,6 +23,8 @@ export interface KerasArchive {
   weights: H5Group | null;
   /** The archive's name as given to {@link readKerasArchive}. */
   fileName: string;
+  /** Members under `assets/` (e.g. `layers/text_vectorization/vocabulary.txt`), keyed without the prefix. */
+  assets: Map<string, Uint8Array>;
 }
 
 /** Limits and options for {@link readKerasArchive}. */
@@ -93,7 +95,8 @@ export function readKerasArchive(bytes: Uint8Array, fileName: string, limits: Ke
   const weightsEntry = byName.get(KERAS_ARCHIVE_MEMBERS.weights) ?? (requireWeights ? missing(KERAS_ARCHIVE_MEMBERS.weights) : undefined);
 
   // Every declared size is checked against the cap before anything is inflated.
-  const wanted = [configEntry, metadataEntry, weightsEntry].filter((e): e is ZipEntry => e !== undefined);
+  const assetEntries = entries.filter((e) => e.name.startsWith('assets/') && !e.name.endsWith('/'));
+  const wanted = [configEntry, metadataEntry, weightsEntry, ...assetEntries].filter((e): e is ZipEntry => e !== undefined);
   const declared = wanted.reduce((sum, e) => sum + e.size, 0);
   if (declared > cap) {
     throw new ResourceLimitError(
@@ -120,6 +123,8 @@ export function readKerasArchive(bytes: Uint8Array, fileName: string, limits: Ke
     metadata = parsed as Record<string, unknown>;
   }
   const weights = weightsEntry ? readHdf5(extract(weightsEntry), memberName(weightsEntry.name), limits) : null;
-  return { config, metadata, weights, fileName };
+  const assets = new Map<string, Uint8Array>();
+  for (const e of assetEntries) assets.set(e.name.slice('assets/'.length), extract(e));
+  return { config, metadata, weights, fileName, assets };
 }
 

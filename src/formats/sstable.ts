@@ -96,7 +96,7 @@ class TableReader {
   }
 
   /** The entries of one block, keys restored from their shared prefixes. */
-  entries(block: Uint8Array, what: string): TableEntry[] {
+  entries(block: Uint8Array, what: string): (TableEntry & { keyBytes: Uint8Array })[] {
     if (block.length < 4) this.fail(`${what} is ${block.length} bytes, too short for its restart count`);
     const restarts = u32(block, block.length - 4);
     if (!(restarts >= 1 && restarts * 4 + 4 <= block.length)) this.fail(`${what} claims ${restarts} restart points in ${block.length} bytes`);
@@ -107,7 +107,7 @@ class TableReader {
       if (r >= dataEnd && !(r === 0 && dataEnd === 0)) this.fail(`${what}: restart point ${i} at ${r} lies outside the ${dataEnd} entry bytes`);
       restartOffsets.add(r);
     }
-    const out: TableEntry[] = [];
+    const out: (TableEntry & { keyBytes: Uint8Array })[] = [];
     const decoder = new TextDecoder('utf-8', { fatal: true });
     let prev = new Uint8Array(0);
     let pos = 0;
@@ -132,12 +132,19 @@ class TableReader {
       } catch {
         this.fail(`${what}: a key at byte ${pos} is not UTF-8`);
       }
-      out.push({ key: keyText, value: block.subarray(valueStart, valueStart + valueLen.value) });
+      out.push({ key: keyText, keyBytes: key, value: block.subarray(valueStart, valueStart + valueLen.value) });
       prev = key;
       pos = valueStart + valueLen.value;
     }
     return out;
   }
+}
+
+/** LevelDB's default comparator: bytewise. */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
 }
 
 /**
@@ -148,16 +155,18 @@ class TableReader {
  */
 export function readSsTable(bytes: Uint8Array, file: string): TableEntry[] {
   const r = new TableReader(bytes, file);
-  const { index } = r.footer();
+  const { metaindex, index } = r.footer();
+  // TensorFlow writes an empty metaindex; it is read only so that its CRC is checked too.
+  r.block(metaindex, 'the metaindex block');
   const indexEntries = r.entries(r.block(index, 'the index block'), 'the index block');
   const out: TableEntry[] = [];
+  let last: Uint8Array | null = null;
   indexEntries.forEach((e, i) => {
     const { handle } = r.handle(e.value, 0, e.value.length, `index entry ${i}`);
     for (const entry of r.entries(r.block(handle, `data block ${i}`), `data block ${i}`)) {
-      if (out.length && !(out[out.length - 1].key < entry.key)) {
-        r.fail(`keys out of order ("${out[out.length - 1].key}" then "${entry.key}")`);
-      }
-      out.push(entry);
+      if (last && compareBytes(last, entry.keyBytes) >= 0) r.fail(`keys out of order ("${out[out.length - 1].key}" then "${entry.key}")`);
+      last = entry.keyBytes;
+      out.push({ key: entry.key, value: entry.value });
     }
   });
   return out;

@@ -117,6 +117,25 @@ function locateLayers(parent: H5Group, saved: readonly SavedLayer[], prefix: str
 }
 
 /**
+ * Each leaf layer's folder in a `.keras` archive (`layers/<key>`, nested models'
+ * `layers/<model key>/layers/<key>`), keyed by the layer's name in the flattened spec: the
+ * folders saving_lib gives the layer's weights and its assets (vocabulary.txt) alike.
+ */
+export function keras3LayerPaths(saved: readonly SavedLayer[], prefix = '', out = new Map<string, string>()): Map<string, string> {
+  const used = new Map<string, number>();
+  for (const s of saved) {
+    if (s.op) continue;
+    const base = kerasSnakeCase(s.className);
+    const count = used.get(base);
+    used.set(base, count === undefined ? 0 : count + 1);
+    const path = `${prefix}layers/${count === undefined ? base : `${base}_${count + 1}`}`;
+    if (s.children) keras3LayerPaths(s.children, `${path}/`, out);
+    else if (s.specName !== undefined) out.set(s.specName, path);
+  }
+  return out;
+}
+
+/**
  * Weights of a Keras 3 `.keras` archive (`model.weights.h5`). Layers sit under `layers/<key>`
  * (a nested model's under `layers/<model key>/layers/<key>`), where the key is the snake-cased
  * class name made unique by order of appearance in the model's `layers` (`lstm`, `lstm_1`, ...);

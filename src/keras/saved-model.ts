@@ -120,20 +120,23 @@ function parseMetadata(text: string, file: string, what: string, limits: SavedMo
 /** Keras objects from `keras_metadata.pb`, each checked against the object graph of `saved_model.pb`. */
 function fromKerasMetadata(bytes: Uint8Array, file: string, graphFile: string, nodes: SavedObjectNode[], limits: SavedModelLimits): KerasObject[] {
   const list = diagnoseLineEndings(bytes, file, (b) => readKerasMetadataProto(b, file));
+  const differentSave = (n: { nodeId: number; nodePath: string }, why: string): never => {
+    throw new ModelFileError(
+      `keras_metadata.pb does not belong to this saved_model.pb (${why}): the two files come from different saves; copy the whole SavedModel directory from one save`,
+      { file, field: n.nodePath, value: n.nodeId },
+    );
+  };
+  // Ids past the object graph first: the plainest sign of a mixed-up directory.
+  for (const n of list) {
+    if (!(n.nodeId >= 0 && n.nodeId < nodes.length)) differentSave(n, `node ${n.nodeId} "${n.nodePath}" is past the ${nodes.length} objects of ${graphFile}`);
+  }
   return list.map((n) => {
-    const differentSave = (why: string): never => {
-      throw new ModelFileError(
-        `keras_metadata.pb does not belong to this saved_model.pb (${why}): the two files come from different saves; copy the whole SavedModel directory from one save`,
-        { file, field: n.nodePath, value: n.nodeId },
-      );
-    };
-    if (!(n.nodeId >= 0 && n.nodeId < nodes.length)) differentSave(`node ${n.nodeId} "${n.nodePath}" is past the ${nodes.length} objects of ${graphFile}`);
     const node = nodes[n.nodeId];
     if (node.kind !== 'user_object' || (node.identifier !== n.identifier && node.identifier !== '_generic_user_object')) {
-      differentSave(`node ${n.nodeId} "${n.nodePath}" is a ${n.identifier} here and a ${node.identifier ?? node.kind} in ${graphFile}`);
+      differentSave(n, `node ${n.nodeId} "${n.nodePath}" is a ${n.identifier} here and a ${node.identifier ?? node.kind} in ${graphFile}`);
     }
     const at = resolvePath(nodes, n.nodePath);
-    if (at !== n.nodeId) differentSave(`path "${n.nodePath}" leads to node ${at ?? 'nowhere'} in ${graphFile}, not ${n.nodeId}`);
+    if (at !== n.nodeId) differentSave(n, `path "${n.nodePath}" leads to node ${at ?? 'nowhere'} in ${graphFile}, not ${n.nodeId}`);
     return { nodeId: n.nodeId, identifier: n.identifier, meta: parseMetadata(n.metadata, file, `node ${n.nodePath}`, limits) };
   });
 }
@@ -152,6 +155,12 @@ function fromUserObjects(nodes: SavedObjectNode[], file: string, limits: SavedMo
 /** The root model's config, or a refusal saying why there is none. */
 function rootConfig(objects: KerasObject[], nodes: SavedObjectNode[], dir: string): { config: unknown; root: KerasObject } {
   const root = objects.find((o) => o.nodeId === 0);
+  if (!root && nodes[0].identifier?.startsWith('_tf_keras_')) {
+    throw new ModelFileError(
+      `keras_metadata.pb is missing: the root is a Keras object (${nodes[0].identifier}) without metadata in saved_model.pb, so TensorFlow >= 2.5 wrote the Keras config to keras_metadata.pb; copy that file too`,
+      { file: `${dir}/${SAVED_MODEL_FILES.kerasMetadata}` },
+    );
+  }
   if (!root) {
     const what = nodes[0].kind === 'user_object' ? `a ${nodes[0].identifier || 'plain'} object` : `a ${nodes[0].kind}`;
     throw new UnsupportedKerasConfigurationError(

@@ -43,13 +43,31 @@ function lastSegment(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1);
 }
 
-/** Stored entries in the importer's order: by last segment when that names them all, else as stored. */
+/** 0 for a Bidirectional's forward direction (or no direction), 1 for its backward one. */
+function direction(name: string): number {
+  return name.split('/').some((s) => s.startsWith('backward_')) ? 1 : 0;
+}
+
+/** `part` in the order of `names` when its last segments are exactly those names, else as given. */
+function byLastSegment(part: TfjsWeight[], names: string[]): TfjsWeight[] {
+  if (new Set(names).size !== names.length || part.length !== names.length) return part;
+  const byName = new Map(part.map((w) => [lastSegment(w.name), w]));
+  if (byName.size !== part.length || !names.every((n) => byName.has(n))) return part;
+  return names.map((n) => byName.get(n) as TfjsWeight);
+}
+
+/**
+ * Stored entries in the importer's order: a Bidirectional's forward weights before its backward
+ * ones (Keras' order), and within each direction by last segment when that names them all
+ * (a manifest may list `bias` first); otherwise as stored.
+ */
 function inExpectedOrder(stored: TfjsWeight[], request: WeightRequest): TfjsWeight[] {
-  const expected = request.expected.map((w) => w.name);
-  if (new Set(expected).size !== expected.length || stored.length !== expected.length) return stored;
-  const byName = new Map(stored.map((w) => [lastSegment(w.name), w]));
-  if (byName.size !== stored.length || !expected.every((n) => byName.has(n))) return stored;
-  return expected.map((n) => byName.get(n) as TfjsWeight);
+  const out: TfjsWeight[] = [];
+  for (const dir of [0, 1]) {
+    const part = stored.filter((w) => direction(w.name) === dir);
+    out.push(...byLastSegment(part, request.expected.slice(out.length, out.length + part.length).map((w) => w.name)));
+  }
+  return out;
 }
 
 function bindByLayerName(weights: TfjsWeight[], requests: WeightRequest[], fileName: string): Map<string, Float32Array[]> {

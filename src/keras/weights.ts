@@ -22,6 +22,8 @@ export interface WeightSource {
 }
 
 function sameShape(a: number[], b: number[]): boolean {
+  // A scalar weight (Normalization's count) is shape [] in Keras; the HDF5 reader reports [1].
+  if (a.length + b.length === 1 && (a[0] ?? b[0]) === 1) return true;
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 

@@ -1,3 +1,4 @@
+import { InternalError } from '../errors.js';
 import type { WasmMemory } from '../engine/memory.js';
 import type { KernelExports } from '../engine/kernel-exports.js';
 import type { Activation } from '../keras/activations.js';
@@ -106,7 +107,7 @@ export function paddedUnits(cell: CellDefinition): number {
  */
 export function unitGroupOf(value: number, name: string): number {
   if (!Number.isInteger(value) || value <= 0 || (value & (value - 1)) !== 0) {
-    throw new Error(`internal: the kernel module's ${name} is ${value}, not a power of two (stale build?)`);
+    throw new InternalError(`the kernel module's ${name} is ${value}, not a power of two (stale build?)`);
   }
   return value;
 }

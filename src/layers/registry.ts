@@ -47,11 +47,27 @@ import { AdditiveAttentionImporter, AttentionImporter } from './attention.js';
 import { MultiHeadAttentionImporter } from './multi-head-attention.js';
 import { RnnImporter } from './rnn.js';
 import { TfOpLambdaImporter } from './tf-op-lambda.js';
+import { TextVectorizationImporter } from './text-vectorization.js';
+import { StringLookupImporter } from './string-lookup.js';
+import { IntegerLookupImporter } from './integer-lookup.js';
+import { CategoryEncodingImporter } from './category-encoding.js';
+import { HashingImporter } from './hashing.js';
+import { DiscretizationImporter } from './discretization.js';
+import { NormalizationImporter } from './normalization.js';
+import { RescalingImporter } from './rescaling.js';
 import type { LayerImporter } from './types.js';
 
 /** Every importer kerasrnn ships, one per Keras layer class. */
 export const BUILTIN_IMPORTERS: readonly LayerImporter[] = [
   InputLayerImporter,
+  TextVectorizationImporter,
+  StringLookupImporter,
+  IntegerLookupImporter,
+  CategoryEncodingImporter,
+  HashingImporter,
+  DiscretizationImporter,
+  NormalizationImporter,
+  RescalingImporter,
   LstmImporter,
   GruImporter,
   SimpleRnnImporter,

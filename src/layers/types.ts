@@ -84,6 +84,39 @@ export interface ImportedLayer {
   readonly details: Record<string, unknown>;
   /** Packs the weights (in `weights` order, already shape-checked) into wasm memory. */
   instantiate(weights: Float32Array[], memory: WasmMemory): LayerKernel;
+  /**
+   * Layers that take strings (TextVectorization, StringLookup, Hashing): turns the strings of a
+   * model input into the numeric tensor the layer's kernel takes. Strings never enter wasm; the
+   * layer must be fed by a model input directly.
+   */
+  readonly strings?: StringFrontEnd;
+}
+
+/** The string-processing half of a layer that takes strings (see {@link ImportedLayer.strings}). */
+export interface StringFrontEnd {
+  /** True when the layer only takes strings (TextVectorization); false when numbers are fine too. */
+  readonly required: boolean;
+  /** What the layer expects, for error messages (e.g. "one text per sample: (batch,) or (batch, 1)"). */
+  readonly expects: string;
+  /** Strings of shape `shape` (batch first) -> the tensor the kernel runs on. */
+  encode(strings: readonly string[], shape: readonly number[]): { data: Float32Array; shape: number[] };
+  /**
+   * Layers that take numbers too (Hashing): told once, when the model is built, that a string
+   * input feeds them, so their kernel takes the encoded tensor instead of raw numbers.
+   */
+  fedStrings?(): void;
+}
+
+/**
+ * Files Keras saved for a layer besides its weights: a `.keras` archive's
+ * `assets/<layer path>/` (vocabulary.txt of the lookup layers). The SavedModel reader can supply
+ * the same interface for a SavedModel's `assets/` when it lands.
+ */
+export interface LayerAssets {
+  /** Where the files are, for messages (e.g. `model.keras!/assets/layers/text_vectorization`). */
+  readonly location: string;
+  /** A file's bytes by its path relative to the layer's asset folder, or undefined. */
+  read(name: string): Uint8Array | undefined;
 }
 
 /** Everything an importer is given about one layer. */
@@ -99,6 +132,8 @@ export interface ImportRequest {
    */
   readonly call?: { readonly args: readonly unknown[]; readonly kwargs: Readonly<Record<string, unknown>> };
   readonly context: ErrorContext;
+  /** The layer's saved asset files (`.keras` archives), when the source has any. */
+  readonly assets?: LayerAssets;
   /** Imports a nested layer config (wrappers: TimeDistributed, Bidirectional). */
   importInner(layerConfig: unknown, inputShapes: Shape[], role: string): ImportedLayer;
 }

@@ -98,6 +98,55 @@ test('streams are independent of each other and of predict', async () => {
   assert.ok(a1.data.some((v, i) => v !== a2.data[i]));
 });
 
+/** Rows [r] of a [B, ...] tensor, stacked. */
+function takeRows(x, rows) {
+  const per = x.data.length / x.shape[0];
+  const data = new Float32Array(rows.length * per);
+  rows.forEach((r, i) => data.set(x.data.subarray(r * per, (r + 1) * per), i * per));
+  return { data, shape: [rows.length, ...x.shape.slice(1)] };
+}
+
+for (const file of ['masking_lstm_td.h5', 'lstm_stacked.h5', 'masking_gru_both.h5']) {
+  test(`row states: sequences stepped as changing rows of shared calls == predict per sequence (${file})`, async () => {
+    const model = await loadModel(fixture(file));
+    const [, fixedT, F] = model.inputs[0].shape;
+    const T = fixedT ?? 9;
+    const x = randomInput(3, T, F, 31);
+    // Masked steps right at chunk starts, so a row's masking history has to travel with it.
+    x.data.fill(0, (0 * T + 2) * F, (0 * T + 3) * F);
+    x.data.fill(0, (2 * T + 0) * F, (2 * T + 1) * F);
+    const cuts = [[0, 2], [2, 4], [4, T]];
+    // (sequence, chunk) per row; rows of one call share a chunk length.
+    const calls = [[[0, 0], [1, 0]], [[1, 1], [2, 0], [0, 1]], [[2, 1]], [[0, 2], [2, 2], [1, 2]]];
+    const saved = [null, null, null];
+    const outs = [[], [], []];
+    const stream = model.stream();
+    for (const call of calls) {
+      stream.setRowStates(call.map(([seq]) => saved[seq]));
+      const parts = call.map(([seq, chunk]) => sliceSteps(takeRows(x, [seq]), ...cuts[chunk]));
+      const per = parts[0].data.length;
+      const data = new Float32Array(per * parts.length);
+      parts.forEach((p, i) => data.set(p.data, i * per));
+      const y = stream.step({ data, shape: [parts.length, parts[0].shape[1], F] });
+      const rows = stream.getRowStates();
+      assert.is(rows.length, call.length);
+      call.forEach(([seq], i) => {
+        saved[seq] = rows[i];
+        outs[seq].push(takeRows(y, [i]));
+      });
+    }
+    const whole = model.predict(x);
+    for (let seq = 0; seq < 3; seq++) {
+      const expected = takeRows(whole, [seq]);
+      const got = whole.shape.length === 3 ? concatSteps(outs[seq]) : outs[seq][outs[seq].length - 1];
+      assertClose(got.data, expected.data, `${file}: sequence ${seq}`);
+    }
+    assert.throws(() => stream.setRowStates([new Float32Array(3)]), (e) => e instanceof InputError && /row state 0/.test(e.message));
+    assert.throws(() => stream.setRowStates([]), (e) => e instanceof InputError);
+    model.dispose();
+  });
+}
+
 test('streams refuse Bidirectional and go_backwards models, and wrong batch sizes', async () => {
   const bi = await loadModel(fixture('bidir_lstm_concat.h5'));
   assert.throws(() => bi.stream(), (e) => e instanceof UnsupportedKerasConfigurationError && /Bidirectional/.test(e.message));

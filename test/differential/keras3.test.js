@@ -99,6 +99,23 @@ test('Keras 3 LSTM without recurrent_activation defaults to sigmoid (not hard_si
   model.dispose();
 });
 
+test('tf.keras 2.13 weights as { config, weights } (save_weights writes the archive layout): _layer_checkpoint_dependencies, with and without backslash names', async () => {
+  for (const id of ['tfk213_lstm_sequential', 'tfk213_lstm_windows']) {
+    const c = byId.get(`${id}:keras`);
+    const members = unzipSync(readFileSync(join(DIR, c.model)));
+    // model.to_json() adds keras_version and backend to the archive's config
+    const config = { ...JSON.parse(new TextDecoder().decode(members['config.json'])), keras_version: c.keras_version, backend: 'tensorflow' };
+    const model = await loadModel({ config, weights: members['model.weights.h5'] });
+    assert.is(model.generation.major, 2, id);
+    const x = dataset(c.io, c.checks[0].input ?? c.checks[0].inputs[0]);
+    const out = c.checks.find((k) => k.kind !== 'layer_output') ?? c.checks[c.checks.length - 1];
+    const y = model.predict(x);
+    const expected = dataset(c.io, out.expected);
+    assertClose((Array.isArray(y) ? y[0] : y).data, expected.data, `${id} as a config + weights pair`);
+    model.dispose();
+  }
+});
+
 test.after(() => {
   console.log(`\nkeras3 fixtures: worst error ${(worst.ratio * 100).toFixed(1)}% of the tolerance at ${worst.where || 'n/a'}`);
 });

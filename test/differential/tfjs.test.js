@@ -103,6 +103,34 @@ test('{ modelJson, weights } and a File[] load the same model as the path', asyn
   assert.equal(Array.from(byFiles), Array.from(byPath));
 });
 
+test('a model.json URL (http on loopback, and file:) fetches its weight files beside it', async () => {
+  const { createServer } = await import('node:http');
+  const requested = [];
+  const server = createServer((req, res) => {
+    requested.push(req.url);
+    try {
+      const body = readFileSync(join(DIR, decodeURIComponent(req.url.split('?')[0])));
+      res.writeHead(200).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const c = manifest.cases.find((x) => x.id === 'old_converter_no_bin');
+    const x = ioDataset(DIR, c.io, 'inputs/x');
+    const want = Array.from((await loadModel(join(DIR, c.model))).predict(x).data);
+    const url = `http://127.0.0.1:${server.address().port}/old_converter_no_bin/model.json?v=1`;
+    const byHttp = await loadModel(url);
+    assert.equal(Array.from(byHttp.predict(x).data), want);
+    assert.equal(requested.sort(), ['/old_converter_no_bin/group1-shard1of1', '/old_converter_no_bin/group2-shard1of1', '/old_converter_no_bin/model.json?v=1']);
+    const byFileUrl = await loadModel(new URL(`file://${join(DIR, c.model)}`));
+    assert.equal(Array.from(byFileUrl.predict(x).data), want);
+  } finally {
+    server.close();
+  }
+});
+
 test.after(() => console.log(`tfjs fixtures: worst error ${(worst.ratio * 100).toFixed(1)}% of the tolerance at ${worst.where}`));
 
 test.run();

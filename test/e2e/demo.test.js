@@ -238,6 +238,67 @@ if (!CHROMIUM) {
     await page.close();
   });
 
+  // A tf.keras SavedModel folder from the shared corpus (TF 2.15 SimpleRNN), when present.
+  const SAVEDMODEL = path.join(ROOT, '../shared/corpus/savedmodel/EthanTCruz__Fetch-Rewards-Dashboard/rnn_model');
+
+  test('SavedModel: a chosen folder, a zip of it and a dropped folder load with the same summary as Node', async () => {
+    if (!fs.existsSync(SAVEDMODEL)) {
+      console.log('skipped: ../shared/corpus absent (SavedModel folder in the demo)');
+      return;
+    }
+    const model = await loadModel(SAVEDMODEL);
+    const summary = model.summary();
+    model.dispose();
+    const { zipSync } = await import('fflate');
+    const files = {};
+    const walk = (d, prefix) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(d, e.name), `${prefix}${e.name}/`);
+        else files[`${prefix}${e.name}`] = new Uint8Array(fs.readFileSync(path.join(d, e.name)));
+      }
+    };
+    walk(SAVEDMODEL, 'rnn_model/');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kerasrnn-e2e-sm-'));
+    const zip = path.join(tmp, 'rnn_model.zip');
+    fs.writeFileSync(zip, zipSync(files));
+    const { page, errors } = await openPage(`${state.origin}/`);
+    try {
+      const loaded = async (what) => {
+        await page.waitForFunction(() => /loaded|could not/.test(document.getElementById('model-status').textContent), null, { timeout: 30000 });
+        assert.match(await page.textContent('#model-status'), /^loaded /, `${what}: ${await page.textContent('#error')}`);
+        assert.is(await page.textContent('#summary'), summary, what);
+        await page.evaluate(() => (document.getElementById('model-status').textContent = ''));
+      };
+      await page.setInputFiles('#model-folder', SAVEDMODEL);
+      await loaded('folder input');
+      await page.setInputFiles('#model-file', zip);
+      await loaded('zip');
+      // A dropped folder: Chromium hands the page a directory entry; the page reads its files.
+      await page.evaluate(async (entries) => {
+        const fileEntry = (name, bytes) => ({ isDirectory: false, name, file: (ok) => ok(new File([new Uint8Array(bytes)], name)) });
+        const dir = (name, children) => ({ isDirectory: true, name, createReader: () => { let done = false; return { readEntries: (ok) => { ok(done ? [] : children); done = true; } }; } });
+        const tree = {};
+        for (const [p, bytes] of entries) {
+          const parts = p.split('/').slice(1);
+          let node = tree;
+          for (const part of parts.slice(0, -1)) node = node[part] ??= {};
+          node[parts[parts.length - 1]] = bytes;
+        }
+        const build = (name, node) => dir(name, Object.entries(node).map(([k, v]) => (Array.isArray(v) ? fileEntry(k, v) : build(k, v))));
+        const root = build('rnn_model', tree);
+        const dataTransfer = { items: [{ webkitGetAsEntry: () => root }], files: [] };
+        const ev = new Event('drop', { bubbles: true, cancelable: true });
+        Object.defineProperty(ev, 'dataTransfer', { value: dataTransfer });
+        document.getElementById('drop-zone').dispatchEvent(ev);
+      }, Object.entries(files).map(([k, v]) => [k, Array.from(v)]));
+      await loaded('dropped folder');
+      assert.equal(errors, []);
+    } finally {
+      await page.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   test('dist/index.js runs in the browser without a bundler (import map for jsfive and fflate)', async () => {
     // A made-up origin served from the repository by request interception: no server involved.
     const origin = 'http://kerasrnn.test';

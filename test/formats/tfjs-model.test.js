@@ -109,4 +109,26 @@ test('claimed sizes are checked against maxWeightBytes before any weight file is
   }
 });
 
+
+test('a manifest listing entries in another order (backward direction first, bias first) binds by name', async () => {
+  const dir = fileURLToPath(new URL('../fixtures/tfjs/masked_bidirectional/', import.meta.url));
+  const doc = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const bytes = new Uint8Array(readFileSync(join(dir, 'group1-shard1of1.bin')));
+  let at = 0;
+  const slices = doc.weightsManifest[0].weights.map((w) => {
+    const n = 4 * w.shape.reduce((a, b) => a * b, 1);
+    at += n;
+    return { w, data: bytes.subarray(at - n, at) };
+  });
+  const reordered = [...slices].reverse();
+  const original = await loadModel(join(dir, 'model.json'));
+  const x = { data: Float32Array.from({ length: 36 }, (_, i) => Math.sin(i)), shape: [2, 6, 3] };
+  const want = Array.from(original.predict(x).data);
+  original.dispose();
+  doc.weightsManifest[0].weights = reordered.map((s) => s.w);
+  const model = await loadModel({ modelJson: doc, weights: { 'group1-shard1of1.bin': new Uint8Array(reordered.flatMap((s) => Array.from(s.data))) } });
+  assert.equal(Array.from(model.predict(x).data), want);
+  model.dispose();
+});
+
 test.run();

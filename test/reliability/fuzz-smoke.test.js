@@ -1,4 +1,4 @@
-// A fixed-seed fuzz run (500 cases over every format) as part of npm test: 0 defects, and the
+// Fixed-seed fuzz runs (500 cases over every format, 200 SavedModel cases) as part of npm test: 0 defects, and the
 // cases really reach every outcome (loads that predict, architecture-only loads, typed errors).
 // The full run is `npm run fuzz -- --cases 10000` (see docs/reliability.md).
 import { spawnSync } from 'node:child_process';
@@ -34,6 +34,24 @@ test('500 fixed-seed fuzz cases over every format: no defect', () => {
   assert.ok(summary.loadedAndPredicted >= 25, `only ${summary.loadedAndPredicted} cases loaded and predicted`);
   assert.ok(summary.configOnly >= 10, `only ${summary.configOnly} architecture-only loads`);
   assert.ok(summary.typedErrors >= 200, `only ${summary.typedErrors} typed errors`);
+  fs.rmSync(out, { recursive: true, force: true });
+});
+
+const CORPUS_SAVEDMODELS = fs.existsSync(path.join(ROOT, '../shared/corpus/savedmodel'));
+
+test('200 fixed-seed SavedModel fuzz cases (corpus directories, mutated): no defect, and both loads and refusals happen', () => {
+  if (!CORPUS_SAVEDMODELS) {
+    console.log('skipped: ../shared/corpus absent (the SavedModel fuzz seeds are its directories)');
+    return;
+  }
+  const { run, summary, out } = fuzz(['--cases', '200', '--seed', '11', '--workers', '2', '--formats', 'savedmodel']);
+  assert.ok(summary, `no summary: ${run.stderr}`);
+  const defects = summary.defectCases.map((d) => `${d.outcome} case ${d.index} [${d.seed}]: ${d.detail} (${d.dir})`).join('\n');
+  assert.is(summary.defects, 0, `defects (files in ${out}):\n${defects}`);
+  assert.is(summary.harnessErrors, 0);
+  assert.ok(summary.byFormat.savedmodel, 'no savedmodel cases');
+  assert.ok(summary.loadedAndPredicted >= 20, `only ${summary.loadedAndPredicted} cases loaded and predicted`);
+  assert.ok(summary.typedErrors >= 80, `only ${summary.typedErrors} typed errors`);
   fs.rmSync(out, { recursive: true, force: true });
 });
 

@@ -27,14 +27,23 @@ test('predict --tokenizer --text: Keras tokenization, pre-padding to the input l
     const flat = rows.flat();
     assert.is(flat.length, y.data.length);
     flat.forEach((v, i) => assert.ok(close(v, y.data[i]), `value ${i}: ${v} vs ${y.data[i]}`));
-    const noTok = runCli(['predict', dir + 'word_window_tf.h5', '--text', 'x']);
-    assert.is(noTok.code, 1);
-    assert.match(noTok.stderr, /--text needs --tokenizer/);
   } finally {
     t.remove();
   }
 });
 
+
+test('predict --text on a model that takes strings (TextVectorization inside)', () => {
+  const pre = JSON.parse(readFileSync(`${dir}preprocessing/manifest.json`, 'utf8')).cases.find((c) => c.id === 'sentiment_assets_k3');
+  const r = runCli(['predict', `${dir}preprocessing/${pre.model}`, '--text', pre.inputs[0], '--text', pre.inputs[1], '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const flat = JSON.stringify(JSON.parse(r.stdout)).match(/-?\d+(\.\d+)?(e-?\d+)?/g).map(Number);
+  assert.is(flat.length, 2);
+  flat.forEach((v, i) => assert.ok(close(v, pre.expected[i][0]), `${v} vs ${pre.expected[i][0]}`));
+  const numeric = runCli(['predict', dir + 'word_window_tf.h5', '--text', 'x']);
+  assert.is(numeric.code, 1);
+  assert.match(numeric.stderr, /--text needs --tokenizer/);
+});
 
 test('generate: greedy and seeded runs as the library; seq2seq beam search; usage errors', () => {
   const t = tempDir();

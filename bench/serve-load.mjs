@@ -1,0 +1,162 @@
+// `node bench/serve-load.mjs [--requests=4000] [--connections=64] [--long=20000] [--model=examples/sine_forecaster.h5]`
+//
+// Loopback load test of `kerasrnn serve` (autocannon), bounded in requests and time. Every
+// response is checked against the library's predict on the same input; any lost, failed or wrong
+// response is counted and makes the run exit 1. Measures p50 / p99 latency and throughput with
+// and without dynamic batching, server memory (RSS from /metrics) over a long run, and a SIGTERM
+// in the middle of load (every accepted request must still get its correct answer).
+// Build first (npm run build). Results go to stdout and bench/out/serve-load.json.
+import autocannon from 'autocannon';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { loadModel } from '../dist/index.js';
+import { startServe, randomData } from '../test/support/serve-process.js';
+import { compareArrays } from '../test/support/tolerance.js';
+
+const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
+const REQUESTS = Number(arg('requests', 4000));
+const CONNECTIONS = Number(arg('connections', 64));
+const LONG = Number(arg('long', 20000));
+const modelPath = fileURLToPath(new URL(`../${arg('model', 'examples/sine_forecaster.h5')}`, import.meta.url));
+const model = await loadModel(modelPath);
+const { name: inputName, shape } = model.inputs[0];
+const T = shape[1] ?? 50;
+const F = shape[2];
+const name = modelPath.split('/').pop().replace(/\.[^.]+$/, '');
+
+// A pool of distinct inputs with their predict outputs; request k sends input k % POOL.
+const POOL = 256;
+const cases = Array.from({ length: POOL }, (_, i) => {
+  const x = randomData(T * F, i + 1);
+  return { body: JSON.stringify({ id: String(i), inputs: [{ name: inputName, shape: [1, T, F], datatype: 'FP32', data: Array.from(x) }] }), x, y: model.predict({ data: x, shape: [1, T, F] }).data };
+});
+
+function checker() {
+  const tally = { ok: 0, wrong: 0, failed: 0 };
+  let next = 0;
+  const requests = [
+    {
+      method: 'POST',
+      path: `/v2/models/${name}/infer`,
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (req, context) => {
+        context.k = next++ % POOL;
+        return { ...req, body: cases[context.k].body };
+      },
+      onResponse: (status, body, context) => {
+        if (status !== 200) {
+          tally.failed++;
+          return;
+        }
+        const r = JSON.parse(body);
+        const good = r.id === String(context.k) && compareArrays(r.outputs[0].data, cases[context.k].y).ok;
+        if (good) tally.ok++;
+        else tally.wrong++;
+      },
+    },
+  ];
+  return { tally, requests };
+}
+
+async function load(url, amount) {
+  const { tally, requests } = checker();
+  const r = await autocannon({ url, connections: CONNECTIONS, amount, timeout: 30, requests });
+  return {
+    requests: amount,
+    ok: tally.ok,
+    wrong: tally.wrong,
+    failed: tally.failed + r.errors + r.timeouts,
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    throughput_rps: Math.round((amount / r.duration) * 10) / 10,
+  };
+}
+
+async function rss(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/process_resident_memory_bytes (\d+)/.exec(text)[1]);
+}
+
+const results = { machine: `${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}, node ${process.version}`, model: name, connections: CONNECTIONS };
+const log = (...a) => console.log(...a);
+
+for (const [label, flags] of [
+  ['no_batching', ['--max-batch-size', '1']],
+  ['dynamic_batching', ['--max-batch-size', '32', '--batch-delay-ms', '2']],
+]) {
+  const srv = await startServe([modelPath, '--workers', '1', ...flags]);
+  await load(srv.url, Math.min(500, REQUESTS)); // warm-up
+  results[label] = await load(srv.url, REQUESTS);
+  log(label, results[label]);
+  srv.child.kill('SIGTERM');
+  await srv.exited;
+}
+results.batching_gain = Math.round((results.dynamic_batching.throughput_rps / results.no_batching.throughput_rps) * 100) / 100;
+log('throughput gain of dynamic batching:', `${results.batching_gain}x`);
+
+// Memory over a long run: RSS after each tenth of LONG requests.
+{
+  const srv = await startServe([modelPath, '--workers', '1']);
+  const samples = [];
+  const totals = { ok: 0, wrong: 0, failed: 0 };
+  for (let i = 0; i < 10; i++) {
+    const r = await load(srv.url, Math.round(LONG / 10));
+    totals.ok += r.ok;
+    totals.wrong += r.wrong;
+    totals.failed += r.failed;
+    samples.push(Math.round((await rss(srv.url)) / 2 ** 20));
+  }
+  results.long_run = { requests: LONG, ...totals, rss_mib_per_tenth: samples };
+  log('long run', results.long_run);
+  srv.child.kill('SIGTERM');
+  await srv.exited;
+}
+
+// SIGTERM under load: fetch loops keep CONNECTIONS requests in flight; the signal arrives after
+// 1 s. An answered request must be correct; a request the closing server declines gets 503 or a
+// refused connection; anything else (a reset after the request was accepted) would be a loss.
+{
+  const srv = await startServe([modelPath, '--workers', '1']);
+  const tally = { ok: 0, wrong: 0, declined_503: 0, refused: 0, lost: 0 };
+  let stop = false;
+  let k = 0;
+  const loop = async () => {
+    while (!stop) {
+      const c = cases[k++ % POOL];
+      try {
+        const res = await fetch(`${srv.url}/v2/models/${name}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: c.body });
+        const text = await res.text();
+        if (res.status === 200) {
+          if (compareArrays(JSON.parse(text).outputs[0].data, c.y).ok) tally.ok++;
+          else tally.wrong++;
+        } else if (res.status === 503) tally.declined_503++;
+        else tally.lost++;
+      } catch (e) {
+        const code = e.cause?.code;
+        if (code === 'ECONNREFUSED') {
+          tally.refused++;
+          stop = true;
+        } else if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') {
+          // A keep-alive socket closed by the server between requests: the request was never
+          // read. undici reports it the same way as a reset mid-request, so it is counted apart.
+          tally.closed_socket = (tally.closed_socket ?? 0) + 1;
+        } else tally.lost++;
+      }
+    }
+  };
+  const loops = Array.from({ length: CONNECTIONS }, loop);
+  await new Promise((r) => setTimeout(r, 1000));
+  srv.child.kill('SIGTERM');
+  const { code } = await srv.exited;
+  stop = true;
+  await Promise.all(loops);
+  results.sigterm = { exit_code: code, ...tally };
+  log('SIGTERM under load', results.sigterm);
+}
+
+mkdirSync(fileURLToPath(new URL('./out/', import.meta.url)), { recursive: true });
+writeFileSync(new URL('./out/serve-load.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+const bad = ['no_batching', 'dynamic_batching', 'long_run'].some((k) => results[k].wrong || results[k].failed) || results.sigterm.wrong || results.sigterm.lost || results.sigterm.exit_code !== 0;
+model.dispose();
+process.exit(bad ? 1 : 0);

@@ -1,0 +1,61 @@
+// One source for the register-blocked inner loop of the kernels (gemm-f32-2x16.ts and the
+// sequence kernels): acc[r][v] += a_r[k] * W[k][v] over k, with 1 or 2 rows of A and up to 4
+// f32x4 column vectors. The loop is written out inside each kernel on purpose - its
+// accumulators must stay in registers and flow straight into the fused epilogue that follows,
+// which a call (even @inline, whose results would have to pass through memory or globals) does
+// not allow - so this script expands it from one template between markers:
+//
+//   // dot-loop rows=a0:i0,f0,c0,o0 a1:i1,f1,c1,o1 w=r step=64
+//   ...generated...
+//   // end dot-loop
+//
+// `node scripts/gen-dot-loops.mjs` rewrites every region; `--check` (run by npm run build:wasm)
+// fails when a region differs from the template, so a hand edit cannot drift from the others.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+
+const dir = new URL('../assembly/', import.meta.url);
+const check = process.argv.includes('--check');
+
+/** The loop for `rows` ([{ a, acc: [...] }]), weight pointer `w`, panel row `step` bytes. */
+function expand(rows, w, step, indent) {
+  const n = rows[0].acc.length;
+  const out = [`while (${rows[0].a} < aEnd) {`];
+  const weight = (v) => (rows.length > 1 ? `w${v}` : `v128.load(${w}, ${16 * v})`);
+  if (rows.length > 1) out.push(`  const ${Array.from({ length: n }, (_, v) => `w${v} = v128.load(${w}, ${16 * v})`).join(', ')};`);
+  rows.forEach((row, r) => {
+    out.push(`  const s${r} = v128.load32_splat(${row.a});`);
+    const terms = row.acc.map((x, v) => `${x} = f32x4.add(${x}, f32x4.mul(s${r}, ${weight(v)}));`);
+    for (let i = 0; i < terms.length; i += 2) out.push(`  ${terms.slice(i, i + 2).join(' ')}`);
+  });
+  out.push(`  ${[...rows.map((row) => `${row.a} += 4;`), `${w} += ${step};`].join(' ')}`);
+  out.push('}');
+  return out.map((l) => indent + l);
+}
+
+const MARK = /^(\s*)\/\/ dot-loop (.+)$/;
+let changed = 0;
+for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+  const file = new URL(name, dir);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const result = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = MARK.exec(lines[i]);
+    result.push(lines[i]);
+    if (!m) continue;
+    const end = lines.findIndex((l, j) => j > i && l.trim() === '// end dot-loop');
+    if (end < 0) throw new Error(`${name}:${i + 1}: dot-loop without "// end dot-loop"`);
+    const opts = Object.fromEntries(m[2].trim().split(/\s+(?=\w+=)/).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const rows = opts.rows.split(/\s+/).map((r) => ({ a: r.split(':')[0], acc: r.split(':')[1].split(',') }));
+    result.push(...expand(rows, opts.w, opts.step, m[1]));
+    result.push(lines[end]);
+    i = end;
+  }
+  const text = result.join('\n');
+  if (text !== lines.join('\n')) {
+    changed++;
+    if (check) console.error(`assembly/${name}: a dot-loop region differs from scripts/gen-dot-loops.mjs (run it to regenerate)`);
+    else writeFileSync(file, text);
+  }
+}
+if (check && changed) process.exit(1);
+if (!check) console.log(`dot-loops: ${changed} file(s) rewritten`);
