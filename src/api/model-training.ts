@@ -50,7 +50,7 @@ function tensorOf(t: TensorInput | undefined, what: string, file: string): { dat
 
 async function trainerOf(model: Model, setup: TrainingSetup): Promise<SequentialTrainer> {
   if (!setup.trainer) {
-    const memory = new WasmMemory(await instantiateKernels(), model.limits.maxWasmBytes);
+    const memory = new WasmMemory(await instantiateKernels(), model.maxWasmBytes);
     const byName = new Map(model.layers.map((l) => [l.name, l]));
     setup.trainer = new SequentialTrainer(
       memory,

@@ -176,6 +176,11 @@ export class Model {
     return this.workers;
   }
 
+  /** @internal The wasm memory cap of loadModel's `limits` (training instances use it too). */
+  get maxWasmBytes(): number {
+    return this.limits.maxWasmBytes;
+  }
+
   /** @internal Hands the model its worker threads (loadModel's `threads` option). */
   useBatchWorkers(workers: BatchWorkers): void {
     this.workers = workers;
@@ -358,14 +363,7 @@ export class Model {
       if (!layer) throw new InputError('no such layer', { file: this.fileName, layer: name, field: 'weights' });
       next.set(name, checkedWeights(layer.imported.weights, list, { file: this.fileName, layer: name, className: layer.imported.className }));
     }
-    const { steps, memory } = await buildKernels(this.graph, next, this.limits.maxWasmBytes);
-    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
-    this.workers?.dispose();
-    this.workers = null;
-    this.steps = steps;
-    this.memory = memory;
-    this.planCache.clear();
-    this.stored.arrays = next;
+    await this.installWeights(next);
   }
 
   private requireWeights(what: string): Map<string, Float32Array[]> {
@@ -436,13 +434,20 @@ export class Model {
 
   /** Repacks the (trained) weights into a new wasm instance for predict. */
   private async repack(): Promise<void> {
-    const arrays = this.requireWeights('training');
+    await this.installWeights(this.requireWeights('training'));
+  }
+
+  /** Packs `arrays` into a new wasm instance and makes them the model's weights. */
+  private async installWeights(arrays: Map<string, Float32Array[]>): Promise<void> {
     const { steps, memory } = await buildKernels(this.graph, arrays, this.limits.maxWasmBytes);
-    this.batchWorkers?.dispose();
-    this.batchWorkers = null;
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    this.workers?.dispose();
+    this.workers = null;
     this.steps = steps;
     this.memory = memory;
     this.planCache.clear();
+    this.stored.arrays = arrays;
+    this.training?.trainer?.useWeights(arrays);
   }
 
   /** @internal The parsed graph (layers, specs, shapes), for saving. */

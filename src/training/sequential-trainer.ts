@@ -95,7 +95,7 @@ export class SequentialTrainer {
   constructor(
     private readonly memory: WasmMemory,
     private readonly steps: Step[],
-    private readonly arrays: Map<string, Float32Array[]>,
+    private arrays: Map<string, Float32Array[]>,
     private readonly trainable: (layer: string) => boolean,
     optimizer: OptimizerSpec,
     private readonly loss: LossSpec,
@@ -108,6 +108,11 @@ export class SequentialTrainer {
     }
     this.optimizer = new OptimizerState(memory, optimizer, this.variables.map((v) => (arrays.get(v.layer) as Float32Array[])[v.index].length));
     this.seed = seed >>> 0 || 1;
+  }
+
+  /** Trains these arrays from now on (after `setWeights`); the optimizer keeps its slots. */
+  useWeights(arrays: Map<string, Float32Array[]>): void {
+    this.arrays = arrays;
   }
 
   /** One update on a batch; returns the batch loss before the update. */

@@ -57,6 +57,11 @@ test('predict uses the trained weights, save writes them, frozen layers do not c
   assert.ok(after.some((v, i) => v !== before[i]), 'predict sees the new Dense weights');
   const again = await loadModel(await model.save({ format: 'keras' }));
   assert.equal(Array.from(again.predict(x).data), Array.from(after), 'the saved file holds the trained weights');
+  // weights set after compile are the ones training continues from
+  const dense = model.getWeights('dense')[0].weights;
+  await model.setWeights({ dense: [new Float32Array(dense[0].data.length), dense[1].data] });
+  await model.trainOnBatch(x, y);
+  assert.ok(model.getWeights('dense')[0].weights[0].data.every((v) => Math.abs(v) < 0.1), 'training went on from the zeroed kernel');
 });
 
 test('a real Keras 3 model of the corpus (LSTM -> LSTM -> Dropout -> Dense) fine-tunes: loss decreases, saved and reloaded with the same predictions', async () => {
