@@ -153,7 +153,7 @@ test('a re-saved real Keras 3 .keras archive has the original layout, values and
       const out = join(dir, 'resaved.keras');
       const model = await loadModel(src);
       await model.save(out);
-      // optimizer state is not saved: kerasrnn does not train yet
+      // optimizer state is not saved (kerasrnn writes no optimizer variables)
       const original = layout(src, ['optimizer']);
       const saved = layout(out);
       assert.equal(saved.objects, original.objects, `${c.id}: model.weights.h5 layout`);
