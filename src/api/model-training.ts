@@ -6,6 +6,7 @@ import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.
 import { checkBatch, planTraining, SequentialTrainer } from '../training/sequential-trainer.js';
 import type { Model } from './model.js';
 import type { TensorInput } from './tensor.js';
+import { checkNumericData } from './validate-input.js';
 
 /** Options of {@link Model.compile}. */
 export interface CompileOptions {
@@ -45,7 +46,11 @@ export function compileModel(model: Model, options: CompileOptions): TrainingSet
 
 function tensorOf(t: TensorInput | undefined, what: string, file: string): { data: Float32Array; shape: number[] } {
   if (!t || typeof t !== 'object' || !Array.isArray(t.shape) || !t.data) throw new InputError(`${what} must be { data, shape }`, { file, field: what });
-  return { data: Float32Array.from(t.data as ArrayLike<number>), shape: t.shape.slice() };
+  checkNumericData(t.data, { file, field: what });
+  const data = Float32Array.from(t.data as ArrayLike<number>);
+  if (!data.every(Number.isFinite)) throw new InputError(`${what} holds NaN or infinite values`, { file, field: what });
+  if (data.length !== t.shape.reduce((a, b) => a * b, 1)) throw new InputError(`${what} data does not fit its shape`, { file, field: what, value: t.shape });
+  return { data, shape: t.shape.slice() };
 }
 
 async function trainerOf(model: Model, setup: TrainingSetup): Promise<SequentialTrainer> {

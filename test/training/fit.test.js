@@ -94,6 +94,14 @@ test('training refuses what it does not support, by layer and option', async () 
     () => assert.unreachable('wrong steps'),
     (e) => assert.ok(e instanceof InputError && /dimension 1 must be 6/.test(e.message)),
   );
+  await model.trainOnBatch({ data: new Float32Array(18).fill(NaN), shape: [1, 6, 3] }, { data: new Float32Array(2), shape: [1, 2] }).then(
+    () => assert.unreachable('NaN input'),
+    (e) => assert.ok(e instanceof InputError && /NaN/.test(e.message)),
+  );
+  await model.trainOnBatch({ data: new Float32Array(18), shape: [1, 6, 3] }, { data: new Float32Array(3), shape: [1, 3] }).then(
+    () => assert.unreachable('wrong targets'),
+    (e) => assert.ok(e instanceof InputError && /needs 2/.test(e.message)),
+  );
 });
 
 test.run();
