@@ -20,7 +20,7 @@ export const LEAKY_RELU_DEFAULT_SLOPE: f32 = 0.2;
 
 /** Any activation id (see activation-ids.ts) on one vector. Not inlined: the RNN epilogues
  * only call it for the uncommon activations, tanh/sigmoid are inlined there (`applyAct`). */
-export function actV(x: v128, act: i32, alpha: f32): v128 {
+function actV(x: v128, act: i32, alpha: f32): v128 {
   switch (act) {
     case ACT_LINEAR: return x;
     case ACT_TANH: return tanhV(x);

@@ -70,11 +70,12 @@ export function bucketize(x: usize, n: i32, bounds: usize, nb: i32, out: usize):
 /**
  * IntegerLookup: out[i] = values[k] where keys[k] == x[i] (keys sorted ascending, nk of them),
  * else `missing` (or, with numOov > 1, oovStart + floormod(x, numOov), Keras' default oov_method);
- * x == maskKey (when hasMask) gives maskValue. Returns -1, or the first index of a non-integer input.
+ * x == maskKey (when hasMask) gives maskValue. Returns -1; the index i of a non-integer input;
+ * or n + i for the first value not in the vocabulary when `missingIsError` (num_oov_indices=0).
  */
 export function lookupSorted(
   x: usize, n: i32, keys: usize, values: usize, nk: i32, missing: f32, numOov: i32, oovStart: i32,
-  hasMask: i32, maskKey: f32, maskValue: f32, out: usize,
+  hasMask: i32, maskKey: f32, maskValue: f32, missingIsError: i32, out: usize,
 ): i32 {
   for (let i = 0; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
@@ -93,7 +94,8 @@ export function lookupSorted(
       else if (numOov > 1) {
         const m = <f32>numOov;
         r = <f32>oovStart + (v - m * Mathf.floor(v / m));
-      } else r = missing;
+      } else if (missingIsError) return n + i;
+      else r = missing;
     }
     store<f32>(out + (<usize>i << 2), r);
   }

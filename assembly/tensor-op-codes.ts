@@ -1,6 +1,6 @@
 // Op codes of the tensor-op kernels (broadcast-binary-f32.ts, unary-math-f32.ts,
 // reduce-axis-f32.ts). They are exported from the module as wasm globals: the build generates the
-// TypeScript side (src/engine/kernel-abi.generated.ts) from the compiled module, so this file is
+// TypeScript side (src/wasm/kernel-abi.generated.ts) from the compiled module, so this file is
 // the one table both sides read.
 
 // binaryF32 / broadcastBinaryF32

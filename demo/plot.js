@@ -69,3 +69,71 @@ export function plot(container, { title, series, xLabel = 'time step', width = 9
   container.append(svg);
   return svg;
 }
+
+/**
+ * Horizontal bars for ranked classes ([{ label, value }], highest first) into a new <svg>; long
+ * labels are cut with an ellipsis (the full label is the bar's tooltip).
+ */
+export function bars(container, { title, items, width = 900 }) {
+  const rowH = 26;
+  const m = { l: 200, r: 90, t: 30, b: 10 };
+  const height = m.t + m.b + items.length * rowH;
+  const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title, class: 'bars' });
+  svg.append(el('text', { x: 8, y: 18, 'font-size': 14, 'font-weight': 600 }, title));
+  const max = Math.max(1e-12, ...items.map((i) => Math.abs(i.value)));
+  // Probabilities are drawn against 1, other scores against the largest one.
+  const scale = items.every((i) => i.value >= 0 && i.value <= 1) ? 1 : max;
+  items.forEach((item, k) => {
+    const y = m.t + k * rowH;
+    const label = item.label.length > 28 ? `${item.label.slice(0, 27)}…` : item.label;
+    const t = el('text', { x: m.l - 8, y: y + 17, 'text-anchor': 'end', 'font-size': 13 }, label);
+    t.append(el('title', {}, item.label));
+    svg.append(t);
+    const w = Math.max(1, (Math.abs(item.value) / scale) * (width - m.l - m.r));
+    svg.append(el('rect', { x: m.l, y: y + 4, width: w, height: rowH - 8, rx: 3, fill: k === 0 ? COLORS[0] : '#9db7ea', class: 'bar' }));
+    svg.append(el('text', { x: m.l + w + 6, y: y + 17, 'font-size': 12, class: 'legend' }, +item.value.toPrecision(4)));
+  });
+  container.append(svg);
+  return svg;
+}
+
+/** Blue (low) to white to red (high) around zero, or white to blue for non-negative data. */
+function heatColor(v, lo, hi) {
+  if (!Number.isFinite(v)) return '#000';
+  if (lo >= 0) {
+    const t = hi > 0 ? v / hi : 0;
+    return `rgb(${Math.round(255 - 208 * t)},${Math.round(255 - 144 * t)},${Math.round(255 - 32 * t)})`;
+  }
+  const m = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+  const t = Math.min(1, Math.abs(v) / m);
+  return v >= 0 ? `rgb(${Math.round(255 - 38 * t)},${Math.round(255 - 183 * t)},${Math.round(255 - 240 * t)})` : `rgb(${Math.round(255 - 208 * t)},${Math.round(255 - 144 * t)},${Math.round(255 - 32 * t)})`;
+}
+
+/**
+ * A heat map of a (steps × channels) matrix (`rows[t][c]`): time along x, channels along y, with
+ * the value range in the title.
+ */
+export function heatmap(container, { title, rows, width = 900 }) {
+  const steps = rows.length;
+  const channels = rows[0]?.length ?? 0;
+  const m = { l: 56, r: 16, t: 28, b: 40 };
+  const cellH = Math.max(4, Math.min(18, 320 / Math.max(1, channels)));
+  const height = m.t + m.b + channels * cellH;
+  const cellW = (width - m.l - m.r) / Math.max(1, steps);
+  const flat = rows.flat().filter(Number.isFinite);
+  const lo = Math.min(...flat);
+  const hi = Math.max(...flat);
+  const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title, class: 'heatmap' });
+  svg.append(el('text', { x: m.l, y: 18, 'font-size': 14, 'font-weight': 600 }, `${title}  [${+lo.toPrecision(3)} .. ${+hi.toPrecision(3)}]`));
+  rows.forEach((row, t) =>
+    row.forEach((v, c) => svg.append(el('rect', { x: m.l + t * cellW, y: m.t + c * cellH, width: cellW + 0.5, height: cellH + 0.5, fill: heatColor(v, lo, hi), class: 'cell' }))),
+  );
+  for (const v of ticks(0, steps - 1, 8).filter(Number.isInteger)) {
+    svg.append(el('text', { x: m.l + (v + 0.5) * cellW, y: height - m.b + 16, 'text-anchor': 'middle', class: 'legend' }, v));
+  }
+  svg.append(el('text', { x: (m.l + width - m.r) / 2, y: height - 6, 'text-anchor': 'middle', class: 'legend' }, 'time step'));
+  svg.append(el('text', { x: m.l - 8, y: m.t + cellH * 0.8, 'text-anchor': 'end', class: 'legend' }, 'ch 0'));
+  if (channels > 1) svg.append(el('text', { x: m.l - 8, y: m.t + channels * cellH, 'text-anchor': 'end', class: 'legend' }, `ch ${channels - 1}`));
+  container.append(svg);
+  return svg;
+}

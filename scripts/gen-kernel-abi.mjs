@@ -1,4 +1,4 @@
-// Generates src/engine/kernel-abi.generated.ts from the compiled kernels, so the TypeScript side
+// Generates src/wasm/kernel-abi.generated.ts from the compiled kernels, so the TypeScript side
 // of the wasm ABI cannot drift from assembly/: the `KernelExports` interface (every exported
 // function with its parameter names, from the compiler's build/kerasrnn.d.ts) and
 // `KERNEL_CONSTANTS` (every exported i32 global - activation ids, tensor-op codes - read from the
@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 const dts = readFileSync(new URL('../build/kerasrnn.d.ts', import.meta.url), 'utf8');
 const wasm = readFileSync(new URL('../build/kerasrnn.wasm', import.meta.url));
-const out = new URL('../src/engine/kernel-abi.generated.ts', import.meta.url);
+const out = new URL('../src/wasm/kernel-abi.generated.ts', import.meta.url);
 
 const functions = [];
 const fnRe = /\/\*\*\s*\n\s*\*\s*(assembly\/[^\n]+)\n(?:\s*\*[^\n]*\n)*?\s*\*\/\s*\n\s*export function (\w+)\(([^)]*)\): (\w+);/g;

@@ -1,5 +1,5 @@
-import { instantiateKernels } from '../engine/wasm-module.js';
-import { WasmMemory } from '../engine/memory.js';
+import { instantiateKernels } from '../wasm/wasm-module.js';
+import { WasmMemory } from '../wasm/memory.js';
 import type { PlanStep } from '../engine/run-plan.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { LayerKernel } from '../layers/types.js';

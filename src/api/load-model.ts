@@ -4,7 +4,7 @@ import { isZip, readKerasArchive } from '../formats/keras-archive.js';
 import { parseJsonConfig, decodeUtf8 } from '../formats/json-config.js';
 import { attachBatchWorkers } from '../engine/batch-workers.js';
 import type { PlanStep } from '../engine/run-plan.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import { buildGraph, type ModelGraph } from '../graph/build-graph.js';
 import { generationFromVersion, inferGeneration, type KerasGeneration } from '../keras/generation.js';
 import { parseModelConfig } from '../keras/model-config.js';
@@ -104,7 +104,7 @@ function versionOf(value: unknown): string | undefined {
 function withKeras1Backend(generation: KerasGeneration, root: H5Group): KerasGeneration {
   if (generation.major !== 1 || generation.backend) return generation;
   const backend = inferKeras1Backend(root);
-  return backend ? { ...generation, backend } : generation;
+  return backend ? { ...generation, backend, backendInferred: true } : generation;
 }
 
 function generationFor(json: unknown, version: string | undefined, backend: string | undefined): KerasGeneration {
@@ -175,7 +175,8 @@ function configFromObject(config: object, fileName: string, limits: ResolvedLimi
 }
 
 async function loadConfig(source: ModelSource, options: LoadOptions, limits: ResolvedLimits): Promise<LoadedConfig> {
-  const fallback = options.fileName ?? 'model';
+  // Bytes carry no name: say what they are rather than invent a file name.
+  const fallback = options.fileName ?? '<bytes>';
   const h5Options = { maxDatasetElements: Math.floor(limits.maxWeightBytes / 4) };
   const jsonOptions = { maxDepth: limits.maxConfigDepth };
   // A SavedModel folder first: its file list may hold .json files (e.g. assets) that would look like TF.js.
@@ -184,8 +185,13 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
   if (isTfjsSource(source)) return loadTfjsSource(source as object, fallback, limits);
   if (source && typeof source === 'object' && 'config' in source && !(source instanceof Uint8Array) && !(source instanceof ArrayBuffer)) {
     const pair = source as { config: unknown; weights?: unknown };
+    const unknownKeys = Object.keys(pair).filter((k) => k !== 'config' && k !== 'weights');
+    if (unknownKeys.length) {
+      throw new ModelFileError(`the model source object has ${unknownKeys.map((k) => JSON.stringify(k)).join(', ')}; it takes { config, weights }`, { field: unknownKeys[0] });
+    }
+    if (pair.config === undefined || pair.config === null) throw new ModelFileError('the model source object has no config: pass { config, weights }', { field: 'config' });
     let json: unknown;
-    let configName = options.fileName ?? 'config.json';
+    let configName = options.fileName ?? '<config>';
     if (typeof pair.config === 'string' && /^\s*[{[]/.test(pair.config)) {
       json = parseJsonConfig(pair.config, configName, jsonOptions);
     } else if (typeof pair.config === 'object' && pair.config !== null && !(pair.config instanceof Uint8Array) && !(pair.config instanceof ArrayBuffer) && !(pair.config instanceof URL)) {
@@ -199,7 +205,7 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
     let generation = generationFor(json, versionOf(rec?.keras_version), versionOf(rec?.backend));
     let weights: WeightSource | null = null;
     if (pair.weights !== undefined && pair.weights !== null) {
-      const w = await readSourceBytes(pair.weights, 'weights.h5');
+      const w = await readSourceBytes(pair.weights, '<weights>');
       const root = readHdf5(w.bytes, w.fileName, h5Options);
       generation = withKeras1Backend(generation, root);
       weights = weightsFileSource(root, w.fileName);

@@ -1,11 +1,11 @@
 import { InputError } from '../errors.js';
-import { instantiateKernels } from '../engine/wasm-module.js';
-import { WasmMemory } from '../engine/memory.js';
+import { instantiateKernels } from '../wasm/wasm-module.js';
+import { WasmMemory } from '../wasm/memory.js';
 import { lossFromConfig, type LossSpec } from '../training/losses.js';
 import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.js';
 import { checkBatch, planTraining, SequentialTrainer } from '../training/sequential-trainer.js';
 import type { Model } from './model.js';
-import type { TensorInput } from './tensor.js';
+import type { TensorInput } from '../types/tensor.js';
 import { checkNumericData } from './validate-input.js';
 
 /** Options of {@link Model.compile}. */

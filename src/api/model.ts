@@ -5,11 +5,14 @@ import type { KerasGeneration } from '../keras/generation.js';
 import type { TensorRef } from '../keras/model-config.js';
 import type { Shape, StringFrontEnd } from '../layers/types.js';
 import { stringFrontEnds, encodeStringInput, isStringBatch } from './string-inputs.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import type { BatchWorkers } from '../engine/batch-workers.js';
 import { runPlan, stepsFor, type PlanStep } from '../engine/run-plan.js';
-import type { TensorData, TensorInput } from './tensor.js';
+import type { TensorData, TensorInput } from '../types/tensor.js';
 import { formatSummary } from './summary.js';
+import { describeLayers, describeOutputs, type LayerInfo, type OutputInfo } from './layer-info.js';
+
+export type { LayerInfo, OutputInfo } from './layer-info.js';
 import { Stream } from './stream.js';
 import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.js';
 import { checkNumericData, validateInput } from './validate-input.js';
@@ -38,53 +41,8 @@ export interface StringInput {
   shape: number[];
 }
 
-/** What `model.layers` tells about each layer. */
-export interface LayerInfo {
-  name: string;
-  className: string;
-  /** Output shapes, batch first (`null` = any size); one entry per output tensor. */
-  outputShapes: Shape[];
-  /** Output shape of the first output (as Keras' summary shows it). */
-  outputShape: Shape;
-  /** Number of weights Keras stores for the layer. */
-  numParams: number;
-  /** Options ignored at inference, and other import notes. */
-  notes: string[];
-  /** How the input is re-laid out before the layer (informational), or null. */
-  inputPreprocessor: string | null;
-  /** Importer details (units, activations, flags). */
-  details: Record<string, unknown>;
-  /**
-   * The layer's own `trainable` flag, as the file states it (a layer inside a frozen nested model
-   * keeps its own flag). Settable: `model.layers[i].trainable = false`; `save` writes it, and
-   * training will leave layers that are not trainable unchanged.
-   */
-  trainable: boolean;
-}
-
-/** One weight array of a layer, named as the importer names it (`kernel`, `recurrent_kernel`, ...). */
-export interface NamedWeight {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-}
-
-/** A layer's weights in Keras' order (the order the file stores them). */
-export interface LayerWeights {
-  layer: string;
-  className: string;
-  weights: NamedWeight[];
-}
-
-/** @internal What a loaded model keeps for saving and for `getWeights` / `setWeights`. */
-export interface StoredModel {
-  /** The config as read from the file (its own generation's schema). */
-  json: unknown;
-  generation: KerasGeneration;
-  backend?: string;
-  /** Each layer's weights in Keras' order, by layer name (null: loaded without weights). */
-  arrays: Map<string, Float32Array[]> | null;
-}
+export type { NamedWeight, LayerWeights, StoredModel } from './model-info.js';
+import type { LayerWeights, StoredModel } from './model-info.js';
 
 /** Options of {@link Model.predict}. */
 export interface PredictOptions {
@@ -105,8 +63,8 @@ export class Model {
   readonly generation: KerasGeneration;
   /** The model's inputs (InputLayer names and shapes). */
   readonly inputs: { name: string; shape: Shape; /** `'string'` for an input that takes texts (see {@link ModelInput}). */ dtype?: 'string' }[];
-  /** The model's outputs. */
-  readonly outputs: { name: string; shape: Shape }[];
+  /** The model's outputs, named as `predictNamed` and the CLI name them (see {@link OutputInfo}). */
+  readonly outputs: OutputInfo[];
   /** Every layer with the importer's answers. */
   readonly layers: LayerInfo[];
   /** The file the model came from. */
@@ -158,17 +116,8 @@ export class Model {
     const shapeOf = (ref: TensorRef) => graph.shapes.get(refKey(ref)) as Shape;
     this.stringInputs = stringFrontEnds(graph, fileName);
     this.inputs = spec.inputs.map((r, i) => ({ name: r.layer, shape: shapeOf(r), ...(this.stringInputs[i] ? { dtype: 'string' as const } : {}) }));
-    this.outputs = spec.outputs.map((r) => ({ name: r.layer, shape: shapeOf(r) }));
-    this.layers = graph.layers.map(({ spec: l, imported: i }) => withTrainableFlag({
-      name: l.name,
-      className: i.className,
-      outputShapes: i.outputShapes,
-      outputShape: i.outputShapes[0],
-      numParams: i.numParams,
-      notes: i.notes,
-      inputPreprocessor: i.inputPreprocessor,
-      details: i.details,
-    }, l.name, l.config?.trainable !== false, fileName));
+    this.outputs = describeOutputs(graph);
+    this.layers = describeLayers(graph, fileName);
   }
 
   /** @internal The worker threads of loadModel's `threads` option, or null (read-only). */
@@ -189,6 +138,11 @@ export class Model {
   /** Total parameter count (Keras' "Total params"). */
   get numParams(): number {
     return this.layers.reduce((n, l) => n + l.numParams, 0);
+  }
+
+  /** Keras' "Non-trainable params" (frozen layers, BatchNormalization statistics). */
+  get nonTrainableParams(): number {
+    return this.layers.reduce((n, l) => n + l.nonTrainableParams, 0);
   }
 
   /** Bytes of wasm memory the model holds (weights plus the largest predict's buffers). */
@@ -217,8 +171,12 @@ export class Model {
 
   /**
    * Runs the model. Takes one tensor per model input (an array, or an object keyed by input name,
-   * for several) and returns one tensor per output (an array when there are several).
+   * for several) and returns one tensor per output (an array when there are several, or when
+   * `options.outputs` is given). For a single-output model {@link Model.predictOne} is typed as one
+   * tensor; {@link Model.predictNamed} returns the outputs keyed by name.
    */
+  predict(x: ModelInput, options: PredictOptions & { outputs: string[] }): TensorData[];
+  predict(x: ModelInput, options?: PredictOptions): TensorData | TensorData[];
   predict(x: ModelInput, options: PredictOptions = {}): TensorData | TensorData[] {
     if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
     if (!this.steps || !this.memory) {
@@ -252,7 +210,7 @@ export class Model {
     const longest = Math.max(this.longestFixedSteps(), ...dims.map((d) => (d.length >= 2 ? d[1] : 1)));
     checkBatchSteps(batch, longest, this.limits.maxBatchSteps, { file: this.fileName, field: 'inputs' });
     const split = hasStrings ? null : this.workers?.run(list, options.outputs, (rows) => {
-      const y = this.predict(rows, options);
+      const y: TensorData | TensorData[] = this.predict(rows, options);
       return Array.isArray(y) ? y : [y];
     });
     if (split) return split.length === 1 && !Array.isArray(options.outputs) ? split[0] : split;
@@ -279,6 +237,36 @@ export class Model {
     }
   }
 
+  /**
+   * Runs a model that has one output (or the one layer output named in `options.outputs`) and
+   * returns that tensor. A model with several outputs is refused with an error naming them.
+   */
+  predictOne(x: ModelInput, options: PredictOptions = {}): TensorData {
+    const wanted = options.outputs ?? this.outputs.map((o) => (o.tensor === 0 ? o.layer : `${o.layer}:${o.tensor}`));
+    if (!Array.isArray(wanted) || wanted.length !== 1) {
+      throw new InputError(`predictOne returns one output; this asks for ${Array.isArray(wanted) ? wanted.length : 'no list of'} outputs (use predict or predictNamed)`, {
+        file: this.fileName,
+        field: 'outputs',
+        value: Array.isArray(wanted) ? (options.outputs ?? this.outputs.map((o) => o.name)) : wanted,
+      });
+    }
+    return this.predict(x, { ...options, outputs: wanted })[0];
+  }
+
+  /**
+   * Runs the model and returns its outputs keyed by name, as ONNX Runtime's `session.run` does:
+   * the names of `model.outputs` (`lstm`, `lstm_1` for two outputs of one layer), or the names
+   * given in `options.outputs`.
+   */
+  predictNamed(x: ModelInput, options: PredictOptions = {}): Record<string, TensorData> {
+    const names = options.outputs ?? this.outputs.map((o) => o.name);
+    const wanted = options.outputs ?? this.outputs.map((o) => (o.tensor === 0 ? o.layer : `${o.layer}:${o.tensor}`));
+    const list = this.predict(x, { ...options, outputs: wanted });
+    const out: Record<string, TensorData> = {};
+    names.forEach((n, i) => (out[n] = list[i]));
+    return out;
+  }
+
   /** The longest fixed time axis inside the model (e.g. RepeatVector's n), for maxBatchSteps. */
   private longestFixedSteps(): number {
     if (this.fixedSteps === undefined) {
@@ -291,6 +279,13 @@ export class Model {
 
   private orderInputs(x: ModelInput): TensorInput[] {
     const n = this.inputs.length;
+    if (ArrayBuffer.isView(x)) {
+      throw new InputError(`predict takes { data, shape }, not a bare ${x.constructor.name}: wrap it as { data, shape: ${JSON.stringify(this.inputs[0]?.shape.map((d) => d ?? 1))} }`, { file: this.fileName, field: 'inputs' });
+    }
+    if (x && typeof x === 'object' && !Array.isArray(x) && ('data' in x || 'shape' in x) && !('data' in x && 'shape' in x)) {
+      const missing = 'data' in x ? 'shape' : 'data';
+      throw new InputError(`the input has no "${missing}": predict takes { data, shape }, e.g. shape ${JSON.stringify(this.inputs[0]?.shape.map((d) => d ?? 1))} for ${this.inputs[0]?.name}`, { file: this.fileName, field: missing });
+    }
     if (Array.isArray(x)) {
       if (x.length !== n) throw new InputError(`the model has ${n} inputs, got ${x.length}`, { file: this.fileName, field: 'inputs', value: x.length });
       return x as TensorInput[];
@@ -303,7 +298,10 @@ export class Model {
       const rec = x as Record<string, TensorInput>;
       return this.inputs.map((i) => {
         const t = Object.hasOwn(rec, i.name) ? rec[i.name] : undefined;
-        if (!t) throw new InputError(`missing input "${i.name}"`, { file: this.fileName, field: i.name });
+        if (!t) {
+          const given = Object.keys(rec);
+          throw new InputError(`missing input "${i.name}"${given.length ? ` (the object has keys ${given.map((k) => JSON.stringify(k)).join(', ')}; the model's inputs are ${this.inputs.map((m) => JSON.stringify(m.name)).join(', ')})` : ' (the object is empty)'}`, { file: this.fileName, field: i.name });
+        }
         return t;
       });
     }
@@ -489,19 +487,4 @@ function checkedWeights(expected: readonly { name: string; shape: number[] }[], 
     checkNumericData(data, { ...ctx, field });
     return Float32Array.from(data);
   });
-}
-
-/** Adds `trainable` as an own property that accepts only booleans. */
-function withTrainableFlag(info: Omit<LayerInfo, 'trainable'>, layer: string, initial: boolean, file: string): LayerInfo {
-  let value = initial;
-  const holder = info as LayerInfo;
-  Object.defineProperty(holder, 'trainable', {
-    enumerable: true,
-    get: () => value,
-    set: (v: unknown) => {
-      if (typeof v !== 'boolean') throw new InputError('trainable must be true or false', { file, layer, field: 'trainable', value: v });
-      value = v;
-    },
-  });
-  return holder;
 }

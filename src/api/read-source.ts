@@ -45,6 +45,10 @@ export async function readSourceBytes(source: unknown, fallbackName: string): Pr
     if (!response.ok) throw new ModelFileError(`fetching the model failed with HTTP ${response.status}`, { file: url });
     return { bytes: new Uint8Array(await response.arrayBuffer()), fileName: url };
   }
+  if (typeof source === 'string' && /^\s*[{[]/.test(source)) {
+    // JSON text, not a path: the model's config given where a file was expected.
+    throw new ModelFileError('this string is JSON text, not a path or URL; pass an architecture as loadModel({ config: text, weights })', { value: source });
+  }
   if (typeof source === 'string') {
     if (typeof process === 'undefined' || !process.versions?.node) {
       // In a page a relative string is a URL relative to the document, as fetch() reads it.
@@ -61,7 +65,6 @@ export async function readSourceBytes(source: unknown, fallbackName: string): Pr
     }
   }
   throw new ModelFileError('unsupported model source: pass a path, URL, File/Blob, ArrayBuffer, Uint8Array or { config, weights }', {
-    file: fallbackName,
-    value: typeof source,
+    value: source === null ? 'null' : Array.isArray(source) ? 'an array' : typeof source,
   });
 }

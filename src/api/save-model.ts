@@ -8,7 +8,7 @@ import { semanticsChange } from '../keras/semantics.js';
 import { KERAS1_TARGET_VERSION, keras1ModelConfig, keras1Weights, keras2ClassName } from '../keras/keras1-export.js';
 import { KERAS3_OP_PREFIX } from '../keras/keras3-calls.js';
 import { keras3WeightsTree, legacyWeightsGroup, type LayerValues, type WeightsExport } from '../keras/weights-export.js';
-import type { Model } from './model.js';
+import type { SaveSource } from './model-info.js';
 
 /**
  * The files `model.save` writes:
@@ -47,7 +47,7 @@ function kerasDate(d: Date): string {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}@${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
-function exportContext(model: Model): ExportContext {
+function exportContext(model: SaveSource): ExportContext {
   const graph = model.graphForSaving;
   const byName = new Map(graph.layers.map((l) => [l.spec.name, l]));
   const info = new Map(model.layers.map((l) => [l.name, l]));
@@ -69,7 +69,7 @@ function exportContext(model: Model): ExportContext {
   };
 }
 
-function weightsExport(model: Model): WeightsExport {
+function weightsExport(model: SaveSource): WeightsExport {
   const graph = model.graphForSaving;
   const arrays = model.stored.arrays;
   if (!arrays) throw new InputError('the model was loaded without weights (architecture only): there is nothing to save', { file: model.fileName });
@@ -94,7 +94,7 @@ function weightsExport(model: Model): WeightsExport {
 }
 
 /** Refuses a save that would make the model compute differently once read as `target`. */
-function checkSemantics(model: Model, target: KerasGeneration): void {
+function checkSemantics(model: SaveSource, target: KerasGeneration): void {
   const source = model.stored.generation;
   const layers = model.graphForSaving.layers.map((l) => ({
     name: l.spec.name,
@@ -127,7 +127,7 @@ function asciiJson(value: unknown): string {
 }
 
 /** The model as it is written: a Keras 1 model is first rewritten as a Keras 2 one. */
-function exportView(model: Model): { json: unknown; source: KerasGeneration; ex: WeightsExport } {
+function exportView(model: SaveSource): { json: unknown; source: KerasGeneration; ex: WeightsExport } {
   const source = model.stored.generation;
   const ex = weightsExport(model);
   if (source.major !== 1) return { json: model.stored.json, source, ex };
@@ -152,7 +152,7 @@ function keras2LayerConfig(json: unknown, name: string): Record<string, unknown>
 }
 
 /** Serialises a loaded model as a file of `format`. */
-export function modelToBytes(model: Model, format: SaveFormat, now = new Date()): Uint8Array {
+export function modelToBytes(model: SaveSource, format: SaveFormat, now = new Date()): Uint8Array {
   const { json, source, ex } = exportView(model);
   if (format === 'weights.h5') return writeHdf5(keras3WeightsTree(ex));
   if (format === 'keras') {

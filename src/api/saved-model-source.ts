@@ -184,7 +184,11 @@ export async function savedModelFilesFor(source: unknown, fallbackName: string):
     }
     const { stat } = await import('node:fs/promises');
     try {
-      if (!(await stat(text)).isDirectory()) return null;
+      if (!(await stat(text)).isDirectory()) {
+        // the folder's saved_model.pb itself stands for the folder
+        const base = text.split(/[\\/]/).pop();
+        return base === MARKER && text.length > MARKER.length ? nodeDirectory(text.slice(0, text.length - MARKER.length - 1)) : base === MARKER ? nodeDirectory('.') : null;
+      }
     } catch {
       return null; // read-source.ts reports a missing path
     }

@@ -1,10 +1,10 @@
 import { InputError, InternalError } from '../errors.js';
 import { refKey, type ModelGraph } from '../graph/build-graph.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import { runPlan, type PlanStep } from '../engine/run-plan.js';
 import { KEPT_ROWS } from '../layers/recurrent.js';
 import type { LayerState, StateLayout } from '../layers/types.js';
-import type { TensorData, TensorInput } from './tensor.js';
+import type { TensorData, TensorInput } from '../types/tensor.js';
 import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.js';
 import { checkNumericData } from './validate-input.js';
 import { checkStreamable } from './streamable.js';

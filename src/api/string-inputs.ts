@@ -1,7 +1,7 @@
 import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { refKey, type ModelGraph } from '../graph/build-graph.js';
 import type { StringFrontEnd } from '../layers/types.js';
-import type { TensorInput } from './tensor.js';
+import type { TensorInput } from '../types/tensor.js';
 
 /**
  * For each model input, the string front end of the layer it feeds, or null: an input takes

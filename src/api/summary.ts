@@ -1,29 +1,64 @@
-import type { Model } from './model.js';
+import type { SummarySource } from './model-info.js';
 
 function fmtShape(shape: (number | null)[]): string {
   return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}${shape.length === 1 ? ',' : ''})`;
 }
 
-/** Keras-style summary: layer (type), output shape, params, totals, then import notes. */
-export function formatSummary(model: Model): string {
-  const rows = model.layers.map((l) => [
-    `${l.name} (${l.className})`,
-    l.outputShapes.map(fmtShape).join(', '),
-    String(l.numParams),
-  ]);
-  const head = ['Layer (type)', 'Output Shape', 'Param #'];
+/** An integer with thousands separators, as Keras prints parameter counts (`4,385`). */
+export function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Keras 3 operation nodes carry a `keras.ops.` prefix inside kerasrnn; Keras shows the bare class. */
+const shownClass = (className: string) => className.replace(/^keras\.ops\./, '');
+
+/** The header's origin: `Keras 2.4.0, tensorflow backend`, with what was inferred marked so. */
+function origin(model: SummarySource): string {
+  const g = model.generation;
+  const version = g.inferred ? `Keras ${g.major} (version inferred)` : `Keras ${g.version}`;
+  return g.backend ? `${version}, ${g.backend} backend${g.backendInferred ? ' (inferred from the weight names)' : ''}` : version;
+}
+
+/**
+ * Keras-style summary: one row per layer with its type, output shape(s), parameter count and, for
+ * functional models, the tensors it is connected to; totals split into trainable and
+ * non-trainable; then the import notes. kerasrnn's internal nodes are not listed.
+ */
+export function formatSummary(model: SummarySource): string {
+  const functional = model.className !== 'Sequential';
+  const head = ['Layer (type)', 'Output Shape', 'Param #', ...(functional ? ['Connected to'] : [])];
+  // Each layer is one block of lines: several output shapes and several inbound tensors each get
+  // their own line, as Keras prints them.
+  const blocks = model.layers.map((l) => {
+    const shapes = l.outputShapes.map(fmtShape);
+    const inbound = l.inbound.flat();
+    const lines = Math.max(shapes.length, functional ? inbound.length : 1, 1);
+    return Array.from({ length: lines }, (_, i) => [
+      i === 0 ? `${l.name} (${shownClass(l.className)})` : '',
+      shapes[i] ?? '',
+      i === 0 ? formatCount(l.numParams) : '',
+      ...(functional ? [inbound[i] ?? (i === 0 ? '-' : '')] : []),
+    ]);
+  });
+  const rows = blocks.flat();
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('').trimEnd();
-  const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0));
+  // Param # is right-aligned as in Keras 3, so that the digits line up.
+  const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? `${c.padStart(widths[i] - 2)}  ` : c.padEnd(widths[i]))).join('').trimEnd();
+  const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0) - 2);
+  const total = model.numParams;
+  const frozen = model.nonTrainableParams;
   const out = [
-    `Model: "${model.name}" (${model.className}, Keras ${model.generation.version}${model.generation.backend ? `, ${model.generation.backend} backend` : ''})`,
+    `Model: "${model.name}" (${model.className}, ${origin(model)})`,
     `Format: ${model.formatDetails ?? model.format}`,
     rule('_'),
     line(head),
     rule('='),
-    ...rows.flatMap((r, i) => [line(r), ...(i < rows.length - 1 ? [rule('_')] : [])]),
+    ...blocks.flatMap((b, i) => [...b.map(line), ...(i < blocks.length - 1 ? [rule('_')] : [])]),
     rule('='),
-    `Total params: ${model.numParams}`,
+    `Total params: ${formatCount(total)}`,
+    `Trainable params: ${formatCount(total - frozen)}`,
+    `Non-trainable params: ${formatCount(frozen)}`,
+    rule('_'),
   ];
   const notes = model.layers.flatMap((l) => l.notes.map((n) => `  ${l.name}: ${n}`));
   if (notes.length) out.push('', 'Import notes:', ...notes);

@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import type { Shape } from '../layers/types.js';
-import type { TensorInput } from './tensor.js';
+import type { TensorInput } from '../types/tensor.js';
 
 /**
  * Input data must be numbers: a numeric typed array (converted to float32 like NumPy's astype)
@@ -31,8 +31,11 @@ export function checkNumericData(data: unknown, ctx: { file?: string; field?: st
 /** Checks one predict / stream input against the model input's shape; returns its concrete shape. */
 export function validateInput(t: TensorInput, expected: Shape, name: string, file: string): number[] {
   const ctx = { file, field: name };
-  if (!t || typeof t !== 'object' || !('data' in t) || !Array.isArray(t.shape)) {
-    throw new InputError('an input must be { data, shape }', { ...ctx, value: typeof t });
+  if (!t || typeof t !== 'object' || !('data' in t) || !('shape' in t)) {
+    throw new InputError('an input must be { data, shape }', { ...ctx, value: t === null ? 'null' : typeof t });
+  }
+  if (!Array.isArray(t.shape)) {
+    throw new InputError(`shape must be an array of dimensions, batch first (e.g. ${JSON.stringify(expected.map((d) => d ?? 1))})`, { ...ctx, field: `${name}.shape`, value: t.shape });
   }
   const shape = t.shape;
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new InputError('shape must hold non-negative integers', { ...ctx, value: shape });

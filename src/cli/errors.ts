@@ -44,7 +44,7 @@ export function fileError(err: unknown, file: string, action: 'read' | 'write'):
 function hintFor(err: KerasRnnError): string {
   if (err instanceof ModelFileError) {
     return /not found/.test(err.message)
-      ? 'check the path; kerasrnn reads .h5, .keras, Keras JSON and TF.js model.json files'
+      ? 'check the path; kerasrnn reads .h5, .keras, Keras JSON and TF.js model.json files, and SavedModel folders'
       : 'give a model saved by Keras (model.save("model.h5") or "model.keras", or model.to_json() with --weights)';
   }
   if (err instanceof UnsupportedKerasConfigurationError) return 'see "Supported layers" in the kerasrnn README for what can run';

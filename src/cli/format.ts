@@ -1,5 +1,8 @@
 /** Text formatting shared by the commands: numbers, shapes, nested arrays, durations. */
 
+/** Parameter counts are written as the summary writes them. */
+export { formatCount } from '../api/summary.js';
+
 /**
  * The shortest decimal text that reads back as the same float32 (what NumPy prints for float32),
  * so printed, CSV and JSON outputs round-trip exactly without 17-digit noise.

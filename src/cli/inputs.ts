@@ -173,11 +173,13 @@ async function openCsv(file: string, expected: Shape, inputName: string, layout:
   let count = 0;
   let width = -1;
   let skipHeader = false;
+  let first: { text: string; line: number } | null = null;
   try {
     for await (const { text, line } of csvLines(file)) {
       const cells = splitCsv(text);
       if (count === 0 && width < 0 && !skipHeader && !cells.every(isNumberCell)) {
         skipHeader = true;
+        first = { text, line };
         continue;
       }
       parseCsvRow(file, text, line); // bad cells are reported before anything is predicted
@@ -191,6 +193,8 @@ async function openCsv(file: string, expected: Shape, inputName: string, layout:
     if (err instanceof CliError) throw err;
     throw fileError(err, file, 'read');
   }
+  // A header needs data under it: a file of one line is data, so its bad cell is reported as such.
+  if (count === 0 && first) parseCsvRow(file, first.text, first.line);
   if (count === 0) throw new CliError(`"${file}" holds no data lines`, 'give one sample per line (or one time step per line with --csv-rows steps)');
 
   const inner = expected.slice(1);

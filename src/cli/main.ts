@@ -5,6 +5,8 @@
  * command failed, 2 for a usage error (unknown option, bad option value).
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { reportError } from './errors.js';
 import { inspect } from './inspect.js';
@@ -44,8 +46,38 @@ function intList(value: string): number[] {
   return parts.map(Number);
 }
 
+function nameList(value: string, previous: string[] | undefined): string[] {
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) throw new InvalidArgumentError('give layer names separated by commas, e.g. lstm,dense.');
+  return [...(previous ?? []), ...names];
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/**
+ * The --help examples, on the example model and input the package ships (`examples/`), with paths
+ * as seen from the current folder, so that each line runs as printed (in a clone or an install).
+ */
+function helpExamples(): string {
+  const shipped = (name: string) => {
+    const file = fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
+    const rel = path.relative(process.cwd(), file);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+  };
+  const model = shipped('sine_forecaster.h5');
+  const input = shipped('sine_input.npy');
+  return `
+Examples: (the example model and input ship with kerasrnn)
+  kerasrnn inspect ${model}
+  kerasrnn predict ${model} --input ${input}
+  kerasrnn predict ${model} -i ${input} -o y.npy --batch-size 512 --verbose
+  kerasrnn predict ${model} -i ${input} --outputs lstm,dense --json
+  kerasrnn bench ${model} --batch-sizes 1,64 --seconds 0.5
+  kerasrnn convert ${model} sine.keras
+  kerasrnn serve ${model} --port 8000 --workers 2
+Each command's options: kerasrnn <command> --help`;
 }
 
 /** Builds the program; `out` / `err` receive stdout / stderr text. */
@@ -81,6 +113,11 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
     .addOption(new Option('--csv-rows <layout>', 'CSV lines are samples (flattened) or the time steps of one sequence').choices(['samples', 'steps']).default('samples'))
     .option('--json', 'print the outputs as JSON (when no --output is given)')
+    .option('--outputs <names>', 'return these layers\' outputs instead of the model\'s: layer names separated by commas (name:1 = its 2nd output)', nameList)
+    .option('--argmax', 'print the best class of each output row instead of the values')
+    .option('--top-k <k>', 'print the k best classes with their scores', positiveInt('--top-k'))
+    .option('--labels <file>', 'class names for --argmax / --top-k: one per line, or JSON (array, or {"0": "cat"} / {"cat": 0})')
+    .option('--threads <n>', 'worker threads for large batches (Node.js; default 1)', positiveInt('--threads'))
     .option('-v, --verbose', 'print load / read / predict / write timing to stderr')
     .option('-q, --quiet', 'no progress bar and no "wrote" line')
     .action(async (model: string, opts: Parameters<typeof predict>[1], cmd: Command) => {
@@ -100,6 +137,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .option('--batch-sizes <list>', 'batch sizes to measure, comma separated', intList, [1, 32])
     .option('--steps <n>', 'time steps when the model input length is not fixed (default 100)', positiveInt('--steps'))
     .option('--seconds <s>', 'measuring time per batch size', positiveNumber('--seconds'), 1)
+    .option('--threads <n>', 'worker threads for large batches (Node.js; default 1)', positiveInt('--threads'))
     .option('-w, --weights <file>', 'weights file (model.save_weights) for a JSON config')
     .option('--json', 'machine-readable JSON output')
     .action(async (model: string, opts: Parameters<typeof bench>[1]) => {
@@ -117,7 +155,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
     .option('--name <name>', 'serve the model argument at the same position under this name (repeatable)', collect)
     .option('--workers <n>', 'worker threads, each with its own instance of every model', positiveInt('--workers'), 1)
     .option('--max-batch-size <n>', 'most rows merged into one call (1: no dynamic batching)', positiveInt('--max-batch-size'), 32)
-    .option('--batch-delay-ms <ms>', 'longest a request waits for others to join its batch', (v: string) => (v === '0' ? 0 : positiveNumber('--batch-delay-ms')(v)), 2)
+    .option('--batch-delay-ms <ms>', 'hold a request this long for others to join its batch even when a worker is free (0: merge only what queued while workers were busy)', (v: string) => (v === '0' ? 0 : positiveNumber('--batch-delay-ms')(v)), 0)
     .option('--max-sequences <n>', 'most live sequences (sequence_id) at once', positiveInt('--max-sequences'), 1024)
     .option('--sequence-idle-ms <ms>', 'drop a sequence idle this long', positiveNumber('--sequence-idle-ms'), 60000)
     .option('--max-body-bytes <n>', 'largest request body', positiveInt('--max-body-bytes'), 64 * 1024 * 1024)
@@ -126,19 +164,7 @@ export function buildProgram(out: (s: string) => void, err: (s: string) => void)
       await serve(models, opts, packageVersion(), err);
     });
 
-  program.addHelpText(
-    'after',
-    `
-Examples:
-  kerasrnn inspect examples/sine_forecaster.h5
-  kerasrnn predict examples/sine_forecaster.h5 --input examples/sine_input.npy
-  kerasrnn predict model.keras -i x.npy -o y.npy --batch-size 512 --verbose
-  kerasrnn bench model.h5 --batch-sizes 1,64
-  kerasrnn generate char_rnn.h5 --vocabulary chars.json --prompt "the " --steps 200 --temperature 0.8 --seed 1
-  kerasrnn convert model.h5 model.keras
-
-  kerasrnn serve examples/sine_forecaster.h5 --port 8000 --workers 2`,
-  );
+  program.addHelpText('after', () => helpExamples());
   return program;
 }
 

@@ -6,7 +6,8 @@
 import cliProgress from 'cli-progress';
 import type { Model, StringInput, TensorData, TensorInput } from '../index.js';
 import { CliError } from './errors.js';
-import { formatArray, formatMs, formatRate, formatShape } from './format.js';
+import { formatArray, formatCount, formatMs, formatRate, formatShape } from './format.js';
+import { formatTopClasses, readLabels, tokenizerLabels, topClasses, topClassesJson } from './classes.js';
 import { formatOf, openInput, type CsvRows, type InputSource } from './inputs.js';
 import { loadFromArgs } from './inspect.js';
 import { readTokenizer, stringInput, textInput } from './text-input.js';
@@ -26,6 +27,16 @@ export interface PredictCliOptions {
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  /** Worker threads for large batches (loadModel's `threads`). */
+  threads?: number;
+  /** Layer outputs to return instead of the model's (`name` or `name:i`). */
+  outputs?: string[];
+  /** Print the k best classes of each output instead of its values. */
+  topK?: number;
+  /** Same as `topK: 1`. */
+  argmax?: boolean;
+  /** Class names for topK / argmax (a text file, one per line, or JSON). */
+  labels?: string;
 }
 
 /** Where the command writes: stdout for results, stderr for progress and timing. */
@@ -37,19 +48,33 @@ export interface Io {
   errStream: NodeJS.WritableStream;
 }
 
-/** Names of the model outputs, made unique (two outputs can come from one layer). */
-function outputNames(model: Model): string[] {
-  const seen = new Map<string, number>();
-  return model.outputs.map((o) => {
-    const k = seen.get(o.name) ?? 0;
-    seen.set(o.name, k + 1);
-    return k === 0 ? o.name : `${o.name}_${k}`;
-  });
+/** Checks `--outputs` names against the model's layers before any input is read. */
+function checkOutputNames(model: Model, names: string[]): void {
+  for (const n of names) {
+    const m = /^(.*?)(?::(\d+))?$/.exec(n) as RegExpExecArray;
+    const layer = model.layers.find((l) => l.name === m[1]);
+    const tensor = m[2] === undefined ? 0 : Number(m[2]);
+    if (!layer) {
+      throw new CliError(`--outputs: the model has no layer "${m[1]}"`, `choose among ${model.layers.map((l) => l.name).join(', ')} (kerasrnn inspect lists them)`);
+    }
+    if (tensor >= layer.outputShapes.length) {
+      throw new CliError(`--outputs: layer "${layer.name}" has ${layer.outputShapes.length} output${layer.outputShapes.length === 1 ? '' : 's'}, "${n}" asks for output ${tensor}`, `use ${layer.name}:0 to ${layer.name}:${layer.outputShapes.length - 1}`);
+    }
+  }
 }
 
 /** Runs `predict`. */
 export async function predict(modelPath: string, options: PredictCliOptions, io: Io): Promise<void> {
-  const { model, loadMs } = await loadFromArgs(modelPath, options.weights);
+  const topK = options.argmax ? 1 : options.topK;
+  if (topK !== undefined && options.output) {
+    throw new CliError('--top-k / --argmax print the best classes; they cannot be combined with --output', 'drop --output to print them (add --json for machine-readable output), or drop --top-k to write the scores');
+  }
+  if (options.labels && topK === undefined) throw new CliError('--labels names the classes of --top-k / --argmax', 'add --argmax or --top-k <k>');
+  const labels = options.labels ? await readLabels(options.labels) : null;
+  // Without --labels, a tokenizer names the classes of an output over its vocabulary (next word).
+  const tokenizer = options.tokenizer ? await readTokenizer(options.tokenizer) : null;
+  const labelsFor = (classes: number) => labels ?? (tokenizer && tokenizer.vocabularySize === classes ? tokenizerLabels(tokenizer) : null);
+  const { model, loadMs } = await loadFromArgs(modelPath, options.weights, { threads: options.threads });
   const sources: InputSource[] = [];
   const sinks: OutputSink[] = [];
   try {
@@ -67,9 +92,10 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
       );
     }
     if (options.output) formatOf(options.output, 'output');
+    if (options.outputs) checkOutputNames(model, options.outputs);
     const tRead = performance.now();
     if (options.text) {
-      sources.push(options.tokenizer ? textInput(model, await readTokenizer(options.tokenizer), options.text) : stringInput(model, options.text));
+      sources.push(options.tokenizer ? textInput(model, tokenizer ?? (await readTokenizer(options.tokenizer)), options.text) : stringInput(model, options.text));
     } else {
       for (let i = 0; i < model.inputs.length; i++) {
         sources.push(await openInput(inputFiles[i], model.inputs[i].shape, model.inputs[i].name, options.csvRows));
@@ -83,7 +109,8 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
       }
     }
 
-    const names = outputNames(model);
+    // The names inspect lists (lstm, lstm_1 for two outputs of one layer), or the requested ones.
+    const names = options.outputs ?? model.outputs.map((o) => o.name);
     const kind = options.output ? formatOf(options.output, 'output') : null;
     const paths = options.output ? outputPaths(options.output, names) : [];
     // Printing shows the first samples only, so only those are kept; JSON keeps everything.
@@ -112,9 +139,9 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
       const feeds: (TensorInput | StringInput)[] = [];
       for (const s of sources) feeds.push({ data: await s.next(count), shape: [count, ...s.sampleShape] } as TensorInput | StringInput);
       const t1 = performance.now();
-      const result = model.predict(feeds.length === 1 ? feeds[0] : feeds);
+      const result = model.predict(feeds.length === 1 ? feeds[0] : feeds, options.outputs ? { outputs: options.outputs } : {});
       const t2 = performance.now();
-      const outs = (Array.isArray(result) ? result : [result]) as TensorData[];
+      const outs: TensorData[] = Array.isArray(result) ? result : [result];
       for (let i = 0; i < outs.length; i++) await sinks[i].write(outs[i]);
       const t3 = performance.now();
       readMs += t1 - t0;
@@ -126,6 +153,21 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
 
     if (kind === 'json' && options.output) {
       await writeJsonFile(options.output, names, collectors.map((c) => c.result()));
+    } else if (!kind && topK !== undefined) {
+      const tensors = collectors.map((c) => c.result());
+      const ranked = tensors.map((t, i) => topClasses(t, topK, labelsFor(t.shape[t.shape.length - 1]), names[i]));
+      if (options.json) {
+        const obj: Record<string, unknown> = {};
+        names.forEach((n, i) => (obj[n] = topClassesJson(ranked[i], tensors[i].shape)));
+        io.out(`${JSON.stringify(names.length === 1 ? obj[names[0]] : obj)}\n`);
+      } else {
+        tensors.forEach((t, i) => {
+          const total = collectors[i].totalRows;
+          const classes = t.shape[t.shape.length - 1];
+          io.out(`${names[i]}: top ${Math.min(topK, classes)} of ${formatCount(classes)} classes${t.shape.length === 3 ? ` at each of ${t.shape[1]} steps` : ''}\n${formatTopClasses(ranked[i], t.shape)}\n`);
+          if (total > t.shape[0]) io.out(`(first ${t.shape[0]} of ${total} samples shown; all of them with --json)\n`);
+        });
+      }
     } else if (!kind) {
       const tensors = collectors.map((c) => c.result());
       if (options.json) io.out(`${outputsJson(names, tensors)}\n`);
@@ -139,8 +181,8 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
     }
 
     if (options.verbose) {
-      io.err(`loaded ${modelPath} in ${formatMs(loadMs)} (${model.className}, ${model.layers.length} layers, ${model.numParams} params)\n`);
-      io.err(`read ${rows} sample${rows === 1 ? '' : 's'} of shape ${sources.map((s) => formatShape(s.sampleShape)).join(' + ')} from ${sources.map((s) => s.file).join(', ')} in ${formatMs(openMs + readMs)}\n`);
+      io.err(`loaded ${modelPath} in ${formatMs(loadMs)} (${model.className}, ${model.layers.length} layers, ${formatCount(model.numParams)} params${options.threads ? `, ${options.threads} thread${options.threads === 1 ? '' : 's'}` : ''})\n`);
+      io.err(`read ${formatCount(rows)} sample${rows === 1 ? '' : 's'} of shape ${sources.map((s) => formatShape(s.sampleShape)).join(' + ')} from ${sources.map((s) => s.file).join(', ')} in ${formatMs(openMs + readMs)}\n`);
       io.err(`predict: ${batches} batch${batches === 1 ? '' : 'es'} of up to ${options.batchSize} in ${formatMs(predictMs)} (${formatMs(predictMs / batches)} per batch, ${formatRate(rows / (predictMs / 1000), 'samples')})\n`);
       if (options.output) io.err(`wrote ${[...new Set(paths.length ? paths : [options.output])].join(', ')}${kind !== 'json' ? ` in ${formatMs(writeMs)}` : ''}\n`);
     } else if (options.output && !options.quiet) {

@@ -12,7 +12,7 @@
 // Small inputs stay on the calling thread: a round trip to a worker costs tens of microseconds,
 // more than a batch-1 LSTM 128 step sequence saves by being split.
 import { InputError, KerasRnnError } from '../errors.js';
-import type { TensorData, TensorInput } from '../api/tensor.js';
+import type { TensorData, TensorInput } from '../types/tensor.js';
 
 /** Estimated flops below which a predict is not split (about 0.5 ms of single-thread work). */
 export const MIN_SPLIT_FLOPS = 2e7;
@@ -134,7 +134,7 @@ export class BatchWorkers {
       await Promise.all(
         Array.from({ length: threads - 1 }, (_, index) => {
           const { port1, port2 } = new wt.MessageChannel();
-          const worker = new wt.Worker(new URL('./batch-worker.js', import.meta.url), {
+          const worker = new wt.Worker(new URL('../api/batch-worker.js', import.meta.url), {
             workerData: { source: shared, loadOptions, port: port2, flags, index },
             transferList: [port2],
           });

@@ -5,7 +5,7 @@ import { callReceivesMask, layerPassesMask } from '../keras/semantics.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { TensorRef } from '../keras/model-config.js';
 import type { LayerKernel, LayerState, Mask, Tensor } from '../layers/types.js';
-import type { WasmMemory } from './memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 
 /** A node ready to run: its kernel and where its inputs come from. */
 export interface PlanStep {

@@ -1,5 +1,5 @@
 import { UnsupportedKerasConfigurationError, type ErrorContext } from '../errors.js';
-import { KERNEL_CONSTANTS } from '../engine/kernel-exports.js';
+import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 import type { KerasGeneration } from './generation.js';
 
 /** Kernel ids of element-wise activations: the ACT_* constants of `assembly/activation-ids.ts`. */

@@ -9,8 +9,10 @@ export interface KerasGeneration {
   readonly version: string;
   /** True when the version was inferred from the config's shape, not stated in the file. */
   readonly inferred: boolean;
-  /** `tensorflow`, `theano`, ... when the file says. */
+  /** `tensorflow`, `theano`, ... when the file says (or, for Keras 1, its weight names tell). */
   readonly backend?: string;
+  /** True when `backend` was inferred from the weight names (Keras 1 files never state it). */
+  readonly backendInferred?: boolean;
   /**
    * `'tfjs'` for a TensorFlow.js layers model (`model.json`): it computes what tfjs-layers
    * computes for it, whichever Keras wrote the config (see `semantics.ts` and docs/tfjs.md).

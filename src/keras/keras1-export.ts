@@ -1,5 +1,5 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
-import type { WeightSpec } from '../layers/types.js';
+import type { WeightSpec } from './model-spec.js';
 
 /**
  * Keras 1 models rewritten as Keras 2 models, the way Keras 2's own loader converts Keras 1 files

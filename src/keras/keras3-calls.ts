@@ -1,5 +1,5 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
-import type { InputPlaceholder, LayerCall, LayerSpec, ModelSpec, TensorRef } from './model-config.js';
+import type { InputPlaceholder, LayerCall, LayerSpec, ModelSpec, TensorRef } from './model-spec.js';
 
 /**
  * Keras 3 graph entries that are not plain layer calls, normalised once per model level:

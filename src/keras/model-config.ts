@@ -1,67 +1,12 @@
 import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } from '../errors.js';
 import type { KerasGeneration } from './generation.js';
 import { normalizeKeras3Calls } from './keras3-calls.js';
-import { inlineNestedModels, type SavedLayer } from './nested-models.js';
+import { inlineNestedModels } from './nested-models.js';
+import type { LayerCall, LayerSpec, ModelSpec, SavedLayer, TensorRef } from './model-spec.js';
+import { isInputPlaceholder } from './model-spec.js';
 
-/** A reference to one output tensor of one call of a layer (Keras' `keras_history`). */
-export interface TensorRef {
-  layer: string;
-  node: number;
-  tensor: number;
-}
-
-/** One call of a layer in the graph: its input tensors in order (main inputs, then initial states). */
-export interface LayerCall {
-  inputs: TensorRef[];
-  /** How many of `inputs` are initial states (`initial_state=`) rather than main inputs. */
-  initialStates: number;
-  /**
-   * The call's arguments as stored, for layers whose meaning depends on them (tf.keras TFOpLambda
-   * / SlicingOpLambda, `use_causal_mask`, `return_attention_scores`): positional arguments and
-   * keyword arguments with every tensor replaced by an {@link InputPlaceholder} naming its index
-   * in `inputs`. Tensors found only in keyword arguments are appended to `inputs` after the
-   * main inputs and initial states. Absent for calls written without arguments (Sequential).
-   */
-  args?: unknown[];
-  kwargs?: Record<string, unknown>;
-}
-
-/** Stands for the tensor `inputs[$input]` inside a call's stored arguments. */
-export interface InputPlaceholder {
-  $input: number;
-}
-
-/** True for the placeholder of an input tensor inside `LayerCall.args` / `kwargs`. */
-export function isInputPlaceholder(v: unknown): v is InputPlaceholder {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as Record<string, unknown>).$input === 'number' && Object.keys(v).length === 1;
-}
-
-/** A layer as the normalised model config describes it. */
-export interface LayerSpec {
-  name: string;
-  className: string;
-  /** The layer's own config dict, as stored. */
-  config: Record<string, unknown>;
-  calls: LayerCall[];
-  /** Input shape declared on the layer (batch first), when the file states one. */
-  declaredInputShape?: (number | null)[];
-  /** Keras 3's `module` of the entry (operation nodes come from `keras.src.ops.*`; null for classes defined in `__main__`). */
-  module?: string | null;
-  /** A model used as a layer, parsed (inlined away by nested-models.ts before graph building). */
-  nested?: ModelSpec;
-}
-
-/** The whole model in one form, whatever Keras generation wrote it. */
-export interface ModelSpec {
-  name: string;
-  className: string;
-  layers: LayerSpec[];
-  inputs: TensorRef[];
-  outputs: TensorRef[];
-  generation: KerasGeneration;
-  /** The model's `layers` as Keras saves their weights (nested models as subtrees). */
-  savedLayers?: SavedLayer[];
-}
+export type { TensorRef, LayerCall, InputPlaceholder, LayerSpec, ModelSpec } from './model-spec.js';
+export { isInputPlaceholder } from './model-spec.js';
 
 const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
 const RECURRENT_CLASSES = new Set(['LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'ConvLSTM1D']);

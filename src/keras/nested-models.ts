@@ -1,6 +1,8 @@
 import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { KERAS3_OP_PREFIX, SET_MASK_CLASS } from './keras3-calls.js';
-import type { LayerCall, LayerSpec, ModelSpec, TensorRef } from './model-config.js';
+import type { LayerCall, LayerSpec, ModelSpec, SavedLayer, TensorRef } from './model-spec.js';
+
+export type { SavedLayer } from './model-spec.js';
 
 /**
  * Nested models (a Sequential or Functional model used as a layer of another model), in every
@@ -19,21 +21,6 @@ import type { LayerCall, LayerSpec, ModelSpec, TensorRef } from './model-config.
  * model as node k + 1. Keras 3 does that only in `input_layers` / `output_layers` and only for
  * Functional; the keyword history of call arguments counts from 0.
  */
-
-/** One entry of a model's `layers` as Keras saves weights (Keras' `model.layers`). */
-export interface SavedLayer {
-  /** The layer's name in the file. */
-  name: string;
-  className: string;
-  /** False when the layer (or a model around it) was frozen: its weights are non-trainable. */
-  trainable: boolean;
-  /** Name of the layer in the flattened ModelSpec (leaf layers). */
-  specName?: string;
-  /** A nested model's own `layers`. */
-  children?: SavedLayer[];
-  /** A Keras 3 operation node (not a layer: nothing saved for it). */
-  op?: boolean;
-}
 
 /** Keras' `model.layers` of one (not yet inlined) model level. */
 function savedLayersOf(spec: ModelSpec): SavedLayer[] {

@@ -27,7 +27,7 @@ import {
   type SavedObjectNode,
   type TrackableNode,
 } from '../formats/saved-model.js';
-import { readBundleIndex, readFloatTensor, readStringTensor, shardFileName, tfDtypeName, type BundleEntry, type BundleIndex } from '../formats/tensor-bundle.js';
+import { readBundleIndex, readFloatTensor, readStringTensor, shardFileName, type BundleEntry, type BundleIndex } from '../formats/tensor-bundle.js';
 import { savedModelWeightSource, type SavedModelLayerWeights } from './saved-model-weights.js';
 import type { WeightSource } from './weights.js';
 
@@ -135,8 +135,9 @@ function fromKerasMetadata(bytes: Uint8Array, file: string, graphFile: string, n
     if (node.kind !== 'user_object' || (node.identifier !== n.identifier && node.identifier !== '_generic_user_object')) {
       differentSave(n, `node ${n.nodeId} "${n.nodePath}" is a ${n.identifier} here and a ${node.identifier ?? node.kind} in ${graphFile}`);
     }
+    // A path that does not resolve (a local name holding a dot) proves nothing; one that leads elsewhere does.
     const at = resolvePath(nodes, n.nodePath);
-    if (at !== n.nodeId) differentSave(n, `path "${n.nodePath}" leads to node ${at ?? 'nowhere'} in ${graphFile}, not ${n.nodeId}`);
+    if (at !== undefined && at !== n.nodeId) differentSave(n, `path "${n.nodePath}" leads to node ${at} in ${graphFile}, not ${n.nodeId}`);
     return { nodeId: n.nodeId, identifier: n.identifier, meta: parseMetadata(n.metadata, file, `node ${n.nodePath}`, limits) };
   });
 }
@@ -273,7 +274,7 @@ export async function readKerasSavedModel(files: SavedModelFiles, limits: SavedM
  * their roots along edges of the same name (the checkpoint graph lacks the functions and may
  * lack Keras' extra lists, so node ids differ in general).
  */
-function matchCheckpointObjects(nodes: SavedObjectNode[], checkpoint: TrackableNode[]): Map<number, number> {
+export function matchCheckpointObjects(nodes: SavedObjectNode[], checkpoint: TrackableNode[]): Map<number, number> {
   const map = new Map<number, number>([[0, 0]]);
   const queue: [number, number][] = [[0, 0]];
   while (queue.length) {
@@ -314,7 +315,7 @@ function layerWeights(objects: KerasObject[], nodes: SavedObjectNode[], checkpoi
       const entry = key === undefined ? undefined : index.entries.get(key);
       if (key === undefined) problem = `the checkpoint holds no value for variable ${i} of layer "${layerName}" (saved_model.pb and variables/ come from different saves?)`;
       else if (!entry) problem = `the checkpoint object graph names tensor "${key}" for layer "${layerName}", but ${indexFile} has no such entry`;
-      else if (entry.dtype !== 1 && entry.dtype !== 2 && entry.dtype !== 19) problem = `weight "${key}" of layer "${layerName}" has dtype ${tfDtypeName(entry.dtype)}; kerasrnn reads float weights`;
+      else if (entry.dtype !== 1 && entry.dtype !== 2 && entry.dtype !== 19) continue; // not a weight: an RNG state, a counter (int64)
       else variables.push({ name: key as string, entry });
       if (problem) break;
     }

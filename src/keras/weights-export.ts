@@ -1,6 +1,6 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
 import { h5Group, h5String, h5StringList, type H5GroupNode } from '../formats/h5-writer.js';
-import type { WeightSpec } from '../layers/types.js';
+import type { WeightSpec } from './model-spec.js';
 import { containerKeys, kerasSnakeCase } from './keras3-weights.js';
 import type { SavedLayer } from './nested-models.js';
 

@@ -1,6 +1,6 @@
 import { InvalidKerasConfigurationError } from '../errors.js';
 import type { H5Group } from '../formats/h5.js';
-import type { WeightSpec } from '../layers/types.js';
+import type { WeightSpec } from './model-spec.js';
 import type { ModelSpec } from './model-config.js';
 import type { SavedLayer } from './nested-models.js';
 

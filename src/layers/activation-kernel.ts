@@ -1,4 +1,4 @@
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import type { Activation } from '../keras/activations.js';
 import type { Tensor } from './types.js';
 

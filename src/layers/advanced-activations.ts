@@ -1,6 +1,6 @@
 import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { softmaxLayerMask } from '../keras/semantics.js';
-import type { KernelExports } from '../engine/kernel-exports.js';
+import type { KernelExports } from '../wasm/kernel-exports.js';
 import { readAxisBlock, sameShape, splitAround } from './normalization-axes.js';
 import type { ImportRequest, LayerImporter, LayerKernel, Tensor } from './types.js';
 import { weightlessLayer } from './weightless.js';

@@ -1,4 +1,4 @@
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import type { LayerKernel } from './types.js';
 
 /**

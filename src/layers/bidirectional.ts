@@ -1,7 +1,7 @@
 import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { bidirectionalZeroesMaskedSteps } from '../keras/semantics.js';
 import type { ImportedLayer, LayerImporter, LayerKernel, Mask, Shape, Tensor } from './types.js';
-import { BinaryOp } from '../engine/tensor-op-codes.js';
+import { BinaryOp } from '../wasm/tensor-op-codes.js';
 
 const MERGE_MODES = ['concat', 'sum', 'mul', 'ave'] as const;
 type MergeMode = (typeof MERGE_MODES)[number] | null;

@@ -1,5 +1,5 @@
 import { InputError, InvalidKerasConfigurationError } from '../errors.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import type { ImportRequest, LayerKernel, Shape, Tensor } from './types.js';
 
 /** Keras' categorical output modes (`tf_idf` only for the lookup layers). */

@@ -1,5 +1,5 @@
 import { InputError, InvalidKerasConfigurationError } from '../errors.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import { resolveActivation } from '../keras/activations.js';
 import { theanoConvolutions } from '../keras/semantics.js';
 import { applyActivation } from './activation-kernel.js';

@@ -1,11 +1,11 @@
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import { resolveElementwiseActivation } from '../keras/activations.js';
 import { GRU_KERNEL, gruWeightLayout } from './gru.js';
 import { LSTM_KERNEL, lstmWeightLayout } from './lstm.js';
 import { importRecurrent, readRecurrentOptions } from './recurrent.js';
 import type { CellDefinition } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
-import { BinaryOp } from '../engine/tensor-op-codes.js';
+import { BinaryOp } from '../wasm/tensor-op-codes.js';
 
 /**
  * cuDNN reads each gate's flat buffer as a (units × input) matrix, so Keras' own converter

@@ -1,5 +1,5 @@
 import { InvalidKerasConfigurationError, KerasRnnError } from '../errors.js';
-import type { TensorData } from '../api/tensor.js';
+import type { TensorData } from '../types/tensor.js';
 import type { ImportedLayer, LayerImporter, Mask, Shape, Tensor } from './types.js';
 
 /**

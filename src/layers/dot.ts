@@ -1,5 +1,5 @@
 import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError, type ErrorContext } from '../errors.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import { dotNormalizeEpsilon } from '../keras/semantics.js';
 import type { ImportedLayer, LayerImporter, Shape, Tensor } from './types.js';
 import { weightlessLayer } from './weightless.js';

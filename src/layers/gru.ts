@@ -2,7 +2,7 @@ import { defaultGruResetAfter } from '../keras/semantics.js';
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
 import { paddedUnits, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
-import { KERNEL_CONSTANTS } from '../engine/kernel-exports.js';
+import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 
 const GATES = ['z', 'r', 'h'] as const;
 

@@ -46,7 +46,7 @@ export const IntegerLookupImporter: LayerImporter = {
         const vp = memory.allocF32(values);
         const encode = categoricalKernel(req, mode, table.depth, memory, { strict: false, ...(table.idf ? { weights: table.idf } : {}) });
         // int mode: mask -> 0; other modes: mask dropped (-1). Invert: id 0 -> mask token, unknown ids -> oov token.
-        const missing = invert ? table.oovToken : table.numOov === 0 ? -2 : table.oovStart;
+        const missing = invert ? table.oovToken : table.oovStart;
         const maskKey = invert ? 0 : (table.maskToken ?? 0);
         const maskValue = invert ? (table.maskToken ?? 0) : mode === 'int' ? 0 : -1;
         return {
@@ -54,11 +54,12 @@ export const IntegerLookupImporter: LayerImporter = {
             const x = inputs[0];
             const n = x.shape.reduce((a, b) => a * b, 1);
             const out = runCtx.memory.scratch(n * 4);
-            const bad = k.lookupSorted(x.ptr, n, kp, vp, keys.length, missing, invert ? 0 : table.numOov, table.oovStart, hasMask ? 1 : 0, maskKey, maskValue, out);
-            if (bad >= 0) throw new InputError('IntegerLookup takes integer values', { ...ctx, field: 'input', value: runCtx.memory.f32(x.ptr + bad * 4, 1)[0] });
-            if (!invert && table.numOov === 0 && runCtx.memory.f32(out, n).includes(-2)) {
-              throw new InputError('num_oov_indices=0 and a value is not in the vocabulary', { ...ctx, field: 'input' });
+            const strictVocab = !invert && table.numOov === 0 ? 1 : 0;
+            const bad = k.lookupSorted(x.ptr, n, kp, vp, keys.length, missing, invert ? 0 : table.numOov, table.oovStart, hasMask ? 1 : 0, maskKey, maskValue, strictVocab, out);
+            if (bad >= n) {
+              throw new InputError('num_oov_indices=0 and a value is not in the vocabulary', { ...ctx, field: 'input', value: runCtx.memory.f32(x.ptr + (bad - n) * 4, 1)[0] });
             }
+            if (bad >= 0) throw new InputError('IntegerLookup takes integer values', { ...ctx, field: 'input', value: runCtx.memory.f32(x.ptr + bad * 4, 1)[0] });
             return encode.run([{ ptr: out, shape: x.shape }], masks, runCtx);
           },
         };

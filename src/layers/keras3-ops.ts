@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 import { InputError, InvalidKerasConfigurationError, UnsupportedKerasConfigurationError, type ErrorContext } from '../errors.js';
-import type { BinaryOpName, ReduceOpName, UnaryOpName } from '../engine/tensor-op-codes.js';
+import type { BinaryOpName, ReduceOpName, UnaryOpName } from '../wasm/tensor-op-codes.js';
 import { resolveActivation, type Activation } from '../keras/activations.js';
 import { isInputPlaceholder } from '../keras/model-config.js';
 import { KERAS3_OP_PREFIX, SET_MASK_CLASS } from '../keras/keras3-calls.js';

@@ -1,7 +1,7 @@
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
 import { unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
-import { KERNEL_CONSTANTS } from '../engine/kernel-exports.js';
+import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 
 /** Keras 1 per-gate arrays are stored in this order; the engine's gate order is i, f, c, o. */
 const KERAS1_GATE_ORDER = ['i', 'c', 'f', 'o'] as const;

@@ -1,7 +1,7 @@
 import { InputError, InvalidKerasConfigurationError, UnsupportedKerasConfigurationError, type ErrorContext } from '../errors.js';
-import type { KernelExports } from '../engine/kernel-exports.js';
-import { BinaryOp } from '../engine/tensor-op-codes.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { KernelExports } from '../wasm/kernel-exports.js';
+import { BinaryOp } from '../wasm/tensor-op-codes.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import { mergeMaskRule } from '../keras/semantics.js';
 import type { ImportRequest, LayerImporter, Mask, Shape, Tensor } from './types.js';
 import { weightlessLayer } from './weightless.js';

@@ -1,5 +1,5 @@
 import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } from '../errors.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import { callFlag, callKwarg, holdsTensor, tensorRoles } from './call-args.js';
 import type { ImportedLayer, LayerImporter, Mask, Shape, Tensor, WeightSpec } from './types.js';
 

@@ -1,6 +1,6 @@
 import { InternalError } from '../errors.js';
-import type { WasmMemory } from '../engine/memory.js';
-import type { KernelExports } from '../engine/kernel-exports.js';
+import type { WasmMemory } from '../wasm/memory.js';
+import type { KernelExports } from '../wasm/kernel-exports.js';
 import type { Activation } from '../keras/activations.js';
 import type { WeightSpec } from './types.js';
 

@@ -1,7 +1,7 @@
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
 import { unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
-import { KERNEL_CONSTANTS } from '../engine/kernel-exports.js';
+import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 
 /** SimpleRNN stores W/U/b (Keras 1) or kernel/recurrent_kernel/bias (Keras 2/3): one gate. */
 export function simpleRnnWeightLayout(inputDim: number, units: number, useBias: boolean, keras1: boolean): CellWeightLayout {

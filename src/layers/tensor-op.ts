@@ -16,8 +16,8 @@
  * @packageDocumentation
  */
 import { InputError, InvalidKerasConfigurationError, UnsupportedKerasConfigurationError, type ErrorContext } from '../errors.js';
-import type { WasmMemory } from '../engine/memory.js';
-import { BinaryOp, IntegerType, ReduceOp, UnaryOp, type BinaryOpName, type IntegerTypeName, type ReduceOpName, type UnaryOpName } from '../engine/tensor-op-codes.js';
+import type { WasmMemory } from '../wasm/memory.js';
+import { BinaryOp, IntegerType, ReduceOp, UnaryOp, type BinaryOpName, type IntegerTypeName, type ReduceOpName, type UnaryOpName } from '../wasm/tensor-op-codes.js';
 import type { Activation } from '../keras/activations.js';
 import { applyActivation, copyTensor } from './activation-kernel.js';
 import type { ImportedLayer, ImportRequest, LayerKernel, Shape, Tensor } from './types.js';

@@ -1,5 +1,5 @@
 import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError, type ErrorContext } from '../errors.js';
-import type { BinaryOpName } from '../engine/tensor-op-codes.js';
+import type { BinaryOpName } from '../wasm/tensor-op-codes.js';
 import { ActivationId, type Activation } from '../keras/activations.js';
 import { isInputPlaceholder } from '../keras/model-config.js';
 import { castOf, slicePlan, tensorOpLayer, type OpOperand, type SliceItem, type TensorOp } from './tensor-op.js';

@@ -1,7 +1,7 @@
 import type { ErrorContext } from '../errors.js';
 import type { ConfigReader } from '../keras/config-reader.js';
 import type { KerasGeneration } from '../keras/generation.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 
 /** A symbolic Keras shape: batch first, `null` for unknown sizes (like Keras' `None`). */
 export type Shape = (number | null)[];
@@ -54,17 +54,8 @@ export interface StoredWeight {
   read(): Float32Array;
 }
 
-/** A weight the importer expects, in Keras' stored order. */
-export interface WeightSpec {
-  /** Short name (`kernel`, `W_i`, `embeddings`). */
-  name: string;
-  shape: number[];
-  /**
-   * Other layouts Keras stored this weight in, told apart by their shape as Keras' own loaders do
-   * (e.g. Keras 1.0's Convolution1D kernel); `convert` turns one into `shape`'s layout.
-   */
-  otherLayouts?: { shape: number[]; convert(data: Float32Array): Float32Array }[];
-}
+export type { WeightSpec } from '../keras/model-spec.js';
+import type { WeightSpec } from '../keras/model-spec.js';
 
 /** The answers every importer gives about one Keras layer (the reference design's questions). */
 export interface ImportedLayer {

@@ -23,7 +23,7 @@ export interface ServeOptions {
   workers?: number;
   /** Most rows merged into one call (default 32; 1 turns dynamic batching off). */
   maxBatchSize?: number;
-  /** Longest a request waits for others to join its batch, ms (default 2). */
+  /** Longest a request waits for others to join its batch when a worker is free, ms (default 0: requests that queued while the workers were busy are merged, none is held back). */
   batchDelayMs?: number;
   /** Most live sequences (default 1024). */
   maxSequences?: number;
@@ -67,7 +67,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     onIdle: () => batcher?.pump(),
     onRestart: () => metrics.workerRestarts.inc(),
   });
-  batcher = new Batcher(pool, { maxBatchSize: options.maxBatchSize ?? 32, delayMs: options.batchDelayMs ?? 2 }, {
+  batcher = new Batcher(pool, { maxBatchSize: options.maxBatchSize ?? 32, delayMs: options.batchDelayMs ?? 0 }, {
     onBatch: (model, kind, rows) => metrics.batchRows.observe({ model, kind }, rows),
     onQueueTime: (model, s) => metrics.queueTime.observe({ model }, s),
   });

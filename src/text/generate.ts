@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import type { Model } from '../api/model.js';
-import type { TensorData } from '../api/tensor.js';
+import type { TensorData } from '../types/tensor.js';
 import { Xoshiro128 } from './prng.js';
 import { checkSampling, pickToken, type SamplingOptions } from './sampling.js';
 import { encodeTokens, fixedSteps, tokenEncoding, type TokenEncoding } from './token-input.js';

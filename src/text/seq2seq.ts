@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import type { Model } from '../api/model.js';
-import type { TensorData } from '../api/tensor.js';
+import type { TensorData } from '../types/tensor.js';
 import { encodeTokens, fixedSteps, tokenEncoding } from './token-input.js';
 import { promptIds, stopIds } from './generate.js';
 import { tokenCodec, type TextSource } from './vocabulary.js';

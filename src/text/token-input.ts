@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import type { Shape } from '../layers/types.js';
-import type { TensorData } from '../api/tensor.js';
+import type { TensorData } from '../types/tensor.js';
 
 /**
  * How token ids become a model input: `ids` for a `(batch, steps)` input (an Embedding's), or

@@ -1,5 +1,5 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 
 /**
  * Forward and backward passes of the layers training supports so far (Dense, LSTM), on the kernels

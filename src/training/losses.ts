@@ -1,5 +1,5 @@
 import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 
 /**
  * Keras losses for training, computed by the kernels of assembly/losses.ts with Keras' default

@@ -1,5 +1,5 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
-import type { WasmMemory } from '../engine/memory.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import type { KerasGeneration } from '../keras/generation.js';
 
 /**

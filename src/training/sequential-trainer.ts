@@ -1,6 +1,6 @@
 import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
-import type { WasmMemory } from '../engine/memory.js';
-import { KERNEL_CONSTANTS } from '../engine/kernel-exports.js';
+import type { WasmMemory } from '../wasm/memory.js';
+import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 import type { GraphLayer, ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import { lossInto, type LossSpec } from './losses.js';

@@ -70,7 +70,7 @@ if (!manifest) {
     old.dispose();
   });
 
-  test('every source form gives the same outputs: path, path with slash, file: URL, map, File[], zip, http URL', async () => {
+  test('every source form gives the same outputs: path, path with slash, path of saved_model.pb, file: URL, map, File[], zip, http URL', async () => {
     const want = await firstOutput(await loadModel(src), c);
     const map = files(src);
     const prefixed = Object.fromEntries(Object.entries(map).map(([k, v]) => [`lstm_model/${k}`, v]));
@@ -84,7 +84,7 @@ if (!manifest) {
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${server.address().port}/m/`;
     try {
-      const sources = { 'path/': `${src}/`, 'file URL': pathToFileURL(src), map, 'File[]': fileList, zip, 'zip path': null, url, 'url of saved_model.pb': `${url}saved_model.pb` };
+      const sources = { 'path/': `${src}/`, 'path of saved_model.pb': join(src, 'saved_model.pb'), 'file URL': pathToFileURL(src), map, 'File[]': fileList, zip, 'zip path': null, url, 'url of saved_model.pb': `${url}saved_model.pb` };
       const zipPath = join(copyDir(src), '..', `sm-${Date.now()}.zip`);
       writeFileSync(zipPath, zip);
       temps.push(zipPath);

@@ -87,7 +87,7 @@ test('inspect: Keras summary, version and backend, inputs / outputs, notes; --js
   assert.is(r.code, 0, r.stderr);
   const model = await loadModel(EXAMPLE);
   assert.ok(r.stdout.startsWith(model.summary()), 'starts with model.summary()');
-  assert.match(r.stdout, /Keras version: 2\.4\.0, tensorflow backend \(stated in the file\)/);
+  assert.match(r.stdout, /Keras version: 2\.4\.0 \(stated in the file\)\nBackend: +tensorflow \(stated in the file\)/);
   assert.match(r.stdout, /Inputs: +lstm_input \(None, 50, 1\)/);
   assert.match(r.stdout, /Outputs: +dense \(None, 1\)/);
   assert.match(r.stdout, /Weights: +4,385 parameters/);
@@ -96,7 +96,7 @@ test('inspect: Keras summary, version and backend, inputs / outputs, notes; --js
 
   const j = JSON.parse(runCli(['inspect', EXAMPLE, '--json']).stdout);
   assert.is(j.totalParams, 4385);
-  assert.equal(j.keras, { version: '2.4.0', major: 2, backend: 'tensorflow', versionInferred: false, runtime: null });
+  assert.equal(j.keras, { version: '2.4.0', major: 2, backend: 'tensorflow', versionInferred: false, backendInferred: false, runtime: null });
   assert.equal(j.layers.map((l) => [l.name, l.className, l.numParams]), [['lstm_input', 'InputLayer', 0], ['lstm', 'LSTM', 4352], ['dense', 'Dense', 33]]);
   assert.equal(j.inputs, [{ name: 'lstm_input', shape: [null, 50, 1] }]);
   assert.is(j.layers[1].details.units, 32);

@@ -71,7 +71,7 @@ test('large input streamed in batches: every batch size gives the same outputs a
       const batches = Math.ceil(n / bs);
       assert.match(r.stderr, new RegExp(`predict: ${batches} batch(es)? of up to ${bs} in [\\d.]+ ms`));
       assert.match(r.stderr, /loaded .*sine_forecaster\.h5 in [\d.]+ ms/);
-      assert.match(r.stderr, /read 1000 samples of shape \(50, 1\)/);
+      assert.match(r.stderr, /read 1,000 samples of shape \(50, 1\)/);
       assert.match(r.stderr, /samples\/s/);
       assert.not.match(r.stderr, /\u2588|\u2591/, 'no progress bar when stderr is not a terminal');
     }

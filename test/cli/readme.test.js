@@ -34,6 +34,9 @@ test("the README's main-job command prints the example's prediction", () => {
       env: { ...process.env, npm_config_cache: cache, npm_config_offline: 'true', npm_config_ignore_scripts: 'true', npm_config_update_notifier: 'false' },
     });
     assert.is(r.status, 0, r.stderr);
+    // The README shows exactly what the command prints (the fenced block after the commands).
+    const shown = /```sh\n[\s\S]*?```\n\n```\n([\s\S]*?)```/.exec(quickstart)?.[1];
+    assert.is(r.stdout, shown, 'README output block = stdout');
     const [head, ...rest] = r.stdout.trim().split('\n');
     assert.is(head, 'dense: shape (2, 1)');
     const values = numbers(rest.join('\n'));
@@ -43,6 +46,35 @@ test("the README's main-job command prints the example's prediction", () => {
   } finally {
     fs.rmSync(cache, { recursive: true, force: true });
   }
+});
+
+test("the README's failure example and docs/cli.md's inspect output are what the commands print", () => {
+  // README: `$ kerasrnn predict examples/sine_forecaster.h5 -i short.npy` and its two stderr lines.
+  const block = /```\n\$ (kerasrnn predict examples\/sine_forecaster\.h5 -i short\.npy)\n([\s\S]*?)```/.exec(readme);
+  assert.ok(block, 'README has the failure example');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kerasrnn-readme-'));
+  try {
+    fs.symlinkSync(path.join(ROOT, 'examples'), path.join(dir, 'examples'));
+    // 30 steps for a model that takes 50, float32 (NumPy's .npy v1.0 layout written by hand).
+    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 30, 1), }";
+    const pad = 64 - ((10 + header.length + 1) % 64);
+    const text = `${header}${' '.repeat(pad % 64)}\n`;
+    const head = Buffer.alloc(10);
+    Buffer.from('\x93NUMPY', 'latin1').copy(head);
+    head[6] = 1;
+    head.writeUInt16LE(text.length, 8);
+    fs.writeFileSync(path.join(dir, 'short.npy'), Buffer.concat([head, Buffer.from(text, 'latin1'), Buffer.alloc(30 * 4)]));
+    const args = block[1].split(' ').slice(1);
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), ...args], { cwd: dir, encoding: 'utf8' });
+    assert.is(r.status, 1);
+    assert.is(r.stderr, block[2]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const cli = fs.readFileSync(path.join(ROOT, 'docs/cli.md'), 'utf8');
+  const inspectBlock = /## inspect[\s\S]*?```\n([\s\S]*?)```/.exec(cli)?.[1];
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'inspect', 'examples/sine_forecaster.h5'], { cwd: ROOT, encoding: 'utf8' });
+  assert.is(r.stdout, inspectBlock);
 });
 
 test.run();

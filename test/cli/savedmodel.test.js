@@ -22,7 +22,7 @@ if (!c) {
     const r = runCli(['inspect', dir]);
     assert.is(r.code, 0, r.stderr);
     assert.match(r.stdout, /Format: tf\.keras SavedModel \(TF 2\.2\.0, Keras metadata in saved_model\.pb\)/);
-    assert.match(r.stdout, /lstm \(LSTM\)\s+\(None, 200\)\s+161600/);
+    assert.match(r.stdout, /lstm \(LSTM\)\s+\(None, 200\)\s+161,600/);
   });
 
   test('predict <SavedModel dir> -i x.npy -o y.npy matches the reference outputs', () => {

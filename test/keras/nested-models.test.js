@@ -120,7 +120,7 @@ test('Keras 3: a Functional inside a Sequential (first layer) takes the outer in
     [['inner', 1, 0]],
   );
   const m2 = await loadModel({ config: outer });
-  assert.equal(m2.outputs, [{ name: 'lstm', shape: [null, 2] }]);
+  assert.equal(m2.outputs, [{ name: 'lstm', layer: 'lstm', tensor: 0, shape: [null, 2] }]);
 });
 
 test('inner layer names that clash with outer ones become <model>/<layer>', async () => {

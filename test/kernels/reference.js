@@ -1,5 +1,5 @@
 // Float64 scalar reference implementations (Keras semantics) used by the kernel tests.
-import { KERNEL_CONSTANTS as K } from '../../dist/engine/kernel-exports.js';
+import { KERNEL_CONSTANTS as K } from '../../dist/wasm/kernel-exports.js';
 
 const SQRT_PI = Math.sqrt(Math.PI);
 

@@ -331,7 +331,11 @@ test('a mask= tensor becomes the mask of the call input (SetMask); with initial_
       [['rnn', 0, 0]],
     );
   const m = await loadModel({ config: cfg({ training: false, mask: T('any') }) }, { fileName: 'mask.json' });
-  assert.ok(m.layers.some((l) => l.className === 'kerasrnn.SetMask' && l.name === 'rnn/mask'));
+  // The SetMask node runs but is kerasrnn's own plumbing: not listed as a layer, and the summary's
+  // "Connected to" names the tensor it masks.
+  assert.ok(!m.layers.some((l) => l.className === 'kerasrnn.SetMask' || l.name === 'rnn/mask'));
+  assert.equal(m.layers.find((l) => l.name === 'rnn').inbound, [['x[0][0]']]);
+  assert.not.match(m.summary(), /SetMask|rnn\/mask/);
   try {
     await loadModel({ config: cfg({ initial_state: [T('h')], training: false, mask: T('any') }) }, { fileName: 'mask.json' });
     assert.unreachable();

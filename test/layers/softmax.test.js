@@ -7,8 +7,8 @@ import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.
 import { SoftmaxImporter } from '../../dist/layers/advanced-activations.js';
 import { ConfigReader } from '../../dist/keras/config-reader.js';
 import { softmaxLayerMask } from '../../dist/keras/semantics.js';
-import { WasmMemory } from '../../dist/engine/memory.js';
-import { instantiateKernels } from '../../dist/engine/wasm-module.js';
+import { WasmMemory } from '../../dist/wasm/memory.js';
+import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { keras2Sequential, keras3Sequential, layerOf } from '../support/configs.js';
 import { checkLayerFixture, layerFixtureCases } from '../support/layer-fixtures.js';
 

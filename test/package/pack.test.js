@@ -34,10 +34,10 @@ test.after(() => {
 
 test('the tarball holds the built files, types, browser build, CLI and docs; no sources or tests', () => {
   const files = state.pack.files.map((f) => f.path);
-  for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/browser/kerasrnn.js', 'dist/browser/kerasrnn.min.js', 'dist/cli/main.js', 'dist/formats/npy.js', 'docs/cli.md', 'docs/browser.md']) {
+  for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/browser/kerasrnn.js', 'dist/browser/kerasrnn.min.js', 'dist/cli/main.js', 'dist/formats/npy.js', 'docs/cli.md', 'docs/browser.md', 'examples/sine_forecaster.h5', 'examples/sine_input.npy']) {
     assert.ok(files.includes(f), `${f} is packed`);
   }
-  for (const f of files) assert.ok(/^(dist\/|docs\/|package\.json$|README\.md$|LICENSE)/.test(f), `unexpected file in the package: ${f}`);
+  for (const f of files) assert.ok(/^(dist\/|docs\/|examples\/|package\.json$|README\.md$|LICENSE)/.test(f), `unexpected file in the package: ${f}`);
   assert.ok(fs.readFileSync(path.join(ROOT, 'dist/cli/main.js'), 'utf8').startsWith('#!/usr/bin/env node'));
 });
 
@@ -52,6 +52,8 @@ test('installs into an empty folder (offline, from the npm cache)', () => {
     r = install('--prefer-offline');
   }
   assert.is(r.code, 0, r.stderr);
+  // Nothing of kerasrnn's makes npm warn (unknown .npmrc keys, install scripts, deprecations).
+  assert.not.match(r.stderr, /warn|WARN|deprecated/, `npm install printed warnings:\n${r.stderr}`);
   const installed = JSON.parse(fs.readFileSync(path.join(state.app, 'node_modules/kerasrnn/package.json'), 'utf8'));
   for (const target of [installed.types, installed.exports['.'].types, installed.exports['.'].default, installed.exports['.'].browser, installed.bin.kerasrnn]) {
     assert.ok(fs.existsSync(path.join(state.app, 'node_modules/kerasrnn', target)), `${target} exists`);
@@ -83,12 +85,23 @@ test("import { loadModel } from 'kerasrnn' (and 'kerasrnn/browser') works in the
   assert.equal(out.min, out.node, 'and so does the minified one');
 });
 
+test('--help examples run in the installed package (the example files ship with it)', () => {
+  const h = sh('npx', ['kerasrnn', '--help'], state.app);
+  const line = h.stdout.split('\n').find((l) => /^ {2}kerasrnn predict \S+ --input \S+$/.test(l));
+  assert.ok(line, h.stdout);
+  assert.match(line, /node_modules\/kerasrnn\/examples\/sine_forecaster\.h5/);
+  const r = sh('npx', line.trim().split(/\s+/), state.app);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^dense: shape \(2, 1\)/);
+});
+
 test('npx kerasrnn inspect / predict in that folder', () => {
   const i = sh('npx', ['kerasrnn', 'inspect', 'model.h5'], state.app);
   assert.is(i.code, 0, i.stderr);
-  assert.match(i.stdout, /lstm \(LSTM\) +\(None, 32\) +4352/);
-  assert.match(i.stdout, /Total params: 4385/);
-  assert.match(i.stdout, /Keras version: 2\.4\.0, tensorflow backend/);
+  assert.is(i.stderr, '', 'npx prints no warnings');
+  assert.match(i.stdout, /lstm \(LSTM\) +\(None, 32\) +4,352/);
+  assert.match(i.stdout, /Total params: 4,385/);
+  assert.match(i.stdout, /Keras version: 2\.4\.0 \(stated in the file\)\nBackend: +tensorflow \(stated in the file\)/);
   const p = sh('npx', ['kerasrnn', 'predict', 'model.h5', '--input', 'x.npy', '--json'], state.app);
   assert.is(p.code, 0, p.stderr);
   JSON.parse(p.stdout).flat().forEach((v, k) => assert.ok(Math.abs(v - expected[k]) <= 1e-5 + 1e-4 * Math.abs(expected[k])));
@@ -100,7 +113,7 @@ test('types resolve for TypeScript users of the installed package', () => {
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
   fs.writeFileSync(
     path.join(state.app, 'use.ts'),
-    `import { loadModel, type TensorData, InputError } from 'kerasrnn';\nexport async function f(): Promise<number> {\n  const m = await loadModel('model.h5');\n  const y = m.predict({ data: new Float32Array(50), shape: [1, 50, 1] }) as TensorData;\n  void InputError;\n  return y.data.length + m.numParams;\n}\n`,
+    `import { loadModel, type TensorData, InputError } from 'kerasrnn';\nexport async function f(): Promise<number> {\n  const m = await loadModel('model.h5');\n  const x = { data: new Float32Array(50), shape: [1, 50, 1] };\n  const y = m.predictOne(x);\n  const named: Record<string, TensorData> = m.predictNamed(x);\n  const [h]: TensorData[] = m.predict(x, { outputs: ['lstm'] });\n  void InputError;\n  return y.data.length + m.numParams + named.dense.data.length + h.shape[1];\n}\n`,
   );
   const r = sh(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', 'use.ts'], state.app);
   assert.is(r.code, 0, `${r.stdout}${r.stderr}`);

@@ -47,7 +47,9 @@ test('wrong length (data does not match the shape), bad shape entries', () => {
   throwsInput(() => lstm.predict({ data: null, shape: [2, T, F] }), /data has undefined values/);
   throwsInput(() => lstm.predict({ data: new Float32Array(30), shape: [2, -5, 3] }), /non-negative integers/);
   throwsInput(() => lstm.predict({ data: new Float32Array(30), shape: [2.5, 5, 3] }), /non-negative integers/);
-  throwsInput(() => lstm.predict({ data: new Float32Array(30), shape: 'abc' }), /\{ data, shape \}/);
+  throwsInput(() => lstm.predict({ data: new Float32Array(30), shape: 'abc' }), /shape must be an array of dimensions, batch first \(e\.g\. \[1,5,3\]\)/);
+  throwsInput(() => lstm.predict({ data: new Float32Array(30) }), /the input has no "shape": predict takes \{ data, shape \}/);
+  throwsInput(() => lstm.predict(new Float32Array(30)), /not a bare Float32Array: wrap it as \{ data, shape: \[1,5,3\] \}/);
   throwsInput(() => lstm.predict(null), /\{ data, shape \}/);
 });
 

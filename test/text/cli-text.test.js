@@ -45,6 +45,18 @@ test('predict --text on a model that takes strings (TextVectorization inside)', 
   assert.match(numeric.stderr, /--text needs --tokenizer/);
 });
 
+test('generate --tokenizer (a Keras Tokenizer file): text prompt in, greedy words out', () => {
+  const e = entry('word_window_tf');
+  // "SAW <OOV> AND!": Keras lowercases, the filters drop "<>", and the unknown "oov" maps to oov_token
+  const prompt = `${e.greedy.prompt.map((i) => e.vocabulary[i]).join(' ').toUpperCase()}!`;
+  const r = runCli(['generate', dir + e.model, '--tokenizer', dir + 'word_tokenizer.json', '--prompt', prompt, '-n', '12', '-t', '0', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.promptIds, e.greedy.prompt);
+  assert.equal(out.ids, e.greedy.ids);
+  assert.is(out.text, e.greedy.ids.map((i) => e.vocabulary[i]).join(' '));
+});
+
 test('generate: greedy and seeded runs as the library; seq2seq beam search; usage errors', () => {
   const t = tempDir();
   try {

@@ -3,8 +3,8 @@
 // central finite differences of a float64 forward pass written here (independent of kerasrnn).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { instantiateKernels } from '../../dist/engine/wasm-module.js';
-import { WasmMemory } from '../../dist/engine/memory.js';
+import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
+import { WasmMemory } from '../../dist/wasm/memory.js';
 import { denseGradients, lstmGradients } from '../../dist/training/gradients.js';
 import { UnsupportedKerasConfigurationError } from '../../dist/index.js';
 

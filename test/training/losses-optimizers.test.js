@@ -5,8 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { instantiateKernels } from '../../dist/engine/wasm-module.js';
-import { WasmMemory } from '../../dist/engine/memory.js';
+import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
+import { WasmMemory } from '../../dist/wasm/memory.js';
 import { computeLoss, lossFromConfig } from '../../dist/training/losses.js';
 import { OptimizerState, optimizerFromConfig, optimizerFamily } from '../../dist/training/optimizers.js';
 import { generationFromVersion } from '../../dist/keras/generation.js';

@@ -3,9 +3,9 @@
 // flag in the shared Int32Array, which is what the blocked calling thread waits on.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { loadModel, type LoadOptions, type ModelSource } from '../api/load-model.js';
-import type { TensorData, TensorInput } from '../api/tensor.js';
-import type { CloneableSource } from './batch-workers.js';
+import { loadModel, type LoadOptions, type ModelSource } from './load-model.js';
+import type { TensorData, TensorInput } from '../types/tensor.js';
+import type { CloneableSource } from '../engine/batch-workers.js';
 
 interface Data {
   source: CloneableSource;

@@ -1,0 +1,60 @@
+/**
+ * What a loaded model tells about itself: `model.layers` entries, weights, the stored config. Its
+ * own module so that summary.ts and save-model.ts describe the Model they read without importing
+ * model.ts (which imports them).
+ * @packageDocumentation
+ */
+import type { ModelGraph } from '../graph/build-graph.js';
+import type { KerasGeneration } from '../keras/generation.js';
+import type { Shape } from '../layers/types.js';
+
+import type { LayerInfo } from './layer-info.js';
+
+export type { LayerInfo };
+
+/** One weight array of a layer, named as the importer names it (`kernel`, `recurrent_kernel`, ...). */
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A layer's weights in Keras' order (the order the file stores them). */
+export interface LayerWeights {
+  layer: string;
+  className: string;
+  weights: NamedWeight[];
+}
+
+/** @internal What a loaded model keeps for saving and for `getWeights` / `setWeights`. */
+export interface StoredModel {
+  /** The config as read from the file (its own generation's schema). */
+  json: unknown;
+  generation: KerasGeneration;
+  backend?: string;
+  /** Each layer's weights in Keras' order, by layer name (null: loaded without weights). */
+  arrays: Map<string, Float32Array[]> | null;
+}
+
+/** The parts of a Model the summary reads. */
+export interface SummarySource {
+  readonly name: string;
+  readonly className: string;
+  readonly generation: KerasGeneration;
+  readonly format: string;
+  readonly formatDetails: string | null;
+  readonly layers: readonly LayerInfo[];
+  readonly numParams: number;
+  /** The part of numParams Keras counts as non-trainable. */
+  readonly nonTrainableParams: number;
+  readonly hasWeights: boolean;
+}
+
+/** The parts of a Model that saving reads. */
+export interface SaveSource {
+  readonly fileName: string;
+  readonly inputs: readonly { name: string; shape: Shape }[];
+  readonly layers: readonly LayerInfo[];
+  readonly stored: StoredModel;
+  readonly graphForSaving: ModelGraph;
+}
