@@ -4,7 +4,7 @@ import { WasmMemory } from '../wasm/memory.js';
 import { lossFromConfig, type LossSpec } from '../training/losses.js';
 import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.js';
 import { checkBatch, planTraining, SequentialTrainer } from '../training/sequential-trainer.js';
-import type { Model } from './model.js';
+import type { TrainingSource } from './model-info.js';
 import type { TensorInput } from '../types/tensor.js';
 import { checkNumericData } from './validate-input.js';
 
@@ -35,7 +35,7 @@ export interface TrainingSetup {
 }
 
 /** Validates compile's arguments against the model; refuses what training does not support. */
-export function compileModel(model: Model, options: CompileOptions): TrainingSetup {
+export function compileModel(model: TrainingSource, options: CompileOptions): TrainingSetup {
   if (!options || typeof options !== 'object') throw new InputError('compile takes { optimizer, loss }', { file: model.fileName, field: 'options' });
   if (!model.stored.arrays) throw new InputError('the model was loaded without weights: nothing to train', { file: model.fileName });
   planTraining(model.graphForSaving, model.generation);
@@ -53,7 +53,7 @@ function tensorOf(t: TensorInput | undefined, what: string, file: string): { dat
   return { data, shape: t.shape.slice() };
 }
 
-async function trainerOf(model: Model, setup: TrainingSetup): Promise<SequentialTrainer> {
+async function trainerOf(model: TrainingSource, setup: TrainingSetup): Promise<SequentialTrainer> {
   if (!setup.trainer) {
     const memory = new WasmMemory(await instantiateKernels(), model.maxWasmBytes);
     const byName = new Map(model.layers.map((l) => [l.name, l]));
@@ -71,7 +71,7 @@ async function trainerOf(model: Model, setup: TrainingSetup): Promise<Sequential
 }
 
 /** One update on (x, y); returns the loss before it. */
-export async function trainOnBatch(model: Model, setup: TrainingSetup, x: TensorInput, y: TensorInput): Promise<number> {
+export async function trainOnBatch(model: TrainingSource, setup: TrainingSetup, x: TensorInput, y: TensorInput): Promise<number> {
   const xs = tensorOf(x, 'x', model.fileName);
   const ys = tensorOf(y, 'y', model.fileName);
   checkBatch(xs, model.inputs[0].shape, ys.data.length, model.fileName);
@@ -80,7 +80,7 @@ export async function trainOnBatch(model: Model, setup: TrainingSetup, x: Tensor
 }
 
 /** Epochs of mini-batch updates; returns the loss of each epoch (mean over samples). */
-export async function fitModel(model: Model, setup: TrainingSetup, x: TensorInput, y: TensorInput, options: FitOptions): Promise<{ loss: number[] }> {
+export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: TensorInput, y: TensorInput, options: FitOptions): Promise<{ loss: number[] }> {
   const xs = tensorOf(x, 'x', model.fileName);
   const ys = tensorOf(y, 'y', model.fileName);
   checkBatch(xs, model.inputs[0].shape, ys.data.length, model.fileName);
