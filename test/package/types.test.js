@@ -40,7 +40,7 @@ test('the .d.ts files do not carry the wasm binary', () => {
   const dts = walk(path.join(ROOT, 'dist')).filter((f) => f.endsWith('.d.ts'));
   assert.ok(dts.length > 10);
   for (const f of dts) assert.ok(fs.statSync(f).size < 64 * 1024, `${path.relative(ROOT, f)} is ${fs.statSync(f).size} bytes`);
-  assert.match(fs.readFileSync(path.join(ROOT, 'dist/engine/wasm-binary.generated.d.ts'), 'utf8'), /WASM_BASE64: string;/);
+  assert.match(fs.readFileSync(path.join(ROOT, 'dist/wasm/wasm-binary.generated.d.ts'), 'utf8'), /WASM_BASE64: string;/);
 });
 
 test.run();
