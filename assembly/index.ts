@@ -32,3 +32,6 @@ export { batchNormInference, layerNorm } from './normalization';
 export { reluLayer, eluLayer, thresholdedRelu, prelu, addWhereMasked, zeroWhereMasked } from './activation-layers';
 export { copySteps, permuteCopy } from './time-shape';
 export { categoryCounts, oneHotRows, bucketize, lookupSorted } from './categorical';
+export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';
+export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
+export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward, dropoutMask } from './backward';

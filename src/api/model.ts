@@ -18,6 +18,7 @@ import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.j
 import { checkNumericData, validateInput } from './validate-input.js';
 import { buildKernels } from './instantiate.js';
 import { checkFormat, formatFromPath, modelToBytes, type SaveFormat } from './save-model.js';
+import { compileModel, fitModel, trainOnBatch, type CompileOptions, type FitOptions, type TrainingSetup } from './model-training.js';
 
 /** Options of {@link Model.save}. */
 export interface SaveOptions {
@@ -122,6 +123,11 @@ export class Model {
   /** @internal The worker threads of loadModel's `threads` option, or null (read-only). */
   get batchWorkers(): BatchWorkers | null {
     return this.workers;
+  }
+
+  /** @internal The wasm memory cap of loadModel's `limits` (training instances use it too). */
+  get maxWasmBytes(): number {
+    return this.limits.maxWasmBytes;
   }
 
   /** @internal Hands the model its worker threads (loadModel's `threads` option). */
@@ -355,14 +361,7 @@ export class Model {
       if (!layer) throw new InputError('no such layer', { file: this.fileName, layer: name, field: 'weights' });
       next.set(name, checkedWeights(layer.imported.weights, list, { file: this.fileName, layer: name, className: layer.imported.className }));
     }
-    const { steps, memory } = await buildKernels(this.graph, next, this.limits.maxWasmBytes);
-    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
-    this.workers?.dispose();
-    this.workers = null;
-    this.steps = steps;
-    this.memory = memory;
-    this.planCache.clear();
-    this.stored.arrays = next;
+    await this.installWeights(next);
   }
 
   private requireWeights(what: string): Map<string, Float32Array[]> {
@@ -397,6 +396,56 @@ export class Model {
     if (target.as === 'blob') return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: target.format === 'keras' ? 'application/zip' : 'application/x-hdf5' });
     if (target.as !== undefined && target.as !== 'bytes') throw new InputError('as must be "bytes" or "blob"', { file: this.fileName, field: 'as', value: target.as });
     return bytes;
+  }
+
+  private training: TrainingSetup | null = null;
+
+  /**
+   * Prepares training with a Keras optimizer and loss (see docs/training.md for what is
+   * supported; anything else is refused here with an error naming the layer or option). The
+   * optimizer follows the update rule of the Keras version that wrote the model.
+   */
+  compile(options: CompileOptions): void {
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    this.training = compileModel(this, options);
+  }
+
+  /** One training update on a batch; resolves to the batch's loss before the update. */
+  async trainOnBatch(x: TensorInput, y: TensorInput): Promise<number> {
+    const loss = await trainOnBatch(this, this.requireCompiled(), x, y);
+    await this.repack();
+    return loss;
+  }
+
+  /** Mini-batch training for `epochs`; resolves to the loss of each epoch. */
+  async fit(x: TensorInput, y: TensorInput, options: FitOptions = {}): Promise<{ history: { loss: number[] } }> {
+    const history = await fitModel(this, this.requireCompiled(), x, y, options);
+    await this.repack();
+    return { history };
+  }
+
+  private requireCompiled(): TrainingSetup {
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    if (!this.training) throw new InputError('call compile({ optimizer, loss }) before training', { file: this.fileName });
+    return this.training;
+  }
+
+  /** Repacks the (trained) weights into a new wasm instance for predict. */
+  private async repack(): Promise<void> {
+    await this.installWeights(this.requireWeights('training'));
+  }
+
+  /** Packs `arrays` into a new wasm instance and makes them the model's weights. */
+  private async installWeights(arrays: Map<string, Float32Array[]>): Promise<void> {
+    const { steps, memory } = await buildKernels(this.graph, arrays, this.limits.maxWasmBytes);
+    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    this.workers?.dispose();
+    this.workers = null;
+    this.steps = steps;
+    this.memory = memory;
+    this.planCache.clear();
+    this.stored.arrays = arrays;
+    this.training?.trainer?.useWeights(arrays);
   }
 
   /** @internal The parsed graph (layers, specs, shapes), for saving. */

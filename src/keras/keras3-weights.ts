@@ -32,8 +32,8 @@ function childRank(name: string): number {
  */
 const MAX_LAYER_GROUPS = 256;
 
-/** Keys in order of a list's members as `saving_lib._save_container_state` names them. */
-function containerKeys(classNames: readonly string[]): string[] {
+/** Keys in order of a list's members as `saving_lib._save_container_state` names them (`lstm`, `lstm_1`, ...). */
+export function containerKeys(classNames: readonly string[]): string[] {
   const used = new Map<string, number>();
   return classNames.map((c) => {
     const base = kerasSnakeCase(c);

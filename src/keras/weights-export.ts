@@ -1,7 +1,7 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
 import { h5Group, h5String, h5StringList, type H5GroupNode } from '../formats/h5-writer.js';
 import type { WeightSpec } from './model-spec.js';
-import { kerasSnakeCase } from './keras3-weights.js';
+import { containerKeys, kerasSnakeCase } from './keras3-weights.js';
 import type { SavedLayer } from './nested-models.js';
 
 /**
@@ -102,15 +102,11 @@ function keras3LayerState(name: string, className: string, config: Record<string
       const counts = cells.map((c) => variableCount(c.className, c.config));
       if (counts.some((n) => n === null) || counts.reduce((a, b) => (a as number) + (b as number), 0) !== arrays.length) unsupported('stacked cells');
       const members: [string, H5GroupNode][] = [];
-      const used = new Map<string, number>();
+      const keys = containerKeys(cells.map((c) => c.className));
       let at = 0;
       cells.forEach((c, i) => {
-        const base = kerasSnakeCase(c.className);
-        const n = used.get(base);
-        used.set(base, n === undefined ? 0 : n + 1);
-        const key = n === undefined ? base : `${base}_${n + 1}`;
         const count = counts[i] as number;
-        members.push([key, saveable(String(c.config.name ?? key), arrays.slice(at, at + count), specs.slice(at, at + count))]);
+        members.push([keys[i], saveable(String(c.config.name ?? keys[i]), arrays.slice(at, at + count), specs.slice(at, at + count))]);
         at += count;
       });
       const cellsGroup = h5Group();
@@ -130,20 +126,17 @@ function keras3LayerState(name: string, className: string, config: Record<string
 
 function keras3Level(saved: readonly SavedLayer[], ex: WeightsExport): H5GroupNode {
   const layers = h5Group();
-  const used = new Map<string, number>();
-  for (const s of saved) {
-    if (s.op) continue;
-    const base = kerasSnakeCase(s.className);
-    const n = used.get(base);
-    used.set(base, n === undefined ? 0 : n + 1);
-    const key = n === undefined ? base : `${base}_${n + 1}`;
+  const kept = saved.filter((s) => !s.op);
+  const keys = containerKeys(kept.map((s) => s.className));
+  kept.forEach((s, i) => {
+    const key = keys[i];
     if (s.children) {
       layers.members.push([key, saveable(s.name, [], [], [['layers', keras3Level(s.children, ex)]])]);
-      continue;
+      return;
     }
     const leaf = s.specName !== undefined ? ex.leaves.get(s.specName) : undefined;
     layers.members.push([key, leaf ? keras3LayerState(s.name, leaf.className, leaf.config, leaf.arrays, leaf.specs, ex.file) : saveable(s.name, [], [])]);
-  }
+  });
   return layers;
 }
 

@@ -33,6 +33,21 @@ test('convert a JSON config + weights; --format overrides the extension', async 
   t.remove();
 });
 
+test('convert a tf.keras SavedModel directory (which Keras 3 cannot load) to .keras', async () => {
+  const dir = path.resolve(FIXTURES, '../../../shared/corpus/savedmodel/EthanTCruz__Fetch-Rewards-Dashboard/rnn_model');
+  if (!fs.existsSync(dir)) return console.log('  skipped: ../shared/corpus not found');
+  const t = tempDir();
+  const r = runCli(['convert', dir, t.file('rnn.keras')]);
+  assert.is(r.code, 0, r.stderr);
+  const a = await loadModel(dir);
+  const b = await loadModel(t.file('rnn.keras'));
+  assert.is(b.generation.major, 3);
+  const shape = a.inputs[0].shape.map((d, i) => (d === null ? (i === 0 ? 2 : 6) : d));
+  const x = { data: Float32Array.from({ length: shape.reduce((p, q) => p * q, 1) }, (_, i) => Math.cos(i)), shape };
+  assert.equal(Array.from(b.predict(x).data), Array.from(a.predict(x).data));
+  t.remove();
+});
+
 test('convert failures: typed error and exit 1; unknown format is a usage error', () => {
   const t = tempDir();
   const r = runCli(['convert', path.join(FIXTURES, 'models/k1_merge_functional.h5'), t.file('k1.keras')]);

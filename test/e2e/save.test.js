@@ -92,6 +92,32 @@ if (!CHROMIUM) {
     }
     await page.close();
   });
+
+  test('fine-tuning in the browser gives the same weights as in Node (same seed), bit for bit', async () => {
+    const page = await state.context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${state.origin}/`);
+    const n = 8;
+    const xs = Array.from({ length: n * 50 }, (_, i) => Math.fround(Math.sin(i / 7)));
+    const ys = Array.from({ length: n }, (_, i) => Math.fround(Math.cos(i)));
+    const fromPage = await page.evaluate(async ({ xs, ys, n }) => {
+      const { loadModel } = await import('/kerasrnn.js');
+      const model = await loadModel(new URL('/examples/sine_forecaster.h5', location.href));
+      model.compile({ optimizer: { class_name: 'Adam', config: { learning_rate: 0.01 } }, loss: 'mse', seed: 3 });
+      const { history } = await model.fit({ data: Float32Array.from(xs), shape: [n, 50, 1] }, { data: Float32Array.from(ys), shape: [n, 1] }, { epochs: 3, batchSize: 4 });
+      return { loss: history.loss, h5: Array.from(await model.save({ format: 'h5' })) };
+    }, { xs, ys, n });
+    assert.equal(errors, []);
+    const model = await loadModel(MODEL);
+    model.compile({ optimizer: { class_name: 'Adam', config: { learning_rate: 0.01 } }, loss: 'mse', seed: 3 });
+    const { history } = await model.fit({ data: Float32Array.from(xs), shape: [n, 50, 1] }, { data: Float32Array.from(ys), shape: [n, 1] }, { epochs: 3, batchSize: 4 });
+    assert.equal(fromPage.loss, history.loss);
+    assert.ok(history.loss[2] < history.loss[0], `loss goes down: ${history.loss}`);
+    const tuned = await loadModel(new Uint8Array(fromPage.h5));
+    assert.equal(tuned.getWeights().map((l) => l.weights.map((w) => Array.from(w.data))), model.getWeights().map((l) => l.weights.map((w) => Array.from(w.data))));
+    await page.close();
+  });
 }
 
 test.run();

@@ -1,0 +1,116 @@
+import { UnsupportedKerasConfigurationError } from '../errors.js';
+import type { WasmMemory } from '../wasm/memory.js';
+
+/**
+ * Forward and backward passes of the layers training supports so far (Dense, LSTM), on the kernels
+ * of assembly/backward.ts. Inputs and weights are Keras' arrays; gradients come back in the same
+ * layouts. Not yet wired into a training loop (and not part of the public API).
+ */
+
+/** Activations whose gradient is implemented, with their kernel ids. */
+const ACTIVATIONS: Record<string, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 5, softmax: 100 };
+
+function activationId(name: string, layer: string): number {
+  const id = ACTIVATIONS[name];
+  if (id === undefined) throw new UnsupportedKerasConfigurationError('training does not support this activation yet', { layer, field: 'activation', value: name });
+  return id;
+}
+
+/** Copies arrays into scratch memory; returns their pointers (0 for null). */
+function put(memory: WasmMemory, arrays: (Float32Array | null)[]): number[] {
+  return arrays.map((a) => {
+    if (!a) return 0;
+    const p = memory.scratch(a.length * 4);
+    memory.f32(p, a.length).set(a);
+    return p;
+  });
+}
+
+/** Dense: y = act(x W + b) for x [M][K]; given dy = d(loss)/dy, returns y and the gradients. */
+export function denseGradients(
+  memory: WasmMemory,
+  x: Float32Array,
+  M: number,
+  kernel: Float32Array,
+  bias: Float32Array | null,
+  activation: string,
+  dy: Float32Array,
+  layer = 'dense',
+): { y: Float32Array; dx: Float32Array; dKernel: Float32Array; dBias: Float32Array | null } {
+  const K = x.length / M;
+  const N = kernel.length / K;
+  const act = activationId(activation, layer);
+  const k = memory.kernels;
+  memory.beginScratch();
+  try {
+    const [px, pw, pb, pdy] = put(memory, [x, kernel, bias, dy]);
+    const y = memory.scratch(M * N * 4);
+    k.denseForwardTrain(px, M, K, N, pw, pb, y);
+    if (act === 100) k.softmaxRows(y, M, N);
+    else if (act !== 0) k.activate(y, M * N, act, 0);
+    const dz = memory.scratch(M * N * 4);
+    k.activationBackward(y, pdy, M * N, N, act, dz);
+    const dx = memory.scratch(M * K * 4);
+    const dW = memory.scratch(K * N * 4);
+    const db = bias ? memory.scratch(N * 4) : 0;
+    k.denseBackward(px, dz, M, K, N, pw, dx, dW, db);
+    return { y: memory.f32(y, M * N).slice(), dx: memory.f32(dx, M * K).slice(), dKernel: memory.f32(dW, K * N).slice(), dBias: db ? memory.f32(db, N).slice() : null };
+  } finally {
+    memory.endScratch();
+  }
+}
+
+/** Gate activations the LSTM kernels implement, by the name the importer resolved (hard_sigmoid by version). */
+export const LSTM_GATES: Record<string, number> = { sigmoid: 2, hard_sigmoid_keras2: 3, hard_sigmoid_keras3: 4 };
+
+/**
+ * LSTM (tanh activation, zero initial state, no mask; gates `recurrentActivation`) over x [B][T][D] with Keras'
+ * kernel [D][4U], recurrent kernel [U][4U] and bias [4U] (gates i, f, c, o). `dh` is d(loss)/d(h)
+ * for every step ([B][T][U]) or, with `returnSequences` false, for the last one ([B][U]).
+ * Backpropagation through time runs over the whole sequence.
+ */
+export function lstmGradients(
+  memory: WasmMemory,
+  x: Float32Array,
+  shape: [number, number, number],
+  kernel: Float32Array,
+  recurrent: Float32Array,
+  bias: Float32Array | null,
+  dh: Float32Array,
+  returnSequences: boolean,
+  recurrentActivation: keyof typeof LSTM_GATES = 'sigmoid',
+): { h: Float32Array; dx: Float32Array; dKernel: Float32Array; dRecurrent: Float32Array; dBias: Float32Array | null } {
+  const [B, T, D] = shape;
+  // the recurrent kernel is [U][4U]
+  const units = Math.round(Math.sqrt(recurrent.length / 4));
+  const G = 4 * units;
+  const k = memory.kernels;
+  memory.beginScratch();
+  try {
+    const [px, pw, pr, pb] = put(memory, [x, kernel, recurrent, bias]);
+    const gates = memory.scratch(B * T * G * 4);
+    const cs = memory.scratch(B * T * units * 4);
+    const hs = memory.scratch(B * T * units * 4);
+    const recAct = LSTM_GATES[recurrentActivation];
+    k.lstmForwardTrain(px, B, T, D, units, pw, pr, pb, recAct, gates, cs, hs);
+    const dhs = memory.scratch(B * T * units * 4, true);
+    const view = memory.f32(dhs, B * T * units);
+    if (returnSequences) view.set(dh);
+    else for (let b = 0; b < B; b++) view.set(dh.subarray(b * units, (b + 1) * units), (b * T + T - 1) * units);
+    const dx = memory.scratch(B * T * D * 4);
+    const dW = memory.scratch(D * G * 4);
+    const dR = memory.scratch(units * G * 4);
+    const db = bias ? memory.scratch(G * 4) : 0;
+    const scratch = memory.scratch(6 * units * 4);
+    k.lstmBackward(px, B, T, D, units, pw, pr, recAct, gates, cs, hs, dhs, dx, dW, dR, db, scratch);
+    return {
+      h: memory.f32(hs, B * T * units).slice(),
+      dx: memory.f32(dx, B * T * D).slice(),
+      dKernel: memory.f32(dW, D * G).slice(),
+      dRecurrent: memory.f32(dR, units * G).slice(),
+      dBias: db ? memory.f32(db, G).slice() : null,
+    };
+  } finally {
+    memory.endScratch();
+  }
+}

@@ -1,0 +1,107 @@
+// Training steps end to end (model.compile / trainOnBatch / fit) against PyTorch float64 autograd
+// through Keras' LSTM and Dense with Keras' loss and optimizer formulas written out
+// (scripts/fixtures/make_training_fixtures.py -> test/fixtures/training/training_steps.json), and
+// refusals of what training does not support.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { loadModel, InputError, UnsupportedKerasConfigurationError } from '../../dist/index.js';
+import { corpusPath, corpusManifest } from '../support/corpus.js';
+
+const steps = JSON.parse(readFileSync('test/fixtures/training/training_steps.json', 'utf8'));
+// float32 training against a float64 reference: after 1 and 20 steps
+const W_ATOL = 2e-5;
+const W_RTOL = 2e-4;
+const LOSS_RTOL = 1e-4;
+
+test('20 training steps match the PyTorch reference (SGD momentum, RMSprop, Adam; LSTM -> Dense MSE; LSTM sequences -> softmax Dense, categorical cross-entropy, hard_sigmoid gates)', async () => {
+  let worst = 0;
+  for (const c of steps.cases) {
+    const model = await loadModel(`test/fixtures/training/${c.model}`);
+    model.compile({ optimizer: c.optimizer, loss: c.loss });
+    const x = { data: Float32Array.from(c.x), shape: c.x_shape };
+    const y = { data: Float32Array.from(c.y), shape: c.y_shape };
+    const label = `${c.model} ${c.optimizer.class_name}`;
+    for (let t = 1; t <= 20; t++) {
+      const loss = await model.trainOnBatch(x, y);
+      assert.ok(Math.abs(loss - c.losses[t - 1]) <= LOSS_RTOL * Math.abs(c.losses[t - 1]), `${label} step ${t}: loss ${loss} vs ${c.losses[t - 1]}`);
+      if (t === 1 || t === 20) {
+        const got = model.getWeights().flatMap((l) => l.weights.map((w) => w.data));
+        c.after[String(t)].forEach((ref, v) =>
+          ref.forEach((e, i) => {
+            const err = Math.abs(got[v][i] - e);
+            worst = Math.max(worst, err / (W_ATOL + W_RTOL * Math.abs(e)));
+            assert.ok(err <= W_ATOL + W_RTOL * Math.abs(e), `${label} step ${t} weight ${v}[${i}]: ${got[v][i]} vs ${e}`);
+          }),
+        );
+      }
+    }
+  }
+  console.log(`  training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance after 20 steps`);
+});
+
+test('predict uses the trained weights, save writes them, frozen layers do not change', async () => {
+  const c = steps.cases.find((k) => k.optimizer.class_name === 'Adam' && k.loss === 'mse');
+  const model = await loadModel(`test/fixtures/training/${c.model}`);
+  model.layers.find((l) => l.className === 'LSTM').trainable = false;
+  const lstmBefore = model.getWeights('lstm')[0].weights.map((w) => Array.from(w.data));
+  model.compile({ optimizer: c.optimizer, loss: c.loss });
+  const x = { data: Float32Array.from(c.x), shape: c.x_shape };
+  const y = { data: Float32Array.from(c.y), shape: c.y_shape };
+  const before = model.predict(x).data.slice();
+  const { history } = await model.fit(x, y, { epochs: 5, batchSize: 2 });
+  assert.is(history.loss.length, 5);
+  assert.ok(history.loss[4] < history.loss[0], `loss goes down: ${history.loss}`);
+  assert.equal(model.getWeights('lstm')[0].weights.map((w) => Array.from(w.data)), lstmBefore, 'the frozen LSTM kept its weights');
+  const after = model.predict(x).data;
+  assert.ok(after.some((v, i) => v !== before[i]), 'predict sees the new Dense weights');
+  const again = await loadModel(await model.save({ format: 'keras' }));
+  assert.equal(Array.from(again.predict(x).data), Array.from(after), 'the saved file holds the trained weights');
+  // weights set after compile are the ones training continues from
+  const dense = model.getWeights('dense')[0].weights;
+  await model.setWeights({ dense: [new Float32Array(dense[0].data.length), dense[1].data] });
+  await model.trainOnBatch(x, y);
+  assert.ok(model.getWeights('dense')[0].weights[0].data.every((v) => Math.abs(v) < 0.1), 'training went on from the zeroed kernel');
+});
+
+test('a real Keras 3 model of the corpus (LSTM -> LSTM -> Dropout -> Dense) fine-tunes: loss decreases, saved and reloaded with the same predictions', async () => {
+  if (!corpusManifest()) return console.log('  skipped: ../shared/corpus not found');
+  const model = await loadModel(corpusPath('real/KeNKeNad__DIT5411-ProjectAssignment/lstm_model.keras'));
+  model.compile({ optimizer: { class_name: 'Adam', config: { learning_rate: 0.01 } }, loss: 'mse', seed: 7 });
+  const n = 16;
+  const x = { data: Float32Array.from({ length: n * 30 }, (_, i) => Math.sin(i / 5) * 0.5 + 0.5), shape: [n, 30, 1] };
+  const y = { data: Float32Array.from({ length: n }, (_, i) => Math.sin(((i + 1) * 30) / 5) * 0.5 + 0.5), shape: [n, 1] };
+  const { history } = await model.fit(x, y, { epochs: 4, batchSize: 8 });
+  assert.ok(history.loss[3] < history.loss[0], `loss goes down: ${history.loss}`);
+  for (const format of ['keras', 'h5']) {
+    const again = await loadModel(await model.save({ format }));
+    assert.equal(Array.from(again.predict(x).data), Array.from(model.predict(x).data), format);
+  }
+});
+
+test('training refuses what it does not support, by layer and option', async () => {
+  const gru = await loadModel('test/fixtures/gru_reset_after_true.h5');
+  assert.throws(() => gru.compile({ optimizer: 'adam', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /GRU/.test(e.message) && /layer "/.test(e.message));
+  const model = await loadModel(`test/fixtures/training/${steps.cases[0].model}`);
+  assert.throws(() => model.compile({ optimizer: 'nadam', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /nadam/.test(e.message));
+  assert.throws(() => model.compile({ optimizer: 'adam', loss: 'kl_divergence' }), (e) => e instanceof UnsupportedKerasConfigurationError && /kl_divergence/.test(e.message));
+  await model.trainOnBatch({ data: new Float32Array(18), shape: [1, 6, 3] }, { data: new Float32Array(2), shape: [1, 2] }).then(
+    () => assert.unreachable('trainOnBatch before compile'),
+    (e) => assert.ok(e instanceof InputError && /compile/.test(e.message)),
+  );
+  model.compile({ optimizer: 'sgd', loss: 'mse' });
+  await model.trainOnBatch({ data: new Float32Array(15), shape: [1, 5, 3] }, { data: new Float32Array(2), shape: [1, 2] }).then(
+    () => assert.unreachable('wrong steps'),
+    (e) => assert.ok(e instanceof InputError && /dimension 1 must be 6/.test(e.message)),
+  );
+  await model.trainOnBatch({ data: new Float32Array(18).fill(NaN), shape: [1, 6, 3] }, { data: new Float32Array(2), shape: [1, 2] }).then(
+    () => assert.unreachable('NaN input'),
+    (e) => assert.ok(e instanceof InputError && /NaN/.test(e.message)),
+  );
+  await model.trainOnBatch({ data: new Float32Array(18), shape: [1, 6, 3] }, { data: new Float32Array(3), shape: [1, 3] }).then(
+    () => assert.unreachable('wrong targets'),
+    (e) => assert.ok(e instanceof InputError && /needs 2/.test(e.message)),
+  );
+});
+
+test.run();

@@ -1,0 +1,173 @@
+// Gradient checks of the backward kernels (assembly/backward.ts via src/training/gradients.ts):
+// loss = sum(r * y) for a fixed random r; every gradient the kernels return is compared with
+// central finite differences of a float64 forward pass written here (independent of kerasrnn).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
+import { WasmMemory } from '../../dist/wasm/memory.js';
+import { denseGradients, lstmGradients } from '../../dist/training/gradients.js';
+import { UnsupportedKerasConfigurationError } from '../../dist/index.js';
+
+// float32 kernels against float64 differences (h = 1e-5): |g - fd| <= ATOL + RTOL |fd|
+const ATOL = 2e-5;
+const RTOL = 2e-3;
+const H = 1e-5;
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+const rand = (n, r, scale = 1) => Float64Array.from({ length: n }, () => r() * 2 * scale);
+
+const act64 = {
+  linear: (z) => z,
+  tanh: Math.tanh,
+  sigmoid: (z) => 1 / (1 + Math.exp(-z)),
+  relu: (z) => Math.max(0, z),
+};
+
+function dense64(x, M, K, W, b, N, activation) {
+  const y = new Float64Array(M * N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = b ? b[n] : 0;
+      for (let k = 0; k < K; k++) s += x[m * K + k] * W[k * N + n];
+      y[m * N + n] = s;
+    }
+    if (activation === 'softmax') {
+      const row = y.subarray(m * N, (m + 1) * N);
+      const mx = Math.max(...row);
+      let sum = 0;
+      for (let n = 0; n < N; n++) sum += (row[n] = Math.exp(row[n] - mx));
+      for (let n = 0; n < N; n++) row[n] /= sum;
+    } else for (let n = 0; n < N; n++) y[m * N + n] = act64[activation](y[m * N + n]);
+  }
+  return y;
+}
+
+const GATES = {
+  sigmoid: (z) => 1 / (1 + Math.exp(-z)),
+  hard_sigmoid_keras2: (z) => Math.min(Math.max(0.2 * z + 0.5, 0), 1),
+  hard_sigmoid_keras3: (z) => Math.min(Math.max(z + 3, 0), 6) / 6,
+};
+
+function lstm64(x, B, T, D, W, R, b, U, gate = 'sigmoid') {
+  const G = 4 * U;
+  const sig = GATES[gate];
+  const hs = new Float64Array(B * T * U);
+  for (let bi = 0; bi < B; bi++) {
+    const h = new Float64Array(U);
+    const c = new Float64Array(U);
+    for (let t = 0; t < T; t++) {
+      const z = new Float64Array(G);
+      for (let j = 0; j < G; j++) {
+        let s = b ? b[j] : 0;
+        for (let d = 0; d < D; d++) s += x[(bi * T + t) * D + d] * W[d * G + j];
+        for (let u = 0; u < U; u++) s += h[u] * R[u * G + j];
+        z[j] = s;
+      }
+      for (let u = 0; u < U; u++) {
+        c[u] = sig(z[U + u]) * c[u] + sig(z[u]) * Math.tanh(z[2 * U + u]);
+        h[u] = sig(z[3 * U + u]) * Math.tanh(c[u]);
+        hs[(bi * T + t) * U + u] = h[u];
+      }
+    }
+  }
+  return hs;
+}
+
+const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
+
+/** Central differences of f (float64) with respect to each entry of `param`. */
+function finiteDifferences(param, f) {
+  return Array.from(param, (_, i) => {
+    const keep = param[i];
+    param[i] = keep + H;
+    const up = f();
+    param[i] = keep - H;
+    const down = f();
+    param[i] = keep;
+    return (up - down) / (2 * H);
+  });
+}
+
+function check(label, got, fd) {
+  assert.is(got.length, fd.length, label);
+  let worst = 0;
+  fd.forEach((e, i) => {
+    const err = Math.abs(got[i] - e);
+    assert.ok(err <= ATOL + RTOL * Math.abs(e), `${label}[${i}]: kernel ${got[i]} vs finite difference ${e}`);
+    worst = Math.max(worst, err / (ATOL + RTOL * Math.abs(e)));
+  });
+  return worst;
+}
+
+async function memory() {
+  return new WasmMemory(await instantiateKernels());
+}
+
+test('Dense backward: dx, dKernel, dBias match float64 finite differences (linear, tanh, sigmoid, relu, softmax; with and without bias)', async () => {
+  const mem = await memory();
+  const r = rng(7);
+  let worst = 0;
+  for (const activation of ['linear', 'tanh', 'sigmoid', 'relu', 'softmax']) {
+    for (const useBias of [true, false]) {
+      const M = 3, K = 4, N = 5;
+      // float32 values, used as float64 by the reference
+      const x = Float64Array.from(Float32Array.from(rand(M * K, r)));
+      const W = Float64Array.from(Float32Array.from(rand(K * N, r)));
+      const b = useBias ? Float64Array.from(Float32Array.from(rand(N, r, 0.5))) : null;
+      const rw = Float64Array.from(Float32Array.from(rand(M * N, r)));
+      const loss = () => dot(dense64(x, M, K, W, b, N, activation), rw);
+      const g = denseGradients(mem, Float32Array.from(x), M, Float32Array.from(W), b && Float32Array.from(b), activation, Float32Array.from(rw));
+      const label = `${activation} bias=${useBias}`;
+      worst = Math.max(worst, check(`${label} y`, g.y, dense64(x, M, K, W, b, N, activation)));
+      worst = Math.max(worst, check(`${label} dx`, g.dx, finiteDifferences(x, loss)));
+      worst = Math.max(worst, check(`${label} dKernel`, g.dKernel, finiteDifferences(W, loss)));
+      if (b) worst = Math.max(worst, check(`${label} dBias`, g.dBias, finiteDifferences(b, loss)));
+      else assert.is(g.dBias, null);
+    }
+  }
+  console.log(`  Dense gradient check: worst error ${(worst * 100).toFixed(1)}% of the tolerance`);
+});
+
+test('LSTM backpropagation through time: dx, dKernel, dRecurrent, dBias match float64 finite differences (return_sequences true / false, no bias, sigmoid and both hard_sigmoid gates)', async () => {
+  const mem = await memory();
+  const r = rng(11);
+  let worst = 0;
+  for (const [returnSequences, useBias, gate] of [[true, true, 'sigmoid'], [false, true, 'sigmoid'], [true, false, 'sigmoid'], [true, true, 'hard_sigmoid_keras2'], [false, true, 'hard_sigmoid_keras3']]) {
+    const B = 2, T = 5, D = 3, U = 4, G = 16;
+    const x = Float64Array.from(Float32Array.from(rand(B * T * D, r)));
+    const W = Float64Array.from(Float32Array.from(rand(D * G, r, 0.8)));
+    const R = Float64Array.from(Float32Array.from(rand(U * G, r, 0.8)));
+    const b = useBias ? Float64Array.from(Float32Array.from(rand(G, r, 0.5))) : null;
+    const rw = Float64Array.from(Float32Array.from(rand(returnSequences ? B * T * U : B * U, r)));
+    const outputs = () => {
+      const hs = lstm64(x, B, T, D, W, R, b, U, gate);
+      if (returnSequences) return hs;
+      return Float64Array.from({ length: B * U }, (_, i) => hs[(Math.floor(i / U) * T + T - 1) * U + (i % U)]);
+    };
+    const loss = () => dot(outputs(), rw);
+    const g = lstmGradients(mem, Float32Array.from(x), [B, T, D], Float32Array.from(W), Float32Array.from(R), b && Float32Array.from(b), Float32Array.from(rw), returnSequences, gate);
+    const label = `return_sequences=${returnSequences} bias=${useBias} gates=${gate}`;
+    worst = Math.max(worst, check(`${label} h`, g.h, lstm64(x, B, T, D, W, R, b, U, gate)));
+    worst = Math.max(worst, check(`${label} dx`, g.dx, finiteDifferences(x, loss)));
+    worst = Math.max(worst, check(`${label} dKernel`, g.dKernel, finiteDifferences(W, loss)));
+    worst = Math.max(worst, check(`${label} dRecurrent`, g.dRecurrent, finiteDifferences(R, loss)));
+    if (b) worst = Math.max(worst, check(`${label} dBias`, g.dBias, finiteDifferences(b, loss)));
+  }
+  console.log(`  LSTM gradient check: worst error ${(worst * 100).toFixed(1)}% of the tolerance`);
+});
+
+test('activations without a gradient yet are refused by name', async () => {
+  const mem = await memory();
+  assert.throws(
+    () => denseGradients(mem, new Float32Array(2), 1, new Float32Array(2), null, 'gelu', new Float32Array(1)),
+    (e) => e instanceof UnsupportedKerasConfigurationError && /activation/.test(e.message) && /gelu/.test(e.message),
+  );
+});
+
+test.run();
