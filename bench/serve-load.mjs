@@ -1,4 +1,4 @@
-// `node bench/serve-load.mjs [--requests=2000] [--rounds=3] [--connections=32] [--max-batch=32] [--long=20000] [--model=path/to/model.h5]`
+// `node bench/serve-load.mjs [--requests=2000] [--rounds=3] [--connections=32] [--max-batch=32] [--sequences=64] [--long=20000] [--model=path/to/model.h5]`
 //
 // The default model is an LSTM(128) over 100 steps of 8 features (then Dense), written once into
 // bench/out/models by bench/make-models.py (/usr/bin/python3 with numpy + h5py), a size where the
@@ -8,7 +8,8 @@
 // response is checked against the library's predict on the same input; any lost, failed or wrong
 // response is counted and makes the run exit 1. Measures p50 / p99 latency and throughput with
 // and without dynamic batching, server memory (RSS from /metrics) over a long run, and a SIGTERM
-// in the middle of load (every accepted request must still get its correct answer).
+// in the middle of load (every accepted request must still get its correct answer), and many
+// concurrent sequences sent in pieces (each must equal predict over the whole sequence).
 // Build first (npm run build). Results go to stdout and bench/out/serve-load.json.
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
@@ -139,6 +140,46 @@ results.batching_gain = Math.round((results.dynamic_batching.median_throughput_r
 results.batching_gain_per_round = runs.no_batching.map((r, i) => Math.round((runs.dynamic_batching[i].throughput_rps / r.throughput_rps) * 100) / 100);
 log('throughput gain of dynamic batching (median):', `${results.batching_gain}x`, 'per round:', results.batching_gain_per_round);
 
+// Sequences: SEQUENCES sequences run at once, each sent in pieces of 10 steps (binary), so
+// steps of different sequences share calls as rows; each sequence's last answer must equal
+// predict over the whole sequence (the model returns its last output).
+{
+  const SEQUENCES = Number(arg('sequences', 64));
+  const srv = await startServe([modelPath, '--workers', '1', '--max-batch-size', MAX_BATCH]);
+  const tally = { sequences: SEQUENCES, requests: 0, ok: 0, wrong: 0, failed: 0 };
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: SEQUENCES }, async (_, s) => {
+      const c = cases[s % POOL];
+      let last = null;
+      for (let a = 0; a < T; a += 10) {
+        const b = Math.min(T, a + 10);
+        const x = c.x.subarray(a * F, b * F);
+        const params = { sequence_id: `bench-${s}`, ...(a === 0 ? { sequence_start: true } : {}), ...(b === T ? { sequence_end: true } : {}) };
+        const head = Buffer.from(JSON.stringify({ parameters: params, inputs: [{ name: inputName, shape: [1, b - a, F], datatype: 'FP32', parameters: { binary_data_size: x.byteLength } }] }));
+        const res = await fetch(`${srv.url}/v2/models/${name}/infer`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(head.length) }, body: Buffer.concat([head, Buffer.from(x.buffer, x.byteOffset, x.byteLength)]) });
+        tally.requests++;
+        const body = await res.json();
+        if (res.status !== 200) {
+          tally.failed++;
+          return;
+        }
+        last = body.outputs[0].data;
+      }
+      if (compareArrays(last, c.y).ok) tally.ok++;
+      else tally.wrong++;
+    }),
+  );
+  tally.seconds = Math.round((performance.now() - started) / 10) / 100;
+  const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+  const calls = Number(/kerasrnn_batch_rows_count\{[^}]*kind="stream"\} (\d+)/.exec(metrics)?.[1]);
+  tally.mean_rows_per_call = Math.round((tally.requests / calls) * 10) / 10;
+  results.sequences = tally;
+  log('sequences', tally);
+  srv.child.kill('SIGTERM');
+  await srv.exited;
+}
+
 // Memory over a long run: RSS after each tenth of LONG requests.
 {
   const srv = await startServe([modelPath, '--workers', '1']);
@@ -201,6 +242,6 @@ log('throughput gain of dynamic batching (median):', `${results.batching_gain}x`
 
 mkdirSync(fileURLToPath(new URL('./out/', import.meta.url)), { recursive: true });
 writeFileSync(new URL('./out/serve-load.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-const bad = ['no_batching', 'dynamic_batching', 'long_run'].some((k) => results[k].wrong || results[k].failed) || results.sigterm.wrong || results.sigterm.lost || results.sigterm.exit_code !== 0;
+const bad = ['no_batching', 'dynamic_batching', 'long_run', 'sequences'].some((k) => results[k].wrong || results[k].failed) || results.sigterm.wrong || results.sigterm.lost || results.sigterm.exit_code !== 0;
 model.dispose();
 process.exit(bad ? 1 : 0);
