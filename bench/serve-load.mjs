@@ -13,7 +13,7 @@
 // Build first (npm run build). Results go to stdout and bench/out/serve-load.json.
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../dist/index.js';
@@ -94,6 +94,16 @@ async function load(url, amount) {
   };
 }
 
+/** CPU time (user + system, ms) the server process used so far, all its threads (Linux /proc). */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 async function rss(url) {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(/process_resident_memory_bytes (\d+)/.exec(text)[1]);
@@ -113,7 +123,10 @@ for (let round = 0; round < ROUNDS; round++) {
   ]) {
     const srv = await startServe([modelPath, '--workers', '1', ...flags]);
     await load(srv.url, Math.min(300, REQUESTS)); // warm-up
+    const cpu0 = cpuMs(srv.child.pid);
     const r = await load(srv.url, REQUESTS);
+    // Server CPU per request (HTTP thread + worker): what a saturated machine's capacity follows.
+    r.server_cpu_ms_per_request = Math.round(((cpuMs(srv.child.pid) - cpu0) / REQUESTS) * 1000) / 1000;
     const metrics = await (await fetch(`${srv.url}/metrics`)).text();
     const calls = Number(/kerasrnn_batch_rows_count\{[^}]*kind="predict"\} (\d+)/.exec(metrics)?.[1]);
     r.mean_rows_per_call = Math.round(((REQUESTS + Math.min(300, REQUESTS)) / calls) * 10) / 10;
@@ -134,11 +147,14 @@ for (const label of Object.keys(runs)) {
     median_p50_ms: median(rs.map((r) => r.p50_ms)),
     median_p99_ms: median(rs.map((r) => r.p99_ms)),
     median_throughput_rps: median(rs.map((r) => r.throughput_rps)),
+    median_server_cpu_ms_per_request: median(rs.map((r) => r.server_cpu_ms_per_request)),
   };
 }
 results.batching_gain = Math.round((results.dynamic_batching.median_throughput_rps / results.no_batching.median_throughput_rps) * 100) / 100;
 results.batching_gain_per_round = runs.no_batching.map((r, i) => Math.round((runs.dynamic_batching[i].throughput_rps / r.throughput_rps) * 100) / 100);
+results.cpu_per_request_ratio = Math.round((results.dynamic_batching.median_server_cpu_ms_per_request / results.no_batching.median_server_cpu_ms_per_request) * 100) / 100;
 log('throughput gain of dynamic batching (median):', `${results.batching_gain}x`, 'per round:', results.batching_gain_per_round);
+log('server CPU per request, batching / no batching:', `${results.cpu_per_request_ratio}x`);
 
 // Sequences: SEQUENCES sequences run at once, each sent in pieces of 10 steps (binary), so
 // steps of different sequences share calls as rows; each sequence's last answer must equal
