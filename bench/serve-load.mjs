@@ -82,7 +82,10 @@ function checker() {
 
 async function load(url, amount) {
   const { tally, requests } = checker();
+  // Wall time measured here: autocannon's own duration stops on its 1 s sampling ticks.
+  const started = performance.now();
   const r = await autocannon({ url, connections: CONNECTIONS, amount, timeout: 30, requests });
+  const seconds = (performance.now() - started) / 1000;
   return {
     requests: amount,
     ok: tally.ok,
@@ -90,7 +93,7 @@ async function load(url, amount) {
     failed: tally.failed + r.errors + r.timeouts,
     p50_ms: r.latency.p50,
     p99_ms: r.latency.p99,
-    throughput_rps: Math.round((amount / r.duration) * 10) / 10,
+    throughput_rps: Math.round((amount / seconds) * 10) / 10,
   };
 }
 
