@@ -1,4 +1,4 @@
-// `node bench/serve-load.mjs [--requests=2000] [--rounds=3] [--connections=32] [--max-batch=32] [--long=20000] [--model=path/to/model.h5]`
+// `node bench/serve-load.mjs [--requests=2000] [--rounds=3] [--connections=32] [--max-batch=32] [--sequences=64] [--long=20000] [--model=path/to/model.h5]`
 //
 // The default model is an LSTM(128) over 100 steps of 8 features (then Dense), written once into
 // bench/out/models by bench/make-models.py (/usr/bin/python3 with numpy + h5py), a size where the
@@ -8,11 +8,12 @@
 // response is checked against the library's predict on the same input; any lost, failed or wrong
 // response is counted and makes the run exit 1. Measures p50 / p99 latency and throughput with
 // and without dynamic batching, server memory (RSS from /metrics) over a long run, and a SIGTERM
-// in the middle of load (every accepted request must still get its correct answer).
+// in the middle of load (every accepted request must still get its correct answer), and many
+// concurrent sequences sent in pieces (each must equal predict over the whole sequence).
 // Build first (npm run build). Results go to stdout and bench/out/serve-load.json.
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../dist/index.js';
@@ -81,7 +82,10 @@ function checker() {
 
 async function load(url, amount) {
   const { tally, requests } = checker();
+  // Wall time measured here: autocannon's own duration stops on its 1 s sampling ticks.
+  const started = performance.now();
   const r = await autocannon({ url, connections: CONNECTIONS, amount, timeout: 30, requests });
+  const seconds = (performance.now() - started) / 1000;
   return {
     requests: amount,
     ok: tally.ok,
@@ -89,8 +93,18 @@ async function load(url, amount) {
     failed: tally.failed + r.errors + r.timeouts,
     p50_ms: r.latency.p50,
     p99_ms: r.latency.p99,
-    throughput_rps: Math.round((amount / r.duration) * 10) / 10,
+    throughput_rps: Math.round((amount / seconds) * 10) / 10,
   };
+}
+
+/** CPU time (user + system, ms) the server process used so far, all its threads (Linux /proc). */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 async function rss(url) {
@@ -112,7 +126,10 @@ for (let round = 0; round < ROUNDS; round++) {
   ]) {
     const srv = await startServe([modelPath, '--workers', '1', ...flags]);
     await load(srv.url, Math.min(300, REQUESTS)); // warm-up
+    const cpu0 = cpuMs(srv.child.pid);
     const r = await load(srv.url, REQUESTS);
+    // Server CPU per request (HTTP thread + worker): what a saturated machine's capacity follows.
+    r.server_cpu_ms_per_request = Math.round(((cpuMs(srv.child.pid) - cpu0) / REQUESTS) * 1000) / 1000;
     const metrics = await (await fetch(`${srv.url}/metrics`)).text();
     const calls = Number(/kerasrnn_batch_rows_count\{[^}]*kind="predict"\} (\d+)/.exec(metrics)?.[1]);
     r.mean_rows_per_call = Math.round(((REQUESTS + Math.min(300, REQUESTS)) / calls) * 10) / 10;
@@ -133,11 +150,54 @@ for (const label of Object.keys(runs)) {
     median_p50_ms: median(rs.map((r) => r.p50_ms)),
     median_p99_ms: median(rs.map((r) => r.p99_ms)),
     median_throughput_rps: median(rs.map((r) => r.throughput_rps)),
+    median_server_cpu_ms_per_request: median(rs.map((r) => r.server_cpu_ms_per_request)),
   };
 }
 results.batching_gain = Math.round((results.dynamic_batching.median_throughput_rps / results.no_batching.median_throughput_rps) * 100) / 100;
 results.batching_gain_per_round = runs.no_batching.map((r, i) => Math.round((runs.dynamic_batching[i].throughput_rps / r.throughput_rps) * 100) / 100);
+results.cpu_per_request_ratio = Math.round((results.dynamic_batching.median_server_cpu_ms_per_request / results.no_batching.median_server_cpu_ms_per_request) * 100) / 100;
 log('throughput gain of dynamic batching (median):', `${results.batching_gain}x`, 'per round:', results.batching_gain_per_round);
+log('server CPU per request, batching / no batching:', `${results.cpu_per_request_ratio}x`);
+
+// Sequences: SEQUENCES sequences run at once, each sent in pieces of 10 steps (binary), so
+// steps of different sequences share calls as rows; each sequence's last answer must equal
+// predict over the whole sequence (the model returns its last output).
+{
+  const SEQUENCES = Number(arg('sequences', 64));
+  const srv = await startServe([modelPath, '--workers', '1', '--max-batch-size', MAX_BATCH]);
+  const tally = { sequences: SEQUENCES, requests: 0, ok: 0, wrong: 0, failed: 0 };
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: SEQUENCES }, async (_, s) => {
+      const c = cases[s % POOL];
+      let last = null;
+      for (let a = 0; a < T; a += 10) {
+        const b = Math.min(T, a + 10);
+        const x = c.x.subarray(a * F, b * F);
+        const params = { sequence_id: `bench-${s}`, ...(a === 0 ? { sequence_start: true } : {}), ...(b === T ? { sequence_end: true } : {}) };
+        const head = Buffer.from(JSON.stringify({ parameters: params, inputs: [{ name: inputName, shape: [1, b - a, F], datatype: 'FP32', parameters: { binary_data_size: x.byteLength } }] }));
+        const res = await fetch(`${srv.url}/v2/models/${name}/infer`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(head.length) }, body: Buffer.concat([head, Buffer.from(x.buffer, x.byteOffset, x.byteLength)]) });
+        tally.requests++;
+        const body = await res.json();
+        if (res.status !== 200) {
+          tally.failed++;
+          return;
+        }
+        last = body.outputs[0].data;
+      }
+      if (compareArrays(last, c.y).ok) tally.ok++;
+      else tally.wrong++;
+    }),
+  );
+  tally.seconds = Math.round((performance.now() - started) / 10) / 100;
+  const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+  const calls = Number(/kerasrnn_batch_rows_count\{[^}]*kind="stream"\} (\d+)/.exec(metrics)?.[1]);
+  tally.mean_rows_per_call = Math.round((tally.requests / calls) * 10) / 10;
+  results.sequences = tally;
+  log('sequences', tally);
+  srv.child.kill('SIGTERM');
+  await srv.exited;
+}
 
 // Memory over a long run: RSS after each tenth of LONG requests.
 {
@@ -201,6 +261,6 @@ log('throughput gain of dynamic batching (median):', `${results.batching_gain}x`
 
 mkdirSync(fileURLToPath(new URL('./out/', import.meta.url)), { recursive: true });
 writeFileSync(new URL('./out/serve-load.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-const bad = ['no_batching', 'dynamic_batching', 'long_run'].some((k) => results[k].wrong || results[k].failed) || results.sigterm.wrong || results.sigterm.lost || results.sigterm.exit_code !== 0;
+const bad = ['no_batching', 'dynamic_batching', 'long_run', 'sequences'].some((k) => results[k].wrong || results[k].failed) || results.sigterm.wrong || results.sigterm.lost || results.sigterm.exit_code !== 0;
 model.dispose();
 process.exit(bad ? 1 : 0);

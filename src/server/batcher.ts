@@ -19,7 +19,7 @@ export interface WorkItem {
   model: string;
   kind: 'predict' | 'stream';
   /** In the model's input order; every tensor has `rows` as its first dimension. */
-  inputs: { data: Float32Array; shape: number[] }[];
+  inputs: { data: Float32Array | string[]; shape: number[] }[];
   /** Stream items: the sequence's carry-over (null = starts from zeros). */
   rowState?: Float32Array | null;
   /** When the request arrived (ms, performance.now()), and when it stops waiting. */
@@ -57,6 +57,7 @@ export interface BatcherEvents {
   onQueueTime?: (model: string, seconds: number) => void;
 }
 
+/** Per-model queues of requests, merged into calls as workers come free. */
 export class Batcher {
   private readonly queues = new Map<string, Queued[]>();
   private timer: NodeJS.Timeout | null = null;
@@ -156,10 +157,11 @@ export class Batcher {
     const kind = group[0].kind;
     // Always a fresh array: it is transferred to the worker, and an item may have to run again.
     const inputs = group[0].inputs.map((t, i) => {
+      if (!(t.data instanceof Float32Array)) return { data: group.flatMap((g) => g.inputs[i].data as string[]), shape: [rows, ...t.shape.slice(1)] };
       const data = new Float32Array(rows * (t.data.length / group[0].rows));
       let at = 0;
       for (const g of group) {
-        data.set(g.inputs[i].data, at);
+        data.set(g.inputs[i].data as Float32Array, at);
         at += g.inputs[i].data.length;
       }
       return { data, shape: [rows, ...t.shape.slice(1)] };

@@ -5,11 +5,13 @@
  * @packageDocumentation
  */
 import { badRequest } from './protocol-error.js';
-import { checkDatatype, decodeBinaryData, decodeJsonData, encodeBinaryData } from './tensor-codec.js';
+import { checkDatatype, decodeBinaryData, decodeBinaryStrings, decodeJsonData, decodeJsonStrings, encodeBinaryData } from './tensor-codec.js';
 
 /** What a model takes and returns, as the server's metadata endpoint shows it. */
 export interface TensorSpec {
   name: string;
+  /** FP32 for numbers, BYTES for an input that takes texts. */
+  datatype: 'FP32' | 'BYTES';
   /** Dimensions batch first; -1 for any size. */
   shape: number[];
 }
@@ -18,7 +20,8 @@ export interface TensorSpec {
 export interface InputTensor {
   name: string;
   shape: number[];
-  data: Float32Array;
+  /** Numbers as float32, or the texts of a BYTES input. */
+  data: Float32Array | string[];
 }
 
 /** Triton's sequence extension parameters, checked. */
@@ -105,13 +108,13 @@ export function decodeInferRequest(body: Uint8Array, headerLength: string | unde
     const spec = inputs.find((i) => i.name === name);
     if (!spec) throw badRequest(`unknown input "${name}" (the model's inputs: ${inputs.map((i) => i.name).join(', ')})`);
     if (byName.has(name)) throw badRequest(`input "${name}" is given twice`);
-    const datatype = checkDatatype(raw.datatype, name);
+    const datatype = checkDatatype(raw.datatype, name, spec.datatype);
     const shape = elementCount(raw.shape, name);
     checkShape(shape, spec, sequence !== null);
     const count = shape.reduce((a, b) => a * b, 1);
     const p = raw.parameters === undefined ? {} : raw.parameters;
     if (!isObject(p)) throw badRequest(`input "${name}": "parameters" must be an object`);
-    let data: Float32Array;
+    let data: Float32Array | string[];
     if (p.binary_data_size !== undefined) {
       const size = p.binary_data_size;
       if (!Number.isSafeInteger(size) || (size as number) < 0) throw badRequest(`input "${name}": binary_data_size must be a non-negative integer`);
@@ -119,10 +122,11 @@ export function decodeInferRequest(body: Uint8Array, headerLength: string | unde
       if (offset + (size as number) > binary.length) {
         throw badRequest(`input "${name}": binary_data_size ${size} runs past the ${binary.length} bytes of binary data after the JSON header`);
       }
-      data = decodeBinaryData(binary.subarray(offset, offset + (size as number)), datatype, count, name);
+      const bytes = binary.subarray(offset, offset + (size as number));
+      data = datatype === 'BYTES' ? decodeBinaryStrings(bytes, count, name) : decodeBinaryData(bytes, datatype, count, name);
       offset += size as number;
     } else {
-      data = decodeJsonData(raw.data, datatype, count, name);
+      data = datatype === 'BYTES' ? decodeJsonStrings(raw.data, count, name) : decodeJsonData(raw.data, datatype, count, name);
     }
     byName.set(name, { name, shape, data });
   }

@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Every metric the server exports, on its own registry. */
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({ name: 'kerasrnn_requests_total', help: 'Inference requests received, per model', labelNames: ['model'], registers: [this.registry] });

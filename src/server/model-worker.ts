@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { parentPort } from 'node:worker_threads';
-import { loadModel, type Model, type Stream, type TensorData } from '../index.js';
+import { loadModel, type Model, type ModelInput, type Stream, type TensorData, type TensorInput } from '../index.js';
 import type { FromWorker, Job, ModelInfo, ToWorker } from './worker-messages.js';
 
 const port = parentPort;
@@ -25,13 +25,14 @@ function run(job: Job): { outputs: TensorData[]; rowStates?: Float32Array[] } {
   const model = models.get(job.model);
   if (!model) throw new Error(`internal: no model ${job.model} in this worker`);
   if (job.kind === 'predict') {
-    const y = model.predict(job.inputs);
+    const y = model.predict(job.inputs as ModelInput);
     return { outputs: Array.isArray(y) ? y : [y] };
   }
   const stream = streams.get(job.model);
   if (!stream) throw new Error(`internal: model ${job.model} has no stream`);
   stream.setRowStates(job.rowStates ?? []);
-  const y = stream.step(job.inputs[0]);
+  // Texts reach a stream only to be refused by it with a typed error.
+  const y = stream.step(job.inputs[0] as TensorInput);
   return { outputs: Array.isArray(y) ? y : [y], rowStates: stream.getRowStates() };
 }
 

@@ -89,7 +89,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         name: m.info.name,
         versions: ['1'],
         platform: 'kerasrnn',
-        inputs: m.inputs.map((t) => ({ name: t.name, datatype: 'FP32', shape: t.shape })),
+        inputs: m.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
         outputs: m.outputs.map((t) => ({ name: t.name, datatype: 'FP32', shape: t.shape })),
         parameters: { sequences: m.info.streamError === null, ...(m.info.streamError ? { sequences_unsupported_because: m.info.streamError } : {}) },
       });

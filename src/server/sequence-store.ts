@@ -23,6 +23,7 @@ export interface SequenceStoreOptions {
   idleMs: number;
 }
 
+/** Live sequences and their carry-over, keyed by model and sequence id. */
 export class SequenceStore {
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;

@@ -84,8 +84,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         info.name,
         {
           info,
-          inputs: info.inputs.map((t) => ({ name: t.name, shape: protocolShape(t.shape) })),
-          outputs: info.outputs.map((t, i) => ({ name: outNames[i], shape: protocolShape(t.shape) })),
+          inputs: info.inputs.map((t) => ({ name: t.name, datatype: t.dtype === 'string' ? ('BYTES' as const) : ('FP32' as const), shape: protocolShape(t.shape) })),
+          outputs: info.outputs.map((t, i) => ({ name: outNames[i], datatype: 'FP32' as const, shape: protocolShape(t.shape) })),
         },
       ];
     }),

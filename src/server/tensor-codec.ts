@@ -13,13 +13,44 @@ const ELEMENT_BYTES: Record<string, number> = {
 /** Every datatype the protocol defines (BYTES holds strings, which no Keras input takes). */
 export const DATATYPES = [...Object.keys(ELEMENT_BYTES), 'BYTES'];
 
-/** Checks a tensor's `datatype`; models take numbers, so BYTES (strings) is refused by name. */
-export function checkDatatype(datatype: unknown, tensor: string): string {
+/**
+ * Checks a tensor's `datatype` against what the model input takes: numbers (any numeric datatype,
+ * converted to float32) or texts (BYTES, for models with string inputs).
+ */
+export function checkDatatype(datatype: unknown, tensor: string, takes: 'FP32' | 'BYTES'): string {
   if (typeof datatype !== 'string' || !DATATYPES.includes(datatype)) {
     throw badRequest(`input "${tensor}": unknown datatype ${JSON.stringify(datatype)} (the protocol's are ${DATATYPES.join(', ')})`);
   }
-  if (datatype === 'BYTES') throw badRequest(`input "${tensor}": datatype BYTES (strings) is not supported, the model takes numbers (send FP32)`);
+  if (takes === 'FP32' && datatype === 'BYTES') throw badRequest(`input "${tensor}": datatype BYTES (strings) does not fit, this input takes numbers (send FP32)`);
+  if (takes === 'BYTES' && datatype !== 'BYTES') throw badRequest(`input "${tensor}": this input takes texts, send datatype BYTES (got ${datatype})`);
   return datatype;
+}
+
+/** JSON `data` of a BYTES tensor (flat or nested strings). */
+export function decodeJsonStrings(data: unknown, count: number, tensor: string): string[] {
+  if (!Array.isArray(data)) throw badRequest(`input "${tensor}": "data" must be an array (flat or nested), got ${typeof data}`);
+  const flat = (data as unknown[]).flat(32);
+  if (flat.length !== count) throw badRequest(`input "${tensor}": "data" has ${flat.length} elements, its shape needs ${count}`);
+  flat.forEach((v, i) => {
+    if (typeof v !== 'string') throw badRequest(`input "${tensor}": datatype BYTES needs strings, got ${JSON.stringify(v)} at element ${i}`);
+  });
+  return flat as string[];
+}
+
+/** Binary BYTES: each element a 4-byte little-endian length and that many UTF-8 bytes. */
+export function decodeBinaryStrings(bytes: Uint8Array, count: number, tensor: string): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > bytes.length) throw badRequest(`input "${tensor}": binary BYTES data ends before element ${i} of ${count}`);
+    const n = view.getUint32(at, true);
+    if (at + 4 + n > bytes.length) throw badRequest(`input "${tensor}": element ${i} claims ${n} bytes, past the end of its binary data`);
+    out.push(Buffer.from(bytes.buffer, bytes.byteOffset + at + 4, n).toString('utf8'));
+    at += 4 + n;
+  }
+  if (at !== bytes.length) throw badRequest(`input "${tensor}": ${bytes.length - at} bytes of binary BYTES data after its ${count} elements`);
+  return out;
 }
 
 function checkValue(v: unknown, datatype: string, tensor: string, index: number): number {

@@ -10,7 +10,8 @@ export interface ModelEntry {
 export interface ModelInfo {
   name: string;
   fileName: string;
-  inputs: { name: string; shape: (number | null)[] }[];
+  /** `dtype: 'string'` for an input that takes texts (served as BYTES). */
+  inputs: { name: string; shape: (number | null)[]; dtype?: 'string' }[];
   outputs: { name: string; shape: (number | null)[] }[];
   /** Null when the model can run sequences (streams), else why not. */
   streamError: string | null;
@@ -21,7 +22,7 @@ export interface Job {
   id: number;
   model: string;
   kind: 'predict' | 'stream';
-  inputs: { data: Float32Array; shape: number[] }[];
+  inputs: { data: Float32Array | string[]; shape: number[] }[];
   /** Stream jobs: each row's carry-over (null = a fresh sequence). */
   rowStates?: (Float32Array | null)[];
 }

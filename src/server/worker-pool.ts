@@ -39,6 +39,7 @@ export interface WorkerPoolOptions {
   onRestart?: (reason: string) => void;
 }
 
+/** The server's model worker threads; {@link WorkerPool.tryRun} hands a call to a free one. */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private closing = false;
@@ -136,7 +137,7 @@ export class WorkerPool {
     const full: Job = { ...job, id: this.nextId++ };
     return new Promise((resolve, reject) => {
       slot.job = { job: full, resolve, reject };
-      const transfer = full.inputs.map((t) => t.data.buffer as ArrayBuffer);
+      const transfer = full.inputs.flatMap((t) => (t.data instanceof Float32Array ? [t.data.buffer as ArrayBuffer] : []));
       slot.worker.postMessage({ type: 'run', job: full }, transfer);
     });
   }

@@ -14,7 +14,7 @@ import { startServe, postJson, getJson, postBinary, randomData } from '../suppor
 
 const fixture = (name) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 const repo = mkdtempSync(join(tmpdir(), 'kerasrnn-serve-'));
-for (const f of ['lstm_stacked.h5', 'masking_lstm_td.h5', 'bidir_lstm_concat.h5', 'embedding_lstm_softmax.h5']) copyFileSync(fixture(f), join(repo, f));
+for (const f of ['lstm_stacked.h5', 'masking_lstm_td.h5', 'bidir_lstm_concat.h5', 'embedding_lstm_softmax.h5', 'text/preprocessing/hashing_k3.keras']) copyFileSync(fixture(f), join(repo, f.split('/').pop()));
 const MAX_BODY = 200000;
 const IDLE_MS = 400;
 let server;
@@ -27,6 +27,7 @@ test.before(async () => {
     '--workers', '2', '--max-body-bytes', String(MAX_BODY), '--max-sequences', '4', '--sequence-idle-ms', String(IDLE_MS), '--batch-delay-ms', '3',
   ]);
   for (const f of ['lstm_stacked', 'masking_lstm_td', 'embedding_lstm_softmax']) ref[f] = await loadModel(fixture(`${f}.h5`));
+  ref.hashing_k3 = await loadModel(fixture('text/preprocessing/hashing_k3.keras'));
 });
 
 test.after(async () => {
@@ -117,9 +118,33 @@ test('binary tensor data extension: binary in, binary out (per output and reques
   assertClose(c.header.outputs[0].data, expected.data, 'JSON output through the binary path');
 });
 
+test('BYTES inputs for a model that takes texts: JSON and binary (length-prefixed) equal predict', async () => {
+  const meta = await getJson(`${server.url}/v2/models/hashing_k3`);
+  assert.equal(meta.json.inputs, [{ name: 'text', datatype: 'BYTES', shape: [-1, 3] }]);
+  const texts = ['cat', 'dog', 'émile', 'x', '', 'a b'];
+  const expected = ref.hashing_k3.predict({ data: texts, shape: [2, 3] });
+  const j = await infer('hashing_k3', { inputs: [{ name: 'text', shape: [2, 3], datatype: 'BYTES', data: [texts.slice(0, 3), texts.slice(3)] }] });
+  assert.is(j.status, 200, JSON.stringify(j.json));
+  assertClose(j.json.outputs[0].data, expected.data, 'BYTES JSON');
+  const encoded = Buffer.concat(texts.map((t) => {
+    const b = Buffer.from(t, 'utf8');
+    const n = Buffer.alloc(4);
+    n.writeUInt32LE(b.length);
+    return Buffer.concat([n, b]);
+  }));
+  const b = await postBinary(`${server.url}/v2/models/hashing_k3/infer`, { inputs: [{ name: 'text', shape: [2, 3], datatype: 'BYTES', parameters: { binary_data_size: encoded.length } }] }, [new Uint8Array(encoded)]);
+  assert.is(b.status, 200, JSON.stringify(b.header));
+  assertClose(b.header.outputs[0].data, expected.data, 'BYTES binary');
+  const short = await postBinary(`${server.url}/v2/models/hashing_k3/infer`, { inputs: [{ name: 'text', shape: [2, 3], datatype: 'BYTES', parameters: { binary_data_size: 6 } }] }, [new Uint8Array(encoded.subarray(0, 6))]);
+  assert.is(short.status, 400);
+  assert.match(short.header.error, /element 0 claims 3 bytes|ends before element/);
+});
+
 const errorCases = [
   ['wrong datatype name', 'lstm_stacked', { inputs: [{ name: 'lstm_input', shape: [1, 6, 4], datatype: 'FLOAT', data: new Array(24).fill(0) }] }, 400, /unknown datatype "FLOAT"/],
-  ['BYTES datatype', 'lstm_stacked', { inputs: [{ name: 'lstm_input', shape: [1, 6, 4], datatype: 'BYTES', data: new Array(24).fill('a') }] }, 400, /BYTES.*not supported/],
+  ['BYTES to a numeric input', 'lstm_stacked', { inputs: [{ name: 'lstm_input', shape: [1, 6, 4], datatype: 'BYTES', data: new Array(24).fill('a') }] }, 400, /BYTES \(strings\) does not fit, this input takes numbers/],
+  ['numbers to a text input', 'hashing_k3', { inputs: [{ name: 'text', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, 400, /this input takes texts, send datatype BYTES \(got FP32\)/],
+  ['a number in BYTES data', 'hashing_k3', { inputs: [{ name: 'text', shape: [1, 3], datatype: 'BYTES', data: ['a', 2, 'c'] }] }, 400, /BYTES needs strings, got 2 at element 1/],
   ['data not of its datatype', 'lstm_stacked', { inputs: [{ name: 'lstm_input', shape: [1, 6, 4], datatype: 'INT32', data: [1.5, ...new Array(23).fill(0)] }] }, 400, /INT32 needs integers, got 1.5 at element 0/],
   ['a string in FP32 data', 'lstm_stacked', { inputs: [{ name: 'lstm_input', shape: [1, 6, 4], datatype: 'FP32', data: ['x', ...new Array(23).fill(0)] }] }, 400, /finite numbers, got "x"/],
   ['wrong rank', 'lstm_stacked', { inputs: [{ name: 'lstm_input', shape: [6, 4], datatype: 'FP32', data: new Array(24).fill(0) }] }, 400, /shape \[6,4\] does not fit the model's \[-1,6,4\]/],

@@ -85,6 +85,23 @@ test('a worker that dies fails only its own call and is replaced', async () => {
   }
 });
 
+test('a request that waits longer than the request timeout for a worker gets 503', async () => {
+  const server = await startServer({ models: [{ name: 'm', path: fixture('lstm_stacked.h5') }], port: 0, workers: 1, maxBatchSize: 1, requestTimeoutMs: 100 });
+  try {
+    const big = randomData(60000 * 24, 3);
+    const long = postBinary(`${server.url}/v2/models/m/infer`, { inputs: [{ name: 'lstm_input', shape: [60000, 6, 4], datatype: 'FP32', parameters: { binary_data_size: big.byteLength } }] }, [big]);
+    for (let i = 0; i < 200 && server.pool.busyThreads.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const waiting = await postJson(`${server.url}/v2/models/m/infer`, body(randomData(24, 1), 1));
+    const first = await long;
+    // The long call itself was already running, so it finishes; the one behind it timed out.
+    assert.is(first.status, 200);
+    assert.is(waiting.status, 503);
+    assert.match(waiting.json.error, /waited \d+ ms for a worker, more than the server's request timeout/);
+  } finally {
+    await server.close();
+  }
+});
+
 test('startServer refuses a model it cannot load, naming the file', async () => {
   try {
     await startServer({ models: [{ name: 'x', path: fixture('README.md') }], port: 0 });
