@@ -18,6 +18,7 @@ import { customImporterTable, type CustomLayer } from '../layers/custom-layer.js
 import { readSourceBytes } from './read-source.js';
 import { isTfjsSource, loadTfjsModelJson, loadTfjsSource, tfjsResolverFor, type TfjsSource } from './load-tfjs.js';
 import { isTfjsModelJson } from '../formats/tfjs-model.js';
+import { readLfsPointer } from '../formats/lfs-pointer.js';
 import { savedModelFilesFor, savedModelFilesInZip } from './saved-model-source.js';
 import type { SavedModelFiles } from '../formats/saved-model.js';
 import { limitError, renameReaderLimit, resolveLimits, type Limits, type ResolvedLimits } from './limits.js';
@@ -239,6 +240,11 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
     }
     const rec = json as Record<string, unknown>;
     return { json, generation: generationFor(json, versionOf(rec.keras_version), versionOf(rec.backend)), weights: null, fileName, format: 'keras-json', formatDetails: 'JSON config (no weights)' };
+  }
+  const pointer = readLfsPointer(bytes);
+  if (pointer) {
+    const real = pointer.size === null ? 'the model' : `the model (${pointer.size} bytes)`;
+    throw new ModelFileError(`this is a Git LFS pointer file, not the model: the repository stores ${real} in Git LFS; fetch it with \`git lfs pull\` (or download the file through the LFS / media URL)`, { file: fileName });
   }
   throw new ModelFileError('not a Keras model file (expected HDF5 .h5, a .keras zip archive, or a JSON config)', { file: fileName });
 }
