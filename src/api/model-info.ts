@@ -57,3 +57,14 @@ export interface SaveSource {
   readonly stored: StoredModel;
   readonly graphForSaving: ModelGraph;
 }
+
+/** The parts of a Model that training reads. */
+export interface TrainingSource {
+  readonly fileName: string;
+  readonly generation: KerasGeneration;
+  readonly inputs: readonly { name: string; shape: Shape }[];
+  readonly layers: readonly LayerInfo[];
+  readonly stored: StoredModel;
+  readonly graphForSaving: ModelGraph;
+  readonly maxWasmBytes: number;
+}
