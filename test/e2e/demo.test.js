@@ -5,20 +5,17 @@
 // jsfive / fflate), i.e. that no Node built-in is imported on the browser path.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, FLAGS, startDemoServer } from '../support/demo-browser.js';
 
 import { loadModel } from '../../dist/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL = path.join(ROOT, 'examples/sine_forecaster.h5');
 const FIXTURES = path.join(ROOT, 'test/fixtures');
-// KERASRNN_CHROMIUM names another executable (a missing path checks the skip path).
-const CHROMIUM = (process.env.KERASRNN_CHROMIUM ? [process.env.KERASRNN_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find((p) => fs.existsSync(p));
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 
 /** The sine example input as nested arrays [2][50][1], read with NumPy's layout (float32, C order). */
 function exampleInput() {
@@ -58,22 +55,7 @@ if (!CHROMIUM) {
     const { chromium } = await import('playwright-core');
     // `npm run demo -- --port 0`: the real script, on a free port; its own process group so that
     // the server is stopped with the npm process that started it.
-    state.server = spawn('npm', ['run', 'demo', '--silent', '--', '--port', '0'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    state.origin = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`demo server did not start in 30 s:\n${log}`)), 30000);
-      const onData = (chunk) => {
-        log += chunk;
-        const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
-        if (m) {
-          clearTimeout(timer);
-          resolve(`http://127.0.0.1:${m[1]}`);
-        }
-      };
-      state.server.stdout.on('data', onData);
-      state.server.stderr.on('data', (c) => (log += c));
-      state.server.on('exit', (code) => reject(new Error(`demo server exited with ${code}:\n${log}`)));
-    });
+    ({ server: state.server, origin: state.origin } = await startDemoServer(ROOT));
     state.profile = fs.mkdtempSync(path.join(os.tmpdir(), 'kerasrnn-chromium-'));
     state.context = await chromium.launchPersistentContext(state.profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1100, height: 900 } });
   });

@@ -4,19 +4,17 @@
 // bit, and the files equal Node's own save byte for byte (apart from the .keras date).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, FLAGS, startDemoServer } from '../support/demo-browser.js';
 import { unzipSync } from 'fflate';
 
 import { loadModel } from '../../dist/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL = path.join(ROOT, 'examples/sine_forecaster.h5');
-const CHROMIUM = (process.env.KERASRNN_CHROMIUM ? [process.env.KERASRNN_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find((p) => fs.existsSync(p));
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 const x = { data: Float32Array.from({ length: 50 }, (_, t) => Math.fround(Math.sin(t / 4))), shape: [1, 50, 1] };
 const state = {};
 
@@ -27,21 +25,7 @@ if (!CHROMIUM) {
 } else {
   test.before(async () => {
     const { chromium } = await import('playwright-core');
-    state.server = spawn('npm', ['run', 'demo', '--silent', '--', '--port', '0'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    state.origin = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`demo server did not start in 30 s:\n${log}`)), 30000);
-      state.server.stdout.on('data', (chunk) => {
-        log += chunk;
-        const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
-        if (m) {
-          clearTimeout(timer);
-          resolve(`http://127.0.0.1:${m[1]}`);
-        }
-      });
-      state.server.stderr.on('data', (c) => (log += c));
-      state.server.on('exit', (code) => reject(new Error(`demo server exited with ${code}:\n${log}`)));
-    });
+    ({ server: state.server, origin: state.origin } = await startDemoServer(ROOT));
     state.profile = fs.mkdtempSync(path.join(os.tmpdir(), 'kerasrnn-chromium-'));
     state.context = await chromium.launchPersistentContext(state.profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
   });

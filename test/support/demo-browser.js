@@ -1,0 +1,30 @@
+// What the headless-Chromium tests share: where Chromium is, its flags for this closed network,
+// and starting the demo server on a free port.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+
+/** Debian's Chromium, or KERASRNN_CHROMIUM (a missing path checks the skip path); undefined when absent, and the tests skip. */
+export const CHROMIUM = (process.env.KERASRNN_CHROMIUM ? [process.env.KERASRNN_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find((p) => fs.existsSync(p));
+
+/** Without the background-networking flags Chromium's connections are refused here, many at a time. */
+export const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+
+/** Starts `npm run demo` on a free port; resolves to { server, origin } once it prints its URL. */
+export async function startDemoServer(root) {
+  const server = spawn('npm', ['run', 'demo', '--silent', '--', '--port', '0'], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const origin = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo server did not start in 30 s:\n${log}`)), 30000);
+    server.stdout.on('data', (chunk) => {
+      log += chunk;
+      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${m[1]}`);
+      }
+    });
+    server.stderr.on('data', (c) => (log += c));
+    server.on('exit', (code) => reject(new Error(`demo server exited with ${code}:\n${log}`)));
+  });
+  return { server, origin };
+}
