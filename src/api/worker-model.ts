@@ -95,7 +95,7 @@ export class WorkerModel {
   constructor(
     info: WorkerModelInfo,
     private readonly call: (request: WorkerCall, transfer?: ArrayBuffer[]) => Promise<unknown>,
-    private readonly stop: () => Promise<void>,
+    private readonly stop: (reason: Error) => Promise<void>,
   ) {
     this.name = info.name;
     this.className = info.className;
@@ -148,7 +148,7 @@ export class WorkerModel {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.stop();
+    await this.stop(new InputError('the model was disposed', { file: this.fileName }));
   }
 }
 
@@ -203,7 +203,10 @@ function defaultWorkerUrl(): URL {
 async function openChannel(url: URL, onReply: (r: WorkerReply) => void, onFailure: (e: Error) => void): Promise<Channel> {
   if (isNode()) {
     const { Worker } = await import('node:worker_threads');
-    const worker = new Worker(url);
+    // The browser build imported in Node.js has no worker_threads (its node: imports are stubs).
+    if (typeof Worker !== 'function') throw new KerasRnnError('worker: this build has no worker_threads; in Node.js import kerasrnn, not kerasrnn/browser');
+    // Workers inherit the process's flags; --input-type (for `node -e` code) is refused in a worker.
+    const worker = new Worker(url, { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
     worker.on('message', (m: WorkerReply) => onReply(m));
     worker.on('error', (e: Error) => onFailure(new KerasRnnError(`worker: the model worker failed (${e?.message ?? e})`)));
     worker.on('exit', (code: number) => onFailure(new KerasRnnError(`worker: the model worker stopped (exit code ${code})`)));
@@ -288,8 +291,8 @@ export async function startWorkerModel(source: unknown, options: { fileName?: st
         reject(new InputError(`worker: the input cannot be sent to the worker (${(e as Error)?.message ?? e})`, { file: options.fileName, field: 'inputs' }));
       }
     });
-  const stop = async () => {
-    fail(new InputError('the model was disposed', { file: options.fileName }));
+  const stop = async (reason: Error) => {
+    fail(reason);
     await ch.terminate();
   };
   try {
