@@ -7,8 +7,8 @@
 // consume it (the package's "browser" export condition) need no configuration.
 // Beside it, kerasrnn-worker.js is the model worker of `loadModel(src, { worker: true })`
 // (dist/api/model-worker.js bundled the same way): the main bundle starts it as
-// `new Worker(new URL('./kerasrnn-worker.js', import.meta.url), { type: 'module' })`, which
-// bundlers that follow that pattern (Vite, webpack 5) pick up too.
+// `new Worker(new URL('./kerasrnn-worker.js', import.meta.url), { type: 'module' })`; where the
+// worker file ends up elsewhere (a bundler that does not copy it), `workerUrl` names it.
 import { build } from 'esbuild';
 import { readFileSync, statSync } from 'node:fs';
 
