@@ -4,16 +4,8 @@
  * and the buffers a message can hand over instead of copying.
  * @packageDocumentation
  */
-import {
-  InputError,
-  InternalError,
-  InvalidKerasConfigurationError,
-  KerasRnnError,
-  ModelFileError,
-  ResourceLimitError,
-  UnsupportedKerasConfigurationError,
-  type ErrorContext,
-} from '../errors.js';
+import * as errors from '../errors.js';
+import { KerasRnnError, type ErrorContext } from '../errors.js';
 
 /** One request to the worker; `id` pairs it with its reply. */
 export type WorkerRequest =
@@ -43,15 +35,10 @@ export interface ErrorData {
   stack?: string;
 }
 
-const CLASSES: Record<string, new (message: string, context?: ErrorContext) => KerasRnnError> = {
-  KerasRnnError,
-  InvalidKerasConfigurationError,
-  UnsupportedKerasConfigurationError,
-  ModelFileError,
-  InputError,
-  ResourceLimitError,
-  InternalError,
-};
+/** kerasrnn's error classes by name (every class errors.ts exports), to rebuild the worker's errors. */
+const CLASSES: Record<string, new (message: string, context?: ErrorContext) => KerasRnnError> = Object.fromEntries(
+  Object.entries(errors).filter(([, v]) => typeof v === 'function' && (v === KerasRnnError || v.prototype instanceof KerasRnnError)),
+) as Record<string, new (message: string, context?: ErrorContext) => KerasRnnError>;
 
 /** A context value that structured clone cannot copy (a function, a class instance with one) travels as its text. */
 function cloneableValue(value: unknown): unknown {
@@ -67,8 +54,14 @@ export function errorToData(e: unknown): ErrorData {
   const err = e as Partial<Error> & { context?: ErrorContext };
   const data: ErrorData = { name: typeof err?.name === 'string' ? err.name : 'Error', message: String(err?.message ?? e) };
   if (e instanceof KerasRnnError) {
-    // Most specific class first: KerasRnnError is every class's base.
-    data.name = Object.keys(CLASSES).reverse().find((k) => e instanceof CLASSES[k]) as string;
+    // The nearest class on the prototype chain (a subclass of an exported class is sent as it).
+    for (let proto = Object.getPrototypeOf(e); proto; proto = Object.getPrototypeOf(proto)) {
+      const name = Object.keys(CLASSES).find((k) => CLASSES[k].prototype === proto);
+      if (name) {
+        data.name = name;
+        break;
+      }
+    }
     const ctx: ErrorContext = { ...e.context };
     if ('value' in ctx) ctx.value = cloneableValue(ctx.value);
     data.context = ctx;

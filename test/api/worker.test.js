@@ -6,7 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import * as kerasrnn from '../../dist/index.js';
 import { loadModel, WorkerModel, InputError, ModelFileError, KerasRnnError } from '../../dist/index.js';
+import { errorFromData, errorToData } from '../../dist/api/worker-messages.js';
 import { expectError } from '../support/expect-error.js';
 
 const fixture = (name) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -93,6 +95,25 @@ test('errors from the worker are the main thread\'s: class, message, context', a
   const there = await expectError(() => loadModel(missing, { worker: true }), ModelFileError);
   assert.is(there.message, here.message);
   assert.equal(there.context, here.context);
+});
+
+test('every kerasrnn error class survives the trip as data (class, message, context); other errors keep name and message', () => {
+  const classes = Object.values(kerasrnn).filter((v) => typeof v === 'function' && (v === KerasRnnError || v.prototype instanceof KerasRnnError));
+  assert.ok(classes.length >= 7, `error classes: ${classes.map((c) => c.name)}`);
+  for (const C of classes) {
+    const original = new C('something failed', { file: 'm.h5', layer: 'lstm', className: 'LSTM', field: 'units', value: [1, 2] });
+    const back = errorFromData(structuredClone(errorToData(original)));
+    assert.ok(back instanceof C && back.constructor === C, `${C.name} comes back as ${back.constructor.name}`);
+    assert.is(back.name, original.name);
+    assert.is(back.message, original.message);
+    assert.equal(back.context, original.context);
+  }
+  const unclonable = errorFromData(structuredClone(errorToData(new InputError('bad', { field: 'x', value: () => 1 }))));
+  assert.is(typeof unclonable.context.value, 'string');
+  const other = errorFromData(structuredClone(errorToData(new TypeError('nope'))));
+  assert.ok(!(other instanceof KerasRnnError));
+  assert.is(other.name, 'TypeError');
+  assert.is(other.message, 'nope');
 });
 
 test('options: worker must be a boolean; customLayers cannot go to a worker; a bad workerUrl fails to start', async () => {
