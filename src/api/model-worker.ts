@@ -53,7 +53,7 @@ function info(m: Model): WorkerModelInfo {
     numParams: m.numParams,
     nonTrainableParams: m.nonTrainableParams,
     memoryBytes: m.memoryBytes,
-    summary: m.summary(),
+    summaryText: m.summary(),
   };
 }
 

@@ -10,11 +10,8 @@
  */
 import { InputError, KerasRnnError } from '../errors.js';
 import { cloneableSource } from '../engine/batch-workers.js';
-import type { KerasGeneration } from '../keras/generation.js';
-import type { Shape } from '../layers/types.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
-import type { LayerInfo, OutputInfo } from './layer-info.js';
-import type { ModelInput, PredictOptions } from './model.js';
+import type { Model, ModelInput, PredictOptions } from './model.js';
 import type { StreamState } from './stream.js';
 import { buffersOf, errorFromData, type WorkerCall, type WorkerReply, type WorkerRequest } from './worker-messages.js';
 
@@ -27,23 +24,14 @@ export interface AsyncPredictOptions extends PredictOptions {
   transfer?: boolean;
 }
 
-/** What the worker reports about the model it loaded (the main thread's copy of Model's fields). */
-export interface WorkerModelInfo {
-  name: string;
-  className: string;
-  generation: KerasGeneration;
-  inputs: { name: string; shape: Shape; dtype?: 'string' }[];
-  outputs: OutputInfo[];
-  layers: LayerInfo[];
-  fileName: string;
-  hasWeights: boolean;
-  format: string;
-  formatDetails: string | null;
-  numParams: number;
-  nonTrainableParams: number;
-  memoryBytes: number;
-  summary: string;
-}
+/**
+ * What the worker reports about the model it loaded: the descriptive fields of `Model` (documented
+ * there), copied once at load, and the summary text.
+ */
+export type WorkerModelInfo = Pick<
+  Model,
+  'name' | 'className' | 'generation' | 'inputs' | 'outputs' | 'layers' | 'fileName' | 'hasWeights' | 'format' | 'formatDetails' | 'numParams' | 'nonTrainableParams' | 'memoryBytes'
+> & { summaryText: string };
 
 /** The calls the worker transport offers, the same for a Web Worker and a Node.js Worker. */
 interface Channel {
@@ -58,36 +46,14 @@ function isNode(): boolean {
 }
 
 /**
- * A model running in a worker. Create with `loadModel(src, { worker: true })`. Its fields are
- * those of a `Model`, read once at load; `predictAsync` and `streamAsync` run in the worker.
+ * A model running in a worker. Create with `loadModel(src, { worker: true })`. Its descriptive
+ * fields (`name`, `inputs`, `outputs`, `layers`, `numParams`, ...) are those of a `Model`, copied
+ * once at load (`layers` is a copy: setting `trainable` here changes nothing in the worker);
+ * `predictAsync` and `streamAsync` run in the worker.
  */
+// The class gets the fields of WorkerModelInfo by declaration merging (assigned in the constructor).
+export interface WorkerModel extends Readonly<Omit<WorkerModelInfo, 'summaryText'>> {}
 export class WorkerModel {
-  /** The Keras model name. */
-  readonly name: string;
-  /** `Sequential`, `Model` or `Functional`. */
-  readonly className: string;
-  /** Which Keras wrote the file. */
-  readonly generation: KerasGeneration;
-  /** The model's inputs (see `Model.inputs`). */
-  readonly inputs: WorkerModelInfo['inputs'];
-  /** The model's outputs (see `Model.outputs`). */
-  readonly outputs: OutputInfo[];
-  /** Every layer with the importer's answers (a copy: setting `trainable` here changes nothing in the worker). */
-  readonly layers: LayerInfo[];
-  /** The file the model came from. */
-  readonly fileName: string;
-  /** False for an architecture loaded without weights. */
-  readonly hasWeights: boolean;
-  /** What was read (see `Model.format`). */
-  readonly format: string;
-  /** A sentence on the source (see `Model.formatDetails`). */
-  readonly formatDetails: string | null;
-  /** Total parameter count. */
-  readonly numParams: number;
-  /** Keras' "Non-trainable params". */
-  readonly nonTrainableParams: number;
-  /** Bytes of wasm memory the model held in the worker after loading. */
-  readonly memoryBytes: number;
   private readonly summaryText: string;
   private disposed = false;
 
@@ -97,20 +63,9 @@ export class WorkerModel {
     private readonly call: (request: WorkerCall, transfer?: ArrayBuffer[]) => Promise<unknown>,
     private readonly stop: (reason: Error) => Promise<void>,
   ) {
-    this.name = info.name;
-    this.className = info.className;
-    this.generation = info.generation;
-    this.inputs = info.inputs;
-    this.outputs = info.outputs;
-    this.layers = info.layers;
-    this.fileName = info.fileName;
-    this.hasWeights = info.hasWeights;
-    this.format = info.format;
-    this.formatDetails = info.formatDetails;
-    this.numParams = info.numParams;
-    this.nonTrainableParams = info.nonTrainableParams;
-    this.memoryBytes = info.memoryBytes;
-    this.summaryText = info.summary;
+    const { summaryText, ...fields } = info;
+    Object.assign(this, fields);
+    this.summaryText = summaryText;
   }
 
   /** The Keras-style summary (the same text as `Model.summary()`), computed in the worker at load. */
