@@ -5,7 +5,8 @@
 //
 // reset_after = 1 (Keras 2 / TF2 default, CuDNN-compatible): the candidate uses r * (h.R_h +
 // rb_h), so z, r and the candidate's recurrent part all come from the same h . R panel and the
-// whole cell update is fused per (row block x unit group) like the LSTM.
+// whole cell update is fused per (row block x unit group) like the LSTM; at batch 1 the update
+// runs after all of a step's dot products instead (see stepResetAfter).
 //
 // reset_after = 0 (Keras 1, early Keras 2): the candidate needs (r * h) . R_h, which depends on
 // r of *all* units, so each step runs in two phases: phase 1 computes z and r for every unit
@@ -56,39 +57,45 @@ import { GruSequenceParams } from './param-blocks';
   let g0 = 0;
   if (B == 1) {
     // Single row: 3 accumulators per group would be bound by the add latency, so two unit
-    // groups share one pass over h (6 accumulators, two panel streams).
+    // groups share one pass over h (6 accumulators, two panel pointers: a base + index address
+    // per load cost a third of the step time). The cell update is kept off the dot loops'
+    // critical path: each pass parks its pre-activations (z and r in this step's xproj slots,
+    // which nothing reads afterwards, the candidate's h . R_h in hNext) and one loop after all
+    // passes applies the activations, whose long chains (tanh -> div -> ...) are independent
+    // from group to group there instead of stalling the next pass. Same sums in the same order
+    // as the fused form, so the results are bit-identical to it.
     for (; g0 + 2 <= groups; g0 += 2) {
-      const pA = Rp + <usize>g0 * panelBytes;
-      const pB = pA + panelBytes;
+      let qA = Rp + <usize>g0 * panelBytes;
+      let qB = qA + panelBytes;
       const gOff = <usize>g0 * 48;
       let zA = loadBias(recBias, gOff), rA = loadBias(recBias, gOff + 16), nA = loadBias(recBias, gOff + 32);
       let zB = loadBias(recBias, gOff + 48), rB = loadBias(recBias, gOff + 64), nB = loadBias(recBias, gOff + 80);
       let a0 = hCur;
       const aEnd = a0 + kBytes;
-      let w: usize = 0;
+      // dot-loop rows=a0:zA,rA,nA,zB,rB,nB w=qA,qB step=48
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        rA = f32x4.add(rA, f32x4.mul(s0, v128.load(pA + w, 16)));
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 32)));
-        zB = f32x4.add(zB, f32x4.mul(s0, v128.load(pB + w, 0)));
-        rB = f32x4.add(rB, f32x4.mul(s0, v128.load(pB + w, 16)));
-        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 32)));
-        a0 += 4; w += 48;
+        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(qA, 0))); rA = f32x4.add(rA, f32x4.mul(s0, v128.load(qA, 16)));
+        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(qA, 32))); zB = f32x4.add(zB, f32x4.mul(s0, v128.load(qB, 0)));
+        rB = f32x4.add(rB, f32x4.mul(s0, v128.load(qB, 16))); nB = f32x4.add(nB, f32x4.mul(s0, v128.load(qB, 32)));
+        a0 += 4; qA += 48; qB += 48;
       }
+      // end dot-loop
       const x0 = xStep + gOff;
-      {
-        const z = applyAct(f32x4.add(v128.load(x0, 0), zA), recAct);
-        const r = applyAct(f32x4.add(v128.load(x0, 16), rA), recAct);
-        const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, nA)), act);
-        gruFinish(z, hh, 0, g0, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-      }
-      {
-        const z = applyAct(f32x4.add(v128.load(x0, 48), zB), recAct);
-        const r = applyAct(f32x4.add(v128.load(x0, 64), rB), recAct);
-        const hh = applyAct(f32x4.add(v128.load(x0, 80), f32x4.mul(r, nB)), act);
-        gruFinish(z, hh, 0, g0 + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-      }
+      v128.store(x0, f32x4.add(v128.load(x0, 0), zA), 0);
+      v128.store(x0, f32x4.add(v128.load(x0, 16), rA), 16);
+      v128.store(x0, f32x4.add(v128.load(x0, 48), zB), 48);
+      v128.store(x0, f32x4.add(v128.load(x0, 64), rB), 64);
+      const hn = hNext + (<usize>g0 << 4);
+      v128.store(hn, nA, 0);
+      v128.store(hn, nB, 16);
+    }
+    for (let g = 0; g < g0; g++) {
+      const x0 = xStep + <usize>g * 48;
+      const z = applyAct(v128.load(x0, 0), recAct);
+      const r = applyAct(v128.load(x0, 16), recAct);
+      const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, v128.load(hNext + (<usize>g << 4)))), act);
+      gruFinish(z, hh, 0, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
   }
   for (let g = g0; g < groups; g++) {
@@ -162,25 +169,24 @@ import { GruSequenceParams } from './param-blocks';
   const zrPanel = <usize>U << 5; // z and r columns of a unit group: 8 floats per row
   let g1 = 0;
   if (B == 1) {
-    // Single row: two unit groups per pass (4 accumulators instead of 2).
+    // Single row: two unit groups per pass (4 accumulators instead of 2), one pointer per panel.
     for (; g1 + 2 <= groups; g1 += 2) {
-      const pA = Rp + <usize>g1 * zrPanel;
-      const pB = pA + zrPanel;
+      let qA = Rp + <usize>g1 * zrPanel;
+      let qB = qA + zrPanel;
       const gOff = <usize>g1 * 48;
       const x0 = xStep + gOff;
       let zA = f32x4.add(v128.load(x0, 0), loadBias(recBias, gOff)), rA = f32x4.add(v128.load(x0, 16), loadBias(recBias, gOff + 16));
       let zB = f32x4.add(v128.load(x0, 48), loadBias(recBias, gOff + 48)), rB = f32x4.add(v128.load(x0, 64), loadBias(recBias, gOff + 64));
       let a0 = hCur;
       const aEnd = a0 + kBytes;
-      let w: usize = 0;
+      // dot-loop rows=a0:zA,rA,zB,rB w=qA,qB step=32
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        rA = f32x4.add(rA, f32x4.mul(s0, v128.load(pA + w, 16)));
-        zB = f32x4.add(zB, f32x4.mul(s0, v128.load(pB + w, 0)));
-        rB = f32x4.add(rB, f32x4.mul(s0, v128.load(pB + w, 16)));
-        a0 += 4; w += 32;
+        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(qA, 0))); rA = f32x4.add(rA, f32x4.mul(s0, v128.load(qA, 16)));
+        zB = f32x4.add(zB, f32x4.mul(s0, v128.load(qB, 0))); rB = f32x4.add(rB, f32x4.mul(s0, v128.load(qB, 16)));
+        a0 += 4; qA += 32; qB += 32;
       }
+      // end dot-loop
       const o0 = <usize>g1 << 4;
       v128.store(hNext + o0, applyAct(zA, recAct));
       v128.store(rh + o0, f32x4.mul(applyAct(rA, recAct), v128.load(hCur + o0)));
@@ -256,10 +262,10 @@ import { GruSequenceParams } from './param-blocks';
   const hPanel = <usize>U << 4; // the candidate's columns of a unit group: 4 floats per row
   let g2 = 0;
   if (B == 1) {
-    // Single row: two unit groups x two k-phases = 4 accumulators.
+    // Single row: two unit groups x two k-phases = 4 accumulators, one pointer per panel.
     for (; g2 + 2 <= groups; g2 += 2) {
-      const pA = Rp + <usize>groups * zrPanel + <usize>g2 * hPanel;
-      const pB = pA + hPanel;
+      let qA = Rp + <usize>groups * zrPanel + <usize>g2 * hPanel;
+      let qB = qA + hPanel;
       const gOff = <usize>g2 * 48;
       const x0 = xStep + gOff;
       let nA = f32x4.add(v128.load(x0, 32), loadBias(recBias, gOff + 32));
@@ -267,19 +273,18 @@ import { GruSequenceParams } from './param-blocks';
       let mA = f32x4.splat(0.0), mB = f32x4.splat(0.0);
       let a0 = rh;
       const aEnd = a0 + (kBytes & ~7);
-      let w: usize = 0;
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0), s1 = v128.load32_splat(a0, 4);
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 0)));
-        mA = f32x4.add(mA, f32x4.mul(s1, v128.load(pA + w, 16)));
-        mB = f32x4.add(mB, f32x4.mul(s1, v128.load(pB + w, 16)));
-        a0 += 8; w += 32;
+        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(qA, 0)));
+        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(qB, 0)));
+        mA = f32x4.add(mA, f32x4.mul(s1, v128.load(qA, 16)));
+        mB = f32x4.add(mB, f32x4.mul(s1, v128.load(qB, 16)));
+        a0 += 8; qA += 32; qB += 32;
       }
       if (U & 1) {
         const s0 = v128.load32_splat(a0);
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 0)));
+        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(qA, 0)));
+        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(qB, 0)));
       }
       const o0 = <usize>g2 << 4;
       gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(nA, mA), act), 0, g2, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
@@ -352,7 +357,8 @@ export const GRU_UNIT_GROUP: i32 = 4;
  * floats in engine order (the recurrent bias of reset_after = 1; if given with reset_after = 0
  * it is added to each gate's pre-activation, outside the r * (...) product). h, hScratch, rh:
  * [B][Up]. Masking, outputs and reverse follow lstmSequence. `params` points at a
- * `GruSequenceParams` block (param-blocks.ts) holding all of these.
+ * `GruSequenceParams` block (param-blocks.ts) holding all of these. xproj is consumed: with
+ * reset_after = 1 and B = 1 the kernel parks pre-activations in its z and r slots.
  */
 export function gruSequence(params: usize): void {
   const p = changetype<GruSequenceParams>(params);
