@@ -54,7 +54,7 @@ import { GruSequenceParams } from './param-blocks';
   xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize,
   outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
-  let g0 = 0;
+  const g0 = B == 1 ? groups & ~1 : 0;
   if (B == 1) {
     // Single row: 3 accumulators per group would be bound by the add latency, so two unit
     // groups share one pass over h (6 accumulators, two panel pointers: a base + index address
@@ -64,10 +64,14 @@ import { GruSequenceParams } from './param-blocks';
     // passes applies the activations, whose long chains (tanh -> div -> ...) are independent
     // from group to group there instead of stalling the next pass. Same sums in the same order
     // as the fused form, so the results are bit-identical to it.
-    for (; g0 + 2 <= groups; g0 += 2) {
-      let qA = Rp + <usize>g0 * panelBytes;
+    for (let i = 0; i < g0; i += 2) {
+      // Odd steps walk the pairs backwards, so each step starts on the panels the previous one
+      // read last: when R outgrows L2 (U = 512: 3 MB against 2 MB here) those are still cached,
+      // where walking the same way every step finds each panel evicted (1.3-1.5x at U = 512).
+      const gp = s & 1 ? g0 - 2 - i : i;
+      let qA = Rp + <usize>gp * panelBytes;
       let qB = qA + panelBytes;
-      const gOff = <usize>g0 * 48;
+      const gOff = <usize>gp * 48;
       let zA = loadBias(recBias, gOff), rA = loadBias(recBias, gOff + 16), nA = loadBias(recBias, gOff + 32);
       let zB = loadBias(recBias, gOff + 48), rB = loadBias(recBias, gOff + 64), nB = loadBias(recBias, gOff + 80);
       let a0 = hCur;
@@ -86,7 +90,7 @@ import { GruSequenceParams } from './param-blocks';
       v128.store(x0, f32x4.add(v128.load(x0, 16), rA), 16);
       v128.store(x0, f32x4.add(v128.load(x0, 48), zB), 48);
       v128.store(x0, f32x4.add(v128.load(x0, 64), rB), 64);
-      const hn = hNext + (<usize>g0 << 4);
+      const hn = hNext + (<usize>gp << 4);
       v128.store(hn, nA, 0);
       v128.store(hn, nB, 16);
     }
@@ -163,17 +167,18 @@ import { GruSequenceParams } from './param-blocks';
 // @ts-ignore: decorator
 @inline function gatesPhase(
   Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
-  xStep: usize, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize, recAct: i32,
+  xStep: usize, s: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize, recAct: i32,
 ): void {
   // Phase 1: z -> hNext (temporarily), r * h -> rh.
   const zrPanel = <usize>U << 5; // z and r columns of a unit group: 8 floats per row
-  let g1 = 0;
+  const g1 = B == 1 ? groups & ~1 : 0;
   if (B == 1) {
     // Single row: two unit groups per pass (4 accumulators instead of 2), one pointer per panel.
-    for (; g1 + 2 <= groups; g1 += 2) {
-      let qA = Rp + <usize>g1 * zrPanel;
+    for (let i = 0; i < g1; i += 2) {
+      const gp = s & 1 ? g1 - 2 - i : i; // backwards on odd steps, see stepResetAfter
+      let qA = Rp + <usize>gp * zrPanel;
       let qB = qA + zrPanel;
-      const gOff = <usize>g1 * 48;
+      const gOff = <usize>gp * 48;
       const x0 = xStep + gOff;
       let zA = f32x4.add(v128.load(x0, 0), loadBias(recBias, gOff)), rA = f32x4.add(v128.load(x0, 16), loadBias(recBias, gOff + 16));
       let zB = f32x4.add(v128.load(x0, 48), loadBias(recBias, gOff + 48)), rB = f32x4.add(v128.load(x0, 64), loadBias(recBias, gOff + 64));
@@ -187,7 +192,7 @@ import { GruSequenceParams } from './param-blocks';
         a0 += 4; qA += 32; qB += 32;
       }
       // end dot-loop
-      const o0 = <usize>g1 << 4;
+      const o0 = <usize>gp << 4;
       v128.store(hNext + o0, applyAct(zA, recAct));
       v128.store(rh + o0, f32x4.mul(applyAct(rA, recAct), v128.load(hCur + o0)));
       v128.store(hNext + o0, applyAct(zB, recAct), 16);
@@ -260,13 +265,14 @@ import { GruSequenceParams } from './param-blocks';
   // the add chains from being latency-bound.
   const zrPanel = <usize>U << 5;
   const hPanel = <usize>U << 4; // the candidate's columns of a unit group: 4 floats per row
-  let g2 = 0;
+  const g2 = B == 1 ? groups & ~1 : 0;
   if (B == 1) {
     // Single row: two unit groups x two k-phases = 4 accumulators, one pointer per panel.
-    for (; g2 + 2 <= groups; g2 += 2) {
-      let qA = Rp + <usize>groups * zrPanel + <usize>g2 * hPanel;
+    for (let i = 0; i < g2; i += 2) {
+      const gp = s & 1 ? g2 - 2 - i : i; // backwards on odd steps, see stepResetAfter
+      let qA = Rp + <usize>groups * zrPanel + <usize>gp * hPanel;
       let qB = qA + hPanel;
-      const gOff = <usize>g2 * 48;
+      const gOff = <usize>gp * 48;
       const x0 = xStep + gOff;
       let nA = f32x4.add(v128.load(x0, 32), loadBias(recBias, gOff + 32));
       let nB = f32x4.add(v128.load(x0, 80), loadBias(recBias, gOff + 80));
@@ -286,9 +292,9 @@ import { GruSequenceParams } from './param-blocks';
         nA = f32x4.add(nA, f32x4.mul(s0, v128.load(qA, 0)));
         nB = f32x4.add(nB, f32x4.mul(s0, v128.load(qB, 0)));
       }
-      const o0 = <usize>g2 << 4;
-      gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(nA, mA), act), 0, g2, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-      gruFinish(v128.load(hNext + o0, 16), applyAct(f32x4.add(nB, mB), act), 0, g2 + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      const o0 = <usize>gp << 4;
+      gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(nA, mA), act), 0, gp, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      gruFinish(v128.load(hNext + o0, 16), applyAct(f32x4.add(nB, mB), act), 0, gp + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
   }
   for (let g = g2; g < groups; g++) {
@@ -381,7 +387,7 @@ export function gruSequence(params: usize): void {
     if (resetAfter) {
       stepResetAfter(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
     } else {
-      gatesPhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
+      gatesPhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
       candidatePhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, rh, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
     }
     const th = hCur; hCur = hNext; hNext = th;
