@@ -173,7 +173,8 @@ import { GruSequenceParams } from './param-blocks';
   const zrPanel = <usize>U << 5; // z and r columns of a unit group: 8 floats per row
   const g1 = B == 1 ? groups & ~1 : 0;
   if (B == 1) {
-    // Single row: two unit groups per pass (4 accumulators instead of 2), one pointer per panel.
+    // Single row: two unit groups per pass (4 accumulators instead of 2), one pointer per panel,
+    // gates after all passes (as in stepResetAfter).
     for (let i = 0; i < g1; i += 2) {
       const gp = s & 1 ? g1 - 2 - i : i; // backwards on odd steps, see stepResetAfter
       let qA = Rp + <usize>gp * zrPanel;
@@ -192,11 +193,17 @@ import { GruSequenceParams } from './param-blocks';
         a0 += 4; qA += 32; qB += 32;
       }
       // end dot-loop
+      // Pre-activations only; the gates follow for all groups at once below (see stepResetAfter).
       const o0 = <usize>gp << 4;
-      v128.store(hNext + o0, applyAct(zA, recAct));
-      v128.store(rh + o0, f32x4.mul(applyAct(rA, recAct), v128.load(hCur + o0)));
-      v128.store(hNext + o0, applyAct(zB, recAct), 16);
-      v128.store(rh + o0, f32x4.mul(applyAct(rB, recAct), v128.load(hCur + o0, 16)), 16);
+      v128.store(hNext + o0, zA, 0);
+      v128.store(hNext + o0, zB, 16);
+      v128.store(rh + o0, rA, 0);
+      v128.store(rh + o0, rB, 16);
+    }
+    for (let g = 0; g < g1; g++) {
+      const o0 = <usize>g << 4;
+      v128.store(hNext + o0, applyAct(v128.load(hNext + o0), recAct));
+      v128.store(rh + o0, f32x4.mul(applyAct(v128.load(rh + o0), recAct), v128.load(hCur + o0)));
     }
   }
   for (let g = g1; g < groups; g++) {
@@ -267,7 +274,8 @@ import { GruSequenceParams } from './param-blocks';
   const hPanel = <usize>U << 4; // the candidate's columns of a unit group: 4 floats per row
   const g2 = B == 1 ? groups & ~1 : 0;
   if (B == 1) {
-    // Single row: two unit groups x two k-phases = 4 accumulators, one pointer per panel.
+    // Single row: two unit groups x two k-phases = 4 accumulators, one pointer per panel, the
+    // cell update after all passes (as in stepResetAfter).
     for (let i = 0; i < g2; i += 2) {
       const gp = s & 1 ? g2 - 2 - i : i; // backwards on odd steps, see stepResetAfter
       let qA = Rp + <usize>groups * zrPanel + <usize>gp * hPanel;
@@ -292,9 +300,13 @@ import { GruSequenceParams } from './param-blocks';
         nA = f32x4.add(nA, f32x4.mul(s0, v128.load(qA, 0)));
         nB = f32x4.add(nB, f32x4.mul(s0, v128.load(qB, 0)));
       }
-      const o0 = <usize>gp << 4;
-      gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(nA, mA), act), 0, gp, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-      gruFinish(v128.load(hNext + o0, 16), applyAct(f32x4.add(nB, mB), act), 0, gp + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      // The candidate's pre-activation goes to its xproj slot; the update follows below.
+      v128.store(x0, f32x4.add(nA, mA), 32);
+      v128.store(x0, f32x4.add(nB, mB), 80);
+    }
+    for (let g = 0; g < g2; g++) {
+      const hh = applyAct(v128.load(xStep + <usize>g * 48, 32), act);
+      gruFinish(v128.load(hNext + (<usize>g << 4)), hh, 0, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
   }
   for (let g = g2; g < groups; g++) {
@@ -363,8 +375,8 @@ export const GRU_UNIT_GROUP: i32 = 4;
  * floats in engine order (the recurrent bias of reset_after = 1; if given with reset_after = 0
  * it is added to each gate's pre-activation, outside the r * (...) product). h, hScratch, rh:
  * [B][Up]. Masking, outputs and reverse follow lstmSequence. `params` points at a
- * `GruSequenceParams` block (param-blocks.ts) holding all of these. xproj is consumed: with
- * reset_after = 1 and B = 1 the kernel parks pre-activations in its z and r slots.
+ * `GruSequenceParams` block (param-blocks.ts) holding all of these. xproj is consumed: at B = 1
+ * the kernel parks pre-activations in its slots.
  */
 export function gruSequence(params: usize): void {
   const p = changetype<GruSequenceParams>(params);
