@@ -152,7 +152,9 @@ test('the event loop keeps turning while predictAsync runs; predict blocks it', 
   const async = await watch(() => worker.predictAsync(x));
   assert.equal(bits(async.y), bits(sync.y));
   assert.ok(sync.longest >= 0.8 * sync.ms, `predict blocks: ${sync.longest} ms gap in ${sync.ms} ms`);
-  assert.ok(async.longest < Math.min(60, sync.longest / 3), `predictAsync does not: longest gap ${async.longest} ms (sync ${sync.longest} ms)`);
+  // Relative bound: on a loaded machine the main thread itself is descheduled for tens of ms.
+  assert.ok(sync.ms > 150, `the predict is long enough to tell: ${sync.ms} ms`);
+  assert.ok(async.longest < sync.longest / 4, `predictAsync does not: longest gap ${async.longest} ms (sync ${sync.longest} ms)`);
   assert.ok(async.ticks > 5, `ticks: ${async.ticks}`);
   model.dispose();
   await worker.dispose();

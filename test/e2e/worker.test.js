@@ -115,10 +115,11 @@ if (!CHROMIUM) {
     // The synchronous predict holds the page for (about) its whole duration ...
     assert.ok(r.sync.timeout >= 0.8 * r.sync.ms, `predict blocks the timers: gap ${r.sync.timeout} ms for a ${r.sync.ms} ms predict`);
     assert.ok(r.sync.ms > 100, `the model is heavy enough to tell: ${r.sync.ms} ms`);
-    // ... predictAsync does not: timers keep firing all along (tolerant of a loaded machine).
-    assert.ok(r.async.timeout < Math.min(100, r.sync.timeout / 3), `predictAsync leaves timers running: longest gap ${r.async.timeout} ms vs ${r.sync.timeout} ms`);
+    // ... predictAsync does not: timers and frames keep coming all along. The bounds are relative:
+    // on a loaded machine the page itself is descheduled for tens of ms now and then.
+    assert.ok(r.async.timeout < r.sync.timeout / 4, `predictAsync leaves timers running: longest gap ${r.async.timeout} ms vs ${r.sync.timeout} ms`);
     assert.ok(r.async.timeouts > 10, `timer ticks during predictAsync: ${r.async.timeouts}`);
-    if (r.async.frames > 2) assert.ok(r.async.frame < Math.min(150, r.sync.ms / 2), `frames keep coming: longest gap ${r.async.frame} ms`);
+    if (r.async.frames > 2) assert.ok(r.async.frame < r.sync.ms / 4, `frames keep coming: longest gap ${r.async.frame} ms (predict ${r.sync.ms} ms)`);
 
     assert.ok(r.transferred.detached, 'transfer: true hands the input buffer over');
     assert.equal(r.transferred.values, r.transferred.main);
