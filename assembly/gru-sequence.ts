@@ -5,7 +5,8 @@
 //
 // reset_after = 1 (Keras 2 / TF2 default, CuDNN-compatible): the candidate uses r * (h.R_h +
 // rb_h), so z, r and the candidate's recurrent part all come from the same h . R panel and the
-// whole cell update is fused per (row block x unit group) like the LSTM.
+// whole cell update is fused per (row block x unit group) like the LSTM; at batch 1 the update
+// runs after all of a step's dot products instead (see stepResetAfter).
 //
 // reset_after = 0 (Keras 1, early Keras 2): the candidate needs (r * h) . R_h, which depends on
 // r of *all* units, so each step runs in two phases: phase 1 computes z and r for every unit
@@ -53,42 +54,52 @@ import { GruSequenceParams } from './param-blocks';
   xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize,
   outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
-  let g0 = 0;
+  const g0 = B == 1 ? groups & ~1 : 0;
   if (B == 1) {
     // Single row: 3 accumulators per group would be bound by the add latency, so two unit
-    // groups share one pass over h (6 accumulators, two panel streams).
-    for (; g0 + 2 <= groups; g0 += 2) {
-      const pA = Rp + <usize>g0 * panelBytes;
-      const pB = pA + panelBytes;
-      const gOff = <usize>g0 * 48;
+    // groups share one pass over h (6 accumulators, two panel pointers: a base + index address
+    // per load cost a third of the step time). The cell update is kept off the dot loops'
+    // critical path: each pass parks its pre-activations (z and r in this step's xproj slots,
+    // which nothing reads afterwards, the candidate's h . R_h in hNext) and one loop after all
+    // passes applies the activations, whose long chains (tanh -> div -> ...) are independent
+    // from group to group there instead of stalling the next pass. Same sums in the same order
+    // as the fused form, so the results are bit-identical to it.
+    for (let i = 0; i < g0; i += 2) {
+      // Odd steps walk the pairs backwards, so each step starts on the panels the previous one
+      // read last: when R outgrows L2 (U = 512: 3 MB against 2 MB here) those are still cached,
+      // where walking the same way every step finds each panel evicted (1.3-1.5x at U = 512).
+      const gp = s & 1 ? g0 - 2 - i : i;
+      let qA = Rp + <usize>gp * panelBytes;
+      let qB = qA + panelBytes;
+      const gOff = <usize>gp * 48;
       let zA = loadBias(recBias, gOff), rA = loadBias(recBias, gOff + 16), nA = loadBias(recBias, gOff + 32);
       let zB = loadBias(recBias, gOff + 48), rB = loadBias(recBias, gOff + 64), nB = loadBias(recBias, gOff + 80);
       let a0 = hCur;
       const aEnd = a0 + kBytes;
-      let w: usize = 0;
+      // dot-loop rows=a0:zA,rA,nA,zB,rB,nB w=qA,qB step=48
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        rA = f32x4.add(rA, f32x4.mul(s0, v128.load(pA + w, 16)));
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 32)));
-        zB = f32x4.add(zB, f32x4.mul(s0, v128.load(pB + w, 0)));
-        rB = f32x4.add(rB, f32x4.mul(s0, v128.load(pB + w, 16)));
-        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 32)));
-        a0 += 4; w += 48;
+        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(qA, 0))); rA = f32x4.add(rA, f32x4.mul(s0, v128.load(qA, 16)));
+        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(qA, 32))); zB = f32x4.add(zB, f32x4.mul(s0, v128.load(qB, 0)));
+        rB = f32x4.add(rB, f32x4.mul(s0, v128.load(qB, 16))); nB = f32x4.add(nB, f32x4.mul(s0, v128.load(qB, 32)));
+        a0 += 4; qA += 48; qB += 48;
       }
+      // end dot-loop
       const x0 = xStep + gOff;
-      {
-        const z = applyAct(f32x4.add(v128.load(x0, 0), zA), recAct);
-        const r = applyAct(f32x4.add(v128.load(x0, 16), rA), recAct);
-        const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, nA)), act);
-        gruFinish(z, hh, 0, g0, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-      }
-      {
-        const z = applyAct(f32x4.add(v128.load(x0, 48), zB), recAct);
-        const r = applyAct(f32x4.add(v128.load(x0, 64), rB), recAct);
-        const hh = applyAct(f32x4.add(v128.load(x0, 80), f32x4.mul(r, nB)), act);
-        gruFinish(z, hh, 0, g0 + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-      }
+      v128.store(x0, f32x4.add(v128.load(x0, 0), zA), 0);
+      v128.store(x0, f32x4.add(v128.load(x0, 16), rA), 16);
+      v128.store(x0, f32x4.add(v128.load(x0, 48), zB), 48);
+      v128.store(x0, f32x4.add(v128.load(x0, 64), rB), 64);
+      const hn = hNext + (<usize>gp << 4);
+      v128.store(hn, nA, 0);
+      v128.store(hn, nB, 16);
+    }
+    for (let g = 0; g < g0; g++) {
+      const x0 = xStep + <usize>g * 48;
+      const z = applyAct(v128.load(x0, 0), recAct);
+      const r = applyAct(v128.load(x0, 16), recAct);
+      const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, v128.load(hNext + (<usize>g << 4)))), act);
+      gruFinish(z, hh, 0, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
   }
   for (let g = g0; g < groups; g++) {
@@ -156,36 +167,43 @@ import { GruSequenceParams } from './param-blocks';
 // @ts-ignore: decorator
 @inline function gatesPhase(
   Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
-  xStep: usize, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize, recAct: i32,
+  xStep: usize, s: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize, recAct: i32,
 ): void {
   // Phase 1: z -> hNext (temporarily), r * h -> rh.
   const zrPanel = <usize>U << 5; // z and r columns of a unit group: 8 floats per row
-  let g1 = 0;
+  const g1 = B == 1 ? groups & ~1 : 0;
   if (B == 1) {
-    // Single row: two unit groups per pass (4 accumulators instead of 2).
-    for (; g1 + 2 <= groups; g1 += 2) {
-      const pA = Rp + <usize>g1 * zrPanel;
-      const pB = pA + zrPanel;
-      const gOff = <usize>g1 * 48;
+    // Single row: two unit groups per pass (4 accumulators instead of 2), one pointer per panel,
+    // gates after all passes (as in stepResetAfter).
+    for (let i = 0; i < g1; i += 2) {
+      const gp = s & 1 ? g1 - 2 - i : i; // backwards on odd steps, see stepResetAfter
+      let qA = Rp + <usize>gp * zrPanel;
+      let qB = qA + zrPanel;
+      const gOff = <usize>gp * 48;
       const x0 = xStep + gOff;
       let zA = f32x4.add(v128.load(x0, 0), loadBias(recBias, gOff)), rA = f32x4.add(v128.load(x0, 16), loadBias(recBias, gOff + 16));
       let zB = f32x4.add(v128.load(x0, 48), loadBias(recBias, gOff + 48)), rB = f32x4.add(v128.load(x0, 64), loadBias(recBias, gOff + 64));
       let a0 = hCur;
       const aEnd = a0 + kBytes;
-      let w: usize = 0;
+      // dot-loop rows=a0:zA,rA,zB,rB w=qA,qB step=32
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        rA = f32x4.add(rA, f32x4.mul(s0, v128.load(pA + w, 16)));
-        zB = f32x4.add(zB, f32x4.mul(s0, v128.load(pB + w, 0)));
-        rB = f32x4.add(rB, f32x4.mul(s0, v128.load(pB + w, 16)));
-        a0 += 4; w += 32;
+        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(qA, 0))); rA = f32x4.add(rA, f32x4.mul(s0, v128.load(qA, 16)));
+        zB = f32x4.add(zB, f32x4.mul(s0, v128.load(qB, 0))); rB = f32x4.add(rB, f32x4.mul(s0, v128.load(qB, 16)));
+        a0 += 4; qA += 32; qB += 32;
       }
-      const o0 = <usize>g1 << 4;
-      v128.store(hNext + o0, applyAct(zA, recAct));
-      v128.store(rh + o0, f32x4.mul(applyAct(rA, recAct), v128.load(hCur + o0)));
-      v128.store(hNext + o0, applyAct(zB, recAct), 16);
-      v128.store(rh + o0, f32x4.mul(applyAct(rB, recAct), v128.load(hCur + o0, 16)), 16);
+      // end dot-loop
+      // Pre-activations only; the gates follow for all groups at once below (see stepResetAfter).
+      const o0 = <usize>gp << 4;
+      v128.store(hNext + o0, zA, 0);
+      v128.store(hNext + o0, zB, 16);
+      v128.store(rh + o0, rA, 0);
+      v128.store(rh + o0, rB, 16);
+    }
+    for (let g = 0; g < g1; g++) {
+      const o0 = <usize>g << 4;
+      v128.store(hNext + o0, applyAct(v128.load(hNext + o0), recAct));
+      v128.store(rh + o0, f32x4.mul(applyAct(v128.load(rh + o0), recAct), v128.load(hCur + o0)));
     }
   }
   for (let g = g1; g < groups; g++) {
@@ -254,36 +272,41 @@ import { GruSequenceParams } from './param-blocks';
   // the add chains from being latency-bound.
   const zrPanel = <usize>U << 5;
   const hPanel = <usize>U << 4; // the candidate's columns of a unit group: 4 floats per row
-  let g2 = 0;
+  const g2 = B == 1 ? groups & ~1 : 0;
   if (B == 1) {
-    // Single row: two unit groups x two k-phases = 4 accumulators.
-    for (; g2 + 2 <= groups; g2 += 2) {
-      const pA = Rp + <usize>groups * zrPanel + <usize>g2 * hPanel;
-      const pB = pA + hPanel;
-      const gOff = <usize>g2 * 48;
+    // Single row: two unit groups x two k-phases = 4 accumulators, one pointer per panel, the
+    // cell update after all passes (as in stepResetAfter).
+    for (let i = 0; i < g2; i += 2) {
+      const gp = s & 1 ? g2 - 2 - i : i; // backwards on odd steps, see stepResetAfter
+      let qA = Rp + <usize>groups * zrPanel + <usize>gp * hPanel;
+      let qB = qA + hPanel;
+      const gOff = <usize>gp * 48;
       const x0 = xStep + gOff;
       let nA = f32x4.add(v128.load(x0, 32), loadBias(recBias, gOff + 32));
       let nB = f32x4.add(v128.load(x0, 80), loadBias(recBias, gOff + 80));
       let mA = f32x4.splat(0.0), mB = f32x4.splat(0.0);
       let a0 = rh;
       const aEnd = a0 + (kBytes & ~7);
-      let w: usize = 0;
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0), s1 = v128.load32_splat(a0, 4);
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 0)));
-        mA = f32x4.add(mA, f32x4.mul(s1, v128.load(pA + w, 16)));
-        mB = f32x4.add(mB, f32x4.mul(s1, v128.load(pB + w, 16)));
-        a0 += 8; w += 32;
+        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(qA, 0)));
+        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(qB, 0)));
+        mA = f32x4.add(mA, f32x4.mul(s1, v128.load(qA, 16)));
+        mB = f32x4.add(mB, f32x4.mul(s1, v128.load(qB, 16)));
+        a0 += 8; qA += 32; qB += 32;
       }
       if (U & 1) {
         const s0 = v128.load32_splat(a0);
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 0)));
+        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(qA, 0)));
+        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(qB, 0)));
       }
-      const o0 = <usize>g2 << 4;
-      gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(nA, mA), act), 0, g2, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-      gruFinish(v128.load(hNext + o0, 16), applyAct(f32x4.add(nB, mB), act), 0, g2 + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      // The candidate's pre-activation goes to its xproj slot; the update follows below.
+      v128.store(x0, f32x4.add(nA, mA), 32);
+      v128.store(x0, f32x4.add(nB, mB), 80);
+    }
+    for (let g = 0; g < g2; g++) {
+      const hh = applyAct(v128.load(xStep + <usize>g * 48, 32), act);
+      gruFinish(v128.load(hNext + (<usize>g << 4)), hh, 0, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
   }
   for (let g = g2; g < groups; g++) {
@@ -352,7 +375,8 @@ export const GRU_UNIT_GROUP: i32 = 4;
  * floats in engine order (the recurrent bias of reset_after = 1; if given with reset_after = 0
  * it is added to each gate's pre-activation, outside the r * (...) product). h, hScratch, rh:
  * [B][Up]. Masking, outputs and reverse follow lstmSequence. `params` points at a
- * `GruSequenceParams` block (param-blocks.ts) holding all of these.
+ * `GruSequenceParams` block (param-blocks.ts) holding all of these. xproj is consumed: at B = 1
+ * the kernel parks pre-activations in its slots.
  */
 export function gruSequence(params: usize): void {
   const p = changetype<GruSequenceParams>(params);
@@ -375,7 +399,7 @@ export function gruSequence(params: usize): void {
     if (resetAfter) {
       stepResetAfter(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
     } else {
-      gatesPhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
+      gatesPhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
       candidatePhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, rh, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
     }
     const th = hCur; hCur = hNext; hNext = th;

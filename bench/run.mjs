@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=<substring>] [-- --no-write] [-- --report-only]`
+// `npm run bench [-- --quick] [-- --only=<substring>] [-- --peers=<names>] [-- --no-write] [-- --report-only]`
 //
 // Runs kerasrnn and its peers (TF.js cpu / wasm, ONNX Runtime web / node, a scalar TypeScript floor)
 // side by side in this one process on identical weights and inputs, then writes
@@ -22,6 +22,11 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const write = !args.includes('--no-write');
 const only = args.find((a) => a.startsWith('--only='))?.slice(7);
+// `--peers=ort-web,ort-node`: only the peers whose name contains one of these (case-insensitive),
+// besides kerasrnn itself (the reference every output is compared with); for quick side-by-side
+// runs while tuning a kernel, without waiting for the slow TF.js cpu runs.
+const peerFilter = args.find((a) => a.startsWith('--peers='))?.slice(8).toLowerCase().split(',').filter(Boolean);
+const wanted = (name) => !peerFilter || name === 'kerasrnn' || peerFilter.some((f) => name.toLowerCase().includes(f));
 const modelsDir = path.join(here, 'out', 'models');
 const started = performance.now();
 const log = (...a) => console.log(...a);
@@ -235,7 +240,11 @@ async function main() {
 
   const peers = [await kerasrnnPeer()];
   const threaded = await kerasrnnPeer({ threads: 2 });
-  peers.push(await tfjsPeer('wasm'), await tfjsPeer('cpu'), await ortWebPeer(), await ortNodePeer(), await scalarPeer());
+  if (!wanted(threaded.name)) threaded.unavailable = 'left out by --peers';
+  for (const make of [() => tfjsPeer('wasm'), () => tfjsPeer('cpu'), ortWebPeer, ortNodePeer, scalarPeer]) {
+    const p = await make();
+    if (wanted(p.name)) peers.push(p);
+  }
   const unavailable = {};
   for (const p of peers) if (p.unavailable) unavailable[p.name] = p.unavailable;
   for (const [n, why] of Object.entries(unavailable)) log(`peer not available: ${n}: ${why}`);

@@ -3,6 +3,7 @@
 // free port). Everything the page needs comes from this server, so it works offline:
 //   /              demo/index.html, app.js, plot.js, style.css
 //   /kerasrnn.js   dist/browser/kerasrnn.js (the package's browser build: npm run build)
+//   /kerasrnn-worker.js  dist/browser/kerasrnn-worker.js (its model worker, for { worker: true })
 //   /examples/...  examples/ (the sine forecaster the page offers as a sample model)
 import http from 'node:http';
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const roots = { demo: path.join(root, 'demo'), examples: path.join(root, 'examples') };
 const bundle = path.join(root, 'dist', 'browser', 'kerasrnn.js');
+const workerBundle = path.join(root, 'dist', 'browser', 'kerasrnn-worker.js');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -33,6 +35,7 @@ function resolveFile(urlPath) {
   }
   if (p === '/' || p === '/index.html') return path.join(roots.demo, 'index.html');
   if (p === '/kerasrnn.js') return bundle;
+  if (p === '/kerasrnn-worker.js') return workerBundle;
   const [base, rel] = p.startsWith('/examples/') ? [roots.examples, p.slice('/examples/'.length)] : [roots.demo, p.slice(1)];
   const file = path.resolve(base, rel);
   if (!file.startsWith(base + path.sep)) return null; // no ../ escapes

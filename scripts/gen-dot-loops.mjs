@@ -9,6 +9,12 @@
 //   ...generated...
 //   // end dot-loop
 //
+// One row may also read several weight panels at once (`w=qA,qB`: the accumulators are split
+// evenly between the pointers, in order), which is how a batch-1 step interleaves independent
+// unit groups:
+//
+//   // dot-loop rows=a0:zA,rA,nA,zB,rB,nB w=qA,qB step=48
+//
 // `node scripts/gen-dot-loops.mjs` rewrites every region; `--check` (run by npm run build:wasm)
 // fails when a region differs from the template, so a hand edit cannot drift from the others.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -16,18 +22,21 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 const dir = new URL('../assembly/', import.meta.url);
 const check = process.argv.includes('--check');
 
-/** The loop for `rows` ([{ a, acc: [...] }]), weight pointer `w`, panel row `step` bytes. */
-function expand(rows, w, step, indent) {
+/** The loop for `rows` ([{ a, acc: [...] }]), weight pointers `ws`, panel row `step` bytes. */
+function expand(rows, ws, step, indent) {
   const n = rows[0].acc.length;
+  if (ws.length > 1 && (rows.length > 1 || n % ws.length !== 0)) throw new Error(`dot-loop: several weight pointers need one row and accumulators divisible among them (${ws.join(',')})`);
+  const per = n / ws.length;
+  const at = (v) => `${ws[Math.floor(v / per)]}, ${16 * (v % per)}`;
   const out = [`while (${rows[0].a} < aEnd) {`];
-  const weight = (v) => (rows.length > 1 ? `w${v}` : `v128.load(${w}, ${16 * v})`);
-  if (rows.length > 1) out.push(`  const ${Array.from({ length: n }, (_, v) => `w${v} = v128.load(${w}, ${16 * v})`).join(', ')};`);
+  const weight = (v) => (rows.length > 1 ? `w${v}` : `v128.load(${at(v)})`);
+  if (rows.length > 1) out.push(`  const ${Array.from({ length: n }, (_, v) => `w${v} = v128.load(${at(v)})`).join(', ')};`);
   rows.forEach((row, r) => {
     out.push(`  const s${r} = v128.load32_splat(${row.a});`);
     const terms = row.acc.map((x, v) => `${x} = f32x4.add(${x}, f32x4.mul(s${r}, ${weight(v)}));`);
     for (let i = 0; i < terms.length; i += 2) out.push(`  ${terms.slice(i, i + 2).join(' ')}`);
   });
-  out.push(`  ${[...rows.map((row) => `${row.a} += 4;`), `${w} += ${step};`].join(' ')}`);
+  out.push(`  ${[...rows.map((row) => `${row.a} += 4;`), ...ws.map((w) => `${w} += ${step};`)].join(' ')}`);
   out.push('}');
   return out.map((l) => indent + l);
 }
@@ -46,7 +55,7 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
     if (end < 0) throw new Error(`${name}:${i + 1}: dot-loop without "// end dot-loop"`);
     const opts = Object.fromEntries(m[2].trim().split(/\s+(?=\w+=)/).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     const rows = opts.rows.split(/\s+/).map((r) => ({ a: r.split(':')[0], acc: r.split(':')[1].split(',') }));
-    result.push(...expand(rows, opts.w, opts.step, m[1]));
+    result.push(...expand(rows, opts.w.split(','), opts.step, m[1]));
     result.push(lines[end]);
     i = end;
   }

@@ -11,6 +11,7 @@ export type { SaveFormat } from './api/save-model.js';
 export type { CompileOptions, FitOptions } from './api/model-training.js';
 export type { TensorData, TensorInput } from './types/tensor.js';
 export { Stream, type StreamState, type StreamRowState } from './api/stream.js';
+export { WorkerModel, WorkerStream, type AsyncPredictOptions, type WorkerModelInfo } from './api/worker-model.js';
 export type { KerasGeneration } from './keras/generation.js';
 export type { Shape } from './layers/types.js';
 export {

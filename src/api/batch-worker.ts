@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { loadModel, type LoadOptions, type ModelSource } from './load-model.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
-import type { CloneableSource } from '../engine/batch-workers.js';
+import { sourceFromClone, type CloneableSource } from '../engine/batch-workers.js';
 
 interface Data {
   source: CloneableSource;
@@ -15,20 +15,12 @@ interface Data {
   index: number;
 }
 
-function toSource(s: CloneableSource): ModelSource {
-  if (typeof s === 'object' && s !== null && 'url' in s && typeof s.url === 'string') return new URL(s.url);
-  if (typeof s === 'object' && s !== null && 'config' in s) {
-    const fix = (v: unknown) => (v && typeof v === 'object' && 'url' in v && typeof (v as { url: unknown }).url === 'string' ? new URL((v as { url: string }).url) : v);
-    return { config: fix(s.config) as never, weights: fix(s.weights) as never };
-  }
-  return s as ModelSource;
-}
 
 const data = workerData as Data;
 const errorOf = (e: unknown) => ({ name: (e as Error)?.name ?? 'Error', message: String((e as Error)?.message ?? e) });
 
 try {
-  const model = await loadModel(toSource(data.source), data.loadOptions);
+  const model = await loadModel(sourceFromClone(data.source) as ModelSource, data.loadOptions as LoadOptions & { worker?: false });
   data.port.on('message', (job: { inputs: TensorInput[]; outputs?: string[] }) => {
     let reply: { outputs?: TensorData[]; error?: { name: string; message: string } };
     const transfer: ArrayBuffer[] = [];

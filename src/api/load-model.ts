@@ -1,4 +1,4 @@
-import { InvalidKerasConfigurationError, ModelFileError } from '../errors.js';
+import { InputError, InvalidKerasConfigurationError, ModelFileError } from '../errors.js';
 import { readHdf5, isHdf5, type H5Group } from '../formats/h5.js';
 import { isZip, readKerasArchive } from '../formats/keras-archive.js';
 import { parseJsonConfig, decodeUtf8 } from '../formats/json-config.js';
@@ -23,6 +23,7 @@ import { savedModelFilesFor, savedModelFilesInZip } from './saved-model-source.j
 import type { SavedModelFiles } from '../formats/saved-model.js';
 import { limitError, renameReaderLimit, resolveLimits, type Limits, type ResolvedLimits } from './limits.js';
 import { Model } from './model.js';
+import { startWorkerModel, type WorkerModel } from './worker-model.js';
 import { buildKernels } from './instantiate.js';
 
 /**
@@ -79,6 +80,20 @@ export interface LoadOptions {
    * above is the same as `limits.maxInflatedBytes`.)
    */
   limits?: Limits;
+  /**
+   * Run the model in a worker (a Web Worker in browsers, worker_threads in Node.js) so that
+   * predicting never blocks the calling thread: `loadModel` then resolves to a
+   * {@link WorkerModel} (`await model.predictAsync(x)`, `await model.streamAsync()`), whose
+   * results are bit-identical to `Model.predict`'s and whose errors are the same classes. The
+   * other options apply in the worker; `customLayers` cannot be sent there. See docs/worker.md.
+   */
+  worker?: boolean;
+  /**
+   * With `worker: true`: the worker script, if not the default beside this module
+   * (`dist/api/model-worker.js`; `kerasrnn-worker.js` beside the browser build). Relative to the
+   * page in browsers.
+   */
+  workerUrl?: string | URL;
 }
 
 interface LoadedConfig {
@@ -290,7 +305,14 @@ async function instantiate(
  * `.keras` archive, an architecture JSON (shapes and parameter counts only), or
  * `{ config, weights }` for `to_json()` + `save_weights()` files.
  */
-export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
+export async function loadModel(source: ModelSource, options: LoadOptions & { worker: true }): Promise<WorkerModel>;
+export async function loadModel(source: ModelSource, options?: LoadOptions & { worker?: false }): Promise<Model>;
+export async function loadModel(source: ModelSource, options?: LoadOptions): Promise<Model | WorkerModel>;
+export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Model | WorkerModel> {
+  if (options?.worker !== undefined && typeof options.worker !== 'boolean') {
+    throw new InputError('worker must be true or false', { file: options.fileName, field: 'worker', value: options.worker });
+  }
+  if (options?.worker) return startWorkerModel(source, options as LoadOptions & Record<string, unknown>);
   try {
     return await load(source, options);
   } catch (e) {

@@ -49,7 +49,13 @@ function isNode(): boolean {
   return typeof process !== 'undefined' && !!process.versions?.node;
 }
 
-async function cloneable(source: unknown): Promise<CloneableSource> {
+/**
+ * The load source in a structured-cloneable form (bytes are copied, so the copy may be
+ * transferred); `field` names the option that needs it in the error for sources that cannot be
+ * sent (e.g. a map of weight files given as objects).
+ */
+export async function cloneableSource(source: unknown, field = 'threads'): Promise<CloneableSource> {
+  const cloneable = (s: unknown) => cloneableSource(s, field);
   if (typeof source === 'string') return source;
   if (source instanceof URL) return { url: source.href };
   if (source instanceof Uint8Array) return source.slice();
@@ -62,7 +68,14 @@ async function cloneable(source: unknown): Promise<CloneableSource> {
     const part = async (v: unknown): Promise<unknown> => (v === undefined || v === null || (typeof v === 'object' && !(v instanceof URL) && !(v instanceof Uint8Array) && !(v instanceof ArrayBuffer) && typeof (v as Blob).arrayBuffer !== 'function') ? v : cloneable(v));
     return { config: await part(pair.config), weights: await part(pair.weights) };
   }
-  throw new InputError('threads: this model source cannot be shared with worker threads', { field: 'threads', value: typeof source });
+  throw new InputError(`${field}: this model source cannot be sent to a worker thread`, { field, value: typeof source });
+}
+
+/** The inverse of {@link cloneableSource} on the worker's side: `{ url }` records become URLs again. */
+export function sourceFromClone(s: CloneableSource): unknown {
+  const url = (v: unknown) => (v && typeof v === 'object' && 'url' in v && typeof (v as { url: unknown }).url === 'string' ? new URL((v as { url: string }).url) : v);
+  if (typeof s === 'object' && s !== null && 'config' in s) return { config: url(s.config), weights: url(s.weights) };
+  return url(s);
 }
 
 /** The contiguous row ranges of a batch of B rows over n threads (first ranges one row longer). */
@@ -126,7 +139,7 @@ export class BatchWorkers {
   ): Promise<BatchWorkers | null> {
     if (!isNode() || threads <= 1) return null;
     const wt = (await import('node:worker_threads')) as unknown as WorkerThreads;
-    const shared = await cloneable(source);
+    const shared = await cloneableSource(source);
     const flags = new Int32Array(new SharedArrayBuffer(4 * (threads - 1)));
     const workers: NodeWorker[] = [];
     const ports: NodePort[] = [];

@@ -4,11 +4,9 @@
 // bit, and the files equal Node's own save byte for byte (apart from the .keras date).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, FLAGS, startDemoServer } from '../support/demo-browser.js';
+import { CHROMIUM, startBrowser } from '../support/demo-browser.js';
 import { unzipSync } from 'fflate';
 
 import { loadModel } from '../../dist/index.js';
@@ -24,20 +22,11 @@ if (!CHROMIUM) {
   });
 } else {
   test.before(async () => {
-    const { chromium } = await import('playwright-core');
-    ({ server: state.server, origin: state.origin } = await startDemoServer(ROOT));
-    state.profile = fs.mkdtempSync(path.join(os.tmpdir(), 'kerasrnn-chromium-'));
-    state.context = await chromium.launchPersistentContext(state.profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    Object.assign(state, await startBrowser(ROOT));
   });
 
   test.after(async () => {
-    await state.context?.close().catch(() => {});
-    if (state.server?.pid) {
-      try {
-        process.kill(-state.server.pid, 'SIGTERM');
-      } catch {}
-    }
-    if (state.profile) fs.rmSync(state.profile, { recursive: true, force: true });
+    await state.stop?.();
   });
 
   test('a model changed and saved in the browser (.keras Blob, .h5 bytes) reads back in Node as the same model', async () => {

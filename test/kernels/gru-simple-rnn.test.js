@@ -162,3 +162,57 @@ test('simpleRnnSequence with other activations and output selections', () => {
 });
 
 test.run();
+
+// Batch 1 has its own path (two unit groups per pass over h, the cell update after all passes of
+// a step); it sums in the same order as the batched path, so each row of a batch must come out
+// of a batch-1 call bit for bit, masks and reverse included.
+test('gruSequence: a batch-1 call gives each row of a batched call bit for bit (reset_after 1 and 0)', () => {
+  const bits = (f) => Array.from(new Uint32Array(f.buffer, f.byteOffset, f.length));
+  let seed = 2000;
+  for (const resetAfter of [1, 0]) {
+    for (const [T, U, maskKind, reverse] of [[7, 5, 'none', 0], [6, 16, 'random', 0], [5, 33, 'post', 1], [4, 8, 'pre', 0], [3, 1, 'none', 1]]) {
+      const B = 3, F = 4;
+      const r = rng(seed++);
+      const x = r.array(B * T * F);
+      const kernel = r.array(F * 3 * U, -0.6, 0.6);
+      const recurrent = r.array(U * 3 * U, -0.6, 0.6);
+      const bias = r.array(3 * U, -0.5, 0.5);
+      const recBias = resetAfter ? r.array(3 * U, -0.5, 0.5) : null;
+      const h0 = r.array(B * U, -0.8, 0.8);
+      const mask = makeMask(r, B, T, maskKind);
+      const run = (rows) => {
+        K.reset();
+        const nb = rows.length;
+        const xr = new Float32Array(nb * T * F);
+        const hr = new Float32Array(nb * U);
+        const mr = mask ? new Uint8Array(nb * T) : null;
+        rows.forEach((b, i) => {
+          xr.set(x.subarray(b * T * F, (b + 1) * T * F), i * T * F);
+          hr.set(h0.subarray(b * U, (b + 1) * U), i * U);
+          if (mr) mr.set(mask.subarray(b * T, (b + 1) * T), i * T);
+        });
+        const { xproj, Up } = inputProjection(K, xr, nb * T, F, kernel, bias, U, 3, 4);
+        const Rp = packGruRecurrent(K, recurrent, U, resetAfter).ptr;
+        const rb = recBias ? packFused(K, recBias, 1, U, 3, 4, 12).ptr : 0;
+        const h = putState(K, hr, nb, U, Up, 7.5);
+        const hs = K.putF32(new Float32Array(nb * Up).fill(NaN));
+        const rh = K.putF32(new Float32Array(nb * Up).fill(NaN));
+        const outSeq = K.putF32(new Float32Array(nb * T * U));
+        const outLast = K.putF32(new Float32Array(nb * U));
+        K.k.gruSequence(K.params(GRU_SEQUENCE_PARAMS, {
+          xproj, batch: nb, steps: T, units: U, recurrentKernel: Rp, recurrentBias: rb, h, hScratch: hs, rh,
+          outSeq, outLast, mask: mr ? K.putU8(mr) : 0, activation: ACT.tanh, recurrentActivation: ACT.sigmoid, reverse, zeroOutputForMask: 0, resetAfter,
+        }));
+        return { seq: K.getF32(outSeq, nb * T * U).slice(), last: K.getF32(outLast, nb * U).slice(), h: Float32Array.from(getState(K, h, nb, U, Up)) };
+      };
+      const all = run([0, 1, 2]);
+      for (let b = 0; b < B; b++) {
+        const one = run([b]);
+        const label = `reset_after=${resetAfter} T=${T} U=${U} mask=${maskKind} reverse=${reverse} row ${b}`;
+        assert.equal(bits(one.seq), bits(all.seq.subarray(b * T * U, (b + 1) * T * U)), `${label}: sequence`);
+        assert.equal(bits(one.last), bits(all.last.subarray(b * U, (b + 1) * U)), `${label}: last output`);
+        assert.equal(bits(one.h), bits(all.h.subarray(b * U, (b + 1) * U)), `${label}: state`);
+      }
+    }
+  }
+});

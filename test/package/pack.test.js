@@ -36,7 +36,7 @@ test.after(() => {
 
 test('the tarball holds the built files, types, browser build, CLI and docs; no sources or tests', () => {
   const files = state.pack.files.map((f) => f.path);
-  for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/browser/kerasrnn.js', 'dist/browser/kerasrnn.min.js', 'dist/cli/main.js', 'dist/formats/npy.js', 'docs/cli.md', 'docs/browser.md', 'examples/sine_forecaster.h5', 'examples/sine_input.npy']) {
+  for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/browser/kerasrnn.js', 'dist/browser/kerasrnn.min.js', 'dist/browser/kerasrnn-worker.js', 'dist/browser/kerasrnn-worker.min.js', 'dist/cli/main.js', 'dist/formats/npy.js', 'docs/cli.md', 'docs/browser.md', 'examples/sine_forecaster.h5', 'examples/sine_input.npy']) {
     assert.ok(files.includes(f), `${f} is packed`);
   }
   for (const f of files) assert.ok(/^(dist\/|docs\/|examples\/|package\.json$|README\.md$|LICENSE)/.test(f), `unexpected file in the package: ${f}`);

@@ -2,6 +2,8 @@
 // and starting the demo server on a free port.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /** Debian's Chromium, or KERASRNN_CHROMIUM (a missing path checks the skip path); undefined when absent, and the tests skip. */
 export const CHROMIUM = (process.env.KERASRNN_CHROMIUM ? [process.env.KERASRNN_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find((p) => fs.existsSync(p));
@@ -27,4 +29,29 @@ export async function startDemoServer(root) {
     server.on('exit', (code) => reject(new Error(`demo server exited with ${code}:\n${log}`)));
   });
   return { server, origin };
+}
+
+/**
+ * The demo server plus a headless Chromium context with a fresh profile; resolves to
+ * { origin, context, stop }, where stop() closes Chromium, stops the server and removes the profile.
+ */
+export async function startBrowser(root, options = {}) {
+  const { chromium } = await import('playwright-core');
+  const { server, origin } = await startDemoServer(root);
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'kerasrnn-chromium-'));
+  let context = null;
+  const stop = async () => {
+    await context?.close().catch(() => {});
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {}
+    fs.rmSync(profile, { recursive: true, force: true });
+  };
+  try {
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, ...options });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { origin, context, stop };
 }
