@@ -16,6 +16,7 @@
 // of R, twice the traffic, which is what bounds a large GRU at batch 1.
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
+import { madd } from './madd';
 
 /** h' = z * h + (1 - z) * hh (as hh + z * (h - hh)), masking and outputs for one row/group. */
 // @ts-ignore: decorator
@@ -67,12 +68,12 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       let w: usize = 0;
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        rA = f32x4.add(rA, f32x4.mul(s0, v128.load(pA + w, 16)));
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 32)));
-        zB = f32x4.add(zB, f32x4.mul(s0, v128.load(pB + w, 0)));
-        rB = f32x4.add(rB, f32x4.mul(s0, v128.load(pB + w, 16)));
-        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 32)));
+        zA = madd(zA, s0, v128.load(pA + w, 0));
+        rA = madd(rA, s0, v128.load(pA + w, 16));
+        nA = madd(nA, s0, v128.load(pA + w, 32));
+        zB = madd(zB, s0, v128.load(pB + w, 0));
+        rB = madd(rB, s0, v128.load(pB + w, 16));
+        nB = madd(nB, s0, v128.load(pB + w, 32));
         a0 += 4; w += 48;
       }
       const x0 = xStep + gOff;
@@ -106,11 +107,11 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       while (a0 < aEnd) {
         const w0 = v128.load(w, 0), w1 = v128.load(w, 16), w2 = v128.load(w, 32);
         const s0 = v128.load32_splat(a0);
-        z0 = f32x4.add(z0, f32x4.mul(s0, w0)); r0 = f32x4.add(r0, f32x4.mul(s0, w1));
-        n0 = f32x4.add(n0, f32x4.mul(s0, w2));
+        z0 = madd(z0, s0, w0); r0 = madd(r0, s0, w1);
+        n0 = madd(n0, s0, w2);
         const s1 = v128.load32_splat(a1);
-        z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1));
-        n1 = f32x4.add(n1, f32x4.mul(s1, w2));
+        z1 = madd(z1, s1, w0); r1 = madd(r1, s1, w1);
+        n1 = madd(n1, s1, w2);
         a0 += 4; a1 += 4; w += 48;
       }
       // end dot-loop
@@ -137,8 +138,8 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       // dot-loop rows=a0:z0,r0,n0 w=w step=48
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0))); r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
-        n0 = f32x4.add(n0, f32x4.mul(s0, v128.load(w, 32)));
+        z0 = madd(z0, s0, v128.load(w, 0)); r0 = madd(r0, s0, v128.load(w, 16));
+        n0 = madd(n0, s0, v128.load(w, 32));
         a0 += 4; w += 48;
       }
       // end dot-loop
@@ -174,10 +175,10 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       let w: usize = 0;
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        rA = f32x4.add(rA, f32x4.mul(s0, v128.load(pA + w, 16)));
-        zB = f32x4.add(zB, f32x4.mul(s0, v128.load(pB + w, 0)));
-        rB = f32x4.add(rB, f32x4.mul(s0, v128.load(pB + w, 16)));
+        zA = madd(zA, s0, v128.load(pA + w, 0));
+        rA = madd(rA, s0, v128.load(pA + w, 16));
+        zB = madd(zB, s0, v128.load(pB + w, 0));
+        rB = madd(rB, s0, v128.load(pB + w, 16));
         a0 += 4; w += 32;
       }
       const o0 = <usize>g1 << 4;
@@ -208,9 +209,9 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       while (a0 < aEnd) {
         const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
         const s0 = v128.load32_splat(a0);
-        z0 = f32x4.add(z0, f32x4.mul(s0, w0)); r0 = f32x4.add(r0, f32x4.mul(s0, w1));
+        z0 = madd(z0, s0, w0); r0 = madd(r0, s0, w1);
         const s1 = v128.load32_splat(a1);
-        z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1));
+        z1 = madd(z1, s1, w0); r1 = madd(r1, s1, w1);
         a0 += 4; a1 += 4; w += 32;
       }
       // end dot-loop
@@ -230,7 +231,7 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       // dot-loop rows=a0:z0,r0 w=w step=32
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0))); r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
+        z0 = madd(z0, s0, v128.load(w, 0)); r0 = madd(r0, s0, v128.load(w, 16));
         a0 += 4; w += 32;
       }
       // end dot-loop
@@ -269,16 +270,16 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       let w: usize = 0;
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0), s1 = v128.load32_splat(a0, 4);
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 0)));
-        mA = f32x4.add(mA, f32x4.mul(s1, v128.load(pA + w, 16)));
-        mB = f32x4.add(mB, f32x4.mul(s1, v128.load(pB + w, 16)));
+        nA = madd(nA, s0, v128.load(pA + w, 0));
+        nB = madd(nB, s0, v128.load(pB + w, 0));
+        mA = madd(mA, s1, v128.load(pA + w, 16));
+        mB = madd(mB, s1, v128.load(pB + w, 16));
         a0 += 8; w += 32;
       }
       if (U & 1) {
         const s0 = v128.load32_splat(a0);
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(pA + w, 0)));
-        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(pB + w, 0)));
+        nA = madd(nA, s0, v128.load(pA + w, 0));
+        nB = madd(nB, s0, v128.load(pB + w, 0));
       }
       const o0 = <usize>g2 << 4;
       gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(nA, mA), act), 0, g2, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
@@ -303,16 +304,16 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       let w = panel;
       while (a0 < aEnd) {
         const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
-        n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), w0));
-        n1 = f32x4.add(n1, f32x4.mul(v128.load32_splat(a1), w0));
-        m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(a0, 4), w1));
-        m1 = f32x4.add(m1, f32x4.mul(v128.load32_splat(a1, 4), w1));
+        n0 = madd(n0, v128.load32_splat(a0), w0);
+        n1 = madd(n1, v128.load32_splat(a1), w0);
+        m0 = madd(m0, v128.load32_splat(a0, 4), w1);
+        m1 = madd(m1, v128.load32_splat(a1, 4), w1);
         a0 += 8; a1 += 8; w += 32;
       }
       if (U & 1) {
         const w0 = v128.load(w, 0);
-        n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), w0));
-        n1 = f32x4.add(n1, f32x4.mul(v128.load32_splat(a1), w0));
+        n0 = madd(n0, v128.load32_splat(a0), w0);
+        n1 = madd(n1, v128.load32_splat(a1), w0);
       }
       const o0 = <usize>b * stateRow + sOff;
       const o1 = o0 + stateRow;
@@ -327,11 +328,11 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       const aEnd = a0 + (kBytes & ~7);
       let w = panel;
       while (a0 < aEnd) {
-        n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), v128.load(w, 0)));
-        m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(a0, 4), v128.load(w, 16)));
+        n0 = madd(n0, v128.load32_splat(a0), v128.load(w, 0));
+        m0 = madd(m0, v128.load32_splat(a0, 4), v128.load(w, 16));
         a0 += 8; w += 32;
       }
-      if (U & 1) n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), v128.load(w, 0)));
+      if (U & 1) n0 = madd(n0, v128.load32_splat(a0), v128.load(w, 0));
       const o0 = <usize>b * stateRow + sOff;
       gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(n0, m0), act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }

@@ -12,6 +12,7 @@
 // buffers are swapped after each step; an odd number of steps ends with a copy back.
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
+import { madd } from './madd';
 
 /** Gate activations, state update, masking and outputs of one batch row and one unit group. */
 // @ts-ignore: decorator
@@ -79,8 +80,8 @@ export function lstmSequence(
         // dot-loop rows=a0:iA,fA,cA,oA w=r step=64
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
-          iA = f32x4.add(iA, f32x4.mul(s0, v128.load(r, 0))); fA = f32x4.add(fA, f32x4.mul(s0, v128.load(r, 16)));
-          cA = f32x4.add(cA, f32x4.mul(s0, v128.load(r, 32))); oA = f32x4.add(oA, f32x4.mul(s0, v128.load(r, 48)));
+          iA = madd(iA, s0, v128.load(r, 0)); fA = madd(fA, s0, v128.load(r, 16));
+          cA = madd(cA, s0, v128.load(r, 32)); oA = madd(oA, s0, v128.load(r, 48));
           a0 += 4; r += 64;
         }
         // end dot-loop
@@ -88,8 +89,8 @@ export function lstmSequence(
         // dot-loop rows=a0:iB,fB,cB,oB w=r step=64
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
-          iB = f32x4.add(iB, f32x4.mul(s0, v128.load(r, 0))); fB = f32x4.add(fB, f32x4.mul(s0, v128.load(r, 16)));
-          cB = f32x4.add(cB, f32x4.mul(s0, v128.load(r, 32))); oB = f32x4.add(oB, f32x4.mul(s0, v128.load(r, 48)));
+          iB = madd(iB, s0, v128.load(r, 0)); fB = madd(fB, s0, v128.load(r, 16));
+          cB = madd(cB, s0, v128.load(r, 32)); oB = madd(oB, s0, v128.load(r, 48));
           a0 += 4; r += 64;
         }
         // end dot-loop
@@ -114,11 +115,11 @@ export function lstmSequence(
         while (a0 < aEnd) {
           const w0 = v128.load(r, 0), w1 = v128.load(r, 16), w2 = v128.load(r, 32), w3 = v128.load(r, 48);
           const s0 = v128.load32_splat(a0);
-          i0 = f32x4.add(i0, f32x4.mul(s0, w0)); f0 = f32x4.add(f0, f32x4.mul(s0, w1));
-          c0 = f32x4.add(c0, f32x4.mul(s0, w2)); o0 = f32x4.add(o0, f32x4.mul(s0, w3));
+          i0 = madd(i0, s0, w0); f0 = madd(f0, s0, w1);
+          c0 = madd(c0, s0, w2); o0 = madd(o0, s0, w3);
           const s1 = v128.load32_splat(a1);
-          i1 = f32x4.add(i1, f32x4.mul(s1, w0)); f1 = f32x4.add(f1, f32x4.mul(s1, w1));
-          c1 = f32x4.add(c1, f32x4.mul(s1, w2)); o1 = f32x4.add(o1, f32x4.mul(s1, w3));
+          i1 = madd(i1, s1, w0); f1 = madd(f1, s1, w1);
+          c1 = madd(c1, s1, w2); o1 = madd(o1, s1, w3);
           a0 += 4; a1 += 4; r += 64;
         }
         // end dot-loop
@@ -134,8 +135,8 @@ export function lstmSequence(
         // dot-loop rows=a0:i0,f0,c0,o0 w=r step=64
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
-          i0 = f32x4.add(i0, f32x4.mul(s0, v128.load(r, 0))); f0 = f32x4.add(f0, f32x4.mul(s0, v128.load(r, 16)));
-          c0 = f32x4.add(c0, f32x4.mul(s0, v128.load(r, 32))); o0 = f32x4.add(o0, f32x4.mul(s0, v128.load(r, 48)));
+          i0 = madd(i0, s0, v128.load(r, 0)); f0 = madd(f0, s0, v128.load(r, 16));
+          c0 = madd(c0, s0, v128.load(r, 32)); o0 = madd(o0, s0, v128.load(r, 48));
           a0 += 4; r += 64;
         }
         // end dot-loop

@@ -4,6 +4,7 @@
 // block is the same 2 rows x 4 vectors as the gemm and LSTM kernels (see gemm-f32-2x16.ts).
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
+import { madd } from './madd';
 
 /** Activation, masking and outputs of one vector (4 units starting at u0) of one row. */
 // @ts-ignore: decorator
@@ -81,11 +82,11 @@ export function simpleRnnSequence(
         while (a0 < aEnd) {
           const w0 = v128.load(r, 0), w1 = v128.load(r, 16), w2 = v128.load(r, 32), w3 = v128.load(r, 48);
           const s0 = v128.load32_splat(a0);
-          p0 = f32x4.add(p0, f32x4.mul(s0, w0)); p1 = f32x4.add(p1, f32x4.mul(s0, w1));
-          p2 = f32x4.add(p2, f32x4.mul(s0, w2)); p3 = f32x4.add(p3, f32x4.mul(s0, w3));
+          p0 = madd(p0, s0, w0); p1 = madd(p1, s0, w1);
+          p2 = madd(p2, s0, w2); p3 = madd(p3, s0, w3);
           const s1 = v128.load32_splat(a1);
-          q0 = f32x4.add(q0, f32x4.mul(s1, w0)); q1 = f32x4.add(q1, f32x4.mul(s1, w1));
-          q2 = f32x4.add(q2, f32x4.mul(s1, w2)); q3 = f32x4.add(q3, f32x4.mul(s1, w3));
+          q0 = madd(q0, s1, w0); q1 = madd(q1, s1, w1);
+          q2 = madd(q2, s1, w2); q3 = madd(q3, s1, w3);
           a0 += 4; a1 += 4; r += 64;
         }
         // end dot-loop
@@ -101,8 +102,8 @@ export function simpleRnnSequence(
         // dot-loop rows=a0:p0,p1,p2,p3 w=r step=64
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
-          p0 = f32x4.add(p0, f32x4.mul(s0, v128.load(r, 0))); p1 = f32x4.add(p1, f32x4.mul(s0, v128.load(r, 16)));
-          p2 = f32x4.add(p2, f32x4.mul(s0, v128.load(r, 32))); p3 = f32x4.add(p3, f32x4.mul(s0, v128.load(r, 48)));
+          p0 = madd(p0, s0, v128.load(r, 0)); p1 = madd(p1, s0, v128.load(r, 16));
+          p2 = madd(p2, s0, v128.load(r, 32)); p3 = madd(p3, s0, v128.load(r, 48));
           a0 += 4; r += 64;
         }
         // end dot-loop

@@ -9,6 +9,9 @@
 //   ...generated...
 //   // end dot-loop
 //
+// The multiply-add is `madd` (assembly/madd.ts): mul + add in the plain SIMD build, one
+// f32x4.relaxed_madd in the relaxed SIMD build; every file with a region imports it.
+//
 // `node scripts/gen-dot-loops.mjs` rewrites every region; `--check` (run by npm run build:wasm)
 // fails when a region differs from the template, so a hand edit cannot drift from the others.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -24,7 +27,7 @@ function expand(rows, w, step, indent) {
   if (rows.length > 1) out.push(`  const ${Array.from({ length: n }, (_, v) => `w${v} = v128.load(${w}, ${16 * v})`).join(', ')};`);
   rows.forEach((row, r) => {
     out.push(`  const s${r} = v128.load32_splat(${row.a});`);
-    const terms = row.acc.map((x, v) => `${x} = f32x4.add(${x}, f32x4.mul(s${r}, ${weight(v)}));`);
+    const terms = row.acc.map((x, v) => `${x} = madd(${x}, s${r}, ${weight(v)});`);
     for (let i = 0; i < terms.length; i += 2) out.push(`  ${terms.slice(i, i + 2).join(' ')}`);
   });
   out.push(`  ${[...rows.map((row) => `${row.a} += 4;`), `${w} += ${step};`].join(' ')}`);
@@ -51,6 +54,9 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
     i = end;
   }
   const text = result.join('\n');
+  if (result.some((l) => MARK.test(l))) {
+    if (!/^import \{[^}]*\bmadd\b[^}]*\} from '\.\/madd';$/m.test(text)) throw new Error(`assembly/${name}: has dot-loop regions but does not import { madd } from './madd'`);
+  }
   if (text !== lines.join('\n')) {
     changed++;
     if (check) console.error(`assembly/${name}: a dot-loop region differs from scripts/gen-dot-loops.mjs (run it to regenerate)`);

@@ -20,7 +20,7 @@ function newest(dir) {
   return best;
 }
 
-for (const [sources, built] of [['src', 'dist/index.js'], ['assembly', 'build/kerasrnn.wasm']]) {
+for (const [sources, built] of [['src', 'dist/index.js'], ['assembly', 'build/kerasrnn.wasm'], ['assembly', 'build/kerasrnn-relaxed.wasm']]) {
   const target = path.join(root, built);
   if (!existsSync(target)) {
     console.error(`${built} is missing: run \`npm run build\` before \`npm test\``);

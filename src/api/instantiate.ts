@@ -1,4 +1,4 @@
-import { instantiateKernels } from '../wasm/wasm-module.js';
+import { instantiateKernels, type KernelBuild } from '../wasm/wasm-module.js';
 import { WasmMemory } from '../wasm/memory.js';
 import type { PlanStep } from '../engine/run-plan.js';
 import type { ModelGraph } from '../graph/build-graph.js';
@@ -6,10 +6,13 @@ import type { LayerKernel } from '../layers/types.js';
 
 /**
  * Packs every layer's weights (Keras order, shape-checked) into a fresh wasm instance and returns
- * the plan steps that run them. Used at load and again when `setWeights` replaces weights.
+ * the plan steps that run them. Used at load and again when `setWeights` replaces weights, with
+ * the kernel build the load chose.
  */
-export async function buildKernels(graph: ModelGraph, arrays: ReadonlyMap<string, Float32Array[]>, maxWasmBytes: number): Promise<{ steps: PlanStep[]; memory: WasmMemory }> {
-  const memory = new WasmMemory(await instantiateKernels(), maxWasmBytes);
+export async function buildKernels(
+  graph: ModelGraph, arrays: ReadonlyMap<string, Float32Array[]>, maxWasmBytes: number, build: KernelBuild,
+): Promise<{ steps: PlanStep[]; memory: WasmMemory }> {
+  const memory = new WasmMemory(await instantiateKernels(build), maxWasmBytes);
   return { steps: kernelsInto(graph, arrays, memory), memory };
 }
 

@@ -24,6 +24,7 @@ import type { SavedModelFiles } from '../formats/saved-model.js';
 import { limitError, renameReaderLimit, resolveLimits, type Limits, type ResolvedLimits } from './limits.js';
 import { Model } from './model.js';
 import { buildKernels } from './instantiate.js';
+import { resolveKernelBuild, type KernelBuild, type KernelChoice } from '../wasm/wasm-module.js';
 
 /**
  * A model file: path (Node), URL, File/Blob, bytes; an architecture JSON with its weights file;
@@ -79,6 +80,15 @@ export interface LoadOptions {
    * above is the same as `limits.maxInflatedBytes`.)
    */
   limits?: Limits;
+  /**
+   * Which build of the wasm kernels to run: `'auto'` (the default) takes `'relaxed-simd'` where
+   * the runtime supports relaxed SIMD (current browsers, Node 22+, Node 20 started with
+   * `--experimental-wasm-relaxed-simd`) and `'simd'` elsewhere. The relaxed build fuses the
+   * multiply-adds of the hot loops (one rounding instead of two), so its results differ from the
+   * plain build's in the last bits; each build is deterministic. Asking for `'relaxed-simd'`
+   * where the runtime lacks it is an InputError. {@link Model.info} tells which build a model runs.
+   */
+  kernels?: KernelChoice;
 }
 
 interface LoadedConfig {
@@ -263,6 +273,7 @@ async function instantiate(
   graph: ModelGraph,
   weights: WeightSource,
   limits: ResolvedLimits,
+  build: KernelBuild,
 ): Promise<{ steps: PlanStep[]; memory: WasmMemory; arrays: Map<string, Float32Array[]> }> {
   const requests = graph.layers
     .filter((l) => l.imported.weights.length > 0)
@@ -273,7 +284,7 @@ async function instantiate(
     throw limitError(`the model's weights take ${weightBytes} bytes as float32`, 'maxWeightBytes', limits.maxWeightBytes, { file: weights.fileName });
   }
   const arrays = weights.bind(requests, graph.spec);
-  return { ...(await buildKernels(graph, arrays, limits.maxWasmBytes)), arrays };
+  return { ...(await buildKernels(graph, arrays, limits.maxWasmBytes, build)), arrays };
 }
 
 /**
@@ -291,6 +302,7 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
 
 async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const limits = resolveLimits(options.limits, options.maxInflatedBytes);
+  const build = resolveKernelBuild(options.kernels, options.fileName);
   const loaded = await loadConfig(source, options, limits);
   const spec = parseModelConfig(loaded.json, loaded.fileName, loaded.generation);
   const assets = loaded.assets ? layerAssets(spec, loaded.assets, loaded.fileName) : undefined;
@@ -298,8 +310,9 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const format = { format: loaded.format, details: loaded.formatDetails ?? null };
   const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend };
   if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format);
-  const { steps, memory, arrays } = await instantiate(graph, loaded.weights, limits);
-  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits);
-  if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, fileName: options.fileName ?? loaded.fileName });
+  const { steps, memory, arrays } = await instantiate(graph, loaded.weights, limits, build);
+  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits, { kernels: build });
+  // The workers run the build this thread chose, so a split batch gives the same bits as one thread.
+  if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, kernels: build, fileName: options.fileName ?? loaded.fileName });
   return model;
 }
