@@ -15,9 +15,10 @@ export {
 export { gatherRows, maskNotEqualZero } from './embedding';
 export { maskingLayer } from './masking';
 export { simdPeak } from './simd-peak';
-export { lstmSequence, LSTM_UNIT_GROUP } from './lstm-sequence';
+export { lstmSequence, lstmSequenceBf16, LSTM_UNIT_GROUP } from './lstm-sequence';
+export { packGateColumnsBf16 } from './bf16';
 export { gruSequence, GRU_UNIT_GROUP } from './gru-sequence';
-export { simpleRnnSequence, SIMPLE_RNN_UNIT_GROUP } from './simple-rnn-sequence';
+export { simpleRnnSequence, simpleRnnSequenceBf16, SIMPLE_RNN_UNIT_GROUP } from './simple-rnn-sequence';
 export * from './tensor-op-codes';
 export { binaryF32, broadcastBinaryF32, broadcastSelectF32 } from './broadcast-binary-f32';
 export { unaryMathF32, maskFromValuesF32 } from './unary-math-f32';

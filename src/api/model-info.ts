@@ -8,6 +8,7 @@ import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { Shape } from '../layers/types.js';
 import type { KernelBuild } from '../wasm/wasm-module.js';
+import type { WeightPrecision } from '../wasm/memory.js';
 
 /** How a loaded model runs: loadModel's `kernels` option, resolved (see {@link Model.info}). */
 export interface RuntimeInfo {
@@ -17,6 +18,11 @@ export interface RuntimeInfo {
    * Results are deterministic per build; the two builds differ in the last bits.
    */
   readonly kernels: KernelBuild | null;
+  /**
+   * loadModel's `weights`: `float32`, or `bf16` (the recurrent kernels of LSTM and SimpleRNN layers
+   * stored as bfloat16; other weights stay float32).
+   */
+  readonly weights: WeightPrecision;
 }
 
 /** What `model.layers` tells about each layer (defined with the code that builds it). */

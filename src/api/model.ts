@@ -105,7 +105,7 @@ export class Model {
     /** Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
     private readonly limits: ResolvedLimits = DEFAULT_LIMITS,
     /** How the model runs (loadModel's `kernels` option, resolved). */
-    readonly info: RuntimeInfo = { kernels: null },
+    readonly info: RuntimeInfo = { kernels: null, weights: 'float32' },
   ) {
     const spec = graph.spec;
     this.name = spec.name;
@@ -439,7 +439,7 @@ export class Model {
 
   /** Packs `arrays` into a new wasm instance and makes them the model's weights. */
   private async installWeights(arrays: Map<string, Float32Array[]>): Promise<void> {
-    const { steps, memory } = await buildKernels(this.graph, arrays, this.limits.maxWasmBytes, this.info.kernels ?? 'simd');
+    const { steps, memory } = await buildKernels(this.graph, arrays, this.limits.maxWasmBytes, { kernels: this.info.kernels ?? 'simd', weights: this.info.weights });
     if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
     this.workers?.dispose();
     this.workers = null;

@@ -23,7 +23,8 @@ function origin(model: SummarySource): string {
 function kernelsLine(model: SummarySource): string[] {
   const k = model.info.kernels;
   if (k === null) return [];
-  return [`Kernels: ${k === 'relaxed-simd' ? 'wasm relaxed SIMD (fused multiply-add)' : 'wasm SIMD'}`];
+  const weights = model.info.weights === 'bf16' ? ', bf16 recurrent weights (LSTM, SimpleRNN)' : '';
+  return [`Kernels: ${k === 'relaxed-simd' ? 'wasm relaxed SIMD (fused multiply-add)' : 'wasm SIMD'}${weights}`];
 }
 
 /**

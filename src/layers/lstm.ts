@@ -45,8 +45,9 @@ export function lstmWeightLayout(inputDim: number, units: number, useBias: boole
 /** The LSTM step: `assembly/lstm-sequence.ts` (states h, c). */
 export const LSTM_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.LSTM_UNIT_GROUP, 'LSTM_UNIT_GROUP'),
+  bf16: true,
   forward(cell, memory, b) {
-    memory.kernels.lstmSequence(
+    (b.recurrentBf16 ? memory.kernels.lstmSequenceBf16 : memory.kernels.lstmSequence)(
       b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.states[0], b.states[1], b.scratchStates[0], b.scratchStates[1],
       b.outSeq, b.outLast, b.mask, cell.activation.id, cell.recurrentActivation?.id ?? 0, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,
     );

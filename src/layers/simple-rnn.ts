@@ -22,8 +22,9 @@ export function simpleRnnWeightLayout(inputDim: number, units: number, useBias: 
 /** The SimpleRNN step: `assembly/simple-rnn-sequence.ts` (state h, no gates). */
 export const SIMPLE_RNN_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.SIMPLE_RNN_UNIT_GROUP, 'SIMPLE_RNN_UNIT_GROUP'),
+  bf16: true,
   forward(cell, memory, b) {
-    memory.kernels.simpleRnnSequence(
+    (b.recurrentBf16 ? memory.kernels.simpleRnnSequenceBf16 : memory.kernels.simpleRnnSequence)(
       b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.states[0], b.scratchStates[0],
       b.outSeq, b.outLast, b.mask, cell.activation.id, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,
     );
