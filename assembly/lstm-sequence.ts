@@ -14,6 +14,7 @@ import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
 import { madd } from './madd';
 import { bf16Lo, bf16Hi } from './bf16';
+import { LstmSequenceParams } from './param-blocks';
 
 /** Gate activations, state update, masking and outputs of one batch row and one unit group. */
 // @ts-ignore: decorator
@@ -50,25 +51,22 @@ import { bf16Lo, bf16Hi } from './bf16';
  */
 export const LSTM_UNIT_GROUP: i32 = 4;
 
-export function lstmSequence(
-  xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, c: usize, hScratch: usize, cScratch: usize,
-  outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
-): void {
-  lstmRun(false, xproj, B, T, U, Rp, h, c, hScratch, cScratch, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
-}
-
 /**
- * lstmSequence with the recurrent kernel Rp in bfloat16 (packed by packGateColumnsBf16: half the
- * bytes streamed per step); everything else, accumulation included, stays float32.
+ * Runs all steps of an LSTM layer; `params` points at an `LstmSequenceParams` block
+ * (param-blocks.ts). With `recurrentBf16` set the recurrent kernel is bfloat16 (packed by
+ * packGateColumnsBf16: half the bytes streamed per step); everything else, accumulation included,
+ * stays float32.
  */
-export function lstmSequenceBf16(
-  xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, c: usize, hScratch: usize, cScratch: usize,
-  outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
-): void {
-  lstmRun(true, xproj, B, T, U, Rp, h, c, hScratch, cScratch, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+export function lstmSequence(params: usize): void {
+  const p = changetype<LstmSequenceParams>(params);
+  const xproj = p.xproj, B = p.batch, T = p.steps, U = p.units, Rp = p.recurrentKernel;
+  const h = p.h, c = p.c, hScratch = p.hScratch, cScratch = p.cScratch, outSeq = p.outSeq, outLast = p.outLast, mask = p.mask;
+  const act = p.activation, recAct = p.recurrentActivation, reverse = p.reverse, zeroOutputForMask = p.zeroOutputForMask;
+  if (p.recurrentBf16) lstmRun(true, xproj, B, T, U, Rp, h, c, hScratch, cScratch, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+  else lstmRun(false, xproj, B, T, U, Rp, h, c, hScratch, cScratch, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
 }
 
-/** The whole-sequence loop; `bf16` is a constant at each call, so each entry point gets its own loops. */
+/** The whole-sequence loop; `bf16` is a constant at each call, so each gets its own loops. */
 // @ts-ignore: decorator
 @inline function lstmRun(
   bf16: bool, xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, c: usize, hScratch: usize, cScratch: usize,

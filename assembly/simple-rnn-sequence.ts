@@ -6,6 +6,7 @@ import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
 import { madd } from './madd';
 import { bf16Lo, bf16Hi } from './bf16';
+import { SimpleRnnSequenceParams } from './param-blocks';
 
 /** Activation, masking and outputs of one vector (4 units starting at u0) of one row. */
 // @ts-ignore: decorator
@@ -50,23 +51,18 @@ import { bf16Lo, bf16Hi } from './bf16';
 export const SIMPLE_RNN_UNIT_GROUP: i32 = 16;
 
 /** xproj [B][T][Up] (Up = ceil(U/16)*16), Rp = R (U x Up) packed with W = 16, h/hScratch
- * [B][Up]. Same masking/output/reverse conventions as lstmSequence. */
-export function simpleRnnSequence(
-  xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, hScratch: usize,
-  outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
-): void {
-  simpleRnnRun(false, xproj, B, T, U, Rp, h, hScratch, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
+ * [B][Up]. Same masking/output/reverse conventions as lstmSequence. `params` points at a
+ * `SimpleRnnSequenceParams` block (param-blocks.ts) holding all of these; with `recurrentBf16`
+ * set, Rp is bfloat16 (packed by packGateColumnsBf16). */
+export function simpleRnnSequence(params: usize): void {
+  const p = changetype<SimpleRnnSequenceParams>(params);
+  const xproj = p.xproj, B = p.batch, T = p.steps, U = p.units, Rp = p.recurrentKernel, h = p.h, hScratch = p.hScratch;
+  const outSeq = p.outSeq, outLast = p.outLast, mask = p.mask, act = p.activation, reverse = p.reverse, zeroOutputForMask = p.zeroOutputForMask;
+  if (p.recurrentBf16) simpleRnnRun(true, xproj, B, T, U, Rp, h, hScratch, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
+  else simpleRnnRun(false, xproj, B, T, U, Rp, h, hScratch, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
 }
 
-/** simpleRnnSequence with Rp in bfloat16 (packed by packGateColumnsBf16). */
-export function simpleRnnSequenceBf16(
-  xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, hScratch: usize,
-  outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
-): void {
-  simpleRnnRun(true, xproj, B, T, U, Rp, h, hScratch, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
-}
-
-/** The whole-sequence loop; `bf16` is a constant at each call, so each entry point gets its own loops. */
+/** The whole-sequence loop; `bf16` is a constant at each call, so each gets its own loops. */
 // @ts-ignore: decorator
 @inline function simpleRnnRun(
   bf16: bool, xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, hScratch: usize,

@@ -1,8 +1,8 @@
 import { defaultGruResetAfter } from '../keras/semantics.js';
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
-import { paddedUnits, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
+import { paddedUnits, sequenceFields, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
-import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
+import { GRU_SEQUENCE_PARAMS, KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 
 const GATES = ['z', 'r', 'h'] as const;
 
@@ -52,11 +52,13 @@ export const GRU_KERNEL: CellKernel = {
   forward(cell, memory, b) {
     // r * h of the reset_after = false form, one row per batch entry
     const rh = memory.scratch(b.batch * paddedUnits(cell) * 4);
-    memory.kernels.gruSequence(
-      b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.recurrentBias, b.states[0], b.scratchStates[0], rh,
-      b.outSeq, b.outLast, b.mask, cell.activation.id, cell.recurrentActivation?.id ?? 0, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,
-      cell.resetAfter ? 1 : 0,
-    );
+    const params = memory.paramBlock(GRU_SEQUENCE_PARAMS, {
+      ...sequenceFields(cell, b),
+      recurrentBias: b.recurrentBias,
+      rh,
+      resetAfter: cell.resetAfter ? 1 : 0,
+    });
+    memory.kernels.gruSequence(params);
   },
 };
 

@@ -1,7 +1,7 @@
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
-import { unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
+import { sequenceFields, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
-import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
+import { KERNEL_CONSTANTS, LSTM_SEQUENCE_PARAMS } from '../wasm/kernel-exports.js';
 
 /** Keras 1 per-gate arrays are stored in this order; the engine's gate order is i, f, c, o. */
 const KERAS1_GATE_ORDER = ['i', 'c', 'f', 'o'] as const;
@@ -47,10 +47,8 @@ export const LSTM_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.LSTM_UNIT_GROUP, 'LSTM_UNIT_GROUP'),
   bf16: true,
   forward(cell, memory, b) {
-    (b.recurrentBf16 ? memory.kernels.lstmSequenceBf16 : memory.kernels.lstmSequence)(
-      b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.states[0], b.states[1], b.scratchStates[0], b.scratchStates[1],
-      b.outSeq, b.outLast, b.mask, cell.activation.id, cell.recurrentActivation?.id ?? 0, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,
-    );
+    const params = memory.paramBlock(LSTM_SEQUENCE_PARAMS, { ...sequenceFields(cell, b), c: b.states[1], cScratch: b.scratchStates[1] });
+    memory.kernels.lstmSequence(params);
   },
 };
 
