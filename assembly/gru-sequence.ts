@@ -16,7 +16,7 @@
 // of R, twice the traffic, which is what bounds a large GRU at batch 1.
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
-import { madd } from './madd';
+import { madd, mulAdd } from './madd';
 import { GruSequenceParams } from './param-blocks';
 
 /** h' = z * h + (1 - z) * hh (as hh + z * (h - hh)), masking and outputs for one row/group. */
@@ -176,10 +176,10 @@ import { GruSequenceParams } from './param-blocks';
       let w: usize = 0;
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        zA = madd(zA, s0, v128.load(pA + w, 0));
-        rA = madd(rA, s0, v128.load(pA + w, 16));
-        zB = madd(zB, s0, v128.load(pB + w, 0));
-        rB = madd(rB, s0, v128.load(pB + w, 16));
+        zA = mulAdd(zA, s0, v128.load(pA + w, 0));
+        rA = mulAdd(rA, s0, v128.load(pA + w, 16));
+        zB = mulAdd(zB, s0, v128.load(pB + w, 0));
+        rB = mulAdd(rB, s0, v128.load(pB + w, 16));
         a0 += 4; w += 32;
       }
       const o0 = <usize>g1 << 4;
@@ -206,13 +206,13 @@ import { GruSequenceParams } from './param-blocks';
       let a1 = a0 + stateRow;
       const aEnd = a0 + kBytes;
       let w = panel;
-      // dot-loop rows=a0:z0,r0 a1:z1,r1 w=w step=32
+      // dot-loop rows=a0:z0,r0 a1:z1,r1 w=w step=32 op=mulAdd
       while (a0 < aEnd) {
         const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
         const s0 = v128.load32_splat(a0);
-        z0 = madd(z0, s0, w0); r0 = madd(r0, s0, w1);
+        z0 = mulAdd(z0, s0, w0); r0 = mulAdd(r0, s0, w1);
         const s1 = v128.load32_splat(a1);
-        z1 = madd(z1, s1, w0); r1 = madd(r1, s1, w1);
+        z1 = mulAdd(z1, s1, w0); r1 = mulAdd(r1, s1, w1);
         a0 += 4; a1 += 4; w += 32;
       }
       // end dot-loop
@@ -229,10 +229,10 @@ import { GruSequenceParams } from './param-blocks';
       let a0 = hCur + <usize>b * stateRow;
       const aEnd = a0 + kBytes;
       let w = panel;
-      // dot-loop rows=a0:z0,r0 w=w step=32
+      // dot-loop rows=a0:z0,r0 w=w step=32 op=mulAdd
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        z0 = madd(z0, s0, v128.load(w, 0)); r0 = madd(r0, s0, v128.load(w, 16));
+        z0 = mulAdd(z0, s0, v128.load(w, 0)); r0 = mulAdd(r0, s0, v128.load(w, 16));
         a0 += 4; w += 32;
       }
       // end dot-loop
@@ -271,16 +271,16 @@ import { GruSequenceParams } from './param-blocks';
       let w: usize = 0;
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0), s1 = v128.load32_splat(a0, 4);
-        nA = madd(nA, s0, v128.load(pA + w, 0));
-        nB = madd(nB, s0, v128.load(pB + w, 0));
-        mA = madd(mA, s1, v128.load(pA + w, 16));
-        mB = madd(mB, s1, v128.load(pB + w, 16));
+        nA = mulAdd(nA, s0, v128.load(pA + w, 0));
+        nB = mulAdd(nB, s0, v128.load(pB + w, 0));
+        mA = mulAdd(mA, s1, v128.load(pA + w, 16));
+        mB = mulAdd(mB, s1, v128.load(pB + w, 16));
         a0 += 8; w += 32;
       }
       if (U & 1) {
         const s0 = v128.load32_splat(a0);
-        nA = madd(nA, s0, v128.load(pA + w, 0));
-        nB = madd(nB, s0, v128.load(pB + w, 0));
+        nA = mulAdd(nA, s0, v128.load(pA + w, 0));
+        nB = mulAdd(nB, s0, v128.load(pB + w, 0));
       }
       const o0 = <usize>g2 << 4;
       gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(nA, mA), act), 0, g2, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
@@ -305,16 +305,16 @@ import { GruSequenceParams } from './param-blocks';
       let w = panel;
       while (a0 < aEnd) {
         const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
-        n0 = madd(n0, v128.load32_splat(a0), w0);
-        n1 = madd(n1, v128.load32_splat(a1), w0);
-        m0 = madd(m0, v128.load32_splat(a0, 4), w1);
-        m1 = madd(m1, v128.load32_splat(a1, 4), w1);
+        n0 = mulAdd(n0, v128.load32_splat(a0), w0);
+        n1 = mulAdd(n1, v128.load32_splat(a1), w0);
+        m0 = mulAdd(m0, v128.load32_splat(a0, 4), w1);
+        m1 = mulAdd(m1, v128.load32_splat(a1, 4), w1);
         a0 += 8; a1 += 8; w += 32;
       }
       if (U & 1) {
         const w0 = v128.load(w, 0);
-        n0 = madd(n0, v128.load32_splat(a0), w0);
-        n1 = madd(n1, v128.load32_splat(a1), w0);
+        n0 = mulAdd(n0, v128.load32_splat(a0), w0);
+        n1 = mulAdd(n1, v128.load32_splat(a1), w0);
       }
       const o0 = <usize>b * stateRow + sOff;
       const o1 = o0 + stateRow;
@@ -329,11 +329,11 @@ import { GruSequenceParams } from './param-blocks';
       const aEnd = a0 + (kBytes & ~7);
       let w = panel;
       while (a0 < aEnd) {
-        n0 = madd(n0, v128.load32_splat(a0), v128.load(w, 0));
-        m0 = madd(m0, v128.load32_splat(a0, 4), v128.load(w, 16));
+        n0 = mulAdd(n0, v128.load32_splat(a0), v128.load(w, 0));
+        m0 = mulAdd(m0, v128.load32_splat(a0, 4), v128.load(w, 16));
         a0 += 8; w += 32;
       }
-      if (U & 1) n0 = madd(n0, v128.load32_splat(a0), v128.load(w, 0));
+      if (U & 1) n0 = mulAdd(n0, v128.load32_splat(a0), v128.load(w, 0));
       const o0 = <usize>b * stateRow + sOff;
       gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(n0, m0), act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }

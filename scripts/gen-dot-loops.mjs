@@ -9,6 +9,7 @@
 //   ...generated...
 //   // end dot-loop
 //
+// `op=mulAdd` keeps mul + add in both builds (assembly/madd.ts: for latency-bound loops).
 // `bf16=<condition>` adds a second loop over bfloat16 weights (see expand), chosen by a
 // compile-time condition of the enclosing kernel.
 //
@@ -28,19 +29,19 @@ const check = process.argv.includes('--check');
  * the bf16 one reads half the bytes per row and widens each 8-column vector into two f32x4 with
  * bf16Lo / bf16Hi (assembly/bf16.ts; its lane order), so it needs an even number of vectors.
  */
-function expand(rows, w, step, indent, bf16) {
-  if (!bf16) return loop(rows, w, step, indent, false);
+function expand(rows, w, step, indent, bf16, op) {
+  if (!bf16) return loop(rows, w, step, indent, false, op);
   if (rows[0].acc.length % 2) throw new Error(`bf16 dot-loop needs an even number of f32x4 columns (got ${rows[0].acc.length})`);
   return [
     `${indent}if (${bf16}) {`,
-    ...loop(rows, w, step / 2, `${indent}  `, true),
+    ...loop(rows, w, step / 2, `${indent}  `, true, op),
     `${indent}} else {`,
-    ...loop(rows, w, step, `${indent}  `, false),
+    ...loop(rows, w, step, `${indent}  `, false, op),
     `${indent}}`,
   ];
 }
 
-function loop(rows, w, step, indent, bf16) {
+function loop(rows, w, step, indent, bf16, op = 'madd') {
   const n = rows[0].acc.length;
   const out = [`while (${rows[0].a} < aEnd) {`];
   if (bf16) {
@@ -51,7 +52,7 @@ function loop(rows, w, step, indent, bf16) {
     if (rows.length > 1) out.push(`  const ${Array.from({ length: n }, (_, v) => `w${v} = ${widen(v)}`).join(', ')};`);
     rows.forEach((row, r) => {
       out.push(`  const s${r} = v128.load32_splat(${row.a});`);
-      const terms = row.acc.map((x, v) => `${x} = madd(${x}, s${r}, ${rows.length > 1 ? `w${v}` : widen(v)});`);
+      const terms = row.acc.map((x, v) => `${x} = ${op}(${x}, s${r}, ${rows.length > 1 ? `w${v}` : widen(v)});`);
       for (let i = 0; i < terms.length; i += 2) out.push(`  ${terms.slice(i, i + 2).join(' ')}`);
     });
     out.push(`  ${[...rows.map((row) => `${row.a} += 4;`), `${w} += ${step};`].join(' ')}`);
@@ -62,7 +63,7 @@ function loop(rows, w, step, indent, bf16) {
   if (rows.length > 1) out.push(`  const ${Array.from({ length: n }, (_, v) => `w${v} = v128.load(${w}, ${16 * v})`).join(', ')};`);
   rows.forEach((row, r) => {
     out.push(`  const s${r} = v128.load32_splat(${row.a});`);
-    const terms = row.acc.map((x, v) => `${x} = madd(${x}, s${r}, ${weight(v)});`);
+    const terms = row.acc.map((x, v) => `${x} = ${op}(${x}, s${r}, ${weight(v)});`);
     for (let i = 0; i < terms.length; i += 2) out.push(`  ${terms.slice(i, i + 2).join(' ')}`);
   });
   out.push(`  ${[...rows.map((row) => `${row.a} += 4;`), `${w} += ${step};`].join(' ')}`);
@@ -84,13 +85,14 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
     if (end < 0) throw new Error(`${name}:${i + 1}: dot-loop without "// end dot-loop"`);
     const opts = Object.fromEntries(m[2].trim().split(/\s+(?=\w+=)/).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     const rows = opts.rows.split(/\s+/).map((r) => ({ a: r.split(':')[0], acc: r.split(':')[1].split(',') }));
-    result.push(...expand(rows, opts.w, Number(opts.step), m[1], opts.bf16));
+    result.push(...expand(rows, opts.w, Number(opts.step), m[1], opts.bf16, opts.op ?? 'madd'));
     result.push(lines[end]);
     i = end;
   }
   const text = result.join('\n');
   if (result.some((l) => MARK.test(l))) {
     if (!/^import \{[^}]*\bmadd\b[^}]*\} from '\.\/madd';$/m.test(text)) throw new Error(`assembly/${name}: has dot-loop regions but does not import { madd } from './madd'`);
+    if (/\bop=mulAdd\b/.test(text) && !/^import \{[^}]*\bmulAdd\b[^}]*\} from '\.\/madd';$/m.test(text)) throw new Error(`assembly/${name}: has op=mulAdd dot-loop regions but does not import mulAdd from './madd'`);
     if (/\bbf16=/.test(text) && !/^import \{ bf16Lo, bf16Hi \} from '\.\/bf16';$/m.test(text)) throw new Error(`assembly/${name}: has bf16 dot-loop regions but does not import { bf16Lo, bf16Hi } from './bf16'`);
   }
   if (text !== lines.join('\n')) {
