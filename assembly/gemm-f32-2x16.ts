@@ -8,6 +8,8 @@
 // also cover the add latency (3-4 cycles at 2 adds/cycle). Unrolling k made it slower
 // (register pressure again).
 
+import { madd } from './madd';
+
 /** 64 zero bytes: the "bias" of a gemm without bias, so the kernel has a single code path. */
 const ZERO64: usize = memory.data(64, 16);
 
@@ -39,11 +41,11 @@ function storeCols(c: usize, v0: v128, v1: v128, v2: v128, v3: v128, cols: i32):
   while (a0 < aEnd) {
     const w0 = v128.load(b, 0), w1 = v128.load(b, 16), w2 = v128.load(b, 32), w3 = v128.load(b, 48);
     const s0 = v128.load32_splat(a0);
-    x00 = f32x4.add(x00, f32x4.mul(s0, w0)); x01 = f32x4.add(x01, f32x4.mul(s0, w1));
-    x02 = f32x4.add(x02, f32x4.mul(s0, w2)); x03 = f32x4.add(x03, f32x4.mul(s0, w3));
+    x00 = madd(x00, s0, w0); x01 = madd(x01, s0, w1);
+    x02 = madd(x02, s0, w2); x03 = madd(x03, s0, w3);
     const s1 = v128.load32_splat(a1);
-    x10 = f32x4.add(x10, f32x4.mul(s1, w0)); x11 = f32x4.add(x11, f32x4.mul(s1, w1));
-    x12 = f32x4.add(x12, f32x4.mul(s1, w2)); x13 = f32x4.add(x13, f32x4.mul(s1, w3));
+    x10 = madd(x10, s1, w0); x11 = madd(x11, s1, w1);
+    x12 = madd(x12, s1, w2); x13 = madd(x13, s1, w3);
     a0 += 4; a1 += 4; b += 64;
   }
   // end dot-loop
@@ -64,8 +66,8 @@ function storeCols(c: usize, v0: v128, v1: v128, v2: v128, v3: v128, cols: i32):
   // dot-loop rows=a0:x00,x01,x02,x03 w=b step=64
   while (a0 < aEnd) {
     const s0 = v128.load32_splat(a0);
-    x00 = f32x4.add(x00, f32x4.mul(s0, v128.load(b, 0))); x01 = f32x4.add(x01, f32x4.mul(s0, v128.load(b, 16)));
-    x02 = f32x4.add(x02, f32x4.mul(s0, v128.load(b, 32))); x03 = f32x4.add(x03, f32x4.mul(s0, v128.load(b, 48)));
+    x00 = madd(x00, s0, v128.load(b, 0)); x01 = madd(x01, s0, v128.load(b, 16));
+    x02 = madd(x02, s0, v128.load(b, 32)); x03 = madd(x03, s0, v128.load(b, 48));
     a0 += 4; b += 64;
   }
   // end dot-loop

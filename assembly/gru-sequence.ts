@@ -17,6 +17,7 @@
 // of R, twice the traffic, which is what bounds a large GRU at batch 1.
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
+import { madd, mulAdd } from './madd';
 import { GruSequenceParams } from './param-blocks';
 
 /** h' = z * h + (1 - z) * hh (as hh + z * (h - hh)), masking and outputs for one row/group. */
@@ -79,9 +80,9 @@ import { GruSequenceParams } from './param-blocks';
       // dot-loop rows=a0:zA,rA,nA,zB,rB,nB w=qA,qB step=48
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(qA, 0))); rA = f32x4.add(rA, f32x4.mul(s0, v128.load(qA, 16)));
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(qA, 32))); zB = f32x4.add(zB, f32x4.mul(s0, v128.load(qB, 0)));
-        rB = f32x4.add(rB, f32x4.mul(s0, v128.load(qB, 16))); nB = f32x4.add(nB, f32x4.mul(s0, v128.load(qB, 32)));
+        zA = madd(zA, s0, v128.load(qA, 0)); rA = madd(rA, s0, v128.load(qA, 16));
+        nA = madd(nA, s0, v128.load(qA, 32)); zB = madd(zB, s0, v128.load(qB, 0));
+        rB = madd(rB, s0, v128.load(qB, 16)); nB = madd(nB, s0, v128.load(qB, 32));
         a0 += 4; qA += 48; qB += 48;
       }
       // end dot-loop
@@ -118,11 +119,11 @@ import { GruSequenceParams } from './param-blocks';
       while (a0 < aEnd) {
         const w0 = v128.load(w, 0), w1 = v128.load(w, 16), w2 = v128.load(w, 32);
         const s0 = v128.load32_splat(a0);
-        z0 = f32x4.add(z0, f32x4.mul(s0, w0)); r0 = f32x4.add(r0, f32x4.mul(s0, w1));
-        n0 = f32x4.add(n0, f32x4.mul(s0, w2));
+        z0 = madd(z0, s0, w0); r0 = madd(r0, s0, w1);
+        n0 = madd(n0, s0, w2);
         const s1 = v128.load32_splat(a1);
-        z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1));
-        n1 = f32x4.add(n1, f32x4.mul(s1, w2));
+        z1 = madd(z1, s1, w0); r1 = madd(r1, s1, w1);
+        n1 = madd(n1, s1, w2);
         a0 += 4; a1 += 4; w += 48;
       }
       // end dot-loop
@@ -149,8 +150,8 @@ import { GruSequenceParams } from './param-blocks';
       // dot-loop rows=a0:z0,r0,n0 w=w step=48
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0))); r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
-        n0 = f32x4.add(n0, f32x4.mul(s0, v128.load(w, 32)));
+        z0 = madd(z0, s0, v128.load(w, 0)); r0 = madd(r0, s0, v128.load(w, 16));
+        n0 = madd(n0, s0, v128.load(w, 32));
         a0 += 4; w += 48;
       }
       // end dot-loop
@@ -185,11 +186,11 @@ import { GruSequenceParams } from './param-blocks';
       let zB = f32x4.add(v128.load(x0, 48), loadBias(recBias, gOff + 48)), rB = f32x4.add(v128.load(x0, 64), loadBias(recBias, gOff + 64));
       let a0 = hCur;
       const aEnd = a0 + kBytes;
-      // dot-loop rows=a0:zA,rA,zB,rB w=qA,qB step=32
+      // dot-loop rows=a0:zA,rA,zB,rB w=qA,qB step=32 op=mulAdd
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        zA = f32x4.add(zA, f32x4.mul(s0, v128.load(qA, 0))); rA = f32x4.add(rA, f32x4.mul(s0, v128.load(qA, 16)));
-        zB = f32x4.add(zB, f32x4.mul(s0, v128.load(qB, 0))); rB = f32x4.add(rB, f32x4.mul(s0, v128.load(qB, 16)));
+        zA = mulAdd(zA, s0, v128.load(qA, 0)); rA = mulAdd(rA, s0, v128.load(qA, 16));
+        zB = mulAdd(zB, s0, v128.load(qB, 0)); rB = mulAdd(rB, s0, v128.load(qB, 16));
         a0 += 4; qA += 32; qB += 32;
       }
       // end dot-loop
@@ -223,13 +224,13 @@ import { GruSequenceParams } from './param-blocks';
       let a1 = a0 + stateRow;
       const aEnd = a0 + kBytes;
       let w = panel;
-      // dot-loop rows=a0:z0,r0 a1:z1,r1 w=w step=32
+      // dot-loop rows=a0:z0,r0 a1:z1,r1 w=w step=32 op=mulAdd
       while (a0 < aEnd) {
         const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
         const s0 = v128.load32_splat(a0);
-        z0 = f32x4.add(z0, f32x4.mul(s0, w0)); r0 = f32x4.add(r0, f32x4.mul(s0, w1));
+        z0 = mulAdd(z0, s0, w0); r0 = mulAdd(r0, s0, w1);
         const s1 = v128.load32_splat(a1);
-        z1 = f32x4.add(z1, f32x4.mul(s1, w0)); r1 = f32x4.add(r1, f32x4.mul(s1, w1));
+        z1 = mulAdd(z1, s1, w0); r1 = mulAdd(r1, s1, w1);
         a0 += 4; a1 += 4; w += 32;
       }
       // end dot-loop
@@ -246,10 +247,10 @@ import { GruSequenceParams } from './param-blocks';
       let a0 = hCur + <usize>b * stateRow;
       const aEnd = a0 + kBytes;
       let w = panel;
-      // dot-loop rows=a0:z0,r0 w=w step=32
+      // dot-loop rows=a0:z0,r0 w=w step=32 op=mulAdd
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        z0 = f32x4.add(z0, f32x4.mul(s0, v128.load(w, 0))); r0 = f32x4.add(r0, f32x4.mul(s0, v128.load(w, 16)));
+        z0 = mulAdd(z0, s0, v128.load(w, 0)); r0 = mulAdd(r0, s0, v128.load(w, 16));
         a0 += 4; w += 32;
       }
       // end dot-loop
@@ -289,16 +290,16 @@ import { GruSequenceParams } from './param-blocks';
       const aEnd = a0 + (kBytes & ~7);
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0), s1 = v128.load32_splat(a0, 4);
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(qA, 0)));
-        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(qB, 0)));
-        mA = f32x4.add(mA, f32x4.mul(s1, v128.load(qA, 16)));
-        mB = f32x4.add(mB, f32x4.mul(s1, v128.load(qB, 16)));
+        nA = mulAdd(nA, s0, v128.load(qA, 0));
+        nB = mulAdd(nB, s0, v128.load(qB, 0));
+        mA = mulAdd(mA, s1, v128.load(qA, 16));
+        mB = mulAdd(mB, s1, v128.load(qB, 16));
         a0 += 8; qA += 32; qB += 32;
       }
       if (U & 1) {
         const s0 = v128.load32_splat(a0);
-        nA = f32x4.add(nA, f32x4.mul(s0, v128.load(qA, 0)));
-        nB = f32x4.add(nB, f32x4.mul(s0, v128.load(qB, 0)));
+        nA = mulAdd(nA, s0, v128.load(qA, 0));
+        nB = mulAdd(nB, s0, v128.load(qB, 0));
       }
       // The candidate's pre-activation goes to its xproj slot; the update follows below.
       v128.store(x0, f32x4.add(nA, mA), 32);
@@ -327,16 +328,16 @@ import { GruSequenceParams } from './param-blocks';
       let w = panel;
       while (a0 < aEnd) {
         const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
-        n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), w0));
-        n1 = f32x4.add(n1, f32x4.mul(v128.load32_splat(a1), w0));
-        m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(a0, 4), w1));
-        m1 = f32x4.add(m1, f32x4.mul(v128.load32_splat(a1, 4), w1));
+        n0 = mulAdd(n0, v128.load32_splat(a0), w0);
+        n1 = mulAdd(n1, v128.load32_splat(a1), w0);
+        m0 = mulAdd(m0, v128.load32_splat(a0, 4), w1);
+        m1 = mulAdd(m1, v128.load32_splat(a1, 4), w1);
         a0 += 8; a1 += 8; w += 32;
       }
       if (U & 1) {
         const w0 = v128.load(w, 0);
-        n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), w0));
-        n1 = f32x4.add(n1, f32x4.mul(v128.load32_splat(a1), w0));
+        n0 = mulAdd(n0, v128.load32_splat(a0), w0);
+        n1 = mulAdd(n1, v128.load32_splat(a1), w0);
       }
       const o0 = <usize>b * stateRow + sOff;
       const o1 = o0 + stateRow;
@@ -351,11 +352,11 @@ import { GruSequenceParams } from './param-blocks';
       const aEnd = a0 + (kBytes & ~7);
       let w = panel;
       while (a0 < aEnd) {
-        n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), v128.load(w, 0)));
-        m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(a0, 4), v128.load(w, 16)));
+        n0 = mulAdd(n0, v128.load32_splat(a0), v128.load(w, 0));
+        m0 = mulAdd(m0, v128.load32_splat(a0, 4), v128.load(w, 16));
         a0 += 8; w += 32;
       }
-      if (U & 1) n0 = f32x4.add(n0, f32x4.mul(v128.load32_splat(a0), v128.load(w, 0)));
+      if (U & 1) n0 = mulAdd(n0, v128.load32_splat(a0), v128.load(w, 0));
       const o0 = <usize>b * stateRow + sOff;
       gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(n0, m0), act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }

@@ -16,6 +16,7 @@ export { gatherRows, maskNotEqualZero } from './embedding';
 export { maskingLayer } from './masking';
 export { simdPeak } from './simd-peak';
 export { lstmSequence, LSTM_UNIT_GROUP } from './lstm-sequence';
+export { packGateColumnsBf16 } from './bf16';
 export { gruSequence, GRU_UNIT_GROUP } from './gru-sequence';
 export { simpleRnnSequence, SIMPLE_RNN_UNIT_GROUP } from './simple-rnn-sequence';
 export { LSTM_SEQUENCE_PARAMS_BYTES, GRU_SEQUENCE_PARAMS_BYTES, SIMPLE_RNN_SEQUENCE_PARAMS_BYTES } from './param-blocks';

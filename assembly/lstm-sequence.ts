@@ -12,6 +12,8 @@
 // buffers are swapped after each step; an odd number of steps ends with a copy back.
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
+import { madd } from './madd';
+import { bf16Lo, bf16Hi } from './bf16';
 import { LstmSequenceParams } from './param-blocks';
 
 /** Gate activations, state update, masking and outputs of one batch row and one unit group. */
@@ -49,19 +51,34 @@ import { LstmSequenceParams } from './param-blocks';
  */
 export const LSTM_UNIT_GROUP: i32 = 4;
 
-/** Runs all steps of an LSTM layer; `params` points at an `LstmSequenceParams` block (param-blocks.ts). */
+/**
+ * Runs all steps of an LSTM layer; `params` points at an `LstmSequenceParams` block
+ * (param-blocks.ts). With `recurrentBf16` set the recurrent kernel is bfloat16 (packed by
+ * packGateColumnsBf16: half the bytes streamed per step); everything else, accumulation included,
+ * stays float32.
+ */
 export function lstmSequence(params: usize): void {
   const p = changetype<LstmSequenceParams>(params);
   const xproj = p.xproj, B = p.batch, T = p.steps, U = p.units, Rp = p.recurrentKernel;
   const h = p.h, c = p.c, hScratch = p.hScratch, cScratch = p.cScratch, outSeq = p.outSeq, outLast = p.outLast, mask = p.mask;
   const act = p.activation, recAct = p.recurrentActivation, reverse = p.reverse, zeroOutputForMask = p.zeroOutputForMask;
+  if (p.recurrentBf16) lstmRun(true, xproj, B, T, U, Rp, h, c, hScratch, cScratch, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+  else lstmRun(false, xproj, B, T, U, Rp, h, c, hScratch, cScratch, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+}
+
+/** The whole-sequence loop; `bf16` is a constant at each call, so each gets its own loops. */
+// @ts-ignore: decorator
+@inline function lstmRun(
+  bf16: bool, xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, c: usize, hScratch: usize, cScratch: usize,
+  outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
+): void {
   if (B <= 0 || T <= 0 || U <= 0) return;
   const Up = (U + LSTM_UNIT_GROUP - 1) & ~(LSTM_UNIT_GROUP - 1);
   const groups = Up >> 2;
   const stateRow = <usize>Up << 2; // bytes per batch row of h / c
   const xRow = <usize>Up << 4; // bytes per (b, t) row of xproj: N = 4 * Up floats
   const xBatch = xRow * <usize>T;
-  const panelBytes = <usize>U << 6;
+  const panelBytes = <usize>U << (bf16 ? 5 : 6); // U rows of 16 weights
   let hCur = h, cCur = c, hNext = hScratch, cNext = cScratch;
   for (let s = 0; s < T; s++) {
     const t = timeIndex(s, T, reverse);
@@ -79,21 +96,41 @@ export function lstmSequence(params: usize): void {
         let a0 = hCur;
         const aEnd = a0 + (<usize>U << 2);
         let r = pA;
-        // dot-loop rows=a0:iA,fA,cA,oA w=r step=64
-        while (a0 < aEnd) {
-          const s0 = v128.load32_splat(a0);
-          iA = f32x4.add(iA, f32x4.mul(s0, v128.load(r, 0))); fA = f32x4.add(fA, f32x4.mul(s0, v128.load(r, 16)));
-          cA = f32x4.add(cA, f32x4.mul(s0, v128.load(r, 32))); oA = f32x4.add(oA, f32x4.mul(s0, v128.load(r, 48)));
-          a0 += 4; r += 64;
+        // dot-loop rows=a0:iA,fA,cA,oA w=r step=64 bf16=bf16
+        if (bf16) {
+          while (a0 < aEnd) {
+            const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
+            const s0 = v128.load32_splat(a0);
+            iA = madd(iA, s0, bf16Lo(bw0)); fA = madd(fA, s0, bf16Hi(bw0));
+            cA = madd(cA, s0, bf16Lo(bw1)); oA = madd(oA, s0, bf16Hi(bw1));
+            a0 += 4; r += 32;
+          }
+        } else {
+          while (a0 < aEnd) {
+            const s0 = v128.load32_splat(a0);
+            iA = madd(iA, s0, v128.load(r, 0)); fA = madd(fA, s0, v128.load(r, 16));
+            cA = madd(cA, s0, v128.load(r, 32)); oA = madd(oA, s0, v128.load(r, 48));
+            a0 += 4; r += 64;
+          }
         }
         // end dot-loop
         a0 = hCur;
-        // dot-loop rows=a0:iB,fB,cB,oB w=r step=64
-        while (a0 < aEnd) {
-          const s0 = v128.load32_splat(a0);
-          iB = f32x4.add(iB, f32x4.mul(s0, v128.load(r, 0))); fB = f32x4.add(fB, f32x4.mul(s0, v128.load(r, 16)));
-          cB = f32x4.add(cB, f32x4.mul(s0, v128.load(r, 32))); oB = f32x4.add(oB, f32x4.mul(s0, v128.load(r, 48)));
-          a0 += 4; r += 64;
+        // dot-loop rows=a0:iB,fB,cB,oB w=r step=64 bf16=bf16
+        if (bf16) {
+          while (a0 < aEnd) {
+            const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
+            const s0 = v128.load32_splat(a0);
+            iB = madd(iB, s0, bf16Lo(bw0)); fB = madd(fB, s0, bf16Hi(bw0));
+            cB = madd(cB, s0, bf16Lo(bw1)); oB = madd(oB, s0, bf16Hi(bw1));
+            a0 += 4; r += 32;
+          }
+        } else {
+          while (a0 < aEnd) {
+            const s0 = v128.load32_splat(a0);
+            iB = madd(iB, s0, v128.load(r, 0)); fB = madd(fB, s0, v128.load(r, 16));
+            cB = madd(cB, s0, v128.load(r, 32)); oB = madd(oB, s0, v128.load(r, 48));
+            a0 += 4; r += 64;
+          }
         }
         // end dot-loop
         lstmEpilogue(iA, fA, cA, oA, 0, g0, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
@@ -113,16 +150,30 @@ export function lstmSequence(params: usize): void {
         let a1 = a0 + stateRow;
         const aEnd = a0 + (<usize>U << 2);
         let r = panel;
-        // dot-loop rows=a0:i0,f0,c0,o0 a1:i1,f1,c1,o1 w=r step=64
-        while (a0 < aEnd) {
-          const w0 = v128.load(r, 0), w1 = v128.load(r, 16), w2 = v128.load(r, 32), w3 = v128.load(r, 48);
-          const s0 = v128.load32_splat(a0);
-          i0 = f32x4.add(i0, f32x4.mul(s0, w0)); f0 = f32x4.add(f0, f32x4.mul(s0, w1));
-          c0 = f32x4.add(c0, f32x4.mul(s0, w2)); o0 = f32x4.add(o0, f32x4.mul(s0, w3));
-          const s1 = v128.load32_splat(a1);
-          i1 = f32x4.add(i1, f32x4.mul(s1, w0)); f1 = f32x4.add(f1, f32x4.mul(s1, w1));
-          c1 = f32x4.add(c1, f32x4.mul(s1, w2)); o1 = f32x4.add(o1, f32x4.mul(s1, w3));
-          a0 += 4; a1 += 4; r += 64;
+        // dot-loop rows=a0:i0,f0,c0,o0 a1:i1,f1,c1,o1 w=r step=64 bf16=bf16
+        if (bf16) {
+          while (a0 < aEnd) {
+            const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
+            const w0 = bf16Lo(bw0), w1 = bf16Hi(bw0), w2 = bf16Lo(bw1), w3 = bf16Hi(bw1);
+            const s0 = v128.load32_splat(a0);
+            i0 = madd(i0, s0, w0); f0 = madd(f0, s0, w1);
+            c0 = madd(c0, s0, w2); o0 = madd(o0, s0, w3);
+            const s1 = v128.load32_splat(a1);
+            i1 = madd(i1, s1, w0); f1 = madd(f1, s1, w1);
+            c1 = madd(c1, s1, w2); o1 = madd(o1, s1, w3);
+            a0 += 4; a1 += 4; r += 32;
+          }
+        } else {
+          while (a0 < aEnd) {
+            const w0 = v128.load(r, 0), w1 = v128.load(r, 16), w2 = v128.load(r, 32), w3 = v128.load(r, 48);
+            const s0 = v128.load32_splat(a0);
+            i0 = madd(i0, s0, w0); f0 = madd(f0, s0, w1);
+            c0 = madd(c0, s0, w2); o0 = madd(o0, s0, w3);
+            const s1 = v128.load32_splat(a1);
+            i1 = madd(i1, s1, w0); f1 = madd(f1, s1, w1);
+            c1 = madd(c1, s1, w2); o1 = madd(o1, s1, w3);
+            a0 += 4; a1 += 4; r += 64;
+          }
         }
         // end dot-loop
         lstmEpilogue(i0, f0, c0, o0, b, g, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
@@ -134,12 +185,22 @@ export function lstmSequence(params: usize): void {
         let a0 = hCur + <usize>b * stateRow;
         const aEnd = a0 + (<usize>U << 2);
         let r = panel;
-        // dot-loop rows=a0:i0,f0,c0,o0 w=r step=64
-        while (a0 < aEnd) {
-          const s0 = v128.load32_splat(a0);
-          i0 = f32x4.add(i0, f32x4.mul(s0, v128.load(r, 0))); f0 = f32x4.add(f0, f32x4.mul(s0, v128.load(r, 16)));
-          c0 = f32x4.add(c0, f32x4.mul(s0, v128.load(r, 32))); o0 = f32x4.add(o0, f32x4.mul(s0, v128.load(r, 48)));
-          a0 += 4; r += 64;
+        // dot-loop rows=a0:i0,f0,c0,o0 w=r step=64 bf16=bf16
+        if (bf16) {
+          while (a0 < aEnd) {
+            const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
+            const s0 = v128.load32_splat(a0);
+            i0 = madd(i0, s0, bf16Lo(bw0)); f0 = madd(f0, s0, bf16Hi(bw0));
+            c0 = madd(c0, s0, bf16Lo(bw1)); o0 = madd(o0, s0, bf16Hi(bw1));
+            a0 += 4; r += 32;
+          }
+        } else {
+          while (a0 < aEnd) {
+            const s0 = v128.load32_splat(a0);
+            i0 = madd(i0, s0, v128.load(r, 0)); f0 = madd(f0, s0, v128.load(r, 16));
+            c0 = madd(c0, s0, v128.load(r, 32)); o0 = madd(o0, s0, v128.load(r, 48));
+            a0 += 4; r += 64;
+          }
         }
         // end dot-loop
         lstmEpilogue(i0, f0, c0, o0, b, g, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);

@@ -39,6 +39,11 @@
   reverse: i32;
   /** Keras 3's zero_output_for_mask: masked steps output 0 instead of the last kept output. */
   zeroOutputForMask: i32;
+  /**
+   * 1: recurrentKernel holds bfloat16 (bf16.ts' packGateColumnsBf16; loadModel's weights:
+   * 'bf16'), read by lstmSequence and simpleRnnSequence; 0: float32. gruSequence requires 0.
+   */
+  recurrentBf16: i32;
 }
 
 /** `lstmSequence` (assembly/lstm-sequence.ts): the cell state c and its scratch twin besides h. */

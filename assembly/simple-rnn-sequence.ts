@@ -4,6 +4,8 @@
 // block is the same 2 rows x 4 vectors as the gemm and LSTM kernels (see gemm-f32-2x16.ts).
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
+import { madd } from './madd';
+import { bf16Lo, bf16Hi } from './bf16';
 import { SimpleRnnSequenceParams } from './param-blocks';
 
 /** Activation, masking and outputs of one vector (4 units starting at u0) of one row. */
@@ -50,18 +52,29 @@ export const SIMPLE_RNN_UNIT_GROUP: i32 = 16;
 
 /** xproj [B][T][Up] (Up = ceil(U/16)*16), Rp = R (U x Up) packed with W = 16, h/hScratch
  * [B][Up]. Same masking/output/reverse conventions as lstmSequence. `params` points at a
- * `SimpleRnnSequenceParams` block (param-blocks.ts) holding all of these. */
+ * `SimpleRnnSequenceParams` block (param-blocks.ts) holding all of these; with `recurrentBf16`
+ * set, Rp is bfloat16 (packed by packGateColumnsBf16). */
 export function simpleRnnSequence(params: usize): void {
   const p = changetype<SimpleRnnSequenceParams>(params);
   const xproj = p.xproj, B = p.batch, T = p.steps, U = p.units, Rp = p.recurrentKernel, h = p.h, hScratch = p.hScratch;
   const outSeq = p.outSeq, outLast = p.outLast, mask = p.mask, act = p.activation, reverse = p.reverse, zeroOutputForMask = p.zeroOutputForMask;
+  if (p.recurrentBf16) simpleRnnRun(true, xproj, B, T, U, Rp, h, hScratch, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
+  else simpleRnnRun(false, xproj, B, T, U, Rp, h, hScratch, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
+}
+
+/** The whole-sequence loop; `bf16` is a constant at each call, so each gets its own loops. */
+// @ts-ignore: decorator
+@inline function simpleRnnRun(
+  bf16: bool, xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, hScratch: usize,
+  outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
+): void {
   if (B <= 0 || T <= 0 || U <= 0) return;
   const Up = (U + SIMPLE_RNN_UNIT_GROUP - 1) & ~(SIMPLE_RNN_UNIT_GROUP - 1);
   const groups = Up >> 4;
   const stateRow = <usize>Up << 2;
   const xRow = <usize>Up << 2;
   const xBatch = xRow * <usize>T;
-  const panelBytes = <usize>U << 6;
+  const panelBytes = <usize>U << (bf16 ? 5 : 6); // U rows of 16 weights
   let hCur = h, hNext = hScratch;
   for (let s = 0; s < T; s++) {
     const t = timeIndex(s, T, reverse);
@@ -84,16 +97,30 @@ export function simpleRnnSequence(params: usize): void {
         let a1 = a0 + stateRow;
         const aEnd = a0 + (<usize>U << 2);
         let r = panel;
-        // dot-loop rows=a0:p0,p1,p2,p3 a1:q0,q1,q2,q3 w=r step=64
-        while (a0 < aEnd) {
-          const w0 = v128.load(r, 0), w1 = v128.load(r, 16), w2 = v128.load(r, 32), w3 = v128.load(r, 48);
-          const s0 = v128.load32_splat(a0);
-          p0 = f32x4.add(p0, f32x4.mul(s0, w0)); p1 = f32x4.add(p1, f32x4.mul(s0, w1));
-          p2 = f32x4.add(p2, f32x4.mul(s0, w2)); p3 = f32x4.add(p3, f32x4.mul(s0, w3));
-          const s1 = v128.load32_splat(a1);
-          q0 = f32x4.add(q0, f32x4.mul(s1, w0)); q1 = f32x4.add(q1, f32x4.mul(s1, w1));
-          q2 = f32x4.add(q2, f32x4.mul(s1, w2)); q3 = f32x4.add(q3, f32x4.mul(s1, w3));
-          a0 += 4; a1 += 4; r += 64;
+        // dot-loop rows=a0:p0,p1,p2,p3 a1:q0,q1,q2,q3 w=r step=64 bf16=bf16
+        if (bf16) {
+          while (a0 < aEnd) {
+            const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
+            const w0 = bf16Lo(bw0), w1 = bf16Hi(bw0), w2 = bf16Lo(bw1), w3 = bf16Hi(bw1);
+            const s0 = v128.load32_splat(a0);
+            p0 = madd(p0, s0, w0); p1 = madd(p1, s0, w1);
+            p2 = madd(p2, s0, w2); p3 = madd(p3, s0, w3);
+            const s1 = v128.load32_splat(a1);
+            q0 = madd(q0, s1, w0); q1 = madd(q1, s1, w1);
+            q2 = madd(q2, s1, w2); q3 = madd(q3, s1, w3);
+            a0 += 4; a1 += 4; r += 32;
+          }
+        } else {
+          while (a0 < aEnd) {
+            const w0 = v128.load(r, 0), w1 = v128.load(r, 16), w2 = v128.load(r, 32), w3 = v128.load(r, 48);
+            const s0 = v128.load32_splat(a0);
+            p0 = madd(p0, s0, w0); p1 = madd(p1, s0, w1);
+            p2 = madd(p2, s0, w2); p3 = madd(p3, s0, w3);
+            const s1 = v128.load32_splat(a1);
+            q0 = madd(q0, s1, w0); q1 = madd(q1, s1, w1);
+            q2 = madd(q2, s1, w2); q3 = madd(q3, s1, w3);
+            a0 += 4; a1 += 4; r += 64;
+          }
         }
         // end dot-loop
         simpleRow(p0, p1, p2, p3, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
@@ -105,12 +132,22 @@ export function simpleRnnSequence(params: usize): void {
         let a0 = hCur + <usize>b * stateRow;
         const aEnd = a0 + (<usize>U << 2);
         let r = panel;
-        // dot-loop rows=a0:p0,p1,p2,p3 w=r step=64
-        while (a0 < aEnd) {
-          const s0 = v128.load32_splat(a0);
-          p0 = f32x4.add(p0, f32x4.mul(s0, v128.load(r, 0))); p1 = f32x4.add(p1, f32x4.mul(s0, v128.load(r, 16)));
-          p2 = f32x4.add(p2, f32x4.mul(s0, v128.load(r, 32))); p3 = f32x4.add(p3, f32x4.mul(s0, v128.load(r, 48)));
-          a0 += 4; r += 64;
+        // dot-loop rows=a0:p0,p1,p2,p3 w=r step=64 bf16=bf16
+        if (bf16) {
+          while (a0 < aEnd) {
+            const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
+            const s0 = v128.load32_splat(a0);
+            p0 = madd(p0, s0, bf16Lo(bw0)); p1 = madd(p1, s0, bf16Hi(bw0));
+            p2 = madd(p2, s0, bf16Lo(bw1)); p3 = madd(p3, s0, bf16Hi(bw1));
+            a0 += 4; r += 32;
+          }
+        } else {
+          while (a0 < aEnd) {
+            const s0 = v128.load32_splat(a0);
+            p0 = madd(p0, s0, v128.load(r, 0)); p1 = madd(p1, s0, v128.load(r, 16));
+            p2 = madd(p2, s0, v128.load(r, 32)); p3 = madd(p3, s0, v128.load(r, 48));
+            a0 += 4; r += 64;
+          }
         }
         // end dot-loop
         simpleRow(p0, p1, p2, p3, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, act, reverse, zeroOutputForMask);

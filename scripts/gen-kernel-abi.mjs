@@ -5,10 +5,19 @@
 // instantiated module), and the interface and writer of every parameter block declared in
 // assembly/param-blocks.ts (field names and offsets from the class itself, checked against the
 // block size the compiler exports). Run by `npm run build:wasm` after asc.
+//
+// The kernels are built twice from one source (plain SIMD: build/kerasrnn.wasm; relaxed SIMD:
+// build/kerasrnn-relaxed.wasm) and the engine loads either behind the same KernelExports, so
+// this script also fails unless both export exactly the same ABI: the same bindings, the same
+// imports, the same exports with the same wasm function types, the same constant values. The
+// relaxed build is compared by reading its sections, not by instantiating it, because the
+// Node that builds may not run relaxed SIMD (Node 20 without --experimental-wasm-relaxed-simd).
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const dts = readFileSync(new URL('../build/kerasrnn.d.ts', import.meta.url), 'utf8');
 const wasm = readFileSync(new URL('../build/kerasrnn.wasm', import.meta.url));
+const relaxedDts = readFileSync(new URL('../build/kerasrnn-relaxed.d.ts', import.meta.url), 'utf8');
+const relaxedWasm = readFileSync(new URL('../build/kerasrnn-relaxed.wasm', import.meta.url));
 const out = new URL('../src/wasm/kernel-abi.generated.ts', import.meta.url);
 
 const functions = [];
@@ -30,6 +39,101 @@ function docOf(f) {
   return ['  /**', ...text.map((l) => `   * ${l}`.trimEnd()), `   * (${f.where})`, '   */'];
 }
 if (functions.length === 0) throw new Error('gen-kernel-abi: no functions found in build/kerasrnn.d.ts (did the asc bindings format change?)');
+
+/**
+ * The ABI of a wasm binary read from its sections: imports, and every export with its function
+ * type (functions) or its constant initial value (globals), one line each.
+ */
+function abiOf(bytes) {
+  let p = 0;
+  const u32 = () => {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[p++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return v;
+    }
+  };
+  const s32 = () => {
+    let v = 0;
+    let shift = 0;
+    let b;
+    do {
+      b = bytes[p++];
+      v |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    return shift < 32 && b & 0x40 ? v | (-1 << shift) : v;
+  };
+  const name = () => {
+    const n = u32();
+    p += n;
+    return bytes.subarray(p - n, p).toString('utf8');
+  };
+  const limits = () => (bytes[p++] & 1 ? `${u32()}..${u32()}` : `${u32()}..`);
+  const types = [];
+  const funcs = []; // type index per function index (imports first)
+  const globals = []; // description per global index (imports first)
+  const lines = [];
+  p = 8;
+  while (p < bytes.length) {
+    const id = bytes[p++];
+    const size = u32();
+    const end = p + size;
+    if (id === 1) {
+      for (let n = u32(); n > 0; n--) {
+        p++; // 0x60
+        const params = Array.from({ length: u32() }, () => bytes[p++].toString(16));
+        const results = Array.from({ length: u32() }, () => bytes[p++].toString(16));
+        types.push(`(${params.join(',')})->(${results.join(',')})`);
+      }
+    } else if (id === 2) {
+      for (let n = u32(); n > 0; n--) {
+        const where = `${name()}.${name()}`;
+        const kind = bytes[p++];
+        let desc;
+        if (kind === 0) funcs.push((desc = u32()));
+        else if (kind === 1) desc = `${bytes[p++]} ${limits()}`;
+        else if (kind === 2) desc = limits();
+        else globals.push((desc = `${bytes[p++]} mut=${bytes[p++]} (imported)`));
+        lines.push(`import ${where} kind=${kind} ${kind === 0 ? types[desc] : desc}`);
+      }
+    } else if (id === 3) {
+      for (let n = u32(); n > 0; n--) funcs.push(u32());
+    } else if (id === 6) {
+      for (let n = u32(); n > 0; n--) {
+        const type = bytes[p++];
+        const mut = bytes[p++];
+        const op = bytes[p++];
+        const init = op === 0x41 ? `i32.const ${s32()}` : `op 0x${op.toString(16)}`;
+        while (bytes[p] !== 0x0b) p++; // an init expression ends with `end`
+        p++;
+        globals.push(`${type.toString(16)} mut=${mut} ${init}`);
+      }
+    } else if (id === 7) {
+      for (let n = u32(); n > 0; n--) {
+        const exported = name();
+        const kind = bytes[p++];
+        const index = u32();
+        const desc = kind === 0 ? `func ${types[funcs[index]]}` : kind === 3 ? `global ${globals[index]}` : `kind=${kind}`;
+        lines.push(`export ${exported} ${desc}`);
+      }
+    }
+    p = end;
+  }
+  return lines.sort();
+}
+
+const plainAbi = abiOf(wasm);
+const relaxedAbi = abiOf(relaxedWasm);
+const onlyIn = (a, b) => a.filter((l) => !b.includes(l));
+if (relaxedDts !== dts || plainAbi.join('\n') !== relaxedAbi.join('\n')) {
+  const diff = [...onlyIn(plainAbi, relaxedAbi).map((l) => `  plain only:   ${l}`), ...onlyIn(relaxedAbi, plainAbi).map((l) => `  relaxed only: ${l}`)];
+  throw new Error(
+    `gen-kernel-abi: build/kerasrnn.wasm and build/kerasrnn-relaxed.wasm do not export the same ABI (the two builds of assembly/ must differ only inside functions)\n${diff.join('\n') || '  (their asc bindings, build/*.d.ts, differ)'}`,
+  );
+}
+if (!plainAbi.some((l) => l.startsWith('export memory'))) throw new Error('gen-kernel-abi: could not read the exports of build/kerasrnn.wasm');
 
 const { instance } = await WebAssembly.instantiate(wasm, { env: { abort() {} } });
 const constants = Object.entries(instance.exports)
@@ -127,4 +231,4 @@ const lines = [
   '',
 ];
 writeFileSync(out, lines.join('\n'));
-console.log(`kernel ABI: ${functions.length} functions, ${constants.length} constants, ${blocks.length} parameter blocks`);
+console.log(`kernel ABI: ${functions.length} functions, ${constants.length} constants, ${blocks.length} parameter blocks; the plain and relaxed SIMD builds export the same ${plainAbi.length} entries`);

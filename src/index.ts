@@ -4,9 +4,11 @@
  */
 export { loadModel, type ModelSource, type LoadOptions } from './api/load-model.js';
 export type { TfjsSource } from './api/load-tfjs.js';
+export type { KernelBuild, KernelChoice } from './wasm/wasm-module.js';
+export type { WeightPrecision } from './wasm/memory.js';
 export { DEFAULT_LIMITS, type Limits } from './api/limits.js';
 export type { CustomLayer } from './layers/custom-layer.js';
-export { Model, type LayerInfo, type OutputInfo, type ModelInput, type StringInput, type PredictOptions, type SaveOptions, type LayerWeights, type NamedWeight, type WeightValue } from './api/model.js';
+export { Model, type LayerInfo, type OutputInfo, type ModelInput, type StringInput, type PredictOptions, type SaveOptions, type LayerWeights, type NamedWeight, type WeightValue, type RuntimeInfo } from './api/model.js';
 export type { SaveFormat } from './api/save-model.js';
 export type { CompileOptions, FitOptions } from './api/model-training.js';
 export type { TensorData, TensorInput } from './types/tensor.js';

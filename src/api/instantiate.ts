@@ -1,15 +1,18 @@
-import { instantiateKernels } from '../wasm/wasm-module.js';
-import { WasmMemory } from '../wasm/memory.js';
+import { instantiateKernels, type KernelBuild } from '../wasm/wasm-module.js';
+import { WasmMemory, type WeightPrecision } from '../wasm/memory.js';
 import type { PlanStep } from '../engine/run-plan.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { LayerKernel } from '../layers/types.js';
 
 /**
  * Packs every layer's weights (Keras order, shape-checked) into a fresh wasm instance and returns
- * the plan steps that run them. Used at load and again when `setWeights` replaces weights.
+ * the plan steps that run them. Used at load and again when `setWeights` replaces weights, with
+ * the kernel build and weight precision the load chose.
  */
-export async function buildKernels(graph: ModelGraph, arrays: ReadonlyMap<string, Float32Array[]>, maxWasmBytes: number): Promise<{ steps: PlanStep[]; memory: WasmMemory }> {
-  const memory = new WasmMemory(await instantiateKernels(), maxWasmBytes);
+export async function buildKernels(
+  graph: ModelGraph, arrays: ReadonlyMap<string, Float32Array[]>, maxWasmBytes: number, runtime: { kernels: KernelBuild; weights: WeightPrecision },
+): Promise<{ steps: PlanStep[]; memory: WasmMemory }> {
+  const memory = new WasmMemory(await instantiateKernels(runtime.kernels), maxWasmBytes, runtime.weights);
   return { steps: kernelsInto(graph, arrays, memory), memory };
 }
 

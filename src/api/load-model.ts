@@ -25,6 +25,8 @@ import { limitError, renameReaderLimit, resolveLimits, type Limits, type Resolve
 import { Model } from './model.js';
 import { startWorkerModel, type WorkerModel } from './worker-model.js';
 import { buildKernels } from './instantiate.js';
+import { resolveKernelBuild, type KernelBuild, type KernelChoice } from '../wasm/wasm-module.js';
+import type { WeightPrecision } from '../wasm/memory.js';
 
 /**
  * A model file: path (Node), URL, File/Blob, bytes; an architecture JSON with its weights file;
@@ -94,6 +96,23 @@ export interface LoadOptions {
    * page in browsers.
    */
   workerUrl?: string | URL;
+  /**
+   * Which build of the wasm kernels to run: `'auto'` (the default) takes `'relaxed-simd'` where
+   * the runtime supports relaxed SIMD (current browsers, Node 22+, Node 20 started with
+   * `--experimental-wasm-relaxed-simd`) and `'simd'` elsewhere. The relaxed build fuses the
+   * multiply-adds of the hot loops (one rounding instead of two), so its results differ from the
+   * plain build's in the last bits; each build is deterministic. Asking for `'relaxed-simd'`
+   * where the runtime lacks it is an InputError. {@link Model.info} tells which build a model runs.
+   */
+  kernels?: KernelChoice;
+  /**
+   * Opt-in reduced-precision weights: `'bf16'` stores the recurrent kernels of LSTM and SimpleRNN
+   * layers as bfloat16 (half the bytes each time step streams; what bounds a large layer at batch
+   * 1), widened to float32 in registers; activations, states, biases, input kernels and other
+   * layers stay float32. Results change by the bf16 rounding of the weights (see
+   * docs/precision.md for the measured speed-up and error). Default `'float32'`.
+   */
+  weights?: WeightPrecision;
 }
 
 interface LoadedConfig {
@@ -287,6 +306,7 @@ async function instantiate(
   graph: ModelGraph,
   weights: WeightSource,
   limits: ResolvedLimits,
+  runtime: { kernels: KernelBuild; weights: WeightPrecision },
 ): Promise<{ steps: PlanStep[]; memory: WasmMemory; arrays: Map<string, Float32Array[]> }> {
   const requests = graph.layers
     .filter((l) => l.imported.weights.length > 0)
@@ -297,7 +317,7 @@ async function instantiate(
     throw limitError(`the model's weights take ${weightBytes} bytes as float32`, 'maxWeightBytes', limits.maxWeightBytes, { file: weights.fileName });
   }
   const arrays = weights.bind(requests, graph.spec);
-  return { ...(await buildKernels(graph, arrays, limits.maxWasmBytes)), arrays };
+  return { ...(await buildKernels(graph, arrays, limits.maxWasmBytes, runtime)), arrays };
 }
 
 /**
@@ -322,15 +342,22 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
 
 async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const limits = resolveLimits(options.limits, options.maxInflatedBytes);
+  const build = resolveKernelBuild(options.kernels, options.fileName);
+  const weights = options.weights ?? 'float32';
+  if (weights !== 'float32' && weights !== 'bf16') {
+    throw new InputError("weights must be 'float32' or 'bf16'", { file: options.fileName, field: 'weights', value: weights });
+  }
+  const runtime = { kernels: build, weights };
   const loaded = await loadConfig(source, options, limits);
   const spec = parseModelConfig(loaded.json, loaded.fileName, loaded.generation);
   const assets = loaded.assets ? layerAssets(spec, loaded.assets, loaded.fileName) : undefined;
   const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers), assets);
   const format = { format: loaded.format, details: loaded.formatDetails ?? null };
   const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend };
-  if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format);
-  const { steps, memory, arrays } = await instantiate(graph, loaded.weights, limits);
-  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits);
-  if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, fileName: options.fileName ?? loaded.fileName });
+  if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format, undefined, { kernels: null, weights });
+  const { steps, memory, arrays } = await instantiate(graph, loaded.weights, limits, runtime);
+  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits, runtime);
+  // The workers run the build this thread chose, so a split batch gives the same bits as one thread.
+  if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, kernels: build, fileName: options.fileName ?? loaded.fileName });
   return model;
 }

@@ -7,6 +7,23 @@
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { Shape } from '../layers/types.js';
+import type { KernelBuild } from '../wasm/wasm-module.js';
+import type { WeightPrecision } from '../wasm/memory.js';
+
+/** How a loaded model runs: loadModel's `kernels` option, resolved (see {@link Model.info}). */
+export interface RuntimeInfo {
+  /**
+   * The kernel build predict runs: `relaxed-simd` (multiply-adds fused with
+   * `f32x4.relaxed_madd`) or `simd` (plain wasm SIMD); null for a model loaded without weights.
+   * Results are deterministic per build; the two builds differ in the last bits.
+   */
+  readonly kernels: KernelBuild | null;
+  /**
+   * loadModel's `weights`: `float32`, or `bf16` (the recurrent kernels of LSTM and SimpleRNN layers
+   * stored as bfloat16; other weights stay float32).
+   */
+  readonly weights: WeightPrecision;
+}
 
 /** What `model.layers` tells about each layer (defined with the code that builds it). */
 export type { LayerInfo } from './layer-info.js';
@@ -47,6 +64,7 @@ export interface SummarySource {
   readonly numParams: number;
   readonly nonTrainableParams: number;
   readonly hasWeights: boolean;
+  readonly info: RuntimeInfo;
 }
 
 /** The parts of a Model that saving reads. */
@@ -67,4 +85,5 @@ export interface TrainingSource {
   readonly stored: StoredModel;
   readonly graphForSaving: ModelGraph;
   readonly maxWasmBytes: number;
+  readonly info: RuntimeInfo;
 }

@@ -55,7 +55,7 @@ function tensorOf(t: TensorInput | undefined, what: string, file: string): { dat
 
 async function trainerOf(model: TrainingSource, setup: TrainingSetup): Promise<SequentialTrainer> {
   if (!setup.trainer) {
-    const memory = new WasmMemory(await instantiateKernels(), model.maxWasmBytes);
+    const memory = new WasmMemory(await instantiateKernels(model.info.kernels ?? 'simd'), model.maxWasmBytes);
     const byName = new Map(model.layers.map((l) => [l.name, l]));
     setup.trainer = new SequentialTrainer(
       memory,

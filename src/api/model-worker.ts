@@ -53,6 +53,7 @@ function info(m: Model): WorkerModelInfo {
     numParams: m.numParams,
     nonTrainableParams: m.nonTrainableParams,
     memoryBytes: m.memoryBytes,
+    info: { ...m.info },
     summaryText: m.summary(),
   };
 }

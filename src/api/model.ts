@@ -41,8 +41,8 @@ export interface StringInput {
   shape: number[];
 }
 
-export type { NamedWeight, LayerWeights, StoredModel } from './model-info.js';
-import type { LayerWeights, StoredModel } from './model-info.js';
+export type { NamedWeight, LayerWeights, StoredModel, RuntimeInfo } from './model-info.js';
+import type { LayerWeights, RuntimeInfo, StoredModel } from './model-info.js';
 
 /** Options of {@link Model.predict}. */
 export interface PredictOptions {
@@ -104,6 +104,8 @@ export class Model {
     format: { format: string; details: string | null } = { format: 'keras', details: null },
     /** Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
     private readonly limits: ResolvedLimits = DEFAULT_LIMITS,
+    /** How the model runs (loadModel's `kernels` option, resolved). */
+    readonly info: RuntimeInfo = { kernels: null, weights: 'float32' },
   ) {
     const spec = graph.spec;
     this.name = spec.name;
@@ -437,7 +439,7 @@ export class Model {
 
   /** Packs `arrays` into a new wasm instance and makes them the model's weights. */
   private async installWeights(arrays: Map<string, Float32Array[]>): Promise<void> {
-    const { steps, memory } = await buildKernels(this.graph, arrays, this.limits.maxWasmBytes);
+    const { steps, memory } = await buildKernels(this.graph, arrays, this.limits.maxWasmBytes, { kernels: this.info.kernels ?? 'simd', weights: this.info.weights });
     if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
     this.workers?.dispose();
     this.workers = null;

@@ -19,10 +19,18 @@ function origin(model: SummarySource): string {
   return g.backend ? `${version}, ${g.backend} backend${g.backendInferred ? ' (inferred from the weight names)' : ''}` : version;
 }
 
+/** The summary's Kernels line: which build of the wasm kernels predict runs. */
+function kernelsLine(model: SummarySource): string[] {
+  const k = model.info.kernels;
+  if (k === null) return [];
+  const weights = model.info.weights === 'bf16' ? ', bf16 recurrent weights (LSTM, SimpleRNN)' : '';
+  return [`Kernels: ${k === 'relaxed-simd' ? 'wasm relaxed SIMD (fused multiply-add)' : 'wasm SIMD'}${weights}`];
+}
+
 /**
  * Keras-style summary: one row per layer with its type, output shape(s), parameter count and, for
  * functional models, the tensors it is connected to; totals split into trainable and
- * non-trainable; then the import notes. kerasrnn's internal nodes are not listed.
+ * non-trainable; then the import notes. The header names the source format and the kernel build. kerasrnn's internal nodes are not listed.
  */
 export function formatSummary(model: SummarySource): string {
   const functional = model.className !== 'Sequential';
@@ -50,6 +58,7 @@ export function formatSummary(model: SummarySource): string {
   const out = [
     `Model: "${model.name}" (${model.className}, ${origin(model)})`,
     `Format: ${model.formatDetails ?? model.format}`,
+    ...kernelsLine(model),
     rule('_'),
     line(head),
     rule('='),

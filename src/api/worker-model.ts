@@ -30,7 +30,7 @@ export interface AsyncPredictOptions extends PredictOptions {
  */
 export type WorkerModelInfo = Pick<
   Model,
-  'name' | 'className' | 'generation' | 'inputs' | 'outputs' | 'layers' | 'fileName' | 'hasWeights' | 'format' | 'formatDetails' | 'numParams' | 'nonTrainableParams' | 'memoryBytes'
+  'name' | 'className' | 'generation' | 'inputs' | 'outputs' | 'layers' | 'fileName' | 'hasWeights' | 'format' | 'formatDetails' | 'numParams' | 'nonTrainableParams' | 'memoryBytes' | 'info'
 > & { summaryText: string };
 
 /** The calls the worker transport offers, the same for a Web Worker and a Node.js Worker. */

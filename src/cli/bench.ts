@@ -3,7 +3,7 @@
  * a model on this machine, on synthetic input of the model's shape.
  */
 import os from 'node:os';
-import type { Model, Shape, TensorInput } from '../index.js';
+import type { KernelChoice, Model, Shape, TensorInput } from '../index.js';
 import { CliError } from './errors.js';
 import { formatCount, formatMs, formatRate, formatShape } from './format.js';
 import { loadFromArgs } from './inspect.js';
@@ -17,6 +17,8 @@ export interface BenchOptions {
   json?: boolean;
   /** Worker threads for large batches (loadModel's `threads`). */
   threads?: number;
+  /** The wasm kernel build (loadModel's `kernels`). */
+  kernels?: KernelChoice;
 }
 
 /** One measured configuration. */
@@ -65,7 +67,7 @@ function percentile(sorted: number[], p: number): number {
 
 /** Runs the benchmark and returns the results (printing is left to the caller). */
 export async function runBench(modelPath: string, options: BenchOptions): Promise<{ model: Model; loadMs: number; steps: number | null; results: BenchResult[] }> {
-  const { model, loadMs } = await loadFromArgs(modelPath, options.weights, { threads: options.threads });
+  const { model, loadMs } = await loadFromArgs(modelPath, options.weights, { threads: options.threads, kernels: options.kernels });
   if (!model.hasWeights) {
     model.dispose();
     throw new CliError(`"${modelPath}" holds the architecture only, bench needs weights`, 'pass the weights file: --weights model.weights.h5');
@@ -126,7 +128,7 @@ export async function bench(modelPath: string, options: BenchOptions): Promise<s
   try {
     const machine = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown' };
     if (options.json) {
-      return JSON.stringify({ file: modelPath, model: { name: model.name, className: model.className, params: model.numParams, inputs: model.inputs }, machine, threads: options.threads ?? 1, loadMs, results }, null, 2);
+      return JSON.stringify({ file: modelPath, model: { name: model.name, className: model.className, params: model.numParams, inputs: model.inputs }, machine, threads: options.threads ?? 1, kernels: model.info.kernels, loadMs, results }, null, 2);
     }
     const head = ['batch', 'steps', 'calls', 'median', 'p90', 'min', 'first call', 'throughput'];
     const rows = results.map((r) => [
@@ -143,7 +145,7 @@ export async function bench(modelPath: string, options: BenchOptions): Promise<s
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('').trimEnd();
     return [
       `${modelPath}: ${model.className} "${model.name}", ${formatCount(model.numParams)} params${options.threads ? `, ${options.threads} thread${options.threads === 1 ? '' : 's'}` : ''}, input ${model.inputs.map((i) => formatShape(i.shape)).join(' + ')}`,
-      `load ${formatMs(loadMs)}; Node ${machine.node}, ${machine.platform}, ${machine.cpus} cores (${machine.cpu})`,
+      `load ${formatMs(loadMs)}; kernels ${model.info.kernels}; Node ${machine.node}, ${machine.platform}, ${machine.cpus} cores (${machine.cpu})`,
       `latency = one predict call; throughput = batch / median latency; each batch size runs for ${options.seconds} s`,
       '',
       line(head),

@@ -49,6 +49,7 @@ function hintFor(err: KerasRnnError): string {
   }
   if (err instanceof UnsupportedKerasConfigurationError) return 'see "Supported layers" in the kerasrnn README for what can run';
   if (err instanceof InvalidKerasConfigurationError) return 'the model file is inconsistent or incomplete; save it again from Keras';
+  if (err instanceof InputError && err.context.field === 'kernels') return 'run with --kernels auto (or simd), or start Node 20 with --experimental-wasm-relaxed-simd';
   if (err instanceof InputError) return 'compare the input with the model inputs that `kerasrnn inspect <model>` lists';
   if (err instanceof ResourceLimitError) return 'use a smaller --batch-size';
   return 'see the kerasrnn README';

@@ -1,5 +1,5 @@
 /** `kerasrnn inspect <model>`: the Keras-style summary, where the file came from, import notes. */
-import { InvalidKerasConfigurationError, loadModel, type Model } from '../index.js';
+import { InvalidKerasConfigurationError, loadModel, type KernelChoice, type Model } from '../index.js';
 import { CliError } from './errors.js';
 import { formatCount, formatShape } from './format.js';
 
@@ -10,7 +10,7 @@ export interface InspectOptions {
 }
 
 /** Loads a model from the CLI's arguments: a model file, or a JSON config plus `--weights`. */
-export async function loadFromArgs(modelPath: string, weights: string | undefined, options: { threads?: number } = {}): Promise<{ model: Model; loadMs: number }> {
+export async function loadFromArgs(modelPath: string, weights: string | undefined, options: { threads?: number; kernels?: KernelChoice } = {}): Promise<{ model: Model; loadMs: number }> {
   const t0 = performance.now();
   try {
     const model = weights ? await loadModel({ config: modelPath, weights }, options) : await loadModel(modelPath, options);

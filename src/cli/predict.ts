@@ -4,7 +4,7 @@
  * memory stays bounded by one batch however large the input file is.
  */
 import cliProgress from 'cli-progress';
-import type { Model, StringInput, TensorData, TensorInput } from '../index.js';
+import type { KernelChoice, Model, StringInput, TensorData, TensorInput } from '../index.js';
 import { CliError } from './errors.js';
 import { formatArray, formatCount, formatMs, formatRate, formatShape } from './format.js';
 import { formatTopClasses, readLabels, tokenizerLabels, topClasses, topClassesJson } from './classes.js';
@@ -29,6 +29,8 @@ export interface PredictCliOptions {
   quiet?: boolean;
   /** Worker threads for large batches (loadModel's `threads`). */
   threads?: number;
+  /** The wasm kernel build (loadModel's `kernels`). */
+  kernels?: KernelChoice;
   /** Layer outputs to return instead of the model's (`name` or `name:i`). */
   outputs?: string[];
   /** Print the k best classes of each output instead of its values. */
@@ -74,7 +76,7 @@ export async function predict(modelPath: string, options: PredictCliOptions, io:
   // Without --labels, a tokenizer names the classes of an output over its vocabulary (next word).
   const tokenizer = options.tokenizer ? await readTokenizer(options.tokenizer) : null;
   const labelsFor = (classes: number) => labels ?? (tokenizer && tokenizer.vocabularySize === classes ? tokenizerLabels(tokenizer) : null);
-  const { model, loadMs } = await loadFromArgs(modelPath, options.weights, { threads: options.threads });
+  const { model, loadMs } = await loadFromArgs(modelPath, options.weights, { threads: options.threads, kernels: options.kernels });
   const sources: InputSource[] = [];
   const sinks: OutputSink[] = [];
   try {

@@ -48,6 +48,7 @@ export const GRU_TWO_PASS_PANELS: readonly (readonly number[])[] = [[0, 1], [2]]
 /** The GRU step: `assembly/gru-sequence.ts` (state h; reset_after selects the candidate form). */
 export const GRU_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.GRU_UNIT_GROUP, 'GRU_UNIT_GROUP'),
+  bf16: false, // its 12- and 4-column panels do not fit bf16's 8-column vectors (yet)
   forward(cell, memory, b) {
     // r * h of the reset_after = false form, one row per batch entry
     const rh = memory.scratch(b.batch * paddedUnits(cell) * 4);

@@ -45,6 +45,7 @@ export function lstmWeightLayout(inputDim: number, units: number, useBias: boole
 /** The LSTM step: `assembly/lstm-sequence.ts` (states h, c). */
 export const LSTM_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.LSTM_UNIT_GROUP, 'LSTM_UNIT_GROUP'),
+  bf16: true,
   forward(cell, memory, b) {
     const params = memory.paramBlock(LSTM_SEQUENCE_PARAMS, { ...sequenceFields(cell, b), c: b.states[1], cScratch: b.scratchStates[1] });
     memory.kernels.lstmSequence(params);

@@ -32,6 +32,8 @@ export interface CellWeightLayout {
 export interface PackedCell {
   inputKernel: number;
   recurrentKernel: number;
+  /** The recurrent kernel holds bfloat16 (assembly/bf16.ts' packGateColumnsBf16), not float32. */
+  recurrentBf16: boolean;
   bias: number;
   recurrentBias: number;
 }
@@ -44,6 +46,8 @@ export interface SequenceBuffers {
   steps: number;
   /** Packed recurrent kernel and (GRU reset_after) recurrent bias. */
   recurrentKernel: number;
+  /** The recurrent kernel is bfloat16 (only for a CellKernel with `bf16`). */
+  recurrentBf16: boolean;
   recurrentBias: number;
   /** The cell's states ([batch][paddedUnits] each, in `stateNames` order) and as many scratch rows. */
   states: number[];
@@ -69,6 +73,11 @@ export interface CellKernel {
    * here and the kernel's own padding cannot disagree.
    */
   readonly unitGroup: number;
+  /**
+   * Whether `forward` can read a bfloat16 recurrent kernel (loadModel's `weights: 'bf16'`); cells
+   * without it keep float32 weights under that option.
+   */
+  readonly bf16: boolean;
   /** Runs the whole sequence (one wasm call), updating `states` in place. */
   forward(cell: CellDefinition, memory: WasmMemory, buffers: SequenceBuffers): void;
 }
@@ -124,6 +133,7 @@ export function sequenceFields(cell: CellDefinition, b: SequenceBuffers): Sequen
     recurrentActivation: cell.recurrentActivation?.id ?? 0,
     reverse: b.reverse ? 1 : 0,
     zeroOutputForMask: b.zeroOutputForMask ? 1 : 0,
+    recurrentBf16: b.recurrentBf16 ? 1 : 0,
   };
 }
 
@@ -156,7 +166,9 @@ export function packCell(cell: CellDefinition, inputDim: number, arrays: Float32
   const panels16 = Math.ceil(N / 16);
 
   const inputKernel = memory.alloc(panels16 * inputDim * 16 * 4);
-  const recurrentKernel = memory.alloc(U * N * 4);
+  // bf16: the recurrent panels are packed straight to bfloat16, half the persistent bytes.
+  const recurrentBf16 = memory.weights === 'bf16' && cell.kernel.bf16;
+  const recurrentKernel = memory.alloc(U * N * (recurrentBf16 ? 2 : 4));
   const bias = layout.bias ? memory.alloc(panels16 * 16 * 4) : 0;
   const recurrentBias = layout.recurrentBias ? memory.alloc(panels16 * 16 * 4) : 0;
 
@@ -172,18 +184,19 @@ export function packCell(cell: CellDefinition, inputDim: number, arrays: Float32
     };
     pack(layout.input, inputDim, inputKernel, 16);
     const regions = cell.recurrentPanels ?? [layout.recurrent.map((_, g) => g)];
+    const packColumns = recurrentBf16 ? k.packGateColumnsBf16 : k.packGateColumns;
     let region = recurrentKernel;
     for (const gates of regions) {
       gates.forEach((gate, j) => {
         const b = layout.recurrent[gate];
-        k.packGateColumns(src[b.array] + b.offset * 4, b.stride, U, U, j, gates.length, UG, region, UG * gates.length);
+        packColumns(src[b.array] + b.offset * 4, b.stride, U, U, j, gates.length, UG, region, UG * gates.length);
       });
-      region += U * paddedUnits(cell) * gates.length * 4;
+      region += U * paddedUnits(cell) * gates.length * (recurrentBf16 ? 2 : 4);
     }
     if (layout.bias) pack(layout.bias, 1, bias, 16);
     if (layout.recurrentBias) pack(layout.recurrentBias, 1, recurrentBias, 16);
   } finally {
     memory.endScratch();
   }
-  return { inputKernel, recurrentKernel, bias, recurrentBias };
+  return { inputKernel, recurrentKernel, recurrentBf16, bias, recurrentBias };
 }

@@ -194,6 +194,7 @@ class RecurrentKernel implements LayerKernel {
       batch: B,
       steps: T,
       recurrentKernel: this.packed.recurrentKernel,
+      recurrentBf16: this.packed.recurrentBf16,
       recurrentBias: this.packed.recurrentBias,
       states,
       scratchStates,

@@ -22,6 +22,7 @@ export function simpleRnnWeightLayout(inputDim: number, units: number, useBias: 
 /** The SimpleRNN step: `assembly/simple-rnn-sequence.ts` (state h, no gates). */
 export const SIMPLE_RNN_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.SIMPLE_RNN_UNIT_GROUP, 'SIMPLE_RNN_UNIT_GROUP'),
+  bf16: true,
   forward(cell, memory, b) {
     const params = memory.paramBlock(SIMPLE_RNN_SEQUENCE_PARAMS, sequenceFields(cell, b));
     memory.kernels.simpleRnnSequence(params);

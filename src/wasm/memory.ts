@@ -12,6 +12,13 @@ function alignUp(n: number): number {
 }
 
 /**
+ * How a model stores the matrices its recurrent kernels stream every step (loadModel's `weights`):
+ * `float32`, or `bf16` (the upper half of each float32, rounded to nearest even) for the cells whose
+ * kernels read it. Activations and accumulation stay float32 either way.
+ */
+export type WeightPrecision = 'float32' | 'bf16';
+
+/**
  * Owns one kernel instance's linear memory. Weights live in a persistent region allocated at load;
  * predict-time buffers come from a scratch region above it that is reset after every call, so a
  * predict allocates nothing new once memory has grown to the size it needs.
@@ -27,10 +34,12 @@ export class WasmMemory {
   /**
    * @param maxBytes Cap on the instance's memory (loadModel's `limits.maxWasmBytes`); at most,
    *   and by default, a little under the 4 GiB a wasm32 instance can address.
+   * @param weights The precision packers store recurrent matrices in (see {@link WeightPrecision}).
    */
   constructor(
     readonly kernels: KernelExports,
     private readonly maxBytes = MAX_BYTES,
+    readonly weights: WeightPrecision = 'float32',
   ) {
     this.top = alignUp(kernels.heapBase());
     if (this.byteLength > maxBytes) {

@@ -1,8 +1,60 @@
-import { ResourceLimitError } from '../errors.js';
-import { WASM_BASE64 } from './wasm-binary.generated.js';
+import { InputError, ResourceLimitError } from '../errors.js';
 import type { KernelExports } from './kernel-exports.js';
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+/**
+ * The two builds of the kernels (one source, `assembly/`): `simd` uses only wasm SIMD (mul then
+ * add), which every runtime with SIMD accepts; `relaxed-simd` fuses the hot loops' multiply-adds
+ * into `f32x4.relaxed_madd` (one FMA instruction where the CPU has it). They differ in rounding,
+ * so a model's results are deterministic per build, not across builds.
+ */
+export type KernelBuild = 'simd' | 'relaxed-simd';
+
+/** loadModel's `kernels` option: a build, or `auto` (relaxed where the runtime validates it). */
+export type KernelChoice = 'auto' | KernelBuild;
+
+const KERNEL_CHOICES: readonly string[] = ['auto', 'simd', 'relaxed-simd'];
+
+/**
+ * The smallest module that uses `f32x4.relaxed_madd` (three v128 parameters, one result):
+ * validating it answers "does this runtime take relaxed SIMD" without decoding the 100 KB
+ * relaxed build (Node 20 refuses it unless started with --experimental-wasm-relaxed-simd).
+ */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type: (v128 v128 v128) -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of that type
+  // code: local.get 0, 1, 2; f32x4.relaxed_madd (0xfd 0x105); end
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+let relaxedSupported: boolean | undefined;
+
+/** Whether this runtime validates relaxed SIMD (asked once per process or page). */
+export function relaxedSimdSupported(): boolean {
+  relaxedSupported ??= typeof WebAssembly.validate === 'function' && WebAssembly.validate(RELAXED_PROBE);
+  return relaxedSupported;
+}
+
+/**
+ * The build a load uses: `auto` (the default) takes `relaxed-simd` where the runtime validates it;
+ * an explicit `relaxed-simd` on a runtime without it is an InputError saying so.
+ */
+export function resolveKernelBuild(choice: unknown, file?: string): KernelBuild {
+  const c = choice ?? 'auto';
+  if (typeof c !== 'string' || !KERNEL_CHOICES.includes(c)) {
+    throw new InputError(`kernels must be one of ${KERNEL_CHOICES.map((k) => `'${k}'`).join(', ')}`, { file, field: 'kernels', value: c });
+  }
+  if (c === 'simd') return 'simd';
+  if (relaxedSimdSupported()) return 'relaxed-simd';
+  if (c === 'auto') return 'simd';
+  throw new InputError(
+    "kernels: 'relaxed-simd' asked for, but this WebAssembly runtime does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd; Node 22+ and current browsers have it); use 'auto' or 'simd'",
+    { file, field: 'kernels', value: c },
+  );
+}
+
+/** One compiled module per build and process (or page); every model instantiates its own copy. */
+const compiled = new Map<KernelBuild, Promise<WebAssembly.Module>>();
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -11,23 +63,34 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Compiles the kernel module once per process (or page); every model instantiates its own copy. */
-export function compileKernels(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(decodeBase64(WASM_BASE64)).catch((e: unknown) => {
-    compiled = undefined; // a failure (e.g. out of memory) must not break every later load
-    throw e;
-  });
-  return compiled;
+/**
+ * The embedded binary of a build. Each lives in its own generated module, imported on first use,
+ * so a process that runs one build never parses or decodes the other.
+ */
+async function binaryOf(build: KernelBuild): Promise<Uint8Array<ArrayBuffer>> {
+  const text = build === 'simd' ? (await import('./wasm-binary.generated.js')).WASM_BASE64 : (await import('./wasm-relaxed-binary.generated.js')).WASM_RELAXED_BASE64;
+  return decodeBase64(text);
+}
+
+/** Compiles a build of the kernel module once per process (or page). */
+export function compileKernels(build: KernelBuild = 'simd'): Promise<WebAssembly.Module> {
+  let module = compiled.get(build);
+  if (!module) {
+    module = binaryOf(build).then((bytes) => WebAssembly.compile(bytes));
+    module.catch(() => compiled.delete(build)); // a failure (e.g. out of memory) must not break every later load
+    compiled.set(build, module);
+  }
+  return module;
 }
 
 /**
  * A fresh kernel instance with its own linear memory: models never share memory, so disposing one
  * model frees all of its memory and a fault in one cannot corrupt another.
  */
-export async function instantiateKernels(): Promise<KernelExports> {
+export async function instantiateKernels(build: KernelBuild = 'simd'): Promise<KernelExports> {
   let instance: WebAssembly.Instance;
   try {
-    const module = await compileKernels();
+    const module = await compileKernels(build);
     instance = await WebAssembly.instantiate(module, {
       env: {
         abort(): never {

@@ -58,7 +58,7 @@ test('predictAsync equals predict bit for bit (LSTM, GRU, SimpleRNN, Bidirection
 test('the main thread has the model\'s description: inputs, outputs, layers, counts, summary', async () => {
   const model = await loadModel(EXAMPLE);
   const worker = await loadModel(EXAMPLE, { worker: true });
-  for (const k of ['name', 'className', 'generation', 'inputs', 'outputs', 'fileName', 'hasWeights', 'format', 'formatDetails', 'numParams', 'nonTrainableParams', 'memoryBytes']) {
+  for (const k of ['name', 'className', 'generation', 'inputs', 'outputs', 'fileName', 'hasWeights', 'format', 'formatDetails', 'numParams', 'nonTrainableParams', 'memoryBytes', 'info']) {
     assert.equal(worker[k], model[k], k);
   }
   assert.equal(worker.layers.map((l) => ({ ...l })), model.layers.map((l) => ({ ...l })));

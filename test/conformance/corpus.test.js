@@ -21,10 +21,18 @@ function ioDataset(io, path) {
   return { data: ds.readFloat32(), shape: ds.shape };
 }
 
+// The kernel build under test: loadModel's default ('auto') unless relaxed-build.test.js runs this
+// file again for the other build (KERASRNN_TEST_KERNELS=simd or relaxed-simd).
+const options = { kernels: process.env.KERASRNN_TEST_KERNELS || 'auto' };
+const builds = new Set();
+
 async function load(c) {
-  if (c.savedmodel) return loadModel(corpusPath(c.savedmodel));
-  if (c.model) return loadModel(corpusPath(c.model));
-  return loadModel({ config: corpusPath(c.config), ...(c.weights ? { weights: corpusPath(c.weights) } : {}) });
+  let model;
+  if (c.savedmodel) model = await loadModel(corpusPath(c.savedmodel), options);
+  else if (c.model) model = await loadModel(corpusPath(c.model), options);
+  else model = await loadModel({ config: corpusPath(c.config), ...(c.weights ? { weights: corpusPath(c.weights) } : {}) }, options);
+  if (model.info.kernels) builds.add(model.info.kernels);
+  return model;
 }
 
 /** A deterministic input for a model input shape; unknown steps become 7, token inputs small ids. */
@@ -160,7 +168,7 @@ if (!manifest) {
     });
   }
   test.after(() => {
-    console.log(`\nconformance: worst error ${worst.err.toExponential(3)} (${(worst.ratio * 100).toFixed(1)}% of the tolerance) at ${worst.where || 'n/a'}`);
+    console.log(`\nconformance (kernels: ${[...builds].join(', ')}): worst error ${worst.err.toExponential(3)} (${(worst.ratio * 100).toFixed(1)}% of the tolerance) at ${worst.where || 'n/a'}`);
   });
 }
 
