@@ -126,6 +126,29 @@ export function importRecurrent(req: ImportRequest, cell: CellDefinition, opts: 
   };
 }
 
+/** What one built-in cell class decides of its CellDefinition (the rest comes from its CellConfig). */
+export type CellParts = Omit<CellDefinition, 'units' | 'activation' | 'recurrentActivation' | 'resetAfter'> & { resetAfter?: boolean };
+
+/**
+ * Imports a built-in recurrent layer (LSTM, GRU, SimpleRNN): the loop options and the cell
+ * config are read the same way for all of them, then `define` adds what its cell class decides
+ * (reading any further fields, adding notes). `useBias` and the cell's own `details` join the
+ * layer's details.
+ */
+export function importCellLayer(
+  req: ImportRequest,
+  gated: boolean,
+  define: (config: CellConfig, notes: string[]) => { cell: CellParts; details?: Record<string, unknown> },
+): ImportedLayer {
+  const notes: string[] = [];
+  const opts = readRecurrentOptions(req.config, notes);
+  const config = readCellConfig(req, gated);
+  const { cell, details } = define(config, notes);
+  const { units, activation, recurrentActivation } = config;
+  const layer = importRecurrent(req, { resetAfter: false, ...cell, units, activation, recurrentActivation }, opts, notes);
+  return { ...layer, details: { ...layer.details, useBias: config.useBias, ...details } };
+}
+
 /** Name of the per-row byte buffer a stream keeps next to a recurrent layer's states. */
 export const KEPT_ROWS = 'keptRows';
 
