@@ -2,6 +2,7 @@ import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } fr
 import { mergeMaskRule } from '../keras/semantics.js';
 import { callFlag, callKwarg, holdsTensor, tensorRoles } from './call-args.js';
 import type { ImportedLayer, ImportRequest, LayerImporter, Mask, Shape, Tensor, WeightSpec } from './types.js';
+import { layerWithWeights } from './imported-layer.js';
 
 type ScoreMode = 'dot' | 'concat' | 'additive';
 
@@ -60,20 +61,15 @@ function importAttention(req: ImportRequest, additive: boolean): ImportedLayer {
   const weights: WeightSpec[] = [];
   if (useScale) weights.push({ name: 'scale', shape: additive ? [dim] : [] });
   if (mode === 'concat') weights.push({ name: 'concat_score_weight', shape: [] });
-  const numParams = weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
   const Tq = qs[1];
   const Tv = vs[1] ?? ks[1];
   const batch = qs[0] ?? vs[0];
   const outputShapes: Shape[] = [[batch, Tq, vs[2]], ...(returnScores ? [[batch, Tq, Tv] as Shape] : [])];
 
-  return {
-    name: req.name,
-    className: req.className,
+  return layerWithWeights(req, {
     outputShapes,
-    numParams,
     weights,
     notes,
-    inputPreprocessor: null,
     details: { scoreMode: mode, useScale, causal, returnAttentionScores: returnScores, masks: useMasks },
     instantiate(arrays, memory) {
       const scale = useScale ? arrays[0] : null;
@@ -114,7 +110,7 @@ function importAttention(req: ImportRequest, additive: boolean): ImportedLayer {
         },
       };
     },
-  };
+  });
 }
 
 /** `Attention` (Luong-style dot-product attention; `use_scale`, `score_mode`, causal). */

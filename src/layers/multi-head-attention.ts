@@ -2,6 +2,7 @@ import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } fr
 import type { WasmMemory } from '../wasm/memory.js';
 import { callFlag, callKwarg, holdsTensor, tensorRoles } from './call-args.js';
 import type { ImportedLayer, LayerImporter, Mask, Shape, Tensor, WeightSpec } from './types.js';
+import { layerWithWeights } from './imported-layer.js';
 
 /** A dense projection packed for the gemm micro-kernel: x (rows × K) · W (K × N) + b. */
 interface PackedProjection {
@@ -115,19 +116,14 @@ export const MultiHeadAttentionImporter: LayerImporter = {
       { name: 'attention_output/kernel', shape: [H, vd, outDim] },
       ...(useBias ? [{ name: 'attention_output/bias', shape: [outDim] }] : []),
     ];
-    const numParams = weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
     const batch = qs[0] ?? vs[0];
     const outputShapes: Shape[] = [[batch, qs[1], outDim], ...(returnScores ? [[batch, H, qs[1], vs[1] ?? ks[1]] as Shape] : [])];
     const scale = Math.fround(1 / Math.sqrt(kd));
 
-    return {
-      name: req.name,
-      className: req.className,
+    return layerWithWeights(req, {
       outputShapes,
-      numParams,
       weights,
       notes,
-      inputPreprocessor: null,
       details: { numHeads: H, keyDim: kd, valueDim: vd, outputDim: outDim, useBias, causal, returnAttentionScores: returnScores, masks: useMasks },
       instantiate(arrays, memory) {
         const per = useBias ? 2 : 1;
@@ -185,6 +181,6 @@ export const MultiHeadAttentionImporter: LayerImporter = {
           },
         };
       },
-    };
+    });
   },
 };

@@ -4,6 +4,7 @@ import type { ConfigReader } from '../keras/config-reader.js';
 import { defaultRecurrentActivation } from '../keras/semantics.js';
 import { packCell, paddedUnits, type CellDefinition } from './recurrent-cell.js';
 import type { ImportedLayer, ImportRequest, LayerKernel, Mask, RunContext, Shape, StateLayout, Tensor } from './types.js';
+import { layerWithWeights } from './imported-layer.js';
 
 /** The loop options every Keras recurrent layer shares (Keras' `RNN` base class). */
 export interface RecurrentOptions {
@@ -105,15 +106,10 @@ export function importRecurrent(req: ImportRequest, cell: CellDefinition, opts: 
   const output: Shape = opts.returnSequences ? [batch, steps, U] : [batch, U];
   const outputShapes: Shape[] = [output, ...(opts.returnState ? cell.stateNames.map((): Shape => [batch, U]) : [])];
   const layout = cell.weightLayout(features);
-  const numParams = layout.specs.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
-  return {
-    name: req.name,
-    className: req.className,
+  return layerWithWeights(req, {
     outputShapes,
-    numParams,
     weights: layout.specs,
     notes,
-    inputPreprocessor: null,
     details: {
       cell: cell.kind,
       units: U,
@@ -123,7 +119,7 @@ export function importRecurrent(req: ImportRequest, cell: CellDefinition, opts: 
       ...opts,
     },
     instantiate: (arrays, memory) => new RecurrentKernel(cell, opts, features, packCell(cell, features, arrays, memory), req.name),
-  };
+  });
 }
 
 /** What one built-in cell class decides of its CellDefinition (the rest comes from its CellConfig). */
