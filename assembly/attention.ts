@@ -7,19 +7,19 @@
 
 import { softmaxRows } from './activations';
 import { tanhV } from './simd-math';
+import { BatchMatMulParams } from './param-blocks';
 
 /**
  * For each of `batch` problems p: C_p (M x N) = A_p (M x K) * B_p, where B_p is K x N, or, with
  * `transB`, N x K (C = A * B^T, every output a dot product of two contiguous rows).
  * Element (m, k) of A_p is at a + 4 * (p * aBatch + m * lda + k); likewise B and C with their own
- * row strides and batch strides (all in floats). C must not overlap A or B.
+ * row strides and batch strides (all in floats). C must not overlap A or B. `params` points at
+ * a BatchMatMulParams block (param-blocks.ts).
  */
-export function batchMatMul(
-  a: usize, lda: i32, aBatch: i32,
-  b: usize, ldb: i32, bBatch: i32,
-  c: usize, ldc: i32, cBatch: i32,
-  batch: i32, M: i32, K: i32, N: i32, transB: i32,
-): void {
+export function batchMatMul(params: usize): void {
+  const q = changetype<BatchMatMulParams>(params);
+  const a = q.a, lda = q.lda, aBatch = q.aBatch, b = q.b, ldb = q.ldb, bBatch = q.bBatch, c = q.c, ldc = q.ldc, cBatch = q.cBatch;
+  const batch = q.batch, M = q.M, K = q.K, N = q.N, transB = q.transB;
   const k4 = K & ~3;
   for (let p = 0; p < batch; p++) {
     const ap = a + (<usize>p * <usize>aBatch << 2);

@@ -3,6 +3,7 @@ import { mergeMaskRule } from '../keras/semantics.js';
 import { callFlag, callKwarg, holdsTensor, tensorRoles } from './call-args.js';
 import type { ImportedLayer, ImportRequest, LayerImporter, Mask, Shape, Tensor, WeightSpec } from './types.js';
 import { layerWithWeights } from './imported-layer.js';
+import { BATCH_MAT_MUL_PARAMS } from '../wasm/kernel-exports.js';
 
 type ScoreMode = 'dot' | 'concat' | 'additive';
 
@@ -91,7 +92,10 @@ function importAttention(req: ImportRequest, additive: boolean): ImportedLayer {
             // Keys transposed to (batch, dim, Tv): the product then runs register-blocked over Tv.
             const kt = mem.scratch(B * d * nv * 4);
             k.stridedCopy4(key.ptr, kt, 1, B, d, nv, 0, nv * d, 1, d);
-            k.batchMatMul(q.ptr, d, nq * d, kt, nv, d * nv, scores, nv, nq * nv, B, nq, d, nv, 0);
+            k.batchMatMul(mem.paramBlock(BATCH_MAT_MUL_PARAMS, {
+              a: q.ptr, lda: d, aBatch: nq * d, b: kt, ldb: nv, bBatch: d * nv, c: scores, ldc: nv, cBatch: nq * nv,
+              batch: B, M: nq, K: d, N: nv, transB: 0,
+            }));
             if (scale) k.scaleF32(scores, B * nq * nv, scale[0]);
           } else if (mode === 'concat') {
             k.additiveScores(q.ptr, key.ptr, B, nq, nv, d, scale ? scale[0] : 1, 0, concatWeight, scores);
@@ -102,7 +106,10 @@ function importAttention(req: ImportRequest, additive: boolean): ImportedLayer {
           const vMask: Mask | null = useMasks ? masks[vi] ?? null : null;
           k.maskedSoftmax(scores, B, 1, nq, nv, 0, vMask ? vMask.ptr : 0, 0, causal ? 1 : 0, 0);
           const out = mem.scratch(B * nq * dv * 4);
-          k.batchMatMul(scores, nv, nq * nv, v.ptr, dv, nv * dv, out, dv, nq * dv, B, nq, nv, dv, 0);
+          k.batchMatMul(mem.paramBlock(BATCH_MAT_MUL_PARAMS, {
+            a: scores, lda: nv, aBatch: nq * nv, b: v.ptr, ldb: dv, bBatch: nv * dv, c: out, ldc: dv, cBatch: nq * dv,
+            batch: B, M: nq, K: nv, N: dv, transB: 0,
+          }));
           if (qMask) k.mulRowsByMask(out, qMask.ptr, B * nq, dv);
           const outputs: Tensor[] = [{ ptr: out, shape: [B, nq, dv] }];
           if (returnScores) outputs.push({ ptr: scores, shape: [B, nq, nv] });

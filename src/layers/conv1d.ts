@@ -5,6 +5,7 @@ import { theanoConvolutions } from '../keras/semantics.js';
 import { applyActivation } from './activation-kernel.js';
 import { readWindowLayer, windowOverInput } from './conv-utils.js';
 import type { ImportedLayer, ImportRequest, LayerImporter, WeightSpec } from './types.js';
+import { CONV1D_PARAMS } from '../wasm/kernel-exports.js';
 
 const PANEL = 16;
 
@@ -123,7 +124,10 @@ export const Conv1DImporter: LayerImporter = {
             const { b, t, tOut, padLeft } = windowOverInput(geometry, x.shape, req);
             const scratch = ctx.memory.scratch(kx.conv1dScratchFloats(t, C, tOut, k, stride, dilation, padLeft, groups) * 4);
             const out = { ptr: ctx.memory.scratch(b * tOut * filters * 4), shape: [b, tOut, filters] };
-            kx.conv1d(x.ptr, b, t, C, out.ptr, tOut, filters, k, stride, dilation, padLeft, groups, packed.W, packed.bias, scratch);
+            kx.conv1d(ctx.memory.paramBlock(CONV1D_PARAMS, {
+              x: x.ptr, batch: b, steps: t, channels: C, out: out.ptr, outSteps: tOut, kernelSize: k, stride, dilation, padLeft,
+              kernel: packed.W, bias: packed.bias, filters, groups, scratch,
+            }));
             applyActivation(ctx.memory, out, activation);
             return { outputs: [out], masks: [null] };
           },

@@ -3,6 +3,7 @@ import type { WasmMemory } from '../wasm/memory.js';
 import { callFlag, callKwarg, holdsTensor, tensorRoles } from './call-args.js';
 import type { ImportedLayer, LayerImporter, Mask, Shape, Tensor, WeightSpec } from './types.js';
 import { layerWithWeights } from './imported-layer.js';
+import { BATCH_MAT_MUL_PARAMS } from '../wasm/kernel-exports.js';
 
 /** A dense projection packed for the gemm micro-kernel: x (rows × K) · W (K × N) + b. */
 interface PackedProjection {
@@ -154,12 +155,13 @@ export const MultiHeadAttentionImporter: LayerImporter = {
             k.stridedCopy4(Kp, Kt, B, H, kd, Tv, Tv * H * kd, kd, 1, H * kd);
             const scores = mem.scratch(B * H * Tq * Tv * 4);
             for (let bi = 0; bi < B; bi++) {
-              k.batchMatMul(
-                Q + bi * Tq * H * kd * 4, H * kd, kd,
-                Kt + bi * H * kd * Tv * 4, Tv, kd * Tv,
-                scores + bi * H * Tq * Tv * 4, Tv, Tq * Tv,
-                H, Tq, kd, Tv, 0,
-              );
+              // per batch entry, the heads as the product's batch: Q (Tq x kd, rows H*kd apart) times Kt
+              k.batchMatMul(mem.paramBlock(BATCH_MAT_MUL_PARAMS, {
+                a: Q + bi * Tq * H * kd * 4, lda: H * kd, aBatch: kd,
+                b: Kt + bi * H * kd * Tv * 4, ldb: Tv, bBatch: kd * Tv,
+                c: scores + bi * H * Tq * Tv * 4, ldc: Tv, cBatch: Tq * Tv,
+                batch: H, M: Tq, K: kd, N: Tv, transB: 0,
+              }));
             }
             const mask = (i: number): Mask | null => (useMasks && i >= 0 ? masks[i] ?? null : null);
             const [qm, vm] = [mask(qi), mask(vi)];
@@ -167,12 +169,12 @@ export const MultiHeadAttentionImporter: LayerImporter = {
             k.maskedSoftmax(scores, B, H, Tq, Tv, qm ? qm.ptr : 0, vm ? vm.ptr : 0, km ? km.ptr : 0, causal ? 1 : 0, zeroMasked ? 1 : 0);
             const context = mem.scratch(B * Tq * H * vd * 4);
             for (let bi = 0; bi < B; bi++) {
-              k.batchMatMul(
-                scores + bi * H * Tq * Tv * 4, Tv, Tq * Tv,
-                V + bi * Tv * H * vd * 4, H * vd, vd,
-                context + bi * Tq * H * vd * 4, H * vd, vd,
-                H, Tq, Tv, vd, 0,
-              );
+              k.batchMatMul(mem.paramBlock(BATCH_MAT_MUL_PARAMS, {
+                a: scores + bi * H * Tq * Tv * 4, lda: Tv, aBatch: Tq * Tv,
+                b: V + bi * Tv * H * vd * 4, ldb: H * vd, bBatch: vd,
+                c: context + bi * Tq * H * vd * 4, ldc: H * vd, cBatch: vd,
+                batch: H, M: Tq, K: Tv, N: vd, transB: 0,
+              }));
             }
             const out = project(mem, po, { ptr: context, shape: [B, Tq, H * vd] }, B * Tq);
             const outputs: Tensor[] = [{ ptr: out, shape: [B, Tq, outDim] }];

@@ -4,6 +4,7 @@ import { applyActivation } from './activation-kernel.js';
 import { flipKernel, packConvKernel } from './conv1d.js';
 import { readWindowLayer, windowOverInput } from './conv-utils.js';
 import type { ImportedLayer, ImportRequest, LayerImporter, WeightSpec } from './types.js';
+import { DEPTHWISE_CONV1D_PARAMS } from '../wasm/kernel-exports.js';
 
 /** The depthwise half shared by SeparableConv1D and DepthwiseConv1D. */
 function depthwiseGeometry(req: ImportRequest) {
@@ -20,7 +21,10 @@ function depthwiseGeometry(req: ImportRequest) {
     if (cfg.field(f)) notes.push(`${f} ignored (training only)`);
   }
   if (theano) notes.push('Theano file: kernels flipped to cross-correlation; Theano "same" padding');
-  return { layer, k, stride, dilation, padding, dm, useBias, activation, B, C, theano, Tout, notes };
+  /** The depthwiseConv1d block's fields but the output and weights, for one input. */
+  const window = (x: number, batch: number, steps: number, outSteps: number, padLeft: number) =>
+    ({ x, batch, steps, channels: C, depthMultiplier: dm, outSteps, kernelSize: k, stride, dilation, padLeft });
+  return { layer, k, stride, dilation, padding, dm, useBias, activation, B, C, theano, Tout, notes, window };
 }
 
 /**
@@ -61,7 +65,7 @@ export const SeparableConv1DImporter: LayerImporter = {
             const x = inputs[0];
             const { b, t, tOut, padLeft } = windowOverInput(g.layer, x.shape, req);
             const mid = ctx.memory.scratch(b * tOut * C * dm * 4);
-            kx.depthwiseConv1d(x.ptr, b, t, C, dm, mid, tOut, k, g.stride, g.dilation, padLeft, depthwise, 0);
+            kx.depthwiseConv1d(ctx.memory.paramBlock(DEPTHWISE_CONV1D_PARAMS, { ...g.window(x.ptr, b, t, tOut, padLeft), out: mid, kernel: depthwise, bias: 0 }));
             const out = { ptr: ctx.memory.scratch(b * tOut * filters * 4), shape: [b, tOut, filters] };
             kx.gemm(mid, C * dm, b * tOut, C * dm, pointwise.W, filters, out.ptr, filters, pointwise.bias);
             applyActivation(ctx.memory, out, g.activation);
@@ -101,7 +105,7 @@ export const DepthwiseConv1DImporter: LayerImporter = {
             const x = inputs[0];
             const { b, t, tOut, padLeft } = windowOverInput(g.layer, x.shape, req);
             const out = { ptr: ctx.memory.scratch(b * tOut * O * 4), shape: [b, tOut, O] };
-            kx.depthwiseConv1d(x.ptr, b, t, C, dm, out.ptr, tOut, k, g.stride, g.dilation, padLeft, depthwise, bias);
+            kx.depthwiseConv1d(ctx.memory.paramBlock(DEPTHWISE_CONV1D_PARAMS, { ...g.window(x.ptr, b, t, tOut, padLeft), out: out.ptr, kernel: depthwise, bias }));
             applyActivation(ctx.memory, out, g.activation);
             return { outputs: [out], masks: [null] };
           },

@@ -2,6 +2,7 @@
 // assembly/masked-rows.ts against float64 JavaScript references written from Keras' formulas.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { BATCH_MAT_MUL_PARAMS } from '../../dist/wasm/kernel-exports.js';
 import { loadKernels, rng, assertClose } from './harness.js';
 
 const K = loadKernels();
@@ -33,7 +34,9 @@ test('batchMatMul: A*B and A*B^T for odd sizes (SIMD bodies and scalar tails)', 
       const pa = K.putF32(A);
       const pb = K.putF32(B);
       const pc = K.alloc(batch * M * N * 4 + 16);
-      K.k.batchMatMul(pa, Kd, M * Kd, pb, transB ? Kd : N, Kd * N, pc, N, M * N, batch, M, Kd, N, transB);
+      K.k.batchMatMul(K.params(BATCH_MAT_MUL_PARAMS, {
+        a: pa, lda: Kd, aBatch: M * Kd, b: pb, ldb: transB ? Kd : N, bBatch: Kd * N, c: pc, ldc: N, cBatch: M * N, batch, M, K: Kd, N, transB,
+      }));
       assertClose(K.getF32(pc, batch * M * N), refMatMul(A, B, batch, M, Kd, N, transB), { label: `${batch}x${M}x${Kd}x${N} t${transB}` });
     }
   }
@@ -49,7 +52,7 @@ test('batchMatMul reads strided operands in place (per-head slices of [T][H][d])
   const pk = K.putF32(Kt);
   const pc = K.alloc(H * T * S * 4);
   // batch over heads: A_h row t at t*H*d + h*d
-  K.k.batchMatMul(pq, H * d, d, pk, H * d, d, pc, S, T * S, H, T, d, S, 1);
+  K.k.batchMatMul(K.params(BATCH_MAT_MUL_PARAMS, { a: pq, lda: H * d, aBatch: d, b: pk, ldb: H * d, bBatch: d, c: pc, ldc: S, cBatch: T * S, batch: H, M: T, K: d, N: S, transB: 1 }));
   const got = K.getF32(pc, H * T * S);
   for (let h = 0; h < H; h++) {
     for (let t = 0; t < T; t++) {
