@@ -71,7 +71,7 @@ function im2col(xb: usize, T: i32, C: i32, c0: i32, cg: i32, k: i32, stride: i32
 export function conv1d(params: usize): void {
   const p = changetype<Conv1dParams>(params);
   const x = p.x, B = p.batch, T = p.steps, C = p.channels, out = p.out, Tout = p.outSteps, F = p.filters;
-  const k = p.kernelSize, stride = p.stride, dilation = p.dilation, padLeft = p.padLeft, groups = p.groups;
+  const k = p.size, stride = p.stride, dilation = p.dilation, padLeft = p.padLeft, groups = p.groups;
   const W = p.kernel, bias = p.bias, scratch = p.scratch;
   if (B <= 0 || Tout <= 0 || F <= 0) return;
   const inBatch = <usize>T * <usize>C << 2;
@@ -128,7 +128,7 @@ export function conv1d(params: usize): void {
 export function depthwiseConv1d(params: usize): void {
   const p = changetype<DepthwiseConv1dParams>(params);
   const x = p.x, B = p.batch, T = p.steps, C = p.channels, dm = p.depthMultiplier, out = p.out, Tout = p.outSteps;
-  const k = p.kernelSize, stride = p.stride, dilation = p.dilation, padLeft = p.padLeft, W = p.kernel, bias = p.bias;
+  const k = p.size, stride = p.stride, dilation = p.dilation, padLeft = p.padLeft, W = p.kernel, bias = p.bias;
   const O = C * dm;
   const rowBytes = <usize>O << 2;
   const o4 = O & ~3;

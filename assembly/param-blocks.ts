@@ -63,8 +63,8 @@ export const GRU_SEQUENCE_PARAMS_BYTES: i32 = offsetof<GruSequenceParams>();
 @unmanaged export class SimpleRnnSequenceParams extends SequenceParams {}
 export const SIMPLE_RNN_SEQUENCE_PARAMS_BYTES: i32 = offsetof<SimpleRnnSequenceParams>();
 
-/** What both 1D convolutions read: the input, the window and the packed weights. */
-@unmanaged class Conv1dWindowParams {
+/** What every 1D window kernel reads (convolutions, pooling): input, output and window. */
+@unmanaged class Window1dParams {
   /** Input [batch][steps][channels]. */
   x: usize;
   batch: i32;
@@ -73,11 +73,15 @@ export const SIMPLE_RNN_SEQUENCE_PARAMS_BYTES: i32 = offsetof<SimpleRnnSequenceP
   /** Output [batch][outSteps][output channels]. */
   out: usize;
   outSteps: i32;
-  kernelSize: i32;
+  /** Window length (kernel or pool size), the step between windows, zero steps before the input. */
+  size: i32;
   stride: i32;
-  dilation: i32;
-  /** Zero steps before the input (padding). */
   padLeft: i32;
+}
+
+/** What both 1D convolutions read besides the window: dilation and the packed weights. */
+@unmanaged class Conv1dWindowParams extends Window1dParams {
+  dilation: i32;
   /** The kernel in the layout each convolution states. */
   kernel: usize;
   /** Bias in the layout each convolution states, or 0. */
@@ -98,6 +102,13 @@ export const CONV1D_PARAMS_BYTES: i32 = offsetof<Conv1dParams>();
   depthMultiplier: i32;
 }
 export const DEPTHWISE_CONV1D_PARAMS_BYTES: i32 = offsetof<DepthwiseConv1dParams>();
+
+/** `pool1d` (assembly/pooling.ts): MaxPooling1D / AveragePooling1D. */
+@unmanaged export class Pool1dParams extends Window1dParams {
+  /** POOL_MAX or POOL_AVG (pooling.ts). */
+  mode: i32;
+}
+export const POOL1D_PARAMS_BYTES: i32 = offsetof<Pool1dParams>();
 
 /**
  * `batchMatMul` (assembly/attention.ts): `batch` products C (M x N) = A (M x K) * B (K x N, or
@@ -144,3 +155,43 @@ export const BATCH_MAT_MUL_PARAMS_BYTES: i32 = offsetof<BatchMatMulParams>();
   out: usize;
 }
 export const LOOKUP_SORTED_PARAMS_BYTES: i32 = offsetof<LookupSortedParams>();
+
+/**
+ * `additiveScores` (assembly/attention.ts): out[p][i][j] = outScale * sum_d w[d] *
+ * tanh(inScale * (q[p][i][d] + k[p][j][d])).
+ */
+@unmanaged export class AdditiveScoresParams {
+  /** [batch][queries][dim] and [batch][keys][dim]. */
+  q: usize;
+  k: usize;
+  batch: i32;
+  queries: i32;
+  keys: i32;
+  dim: i32;
+  inScale: f32;
+  /** dim weights, or 0 for all ones. */
+  w: usize;
+  outScale: f32;
+  /** [batch][queries][keys]. */
+  out: usize;
+}
+export const ADDITIVE_SCORES_PARAMS_BYTES: i32 = offsetof<AdditiveScoresParams>();
+
+/** `maskedSoftmax` (assembly/attention.ts): Keras' masked softmax of scores, in place. */
+@unmanaged export class MaskedSoftmaxParams {
+  /** [batch * heads][rows][cols]. */
+  scores: usize;
+  batch: i32;
+  heads: i32;
+  rows: i32;
+  cols: i32;
+  /** u8 masks, or 0: query [batch][rows], value and key [batch][cols]. */
+  queryMask: usize;
+  valueMask: usize;
+  keyMask: usize;
+  /** 1: position j > i is masked. */
+  causal: i32;
+  /** 1: masked positions' probabilities are zeroed after the softmax (Keras >= 3.10). */
+  zeroMasked: i32;
+}
+export const MASKED_SOFTMAX_PARAMS_BYTES: i32 = offsetof<MaskedSoftmaxParams>();

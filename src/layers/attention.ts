@@ -3,7 +3,7 @@ import { mergeMaskRule } from '../keras/semantics.js';
 import { callFlag, callKwarg, holdsTensor, tensorRoles } from './call-args.js';
 import type { ImportedLayer, ImportRequest, LayerImporter, Mask, Shape, Tensor, WeightSpec } from './types.js';
 import { layerWithWeights } from './imported-layer.js';
-import { BATCH_MAT_MUL_PARAMS } from '../wasm/kernel-exports.js';
+import { ADDITIVE_SCORES_PARAMS, BATCH_MAT_MUL_PARAMS, MASKED_SOFTMAX_PARAMS } from '../wasm/kernel-exports.js';
 
 type ScoreMode = 'dot' | 'concat' | 'additive';
 
@@ -98,13 +98,19 @@ function importAttention(req: ImportRequest, additive: boolean): ImportedLayer {
             }));
             if (scale) k.scaleF32(scores, B * nq * nv, scale[0]);
           } else if (mode === 'concat') {
-            k.additiveScores(q.ptr, key.ptr, B, nq, nv, d, scale ? scale[0] : 1, 0, concatWeight, scores);
+            k.additiveScores(mem.paramBlock(ADDITIVE_SCORES_PARAMS, {
+              q: q.ptr, k: key.ptr, batch: B, queries: nq, keys: nv, dim: d, inScale: scale ? scale[0] : 1, w: 0, outScale: concatWeight, out: scores,
+            }));
           } else {
-            k.additiveScores(q.ptr, key.ptr, B, nq, nv, d, 1, scalePtr, 1, scores);
+            k.additiveScores(mem.paramBlock(ADDITIVE_SCORES_PARAMS, {
+              q: q.ptr, k: key.ptr, batch: B, queries: nq, keys: nv, dim: d, inScale: 1, w: scalePtr, outScale: 1, out: scores,
+            }));
           }
           const qMask: Mask | null = useMasks ? masks[qi] ?? null : null;
           const vMask: Mask | null = useMasks ? masks[vi] ?? null : null;
-          k.maskedSoftmax(scores, B, 1, nq, nv, 0, vMask ? vMask.ptr : 0, 0, causal ? 1 : 0, 0);
+          k.maskedSoftmax(mem.paramBlock(MASKED_SOFTMAX_PARAMS, {
+            scores, batch: B, heads: 1, rows: nq, cols: nv, queryMask: 0, valueMask: vMask ? vMask.ptr : 0, keyMask: 0, causal: causal ? 1 : 0, zeroMasked: 0,
+          }));
           const out = mem.scratch(B * nq * dv * 4);
           k.batchMatMul(mem.paramBlock(BATCH_MAT_MUL_PARAMS, {
             a: scores, lda: nv, aBatch: nq * nv, b: v.ptr, ldb: dv, bBatch: nv * dv, c: out, ldc: dv, cBatch: nq * dv,

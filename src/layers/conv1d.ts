@@ -125,7 +125,7 @@ export const Conv1DImporter: LayerImporter = {
             const scratch = ctx.memory.scratch(kx.conv1dScratchFloats(t, C, tOut, k, stride, dilation, padLeft, groups) * 4);
             const out = { ptr: ctx.memory.scratch(b * tOut * filters * 4), shape: [b, tOut, filters] };
             kx.conv1d(ctx.memory.paramBlock(CONV1D_PARAMS, {
-              x: x.ptr, batch: b, steps: t, channels: C, out: out.ptr, outSteps: tOut, kernelSize: k, stride, dilation, padLeft,
+              x: x.ptr, batch: b, steps: t, channels: C, out: out.ptr, outSteps: tOut, size: k, stride, dilation, padLeft,
               kernel: packed.W, bias: packed.bias, filters, groups, scratch,
             }));
             applyActivation(ctx.memory, out, activation);

@@ -3,9 +3,10 @@ import { globalAveragePoolingUsesMask } from '../keras/semantics.js';
 import type { LayerImporter, Shape } from './types.js';
 import { weightlessLayer } from './weightless.js';
 import { stepsInput } from './zero-padding1d.js';
+import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 
-const POOL_MAX = 0;
-const POOL_AVG = 1;
+/** The kernels' pooling modes (assembly/pooling.ts). */
+const { POOL_MAX, POOL_AVG } = KERNEL_CONSTANTS;
 
 /**
  * Global pooling over time: (batch, steps, features) -> (batch, features), or (batch, 1, features)

@@ -3,7 +3,7 @@ import type { WasmMemory } from '../wasm/memory.js';
 import { callFlag, callKwarg, holdsTensor, tensorRoles } from './call-args.js';
 import type { ImportedLayer, LayerImporter, Mask, Shape, Tensor, WeightSpec } from './types.js';
 import { layerWithWeights } from './imported-layer.js';
-import { BATCH_MAT_MUL_PARAMS } from '../wasm/kernel-exports.js';
+import { BATCH_MAT_MUL_PARAMS, MASKED_SOFTMAX_PARAMS } from '../wasm/kernel-exports.js';
 
 /** A dense projection packed for the gemm micro-kernel: x (rows × K) · W (K × N) + b. */
 interface PackedProjection {
@@ -166,7 +166,10 @@ export const MultiHeadAttentionImporter: LayerImporter = {
             const mask = (i: number): Mask | null => (useMasks && i >= 0 ? masks[i] ?? null : null);
             const [qm, vm] = [mask(qi), mask(vi)];
             const km = ki >= 0 ? mask(ki) : null;
-            k.maskedSoftmax(scores, B, H, Tq, Tv, qm ? qm.ptr : 0, vm ? vm.ptr : 0, km ? km.ptr : 0, causal ? 1 : 0, zeroMasked ? 1 : 0);
+            k.maskedSoftmax(mem.paramBlock(MASKED_SOFTMAX_PARAMS, {
+              scores, batch: B, heads: H, rows: Tq, cols: Tv,
+              queryMask: qm ? qm.ptr : 0, valueMask: vm ? vm.ptr : 0, keyMask: km ? km.ptr : 0, causal: causal ? 1 : 0, zeroMasked: zeroMasked ? 1 : 0,
+            }));
             const context = mem.scratch(B * Tq * H * vd * 4);
             for (let bi = 0; bi < B; bi++) {
               k.batchMatMul(mem.paramBlock(BATCH_MAT_MUL_PARAMS, {

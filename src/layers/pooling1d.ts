@@ -3,10 +3,10 @@ import { theanoConvolutions } from '../keras/semantics.js';
 import { readWindowLayer, windowOverInput } from './conv-utils.js';
 import type { LayerImporter } from './types.js';
 import { weightlessLayer } from './weightless.js';
+import { KERNEL_CONSTANTS, POOL1D_PARAMS } from '../wasm/kernel-exports.js';
 
-/** Kernel pooling modes (assembly/pooling.ts). */
-const POOL_MAX = 0;
-const POOL_AVG = 1;
+/** The kernels' pooling modes (assembly/pooling.ts). */
+const { POOL_MAX, POOL_AVG } = KERNEL_CONSTANTS;
 
 function pooling1d(classNames: string[], mode: number): LayerImporter {
   return {
@@ -31,7 +31,9 @@ function pooling1d(classNames: string[], mode: number): LayerImporter {
             const x = inputs[0];
             const { b, t, tOut, padLeft } = windowOverInput(layer, x.shape, req);
             const out = { ptr: ctx.memory.scratch(b * tOut * C * 4), shape: [b, tOut, C] };
-            ctx.memory.kernels.pool1d(x.ptr, b, t, C, out.ptr, tOut, size, stride, padLeft, mode);
+            ctx.memory.kernels.pool1d(ctx.memory.paramBlock(POOL1D_PARAMS, {
+              x: x.ptr, batch: b, steps: t, channels: C, out: out.ptr, outSteps: tOut, size, stride, padLeft, mode,
+            }));
             // Pooling1D does not support masking: Keras 3 drops the mask, Keras 1/2 refuse one.
             return { outputs: [out], masks: [null] };
           },

@@ -23,7 +23,7 @@ function depthwiseGeometry(req: ImportRequest) {
   if (theano) notes.push('Theano file: kernels flipped to cross-correlation; Theano "same" padding');
   /** The depthwiseConv1d block's fields but the output and weights, for one input. */
   const window = (x: number, batch: number, steps: number, outSteps: number, padLeft: number) =>
-    ({ x, batch, steps, channels: C, depthMultiplier: dm, outSteps, kernelSize: k, stride, dilation, padLeft });
+    ({ x, batch, steps, channels: C, depthMultiplier: dm, outSteps, size: k, stride, dilation, padLeft });
   return { layer, k, stride, dilation, padding, dm, useBias, activation, B, C, theano, Tout, notes, window };
 }
 

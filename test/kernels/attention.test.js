@@ -2,7 +2,7 @@
 // assembly/masked-rows.ts against float64 JavaScript references written from Keras' formulas.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BATCH_MAT_MUL_PARAMS } from '../../dist/wasm/kernel-exports.js';
+import { ADDITIVE_SCORES_PARAMS, BATCH_MAT_MUL_PARAMS, MASKED_SOFTMAX_PARAMS } from '../../dist/wasm/kernel-exports.js';
 import { loadKernels, rng, assertClose } from './harness.js';
 
 const K = loadKernels();
@@ -75,7 +75,9 @@ test('additiveScores: Bahdanau (vector scale) and concat mode (scalar scales)', 
   for (const [inScale, useW, outScale] of [[1, true, 1], [1, false, 1], [0.7, false, 1.3]]) {
     K.reset();
     const out = K.alloc(batch * Tq * Tv * 4);
-    K.k.additiveScores(K.putF32(q), K.putF32(k), batch, Tq, Tv, D, inScale, useW ? K.putF32(w) : 0, outScale, out);
+    K.k.additiveScores(K.params(ADDITIVE_SCORES_PARAMS, {
+      q: K.putF32(q), k: K.putF32(k), batch, queries: Tq, keys: Tv, dim: D, inScale, w: useW ? K.putF32(w) : 0, outScale, out,
+    }));
     const want = new Float64Array(batch * Tq * Tv);
     for (let p = 0; p < batch; p++) {
       for (let i = 0; i < Tq; i++) {
@@ -130,17 +132,18 @@ test('maskedSoftmax: value / key / query masks, causal, fully masked rows, zeroM
   for (const c of cases) {
     K.reset();
     const p = K.putF32(scores);
-    K.k.maskedSoftmax(
-      p, batch, heads, rows, cols,
-      c.qmask ? K.putU8(c.qmask) : 0, c.vmask ? K.putU8(c.vmask) : 0, c.kmask ? K.putU8(c.kmask) : 0, c.causal ?? 0, c.zero ?? 0,
-    );
+    K.k.maskedSoftmax(K.params(MASKED_SOFTMAX_PARAMS, {
+      scores: p, batch, heads, rows, cols,
+      queryMask: c.qmask ? K.putU8(c.qmask) : 0, valueMask: c.vmask ? K.putU8(c.vmask) : 0, keyMask: c.kmask ? K.putU8(c.kmask) : 0,
+      causal: c.causal ?? 0, zeroMasked: c.zero ?? 0,
+    }));
     const want = refMaskedSoftmax(scores, batch, heads, rows, cols, c);
     assertClose(K.getF32(p, scores.length), want, { label: JSON.stringify(Object.keys(c)) + (c.causal ? ' causal' : '') });
   }
   // A fully masked row is uniform (Keras' -1e9 rule), not NaN.
   K.reset();
   const p = K.putF32(scores);
-  K.k.maskedSoftmax(p, batch, heads, rows, cols, 0, K.putU8(vmask), 0, 0, 0);
+  K.k.maskedSoftmax(K.params(MASKED_SOFTMAX_PARAMS, { scores: p, batch, heads, rows, cols, queryMask: 0, valueMask: K.putU8(vmask), keyMask: 0, causal: 0, zeroMasked: 0 }));
   const got = K.getF32(p, scores.length);
   const last = got.subarray((batch * heads - 1) * rows * cols, (batch * heads - 1) * rows * cols + cols);
   for (const x of last) assert.ok(Math.abs(x - 1 / cols) < 1e-6, `uniform ${x}`);
