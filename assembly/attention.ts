@@ -7,19 +7,19 @@
 
 import { softmaxRows } from './activations';
 import { tanhV } from './simd-math';
+import { AdditiveScoresParams, BatchMatMulParams, MaskedSoftmaxParams } from './param-blocks';
 
 /**
  * For each of `batch` problems p: C_p (M x N) = A_p (M x K) * B_p, where B_p is K x N, or, with
  * `transB`, N x K (C = A * B^T, every output a dot product of two contiguous rows).
  * Element (m, k) of A_p is at a + 4 * (p * aBatch + m * lda + k); likewise B and C with their own
- * row strides and batch strides (all in floats). C must not overlap A or B.
+ * row strides and batch strides (all in floats). C must not overlap A or B. `params` points at
+ * a BatchMatMulParams block (param-blocks.ts).
  */
-export function batchMatMul(
-  a: usize, lda: i32, aBatch: i32,
-  b: usize, ldb: i32, bBatch: i32,
-  c: usize, ldc: i32, cBatch: i32,
-  batch: i32, M: i32, K: i32, N: i32, transB: i32,
-): void {
+export function batchMatMul(params: usize): void {
+  const q = changetype<BatchMatMulParams>(params);
+  const a = q.a, lda = q.lda, aBatch = q.aBatch, b = q.b, ldb = q.ldb, bBatch = q.bBatch, c = q.c, ldc = q.ldc, cBatch = q.cBatch;
+  const batch = q.batch, M = q.M, K = q.K, N = q.N, transB = q.transB;
   const k4 = K & ~3;
   for (let p = 0; p < batch; p++) {
     const ap = a + (<usize>p * <usize>aBatch << 2);
@@ -85,9 +85,13 @@ export function batchMatMul(
  * k[p][j][d])) for q [batch][Tq][D], k [batch][Tv][D], out [batch][Tq][Tv]; `w` = 0 means all
  * ones. AdditiveAttention: inScale 1, w = its `scale` vector (or none), outScale 1. Attention
  * with score_mode="concat": inScale = `scale` (or 1), no w, outScale = `concat_score_weight`.
- * The operations run in Keras' order (sum, then scale, then tanh).
+ * The operations run in Keras' order (sum, then scale, then tanh). `params` points at an
+ * AdditiveScoresParams block (param-blocks.ts).
  */
-export function additiveScores(q: usize, k: usize, batch: i32, Tq: i32, Tv: i32, D: i32, inScale: f32, w: usize, outScale: f32, out: usize): void {
+export function additiveScores(params: usize): void {
+  const p0 = changetype<AdditiveScoresParams>(params);
+  const q = p0.q, k = p0.k, batch = p0.batch, Tq = p0.queries, Tv = p0.keys, D = p0.dim;
+  const inScale = p0.inScale, w = p0.w, outScale = p0.outScale, out = p0.out;
   const d4 = D & ~3;
   const sv = f32x4.splat(inScale);
   const one = f32x4.splat(1.0);
@@ -127,11 +131,12 @@ const MASK_BIAS: f32 = 1.0e9;
  * vmask[b][j] == 0, kmask[b][j] == 0 (each mask optional: 0 = none, u8 [batch][rows|cols]), or
  * `causal` and j > i. Masked scores get -1e9 before the softmax; with `zeroMasked` the
  * probabilities of masked positions are multiplied by 0 afterwards (Keras >= 3.10 Softmax).
+ * `params` points at a MaskedSoftmaxParams block (param-blocks.ts).
  */
-export function maskedSoftmax(
-  scores: usize, batch: i32, heads: i32, rows: i32, cols: i32,
-  qmask: usize, vmask: usize, kmask: usize, causal: i32, zeroMasked: i32,
-): void {
+export function maskedSoftmax(params: usize): void {
+  const p0 = changetype<MaskedSoftmaxParams>(params);
+  const scores = p0.scores, batch = p0.batch, heads = p0.heads, rows = p0.rows, cols = p0.cols;
+  const qmask = p0.queryMask, vmask = p0.valueMask, kmask = p0.keyMask, causal = p0.causal, zeroMasked = p0.zeroMasked;
   const rowBytes = <usize>cols << 2;
   const anyMask = qmask != 0 || vmask != 0 || kmask != 0 || causal != 0;
   for (let p = 0; p < batch * heads; p++) {

@@ -3,6 +3,8 @@
 // as f32 (Keras feeds integers as numbers); an id of -1 marks a slot to drop (padding, a mask
 // token in a non-int output mode).
 
+import { LookupSortedParams } from './param-blocks';
+
 /**
  * out[r][0..depth) from the ids of row r (len ids per row): mode 0 multi_hot (1 where an id
  * occurs), 1 count (occurrences); with `weights` != 0 each count is multiplied by weights[d]
@@ -72,11 +74,12 @@ export function bucketize(x: usize, n: i32, bounds: usize, nb: i32, out: usize):
  * else `missing` (or, with numOov > 1, oovStart + floormod(x, numOov), Keras' default oov_method);
  * x == maskKey (when hasMask) gives maskValue. Returns -1; the index i of a non-integer input;
  * or n + i for the first value not in the vocabulary when `missingIsError` (num_oov_indices=0).
+ * `params` points at a LookupSortedParams block (param-blocks.ts).
  */
-export function lookupSorted(
-  x: usize, n: i32, keys: usize, values: usize, nk: i32, missing: f32, numOov: i32, oovStart: i32,
-  hasMask: i32, maskKey: f32, maskValue: f32, missingIsError: i32, out: usize,
-): i32 {
+export function lookupSorted(params: usize): i32 {
+  const p = changetype<LookupSortedParams>(params);
+  const x = p.x, n = p.n, keys = p.keys, values = p.values, nk = p.keyCount, missing = p.missing, numOov = p.numOov, oovStart = p.oovStart;
+  const hasMask = p.hasMask, maskKey = p.maskKey, maskValue = p.maskValue, missingIsError = p.missingIsError, out = p.out;
   for (let i = 0; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
     if (v != Mathf.floor(v)) return i;

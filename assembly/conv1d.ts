@@ -13,6 +13,7 @@
 //  * im2col (dilation > 1 or grouped convolutions): receptive fields are gathered into a scratch
 //    block of at most IM2COL_ROWS rows at a time, so the scratch stays small for long sequences.
 import { gemm } from './gemm-f32-2x16';
+import { Conv1dParams, DepthwiseConv1dParams } from './param-blocks';
 
 /** Output rows gathered per im2col block (the block then stays in L2 for the GEMM). */
 const IM2COL_ROWS: i32 = 128;
@@ -65,11 +66,13 @@ function im2col(xb: usize, T: i32, C: i32, c0: i32, cg: i32, k: i32, stride: i32
  * for the group g = f / (F/groups), cg = C/groups. W holds one packed panel set per group
  * (group g's K x F/groups matrix, K = k*cg, packed as gemm expects, groups back to back); bias is
  * 0 or one zero-padded ceil((F/groups)/16)*16 block per group. scratch: conv1dScratchFloats().
+ * `params` points at a Conv1dParams block (param-blocks.ts).
  */
-export function conv1d(
-  x: usize, B: i32, T: i32, C: i32, out: usize, Tout: i32, F: i32,
-  k: i32, stride: i32, dilation: i32, padLeft: i32, groups: i32, W: usize, bias: usize, scratch: usize,
-): void {
+export function conv1d(params: usize): void {
+  const p = changetype<Conv1dParams>(params);
+  const x = p.x, B = p.batch, T = p.steps, C = p.channels, out = p.out, Tout = p.outSteps, F = p.filters;
+  const k = p.size, stride = p.stride, dilation = p.dilation, padLeft = p.padLeft, groups = p.groups;
+  const W = p.kernel, bias = p.bias, scratch = p.scratch;
   if (B <= 0 || Tout <= 0 || F <= 0) return;
   const inBatch = <usize>T * <usize>C << 2;
   const outBatch = <usize>Tout * <usize>F << 2;
@@ -120,11 +123,12 @@ export function conv1d(
  * out[b][t][c*dm + m] = bias[c*dm + m] + sum_j x[b][t*stride - padLeft + j*dilation][c] * W[j][c*dm + m],
  * with W in Keras' own [k][C][dm] layout and bias 0 or C*dm floats. Vectorised across channels
  * when dm == 1 (the common case); a depth multiplier > 1 reads each input channel dm times.
+ * `params` points at a DepthwiseConv1dParams block (param-blocks.ts).
  */
-export function depthwiseConv1d(
-  x: usize, B: i32, T: i32, C: i32, dm: i32, out: usize, Tout: i32,
-  k: i32, stride: i32, dilation: i32, padLeft: i32, W: usize, bias: usize,
-): void {
+export function depthwiseConv1d(params: usize): void {
+  const p = changetype<DepthwiseConv1dParams>(params);
+  const x = p.x, B = p.batch, T = p.steps, C = p.channels, dm = p.depthMultiplier, out = p.out, Tout = p.outSteps;
+  const k = p.size, stride = p.stride, dilation = p.dilation, padLeft = p.padLeft, W = p.kernel, bias = p.bias;
   const O = C * dm;
   const rowBytes = <usize>O << 2;
   const o4 = O & ~3;

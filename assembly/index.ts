@@ -19,7 +19,11 @@ export { lstmSequence, LSTM_UNIT_GROUP } from './lstm-sequence';
 export { packGateColumnsBf16 } from './bf16';
 export { gruSequence, GRU_UNIT_GROUP } from './gru-sequence';
 export { simpleRnnSequence, SIMPLE_RNN_UNIT_GROUP } from './simple-rnn-sequence';
-export { LSTM_SEQUENCE_PARAMS_BYTES, GRU_SEQUENCE_PARAMS_BYTES, SIMPLE_RNN_SEQUENCE_PARAMS_BYTES } from './param-blocks';
+export {
+  LSTM_SEQUENCE_PARAMS_BYTES, GRU_SEQUENCE_PARAMS_BYTES, SIMPLE_RNN_SEQUENCE_PARAMS_BYTES,
+  CONV1D_PARAMS_BYTES, DEPTHWISE_CONV1D_PARAMS_BYTES, BATCH_MAT_MUL_PARAMS_BYTES, LOOKUP_SORTED_PARAMS_BYTES,
+  ADDITIVE_SCORES_PARAMS_BYTES, MASKED_SOFTMAX_PARAMS_BYTES, POOL1D_PARAMS_BYTES,
+} from './param-blocks';
 export * from './tensor-op-codes';
 export { binaryF32, broadcastBinaryF32, broadcastSelectF32 } from './broadcast-binary-f32';
 export { unaryMathF32, maskFromValuesF32 } from './unary-math-f32';
@@ -29,7 +33,7 @@ export { setMaskHistory, markKeptRows } from './rnn-common';
 export { maskOr, selectRows, mulRowsByMask, reverseMaskRows, l2NormalizeRows } from './masked-rows';
 export { batchMatMul, additiveScores, maskedSoftmax } from './attention';
 export { conv1d, conv1dScratchFloats, depthwiseConv1d } from './conv1d';
-export { pool1d, globalPool1d, globalPoolRows } from './pooling';
+export { pool1d, globalPool1d, globalPoolRows, POOL_MAX, POOL_AVG } from './pooling';
 export { batchNormInference, layerNorm } from './normalization';
 export { reluLayer, eluLayer, thresholdedRelu, prelu, addWhereMasked, zeroWhereMasked } from './activation-layers';
 export { copySteps, permuteCopy } from './time-shape';

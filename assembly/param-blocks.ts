@@ -67,3 +67,136 @@ export const GRU_SEQUENCE_PARAMS_BYTES: i32 = offsetof<GruSequenceParams>();
 /** `simpleRnnSequence` (assembly/simple-rnn-sequence.ts): the common fields only. */
 @unmanaged export class SimpleRnnSequenceParams extends SequenceParams {}
 export const SIMPLE_RNN_SEQUENCE_PARAMS_BYTES: i32 = offsetof<SimpleRnnSequenceParams>();
+
+/** What every 1D window kernel reads (convolutions, pooling): input, output and window. */
+@unmanaged class Window1dParams {
+  /** Input [batch][steps][channels]. */
+  x: usize;
+  batch: i32;
+  steps: i32;
+  channels: i32;
+  /** Output [batch][outSteps][output channels]. */
+  out: usize;
+  outSteps: i32;
+  /** Window length (kernel or pool size), the step between windows, zero steps before the input. */
+  size: i32;
+  stride: i32;
+  padLeft: i32;
+}
+
+/** What both 1D convolutions read besides the window: dilation and the packed weights. */
+@unmanaged class Conv1dWindowParams extends Window1dParams {
+  dilation: i32;
+  /** The kernel in the layout each convolution states. */
+  kernel: usize;
+  /** Bias in the layout each convolution states, or 0. */
+  bias: usize;
+}
+
+/** `conv1d` (assembly/conv1d.ts). */
+@unmanaged export class Conv1dParams extends Conv1dWindowParams {
+  filters: i32;
+  groups: i32;
+  /** conv1dScratchFloats() floats. */
+  scratch: usize;
+}
+export const CONV1D_PARAMS_BYTES: i32 = offsetof<Conv1dParams>();
+
+/** `depthwiseConv1d` (assembly/conv1d.ts). */
+@unmanaged export class DepthwiseConv1dParams extends Conv1dWindowParams {
+  depthMultiplier: i32;
+}
+export const DEPTHWISE_CONV1D_PARAMS_BYTES: i32 = offsetof<DepthwiseConv1dParams>();
+
+/** `pool1d` (assembly/pooling.ts): MaxPooling1D / AveragePooling1D. */
+@unmanaged export class Pool1dParams extends Window1dParams {
+  /** POOL_MAX or POOL_AVG (pooling.ts). */
+  mode: i32;
+}
+export const POOL1D_PARAMS_BYTES: i32 = offsetof<Pool1dParams>();
+
+/**
+ * `batchMatMul` (assembly/attention.ts): `batch` products C (M x N) = A (M x K) * B (K x N, or
+ * N x K with transB), each operand read through a row stride and a batch stride (in floats).
+ */
+@unmanaged export class BatchMatMulParams {
+  a: usize;
+  lda: i32;
+  aBatch: i32;
+  b: usize;
+  ldb: i32;
+  bBatch: i32;
+  c: usize;
+  ldc: i32;
+  cBatch: i32;
+  batch: i32;
+  M: i32;
+  K: i32;
+  N: i32;
+  transB: i32;
+}
+export const BATCH_MAT_MUL_PARAMS_BYTES: i32 = offsetof<BatchMatMulParams>();
+
+/** `lookupSorted` (assembly/categorical.ts): IntegerLookup's vocabulary search. */
+@unmanaged export class LookupSortedParams {
+  /** n input values. */
+  x: usize;
+  n: i32;
+  /** keyCount keys sorted ascending, and the value of each. */
+  keys: usize;
+  values: usize;
+  keyCount: i32;
+  /** The value of an input not in the vocabulary (numOov <= 1). */
+  missing: f32;
+  /** With numOov > 1: oovStart + floormod(x, numOov). */
+  numOov: i32;
+  oovStart: i32;
+  /** 1: an input equal to maskKey gives maskValue. */
+  hasMask: i32;
+  maskKey: f32;
+  maskValue: f32;
+  /** 1: an input not in the vocabulary is an error (num_oov_indices = 0). */
+  missingIsError: i32;
+  out: usize;
+}
+export const LOOKUP_SORTED_PARAMS_BYTES: i32 = offsetof<LookupSortedParams>();
+
+/**
+ * `additiveScores` (assembly/attention.ts): out[p][i][j] = outScale * sum_d w[d] *
+ * tanh(inScale * (q[p][i][d] + k[p][j][d])).
+ */
+@unmanaged export class AdditiveScoresParams {
+  /** [batch][queries][dim] and [batch][keys][dim]. */
+  q: usize;
+  k: usize;
+  batch: i32;
+  queries: i32;
+  keys: i32;
+  dim: i32;
+  inScale: f32;
+  /** dim weights, or 0 for all ones. */
+  w: usize;
+  outScale: f32;
+  /** [batch][queries][keys]. */
+  out: usize;
+}
+export const ADDITIVE_SCORES_PARAMS_BYTES: i32 = offsetof<AdditiveScoresParams>();
+
+/** `maskedSoftmax` (assembly/attention.ts): Keras' masked softmax of scores, in place. */
+@unmanaged export class MaskedSoftmaxParams {
+  /** [batch * heads][rows][cols]. */
+  scores: usize;
+  batch: i32;
+  heads: i32;
+  rows: i32;
+  cols: i32;
+  /** u8 masks, or 0: query [batch][rows], value and key [batch][cols]. */
+  queryMask: usize;
+  valueMask: usize;
+  keyMask: usize;
+  /** 1: position j > i is masked. */
+  causal: i32;
+  /** 1: masked positions' probabilities are zeroed after the softmax (Keras >= 3.10). */
+  zeroMasked: i32;
+}
+export const MASKED_SOFTMAX_PARAMS_BYTES: i32 = offsetof<MaskedSoftmaxParams>();

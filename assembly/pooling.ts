@@ -1,6 +1,7 @@
 // Pooling over time, channels last (x [B][T][C]), vectorised across channels.
+import { Pool1dParams } from './param-blocks';
 
-/** Pooling modes (ABI with src/layers). */
+/** Pooling modes (exported: src/layers reads them as KERNEL_CONSTANTS). */
 export const POOL_MAX: i32 = 0;
 export const POOL_AVG: i32 = 1;
 
@@ -49,9 +50,13 @@ export const POOL_AVG: i32 = 1;
  * MaxPooling1D / AveragePooling1D: window t covers input steps [t*stride - padLeft, +pool)
  * clipped to [0, T). Steps outside the input are ignored, as TensorFlow's SAME pooling does
  * (max over the real steps only; the average divides by the number of real steps). A window
- * with no real step (impossible for Keras' own output lengths) gives -inf / NaN.
+ * with no real step (impossible for Keras' own output lengths) gives -inf / NaN. `params`
+ * points at a Pool1dParams block (param-blocks.ts).
  */
-export function pool1d(x: usize, B: i32, T: i32, C: i32, out: usize, Tout: i32, pool: i32, stride: i32, padLeft: i32, mode: i32): void {
+export function pool1d(params: usize): void {
+  const p = changetype<Pool1dParams>(params);
+  const x = p.x, B = p.batch, T = p.steps, C = p.channels, out = p.out, Tout = p.outSteps;
+  const pool = p.size, stride = p.stride, padLeft = p.padLeft, mode = p.mode;
   const rowBytes = <usize>C << 2;
   for (let b = 0; b < B; b++) {
     const xb = x + <usize>b * <usize>T * rowBytes;

@@ -2,6 +2,8 @@ import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } fr
 import { mergeMaskRule } from '../keras/semantics.js';
 import { callFlag, callKwarg, holdsTensor, tensorRoles } from './call-args.js';
 import type { ImportedLayer, ImportRequest, LayerImporter, Mask, Shape, Tensor, WeightSpec } from './types.js';
+import { layerWithWeights } from './imported-layer.js';
+import { ADDITIVE_SCORES_PARAMS, BATCH_MAT_MUL_PARAMS, MASKED_SOFTMAX_PARAMS } from '../wasm/kernel-exports.js';
 
 type ScoreMode = 'dot' | 'concat' | 'additive';
 
@@ -60,20 +62,15 @@ function importAttention(req: ImportRequest, additive: boolean): ImportedLayer {
   const weights: WeightSpec[] = [];
   if (useScale) weights.push({ name: 'scale', shape: additive ? [dim] : [] });
   if (mode === 'concat') weights.push({ name: 'concat_score_weight', shape: [] });
-  const numParams = weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
   const Tq = qs[1];
   const Tv = vs[1] ?? ks[1];
   const batch = qs[0] ?? vs[0];
   const outputShapes: Shape[] = [[batch, Tq, vs[2]], ...(returnScores ? [[batch, Tq, Tv] as Shape] : [])];
 
-  return {
-    name: req.name,
-    className: req.className,
+  return layerWithWeights(req, {
     outputShapes,
-    numParams,
     weights,
     notes,
-    inputPreprocessor: null,
     details: { scoreMode: mode, useScale, causal, returnAttentionScores: returnScores, masks: useMasks },
     instantiate(arrays, memory) {
       const scale = useScale ? arrays[0] : null;
@@ -95,18 +92,30 @@ function importAttention(req: ImportRequest, additive: boolean): ImportedLayer {
             // Keys transposed to (batch, dim, Tv): the product then runs register-blocked over Tv.
             const kt = mem.scratch(B * d * nv * 4);
             k.stridedCopy4(key.ptr, kt, 1, B, d, nv, 0, nv * d, 1, d);
-            k.batchMatMul(q.ptr, d, nq * d, kt, nv, d * nv, scores, nv, nq * nv, B, nq, d, nv, 0);
+            k.batchMatMul(mem.paramBlock(BATCH_MAT_MUL_PARAMS, {
+              a: q.ptr, lda: d, aBatch: nq * d, b: kt, ldb: nv, bBatch: d * nv, c: scores, ldc: nv, cBatch: nq * nv,
+              batch: B, M: nq, K: d, N: nv, transB: 0,
+            }));
             if (scale) k.scaleF32(scores, B * nq * nv, scale[0]);
           } else if (mode === 'concat') {
-            k.additiveScores(q.ptr, key.ptr, B, nq, nv, d, scale ? scale[0] : 1, 0, concatWeight, scores);
+            k.additiveScores(mem.paramBlock(ADDITIVE_SCORES_PARAMS, {
+              q: q.ptr, k: key.ptr, batch: B, queries: nq, keys: nv, dim: d, inScale: scale ? scale[0] : 1, w: 0, outScale: concatWeight, out: scores,
+            }));
           } else {
-            k.additiveScores(q.ptr, key.ptr, B, nq, nv, d, 1, scalePtr, 1, scores);
+            k.additiveScores(mem.paramBlock(ADDITIVE_SCORES_PARAMS, {
+              q: q.ptr, k: key.ptr, batch: B, queries: nq, keys: nv, dim: d, inScale: 1, w: scalePtr, outScale: 1, out: scores,
+            }));
           }
           const qMask: Mask | null = useMasks ? masks[qi] ?? null : null;
           const vMask: Mask | null = useMasks ? masks[vi] ?? null : null;
-          k.maskedSoftmax(scores, B, 1, nq, nv, 0, vMask ? vMask.ptr : 0, 0, causal ? 1 : 0, 0);
+          k.maskedSoftmax(mem.paramBlock(MASKED_SOFTMAX_PARAMS, {
+            scores, batch: B, heads: 1, rows: nq, cols: nv, queryMask: 0, valueMask: vMask ? vMask.ptr : 0, keyMask: 0, causal: causal ? 1 : 0, zeroMasked: 0,
+          }));
           const out = mem.scratch(B * nq * dv * 4);
-          k.batchMatMul(scores, nv, nq * nv, v.ptr, dv, nv * dv, out, dv, nq * dv, B, nq, nv, dv, 0);
+          k.batchMatMul(mem.paramBlock(BATCH_MAT_MUL_PARAMS, {
+            a: scores, lda: nv, aBatch: nq * nv, b: v.ptr, ldb: dv, bBatch: nv * dv, c: out, ldc: dv, cBatch: nq * dv,
+            batch: B, M: nq, K: nv, N: dv, transB: 0,
+          }));
           if (qMask) k.mulRowsByMask(out, qMask.ptr, B * nq, dv);
           const outputs: Tensor[] = [{ ptr: out, shape: [B, nq, dv] }];
           if (returnScores) outputs.push({ ptr: scores, shape: [B, nq, nv] });
@@ -114,7 +123,7 @@ function importAttention(req: ImportRequest, additive: boolean): ImportedLayer {
         },
       };
     },
-  };
+  });
 }
 
 /** `Attention` (Luong-style dot-product attention; `use_scale`, `score_mode`, causal). */

@@ -1,6 +1,6 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
-import type { LayerImporter, WeightSpec } from './types.js';
-import { readAxisBlock, sameShape, splitAround } from './normalization-axes.js';
+import type { LayerImporter } from './types.js';
+import { axisBlockNormLayer, readAxisBlock, scaleShiftWeights } from './normalization-axes.js';
 
 /**
  * `BatchNormalization` at inference: (x - moving_mean) / sqrt(moving_variance + epsilon) * gamma +
@@ -34,43 +34,21 @@ export const BatchNormalizationImporter: LayerImporter = {
     const rank = req.inputShapes[0].length;
     // tf.keras stores a single axis' parameters as (C,), several axes' as the full rank with 1s.
     const paramShape = block.axes.length === 1 ? [block.N] : Array.from({ length: rank }, (_, i) => (block.axes.includes(i) ? (req.inputShapes[0][i] as number) : 1));
-    const weights: WeightSpec[] = [];
-    if (scale) weights.push({ name: 'gamma', shape: paramShape });
-    if (center) weights.push({ name: 'beta', shape: paramShape });
+    const { weights, notes } = scaleShiftWeights(req, scale, center, paramShape);
     weights.push({ name: keras1 ? 'running_mean' : 'moving_mean', shape: paramShape });
     weights.push({ name: keras1 ? 'running_std' : 'moving_variance', shape: paramShape });
-    const notes: string[] = [];
-    if (cfg.field('gamma_regularizer') || cfg.field('beta_regularizer')) notes.push('regularizers ignored (training only)');
-    return {
-      name: req.name,
-      className: req.className,
-      outputShapes: [sameShape(req)],
-      numParams: weights.length * block.N,
-      weights,
-      notes,
-      inputPreprocessor: null,
-      details: { axis: block.axes, epsilon, center, scale },
-      instantiate(arrays, memory) {
-        let i = 0;
-        const gamma = scale ? arrays[i++] : null;
-        const beta = center ? arrays[i++] : null;
-        const mean = arrays[i++];
-        const variance = arrays[i++];
-        const mul = new Float32Array(block.N);
-        for (let n = 0; n < block.N; n++) mul[n] = (gamma ? gamma[n] : 1) / Math.sqrt(variance[n] + epsilon);
-        const meanPtr = memory.allocF32(mean);
-        const scalePtr = memory.allocF32(mul);
-        const shiftPtr = memory.allocF32(beta ?? new Float32Array(block.N));
-        return {
-          run(inputs, masks, ctx) {
-            const x = inputs[0];
-            const { outer, inner } = splitAround(x.shape, block, req);
-            const ptr = ctx.memory.scratch(outer * block.N * inner * 4);
-            ctx.memory.kernels.batchNormInference(x.ptr, ptr, outer, block.N, inner, meanPtr, scalePtr, shiftPtr);
-            return { outputs: [{ ptr, shape: x.shape.slice() }], masks: [masks[0] ?? null] };
-          },
-        };
-      },
-    };
+    return axisBlockNormLayer(req, block, { weights, notes, details: { axis: block.axes, epsilon, center, scale } }, (arrays, memory) => {
+      let i = 0;
+      const gamma = scale ? arrays[i++] : null;
+      const beta = center ? arrays[i++] : null;
+      const mean = arrays[i++];
+      const variance = arrays[i++];
+      const mul = new Float32Array(block.N);
+      for (let n = 0; n < block.N; n++) mul[n] = (gamma ? gamma[n] : 1) / Math.sqrt(variance[n] + epsilon);
+      const meanPtr = memory.allocF32(mean);
+      const scalePtr = memory.allocF32(mul);
+      const shiftPtr = memory.allocF32(beta ?? new Float32Array(block.N));
+      return (x, out, outer, inner) => memory.kernels.batchNormInference(x, out, outer, block.N, inner, meanPtr, scalePtr, shiftPtr);
+    });
   },
 };

@@ -1,6 +1,7 @@
 import { InvalidKerasConfigurationError } from '../errors.js';
 import { categoricalKernel, categoricalShape, outputModeOf } from './categorical-output.js';
 import type { LayerImporter } from './types.js';
+import { weightlessLayer } from './weightless.js';
 
 /**
  * `CategoryEncoding`: integer ids in [0, num_tokens) -> one_hot, multi_hot or count rows (in wasm).
@@ -19,16 +20,8 @@ export const CategoryEncodingImporter: LayerImporter = {
     if (req.call?.args.length && req.call.args.length > 1) {
       throw new InvalidKerasConfigurationError('count_weights are not supported', { ...req.context, field: 'count_weights' });
     }
-    return {
-      name: req.name,
-      className: req.className,
-      outputShapes: [categoricalShape(input, mode, depth)],
-      numParams: 0,
-      weights: [],
-      notes: [],
-      inputPreprocessor: null,
+    return weightlessLayer(req, [categoricalShape(input, mode, depth)], (memory) => categoricalKernel(req, mode, depth, memory, { strict: true }), {
       details: { numTokens: depth, outputMode: mode },
-      instantiate: (_arrays, memory) => categoricalKernel(req, mode, depth, memory, { strict: true }),
-    };
+    });
   },
 };

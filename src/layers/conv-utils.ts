@@ -134,3 +134,54 @@ export function sequenceInput(req: ImportRequest): { B: number | null; T: number
   }
   return { B: input[0], T: input[1], C: input[2] };
 }
+
+/** A 1D window layer's geometry, read from its config and input shape at import. */
+export interface WindowLayer {
+  win: Window1D;
+  /** The symbolic input (batch, steps, channels) and output steps. */
+  B: number | null;
+  T: number | null;
+  C: number;
+  Tout: number | null;
+}
+
+/**
+ * Reads the window of a convolution (`kernelSize`, `convStrides`, `dilationRate`) or pooling
+ * layer (`poolSize`, `poolStrides`, no dilation): channels last, the allowed paddings, the
+ * (batch, steps, channels) input, and the output length (refusing a window longer than a known
+ * input, naming the size field).
+ */
+export function readWindowLayer(
+  req: ImportRequest,
+  kind: 'conv' | 'pool',
+  allowed: readonly Padding1D[],
+  theanoSame: boolean,
+): WindowLayer {
+  requireChannelsLast(req);
+  const sizeConcept = kind === 'conv' ? 'kernelSize' : 'poolSize';
+  const size = kind === 'conv' ? readInt1(req, 'kernelSize') : readInt1(req, 'poolSize', 2);
+  // a pooling layer's strides=None means "the pool size" (Keras stores the resolved value, older files null)
+  const stride = kind === 'conv' ? readInt1(req, 'convStrides', 1) : readInt1(req, 'poolStrides', size);
+  const dilation = kind === 'conv' ? readInt1(req, 'dilationRate', 1) : 1;
+  const padding = readPadding(req, allowed);
+  const { B, T, C } = sequenceInput(req);
+  const win: Window1D = { padding, size, stride, dilation, theanoSame };
+  const Tout = symbolicOutputLength(win, T, req, req.config.fieldOf(sizeConcept) ?? (kind === 'conv' ? 'kernel_size' : 'pool_size'));
+  return { win, B, T, C, Tout };
+}
+
+/**
+ * The window over a concrete (batch, steps, channels) input at predict time: output steps and
+ * the zero steps before the input. InputError when the channels differ from the layer's or the
+ * input is shorter than the window.
+ */
+export function windowOverInput(
+  layer: WindowLayer,
+  shape: readonly number[],
+  req: ImportRequest,
+): { b: number; t: number; tOut: number; padLeft: number } {
+  const [b, t, c] = shape;
+  if (c !== layer.C) throw new InputError(`expected ${layer.C} channels, got ${c}`, { layer: req.name, className: req.className, field: 'input', value: shape });
+  const tOut = runtimeOutputLength(layer.win, t, req.name, req.className);
+  return { b, t, tOut, padLeft: windowPadLeft(layer.win, t) };
+}

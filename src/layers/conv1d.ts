@@ -1,19 +1,11 @@
-import { InputError, InvalidKerasConfigurationError } from '../errors.js';
+import { InvalidKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
 import { resolveActivation } from '../keras/activations.js';
 import { theanoConvolutions } from '../keras/semantics.js';
 import { applyActivation } from './activation-kernel.js';
-import {
-  readInt1,
-  readPadding,
-  requireChannelsLast,
-  runtimeOutputLength,
-  sequenceInput,
-  symbolicOutputLength,
-  windowPadLeft,
-  type Window1D,
-} from './conv-utils.js';
+import { readWindowLayer, windowOverInput } from './conv-utils.js';
 import type { ImportedLayer, ImportRequest, LayerImporter, WeightSpec } from './types.js';
+import { CONV1D_PARAMS } from '../wasm/kernel-exports.js';
 
 const PANEL = 16;
 
@@ -79,16 +71,14 @@ export const Conv1DImporter: LayerImporter = {
   import(req: ImportRequest): ImportedLayer {
     const cfg = req.config;
     const keras1 = req.generation.major === 1;
-    requireChannelsLast(req);
+    const theano = theanoConvolutions(req.generation);
+    const geometry = readWindowLayer(req, 'conv', keras1 ? ['valid', 'same', 'full'] : ['valid', 'same', 'causal'], theano);
+    const { win, B, C, Tout } = geometry;
+    const { size: k, stride, dilation, padding } = win;
     const filters = cfg.int('filters');
-    const k = readInt1(req, 'kernelSize');
-    const stride = readInt1(req, 'convStrides', 1);
-    const dilation = readInt1(req, 'dilationRate', 1);
-    const padding = readPadding(req, keras1 ? ['valid', 'same', 'full'] : ['valid', 'same', 'causal']);
     const groups = cfg.intField('groups', { fallback: 1 });
     const useBias = cfg.bool('useBias', true);
     const activation = resolveActivation(cfg.field('activation') ?? 'linear', req.generation, { ...req.context, field: 'activation' });
-    const { B, T, C } = sequenceInput(req);
     if (C % groups !== 0 || filters % groups !== 0) {
       throw new InvalidKerasConfigurationError(`groups (${groups}) must divide the input channels (${C}) and filters (${filters})`, {
         ...req.context,
@@ -96,9 +86,6 @@ export const Conv1DImporter: LayerImporter = {
         value: groups,
       });
     }
-    const theano = theanoConvolutions(req.generation);
-    const win: Window1D = { padding, size: k, stride, dilation, theanoSame: theano };
-    const Tout = symbolicOutputLength(win, T, req, cfg.fieldOf('kernelSize') ?? 'kernel_size');
     const cg = C / groups;
     const notes: string[] = [];
     for (const f of ['kernel_regularizer', 'bias_regularizer', 'W_regularizer', 'b_regularizer', 'activity_regularizer']) {
@@ -134,13 +121,13 @@ export const Conv1DImporter: LayerImporter = {
         return {
           run(inputs, _masks, ctx) {
             const x = inputs[0];
-            const [b, t, c] = x.shape;
-            if (c !== C) throw new InputError(`expected ${C} channels, got ${c}`, { layer: req.name, className: req.className, field: 'input', value: x.shape });
-            const tOut = runtimeOutputLength(win, t, req.name, req.className);
-            const padLeft = windowPadLeft(win, t);
+            const { b, t, tOut, padLeft } = windowOverInput(geometry, x.shape, req);
             const scratch = ctx.memory.scratch(kx.conv1dScratchFloats(t, C, tOut, k, stride, dilation, padLeft, groups) * 4);
             const out = { ptr: ctx.memory.scratch(b * tOut * filters * 4), shape: [b, tOut, filters] };
-            kx.conv1d(x.ptr, b, t, C, out.ptr, tOut, filters, k, stride, dilation, padLeft, groups, packed.W, packed.bias, scratch);
+            kx.conv1d(ctx.memory.paramBlock(CONV1D_PARAMS, {
+              x: x.ptr, batch: b, steps: t, channels: C, out: out.ptr, outSteps: tOut, size: k, stride, dilation, padLeft,
+              kernel: packed.W, bias: packed.bias, filters, groups, scratch,
+            }));
             applyActivation(ctx.memory, out, activation);
             return { outputs: [out], masks: [null] };
           },

@@ -1,6 +1,7 @@
 import { InvalidKerasConfigurationError, KerasRnnError } from '../errors.js';
 import type { TensorData } from '../types/tensor.js';
 import type { ImportedLayer, LayerImporter, Mask, Shape, Tensor } from './types.js';
+import { layerWithWeights } from './imported-layer.js';
 
 /**
  * A layer kerasrnn cannot load by itself, supplied by the user: a custom Keras layer class (keyed
@@ -104,15 +105,11 @@ export function customLayerImporter(key: string, impl: CustomLayer): LayerImport
       };
       if (!Array.isArray(weightList) || !weightList.every(okWeight)) fail('weights() must return [{ name, shape }] with integer shapes', weightList);
       const weights = (weightList as { name: string; shape: number[] }[]).map((w) => ({ name: w.name, shape: w.shape.slice() }));
-      const numParams = impl.numParams ?? weights.reduce((n, w) => n + size(w.shape), 0);
-      return {
-        name: req.name,
-        className: req.className,
+      return layerWithWeights(req, {
         outputShapes,
-        numParams,
+        ...(impl.numParams !== undefined ? { numParams: impl.numParams } : {}),
         weights,
         notes: [`computed by the user-supplied customLayers.${key}`],
-        inputPreprocessor: null,
         details: { custom: key },
         instantiate(arrays) {
           const stored = arrays.map((a) => a.slice());
@@ -141,7 +138,7 @@ export function customLayerImporter(key: string, impl: CustomLayer): LayerImport
             },
           };
         },
-      };
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { InvalidKerasConfigurationError } from '../errors.js';
 import { categoricalKernel, categoricalShape, outputModeOf } from './categorical-output.js';
 import type { LayerImporter } from './types.js';
+import { weightlessLayer } from './weightless.js';
 
 /**
  * `Discretization`: each value -> the number of `bin_boundaries` <= it (np.digitize /
@@ -17,16 +18,10 @@ export const DiscretizationImporter: LayerImporter = {
     const mode = outputModeOf(req, ['int', 'one_hot', 'multi_hot', 'count'], 'int');
     const depth = bounds.length + 1;
     const input = req.inputShapes[0];
-    return {
-      name: req.name,
-      className: req.className,
-      outputShapes: [categoricalShape(input, mode, depth)],
-      numParams: 0,
-      weights: [],
-      notes: [],
-      inputPreprocessor: null,
-      details: { binBoundaries: Array.from(bounds), outputMode: mode },
-      instantiate(_a, memory) {
+    return weightlessLayer(
+      req,
+      [categoricalShape(input, mode, depth)],
+      (memory) => {
         const k = memory.kernels;
         const bp = memory.allocF32(bounds);
         const encode = categoricalKernel(req, mode, depth, memory, { strict: false });
@@ -40,6 +35,7 @@ export const DiscretizationImporter: LayerImporter = {
           },
         };
       },
-    };
+      { details: { binBoundaries: Array.from(bounds), outputMode: mode } },
+    );
   },
 };

@@ -3,6 +3,7 @@ import type { WasmMemory } from '../wasm/memory.js';
 import { dotNormalizeEpsilon } from '../keras/semantics.js';
 import type { ImportedLayer, LayerImporter, Shape, Tensor } from './types.js';
 import { weightlessLayer } from './weightless.js';
+import { BATCH_MAT_MUL_PARAMS } from '../wasm/kernel-exports.js';
 
 /** Contraction axes of a batch dot product, already made non-negative (1 or 2). */
 export type DotAxes = [number, number];
@@ -95,10 +96,16 @@ export function batchDot(memory: WasmMemory, x: Tensor, y: Tensor, axes: DotAxes
       yc = memory.scratch(B * K * Qn * 4);
       memory.kernels.stridedCopy4(y.ptr, yc, 1, B, K, Qn, 0, Qn * K, 1, K);
     }
-    memory.kernels.batchMatMul(X.ptr, X.K, X.P * X.K, yc, Qn, K * Qn, out, Qn, X.P * Qn, B, X.P, X.K, Qn, 0);
+    memory.kernels.batchMatMul(memory.paramBlock(BATCH_MAT_MUL_PARAMS, {
+      a: X.ptr, lda: X.K, aBatch: X.P * X.K, b: yc, ldb: Qn, bBatch: K * Qn, c: out, ldc: Qn, cBatch: X.P * Qn,
+      batch: B, M: X.P, K: X.K, N: Qn, transB: 0,
+    }));
   } else {
     const Y = asRows(memory, y, axes[1], normalizeEps);
-    memory.kernels.batchMatMul(X.ptr, X.K, X.P * X.K, Y.ptr, Y.K, Y.P * Y.K, out, Y.P, X.P * Y.P, B, X.P, X.K, Y.P, 1);
+    memory.kernels.batchMatMul(memory.paramBlock(BATCH_MAT_MUL_PARAMS, {
+      a: X.ptr, lda: X.K, aBatch: X.P * X.K, b: Y.ptr, ldb: Y.K, bBatch: Y.P * Y.K, c: out, ldc: Y.P, cBatch: X.P * Y.P,
+      batch: B, M: X.P, K: X.K, N: Y.P, transB: 1,
+    }));
   }
   const rest = [...x.shape.slice(1).filter((_, i) => i + 1 !== axes[0]), ...y.shape.slice(1).filter((_, i) => i + 1 !== axes[1])];
   return { ptr: out, shape: [B, ...(rest.length === 0 ? [1] : rest)] };

@@ -2,9 +2,11 @@ import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } fr
 import { globalAveragePoolingUsesMask } from '../keras/semantics.js';
 import type { LayerImporter, Shape } from './types.js';
 import { weightlessLayer } from './weightless.js';
+import { stepsInput } from './zero-padding1d.js';
+import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 
-const POOL_MAX = 0;
-const POOL_AVG = 1;
+/** The kernels' pooling modes (assembly/pooling.ts). */
+const { POOL_MAX, POOL_AVG } = KERNEL_CONSTANTS;
 
 /**
  * Global pooling over time: (batch, steps, features) -> (batch, features), or (batch, 1, features)
@@ -27,10 +29,7 @@ function globalPooling1d(classNames: string[], mode: number): LayerImporter {
       const first = format === 'channels_first';
       const keepdims = cfg.boolField('keepdims', false);
       const useMask = globalAveragePoolingUsesMask(req.generation);
-      const input = req.inputShapes[0];
-      if (!input || input.length !== 3) {
-        throw new InvalidKerasConfigurationError(`${req.className} needs a 3D input (batch, steps, features)`, { ...req.context, field: 'input_shape', value: input });
-      }
+      const input = stepsInput(req);
       const features = first ? input[1] : input[2];
       const out: Shape = keepdims ? (first ? [input[0], features, 1] : [input[0], 1, features]) : [input[0], features];
       return weightlessLayer(

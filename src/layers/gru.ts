@@ -1,6 +1,6 @@
 import { defaultGruResetAfter } from '../keras/semantics.js';
-import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
-import { paddedUnits, sequenceFields, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
+import { importCellLayer } from './recurrent.js';
+import { paddedUnits, sequenceFields, unitGroupOf, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
 import { GRU_SEQUENCE_PARAMS, KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 
@@ -66,27 +66,22 @@ export const GRU_KERNEL: CellKernel = {
 export const GruImporter: LayerImporter = {
   classNames: ['GRU'],
   import(req: ImportRequest) {
-    const cfg = req.config;
-    const notes: string[] = [];
-    const opts = readRecurrentOptions(cfg, notes);
-    const { units, activation, recurrentActivation, useBias, perGate } = readCellConfig(req, true);
-    const keras1 = req.generation.major === 1;
-    const resetAfter = keras1 ? false : cfg.bool('resetAfter', defaultGruResetAfter(req.generation));
-    if (resetAfter && req.generation.runtime === 'tfjs') notes.push('reset_after=True: TF.js refuses this GRU; computed as Keras computes it');
-    const cell: CellDefinition = {
-      kind: 'gru',
-      gates: 3,
-      kernel: GRU_KERNEL,
-      stateNames: ['h'],
-      units,
-      activation,
-      recurrentActivation,
-      resetAfter,
-      // reset_after = false reads z, r and the candidate's columns in two passes (gruSequence)
-      ...(resetAfter ? {} : { recurrentPanels: GRU_TWO_PASS_PANELS }),
-      weightLayout: (inputDim) => gruWeightLayout(inputDim, units, useBias, perGate, resetAfter),
-    };
-    const layer = importRecurrent(req, cell, opts, notes);
-    return { ...layer, details: { ...layer.details, useBias, weightLayout: perGate ? 'keras1-per-gate' : 'fused' } };
+    return importCellLayer(req, true, ({ units, useBias, perGate }, notes) => {
+      const resetAfter = req.generation.major === 1 ? false : req.config.bool('resetAfter', defaultGruResetAfter(req.generation));
+      if (resetAfter && req.generation.runtime === 'tfjs') notes.push('reset_after=True: TF.js refuses this GRU; computed as Keras computes it');
+      return {
+        cell: {
+          kind: 'gru',
+          gates: 3,
+          kernel: GRU_KERNEL,
+          stateNames: ['h'],
+          resetAfter,
+          // reset_after = false reads z, r and the candidate's columns in two passes (gruSequence)
+          ...(resetAfter ? {} : { recurrentPanels: GRU_TWO_PASS_PANELS }),
+          weightLayout: (inputDim) => gruWeightLayout(inputDim, units, useBias, perGate, resetAfter),
+        },
+        details: { weightLayout: perGate ? 'keras1-per-gate' : 'fused' },
+      };
+    });
   },
 };

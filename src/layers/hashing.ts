@@ -2,7 +2,8 @@ import { InputError, InvalidKerasConfigurationError } from '../errors.js';
 import { categoricalKernel, categoricalShape, outputModeOf } from './categorical-output.js';
 import { hashBucketFast, hashBucketStrong } from './farmhash-fingerprint.js';
 import { saltOf } from './index-lookup.js';
-import type { LayerImporter } from './types.js';
+import type { LayerImporter, StringFrontEnd } from './types.js';
+import { weightlessLayer } from './weightless.js';
 
 /**
  * `Hashing`: values -> bins by `tf.strings.to_hash_bucket_fast` (FarmHash Fingerprint64), or with
@@ -38,24 +39,18 @@ export const HashingImporter: LayerImporter = {
       return bucket(BigInt(Math.trunc(v)).toString());
     };
     let fedStrings = false;
-    return {
-      name: req.name,
-      className: req.className,
-      outputShapes: [categoricalShape(input, mode, numBins)],
-      numParams: 0,
-      weights: [],
-      notes: [],
-      inputPreprocessor: null,
-      details: { numBins, outputMode: mode, salt: salt ? salt.map(String) : null, maskValue: mask ?? null },
-      strings: {
-        required: false,
-        expects: `strings of shape ${JSON.stringify(input)}`,
-        encode: (values, shape) => ({ data: Float32Array.from(values, hash), shape: shape.slice() }),
-        fedStrings: () => {
-          fedStrings = true;
-        },
+    const strings: StringFrontEnd = {
+      required: false,
+      expects: `strings of shape ${JSON.stringify(input)}`,
+      encode: (values, shape) => ({ data: Float32Array.from(values, hash), shape: shape.slice() }),
+      fedStrings: () => {
+        fedStrings = true;
       },
-      instantiate(_arrays, memory) {
+    };
+    return weightlessLayer(
+      req,
+      [categoricalShape(input, mode, numBins)],
+      (memory) => {
         const encode = categoricalKernel(req, mode, numBins, memory, { strict: false });
         return {
           run(inputs, masks, runCtx) {
@@ -68,6 +63,7 @@ export const HashingImporter: LayerImporter = {
           },
         };
       },
-    };
+      { details: { numBins, outputMode: mode, salt: salt ? salt.map(String) : null, maskValue: mask ?? null }, strings },
+    );
   },
 };

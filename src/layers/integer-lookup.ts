@@ -2,6 +2,7 @@ import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { categoricalKernel, categoricalShape, outputModeOf } from './categorical-output.js';
 import { lookupTable } from './index-lookup.js';
 import type { LayerImporter } from './types.js';
+import { LOOKUP_SORTED_PARAMS } from '../wasm/kernel-exports.js';
 
 /**
  * `IntegerLookup`: integer values -> vocabulary ids, or with `invert=True` ids -> values. The
@@ -57,7 +58,10 @@ export const IntegerLookupImporter: LayerImporter = {
             const n = x.shape.reduce((a, b) => a * b, 1);
             const out = runCtx.memory.scratch(n * 4);
             const strictVocab = !invert && table.numOov === 0 ? 1 : 0;
-            const bad = k.lookupSorted(x.ptr, n, kp, vp, keys.length, missing, invert ? 0 : table.numOov, table.oovStart, hasMask ? 1 : 0, maskKey, maskValue, strictVocab, out);
+            const bad = k.lookupSorted(runCtx.memory.paramBlock(LOOKUP_SORTED_PARAMS, {
+              x: x.ptr, n, keys: kp, values: vp, keyCount: keys.length, missing, numOov: invert ? 0 : table.numOov, oovStart: table.oovStart,
+              hasMask: hasMask ? 1 : 0, maskKey, maskValue, missingIsError: strictVocab, out,
+            }));
             if (bad >= n) {
               throw new InputError('num_oov_indices=0 and a value is not in the vocabulary', { ...ctx, field: 'input', value: runCtx.memory.f32(x.ptr + (bad - n) * 4, 1)[0] });
             }

@@ -1,6 +1,6 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
-import type { LayerImporter, WeightSpec } from './types.js';
-import { readAxisBlock, sameShape, splitAround } from './normalization-axes.js';
+import type { LayerImporter } from './types.js';
+import { axisBlockNormLayer, readAxisBlock, scaleShiftWeights } from './normalization-axes.js';
 
 /**
  * `LayerNormalization` (tf.keras, Keras 3): for each sample (and each position outside `axis`),
@@ -30,34 +30,12 @@ export const LayerNormalizationImporter: LayerImporter = {
     const rank = req.inputShapes[0].length;
     const listed = (Array.isArray(raw) ? (raw as number[]) : [raw as number]).map((a) => (a < 0 ? rank + a : a));
     const paramShape = listed.map((a) => req.inputShapes[0][a] as number);
-    const weights: WeightSpec[] = [];
-    if (scale) weights.push({ name: 'gamma', shape: paramShape });
-    if (center) weights.push({ name: 'beta', shape: paramShape });
-    const notes: string[] = [];
-    if (cfg.field('gamma_regularizer') || cfg.field('beta_regularizer')) notes.push('regularizers ignored (training only)');
-    return {
-      name: req.name,
-      className: req.className,
-      outputShapes: [sameShape(req)],
-      numParams: weights.length * block.N,
-      weights,
-      notes,
-      inputPreprocessor: null,
-      details: { axis: block.axes, epsilon, center, scale },
-      instantiate(arrays, memory) {
-        let i = 0;
-        const gamma = scale ? memory.allocF32(arrays[i++]) : 0;
-        const beta = center ? memory.allocF32(arrays[i++]) : 0;
-        return {
-          run(inputs, masks, ctx) {
-            const x = inputs[0];
-            const { outer, inner } = splitAround(x.shape, block, req);
-            const ptr = ctx.memory.scratch(outer * block.N * inner * 4);
-            ctx.memory.kernels.layerNorm(x.ptr, ptr, outer, block.N, inner, gamma, beta, epsilon);
-            return { outputs: [{ ptr, shape: x.shape.slice() }], masks: [masks[0] ?? null] };
-          },
-        };
-      },
-    };
+    const { weights, notes } = scaleShiftWeights(req, scale, center, paramShape);
+    return axisBlockNormLayer(req, block, { weights, notes, details: { axis: block.axes, epsilon, center, scale } }, (arrays, memory) => {
+      let i = 0;
+      const gamma = scale ? memory.allocF32(arrays[i++]) : 0;
+      const beta = center ? memory.allocF32(arrays[i++]) : 0;
+      return (x, out, outer, inner) => memory.kernels.layerNorm(x, out, outer, block.N, inner, gamma, beta, epsilon);
+    });
   },
 };

@@ -1,5 +1,5 @@
-import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
-import { sequenceFields, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
+import { importCellLayer } from './recurrent.js';
+import { sequenceFields, unitGroupOf, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
 import { KERNEL_CONSTANTS, LSTM_SEQUENCE_PARAMS } from '../wasm/kernel-exports.js';
 
@@ -56,24 +56,13 @@ export const LSTM_KERNEL: CellKernel = {
 export const LstmImporter: LayerImporter = {
   classNames: ['LSTM'],
   import(req: ImportRequest) {
-    const cfg = req.config;
-    const notes: string[] = [];
-    const opts = readRecurrentOptions(cfg, notes);
-    const { units, activation, recurrentActivation, useBias, perGate } = readCellConfig(req, true);
-    // unit_forget_bias / forget_bias_init only shape the initial bias: the stored bias is what runs.
-    cfg.bool('unitForgetBias', false);
-    const cell: CellDefinition = {
-      kind: 'lstm',
-      gates: 4,
-      kernel: LSTM_KERNEL,
-      stateNames: ['h', 'c'],
-      units,
-      activation,
-      recurrentActivation,
-      resetAfter: false,
-      weightLayout: (inputDim) => lstmWeightLayout(inputDim, units, useBias, perGate),
-    };
-    const layer = importRecurrent(req, cell, opts, notes);
-    return { ...layer, details: { ...layer.details, useBias, weightLayout: perGate ? 'keras1-per-gate' : 'fused' } };
+    return importCellLayer(req, true, ({ units, useBias, perGate }) => {
+      // unit_forget_bias / forget_bias_init only shape the initial bias: the stored bias is what runs.
+      req.config.bool('unitForgetBias', false);
+      return {
+        cell: { kind: 'lstm', gates: 4, kernel: LSTM_KERNEL, stateNames: ['h', 'c'], weightLayout: (inputDim) => lstmWeightLayout(inputDim, units, useBias, perGate) },
+        details: { weightLayout: perGate ? 'keras1-per-gate' : 'fused' },
+      };
+    });
   },
 };

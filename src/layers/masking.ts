@@ -1,6 +1,6 @@
-import { InvalidKerasConfigurationError } from '../errors.js';
 import type { LayerImporter } from './types.js';
 import { weightlessLayer } from './weightless.js';
+import { stepsInput } from './zero-padding1d.js';
 
 /**
  * `Masking`: a time step whose features all equal `mask_value` is masked; Keras also zeroes the
@@ -10,17 +10,9 @@ export const MaskingImporter: LayerImporter = {
   classNames: ['Masking'],
   import(req) {
     const maskValue = req.config.numberField('mask_value', 0);
-    const input = req.inputShapes[0];
-    if (input.length !== 3) {
-      throw new InvalidKerasConfigurationError('Masking is supported on (batch, steps, features) inputs', {
-        ...req.context,
-        field: 'input_shape',
-        value: input,
-      });
-    }
     return weightlessLayer(
       req,
-      [input],
+      [stepsInput(req)],
       {
         run(inputs, _masks, ctx) {
           const x = inputs[0];

@@ -2,6 +2,8 @@ import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } fr
 import type { WasmMemory } from '../wasm/memory.js';
 import { callFlag, callKwarg, holdsTensor, tensorRoles } from './call-args.js';
 import type { ImportedLayer, LayerImporter, Mask, Shape, Tensor, WeightSpec } from './types.js';
+import { layerWithWeights } from './imported-layer.js';
+import { BATCH_MAT_MUL_PARAMS, MASKED_SOFTMAX_PARAMS } from '../wasm/kernel-exports.js';
 
 /** A dense projection packed for the gemm micro-kernel: x (rows × K) · W (K × N) + b. */
 interface PackedProjection {
@@ -115,19 +117,14 @@ export const MultiHeadAttentionImporter: LayerImporter = {
       { name: 'attention_output/kernel', shape: [H, vd, outDim] },
       ...(useBias ? [{ name: 'attention_output/bias', shape: [outDim] }] : []),
     ];
-    const numParams = weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
     const batch = qs[0] ?? vs[0];
     const outputShapes: Shape[] = [[batch, qs[1], outDim], ...(returnScores ? [[batch, H, qs[1], vs[1] ?? ks[1]] as Shape] : [])];
     const scale = Math.fround(1 / Math.sqrt(kd));
 
-    return {
-      name: req.name,
-      className: req.className,
+    return layerWithWeights(req, {
       outputShapes,
-      numParams,
       weights,
       notes,
-      inputPreprocessor: null,
       details: { numHeads: H, keyDim: kd, valueDim: vd, outputDim: outDim, useBias, causal, returnAttentionScores: returnScores, masks: useMasks },
       instantiate(arrays, memory) {
         const per = useBias ? 2 : 1;
@@ -158,25 +155,29 @@ export const MultiHeadAttentionImporter: LayerImporter = {
             k.stridedCopy4(Kp, Kt, B, H, kd, Tv, Tv * H * kd, kd, 1, H * kd);
             const scores = mem.scratch(B * H * Tq * Tv * 4);
             for (let bi = 0; bi < B; bi++) {
-              k.batchMatMul(
-                Q + bi * Tq * H * kd * 4, H * kd, kd,
-                Kt + bi * H * kd * Tv * 4, Tv, kd * Tv,
-                scores + bi * H * Tq * Tv * 4, Tv, Tq * Tv,
-                H, Tq, kd, Tv, 0,
-              );
+              // per batch entry, the heads as the product's batch: Q (Tq x kd, rows H*kd apart) times Kt
+              k.batchMatMul(mem.paramBlock(BATCH_MAT_MUL_PARAMS, {
+                a: Q + bi * Tq * H * kd * 4, lda: H * kd, aBatch: kd,
+                b: Kt + bi * H * kd * Tv * 4, ldb: Tv, bBatch: kd * Tv,
+                c: scores + bi * H * Tq * Tv * 4, ldc: Tv, cBatch: Tq * Tv,
+                batch: H, M: Tq, K: kd, N: Tv, transB: 0,
+              }));
             }
             const mask = (i: number): Mask | null => (useMasks && i >= 0 ? masks[i] ?? null : null);
             const [qm, vm] = [mask(qi), mask(vi)];
             const km = ki >= 0 ? mask(ki) : null;
-            k.maskedSoftmax(scores, B, H, Tq, Tv, qm ? qm.ptr : 0, vm ? vm.ptr : 0, km ? km.ptr : 0, causal ? 1 : 0, zeroMasked ? 1 : 0);
+            k.maskedSoftmax(mem.paramBlock(MASKED_SOFTMAX_PARAMS, {
+              scores, batch: B, heads: H, rows: Tq, cols: Tv,
+              queryMask: qm ? qm.ptr : 0, valueMask: vm ? vm.ptr : 0, keyMask: km ? km.ptr : 0, causal: causal ? 1 : 0, zeroMasked: zeroMasked ? 1 : 0,
+            }));
             const context = mem.scratch(B * Tq * H * vd * 4);
             for (let bi = 0; bi < B; bi++) {
-              k.batchMatMul(
-                scores + bi * H * Tq * Tv * 4, Tv, Tq * Tv,
-                V + bi * Tv * H * vd * 4, H * vd, vd,
-                context + bi * Tq * H * vd * 4, H * vd, vd,
-                H, Tq, Tv, vd, 0,
-              );
+              k.batchMatMul(mem.paramBlock(BATCH_MAT_MUL_PARAMS, {
+                a: scores + bi * H * Tq * Tv * 4, lda: Tv, aBatch: Tq * Tv,
+                b: V + bi * Tv * H * vd * 4, ldb: H * vd, bBatch: vd,
+                c: context + bi * Tq * H * vd * 4, ldc: H * vd, cBatch: vd,
+                batch: H, M: Tq, K: Tv, N: vd, transB: 0,
+              }));
             }
             const out = project(mem, po, { ptr: context, shape: [B, Tq, H * vd] }, B * Tq);
             const outputs: Tensor[] = [{ ptr: out, shape: [B, Tq, outDim] }];
@@ -185,6 +186,6 @@ export const MultiHeadAttentionImporter: LayerImporter = {
           },
         };
       },
-    };
+    });
   },
 };

@@ -1,5 +1,7 @@
 import { InputError, InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } from '../errors.js';
-import type { ImportRequest, Shape } from './types.js';
+import type { ImportedLayer, ImportRequest, Shape, WeightSpec } from './types.js';
+import type { WasmMemory } from '../wasm/memory.js';
+import { layerWithWeights } from './imported-layer.js';
 
 /**
  * The axes a normalisation layer works on (`axis`: an int or a list, negative counting from the
@@ -83,4 +85,49 @@ export function splitAround(shape: number[], block: AxisBlock, req?: ImportReque
 /** The symbolic output shape of a shape-preserving layer. */
 export function sameShape(req: ImportRequest): Shape {
   return req.inputShapes[0].slice();
+}
+
+/**
+ * The learned scale (gamma) and shift (beta) of BatchNormalization and LayerNormalization, each
+ * `paramShape` when enabled, in Keras' stored order, and the note that their regularizers are
+ * ignored.
+ */
+export function scaleShiftWeights(req: ImportRequest, scale: boolean, center: boolean, paramShape: number[]): { weights: WeightSpec[]; notes: string[] } {
+  const weights: WeightSpec[] = [];
+  if (scale) weights.push({ name: 'gamma', shape: paramShape });
+  if (center) weights.push({ name: 'beta', shape: paramShape });
+  const notes: string[] = [];
+  if (req.config.field('gamma_regularizer') || req.config.field('beta_regularizer')) notes.push('regularizers ignored (training only)');
+  return { weights, notes };
+}
+
+/**
+ * The ImportedLayer of a normalization over an axis block (BatchNormalization,
+ * LayerNormalization): output shape and mask as the input's, `weights.length * N` parameters.
+ * `prepare` packs the weights at instantiate and returns the kernel call that writes one input's
+ * normalised copy (`outer` x N x `inner` floats) to `out`.
+ */
+export function axisBlockNormLayer(
+  req: ImportRequest,
+  block: AxisBlock,
+  parts: { weights: WeightSpec[]; notes: string[]; details: Record<string, unknown> },
+  prepare: (arrays: Float32Array[], memory: WasmMemory) => (x: number, out: number, outer: number, inner: number) => void,
+): ImportedLayer {
+  return layerWithWeights(req, {
+    outputShapes: [sameShape(req)],
+    numParams: parts.weights.length * block.N,
+    ...parts,
+    instantiate(arrays, memory) {
+      const normalise = prepare(arrays, memory);
+      return {
+        run(inputs, masks, ctx) {
+          const x = inputs[0];
+          const { outer, inner } = splitAround(x.shape, block, req);
+          const ptr = ctx.memory.scratch(outer * block.N * inner * 4);
+          normalise(x.ptr, ptr, outer, inner);
+          return { outputs: [{ ptr, shape: x.shape.slice() }], masks: [masks[0] ?? null] };
+        },
+      };
+    },
+  });
 }

@@ -1,31 +1,20 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
 import { theanoConvolutions } from '../keras/semantics.js';
-import {
-  readInt1,
-  readPadding,
-  requireChannelsLast,
-  runtimeOutputLength,
-  sequenceInput,
-  symbolicOutputLength,
-  windowPadLeft,
-  type Window1D,
-} from './conv-utils.js';
+import { readWindowLayer, windowOverInput } from './conv-utils.js';
 import type { LayerImporter } from './types.js';
 import { weightlessLayer } from './weightless.js';
+import { KERNEL_CONSTANTS, POOL1D_PARAMS } from '../wasm/kernel-exports.js';
 
-/** Kernel pooling modes (assembly/pooling.ts). */
-const POOL_MAX = 0;
-const POOL_AVG = 1;
+/** The kernels' pooling modes (assembly/pooling.ts). */
+const { POOL_MAX, POOL_AVG } = KERNEL_CONSTANTS;
 
 function pooling1d(classNames: string[], mode: number): LayerImporter {
   return {
     classNames,
     import(req) {
-      requireChannelsLast(req);
-      const size = readInt1(req, 'poolSize', 2);
-      // strides=None means "the pool size" (Keras stores the resolved value, older files null).
-      const stride = readInt1(req, 'poolStrides', size);
-      const padding = readPadding(req, ['valid', 'same']);
+      const layer = readWindowLayer(req, 'pool', ['valid', 'same'], false);
+      const { win, B, C, Tout } = layer;
+      const { size, stride, padding } = win;
       if (padding === 'same' && theanoConvolutions(req.generation)) {
         // Theano pads both sides by pool - 1 (or pool - 2) and crops; not reproduced.
         throw new UnsupportedKerasConfigurationError("'same' pooling of a Theano-backend file is not supported", {
@@ -34,19 +23,17 @@ function pooling1d(classNames: string[], mode: number): LayerImporter {
           value: padding,
         });
       }
-      const { B, T, C } = sequenceInput(req);
-      const win: Window1D = { padding, size, stride, dilation: 1, theanoSame: false };
-      const Tout = symbolicOutputLength(win, T, req, req.config.fieldOf('poolSize') ?? 'pool_size');
       return weightlessLayer(
         req,
         [[B, Tout, C]],
         {
           run(inputs, _masks, ctx) {
             const x = inputs[0];
-            const [b, t] = x.shape;
-            const tOut = runtimeOutputLength(win, t, req.name, req.className);
+            const { b, t, tOut, padLeft } = windowOverInput(layer, x.shape, req);
             const out = { ptr: ctx.memory.scratch(b * tOut * C * 4), shape: [b, tOut, C] };
-            ctx.memory.kernels.pool1d(x.ptr, b, t, C, out.ptr, tOut, size, stride, windowPadLeft(win, t), mode);
+            ctx.memory.kernels.pool1d(ctx.memory.paramBlock(POOL1D_PARAMS, {
+              x: x.ptr, batch: b, steps: t, channels: C, out: out.ptr, outSteps: tOut, size, stride, padLeft, mode,
+            }));
             // Pooling1D does not support masking: Keras 3 drops the mask, Keras 1/2 refuse one.
             return { outputs: [out], masks: [null] };
           },

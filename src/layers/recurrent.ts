@@ -4,6 +4,7 @@ import type { ConfigReader } from '../keras/config-reader.js';
 import { defaultRecurrentActivation } from '../keras/semantics.js';
 import { packCell, paddedUnits, type CellDefinition } from './recurrent-cell.js';
 import type { ImportedLayer, ImportRequest, LayerKernel, Mask, RunContext, Shape, StateLayout, Tensor } from './types.js';
+import { layerWithWeights } from './imported-layer.js';
 
 /** The loop options every Keras recurrent layer shares (Keras' `RNN` base class). */
 export interface RecurrentOptions {
@@ -105,15 +106,10 @@ export function importRecurrent(req: ImportRequest, cell: CellDefinition, opts: 
   const output: Shape = opts.returnSequences ? [batch, steps, U] : [batch, U];
   const outputShapes: Shape[] = [output, ...(opts.returnState ? cell.stateNames.map((): Shape => [batch, U]) : [])];
   const layout = cell.weightLayout(features);
-  const numParams = layout.specs.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
-  return {
-    name: req.name,
-    className: req.className,
+  return layerWithWeights(req, {
     outputShapes,
-    numParams,
     weights: layout.specs,
     notes,
-    inputPreprocessor: null,
     details: {
       cell: cell.kind,
       units: U,
@@ -123,7 +119,30 @@ export function importRecurrent(req: ImportRequest, cell: CellDefinition, opts: 
       ...opts,
     },
     instantiate: (arrays, memory) => new RecurrentKernel(cell, opts, features, packCell(cell, features, arrays, memory), req.name),
-  };
+  });
+}
+
+/** What one built-in cell class decides of its CellDefinition (the rest comes from its CellConfig). */
+export type CellParts = Omit<CellDefinition, 'units' | 'activation' | 'recurrentActivation' | 'resetAfter'> & { resetAfter?: boolean };
+
+/**
+ * Imports a built-in recurrent layer (LSTM, GRU, SimpleRNN): the loop options and the cell
+ * config are read the same way for all of them, then `define` adds what its cell class decides
+ * (reading any further fields, adding notes). `useBias` and the cell's own `details` join the
+ * layer's details.
+ */
+export function importCellLayer(
+  req: ImportRequest,
+  gated: boolean,
+  define: (config: CellConfig, notes: string[]) => { cell: CellParts; details?: Record<string, unknown> },
+): ImportedLayer {
+  const notes: string[] = [];
+  const opts = readRecurrentOptions(req.config, notes);
+  const config = readCellConfig(req, gated);
+  const { cell, details } = define(config, notes);
+  const { units, activation, recurrentActivation } = config;
+  const layer = importRecurrent(req, { resetAfter: false, ...cell, units, activation, recurrentActivation }, opts, notes);
+  return { ...layer, details: { ...layer.details, useBias: config.useBias, ...details } };
 }
 
 /** Name of the per-row byte buffer a stream keeps next to a recurrent layer's states. */

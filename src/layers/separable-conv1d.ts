@@ -1,41 +1,30 @@
-import { InputError } from '../errors.js';
 import { resolveActivation } from '../keras/activations.js';
 import { theanoConvolutions } from '../keras/semantics.js';
 import { applyActivation } from './activation-kernel.js';
 import { flipKernel, packConvKernel } from './conv1d.js';
-import {
-  readInt1,
-  readPadding,
-  requireChannelsLast,
-  runtimeOutputLength,
-  sequenceInput,
-  symbolicOutputLength,
-  windowPadLeft,
-  type Window1D,
-} from './conv-utils.js';
+import { readWindowLayer, windowOverInput } from './conv-utils.js';
 import type { ImportedLayer, ImportRequest, LayerImporter, WeightSpec } from './types.js';
+import { DEPTHWISE_CONV1D_PARAMS } from '../wasm/kernel-exports.js';
 
 /** The depthwise half shared by SeparableConv1D and DepthwiseConv1D. */
 function depthwiseGeometry(req: ImportRequest) {
   const cfg = req.config;
-  requireChannelsLast(req);
-  const k = readInt1(req, 'kernelSize');
-  const stride = readInt1(req, 'convStrides', 1);
-  const dilation = readInt1(req, 'dilationRate', 1);
-  const padding = readPadding(req, ['valid', 'same', 'causal']);
+  const theano = theanoConvolutions(req.generation);
+  const layer = readWindowLayer(req, 'conv', ['valid', 'same', 'causal'], theano);
+  const { B, C, Tout } = layer;
+  const { size: k, stride, dilation, padding } = layer.win;
   const dm = cfg.intField('depth_multiplier', { fallback: 1 });
   const useBias = cfg.bool('useBias', true);
   const activation = resolveActivation(cfg.field('activation') ?? 'linear', req.generation, { ...req.context, field: 'activation' });
-  const { B, T, C } = sequenceInput(req);
-  const theano = theanoConvolutions(req.generation);
-  const win: Window1D = { padding, size: k, stride, dilation, theanoSame: theano };
-  const Tout = symbolicOutputLength(win, T, req, cfg.fieldOf('kernelSize') ?? 'kernel_size');
   const notes: string[] = [];
   for (const f of ['depthwise_regularizer', 'pointwise_regularizer', 'bias_regularizer', 'activity_regularizer']) {
     if (cfg.field(f)) notes.push(`${f} ignored (training only)`);
   }
   if (theano) notes.push('Theano file: kernels flipped to cross-correlation; Theano "same" padding');
-  return { k, stride, dilation, padding, dm, useBias, activation, B, T, C, theano, win, Tout, notes };
+  /** The depthwiseConv1d block's fields but the output and weights, for one input. */
+  const window = (x: number, batch: number, steps: number, outSteps: number, padLeft: number) =>
+    ({ x, batch, steps, channels: C, depthMultiplier: dm, outSteps, size: k, stride, dilation, padLeft });
+  return { layer, k, stride, dilation, padding, dm, useBias, activation, B, C, theano, Tout, notes, window };
 }
 
 /**
@@ -49,7 +38,7 @@ export const SeparableConv1DImporter: LayerImporter = {
   import(req: ImportRequest): ImportedLayer {
     const g = depthwiseGeometry(req);
     const filters = req.config.int('filters');
-    const { k, dm, C, win } = g;
+    const { k, dm, C } = g;
     const weights: WeightSpec[] = [
       { name: 'depthwise_kernel', shape: [k, C, dm] },
       { name: 'pointwise_kernel', shape: [1, C * dm, filters] },
@@ -74,11 +63,9 @@ export const SeparableConv1DImporter: LayerImporter = {
         return {
           run(inputs, _masks, ctx) {
             const x = inputs[0];
-            const [b, t, c] = x.shape;
-            if (c !== C) throw new InputError(`expected ${C} channels, got ${c}`, { layer: req.name, className: req.className, field: 'input', value: x.shape });
-            const tOut = runtimeOutputLength(win, t, req.name, req.className);
+            const { b, t, tOut, padLeft } = windowOverInput(g.layer, x.shape, req);
             const mid = ctx.memory.scratch(b * tOut * C * dm * 4);
-            kx.depthwiseConv1d(x.ptr, b, t, C, dm, mid, tOut, k, g.stride, g.dilation, windowPadLeft(win, t), depthwise, 0);
+            kx.depthwiseConv1d(ctx.memory.paramBlock(DEPTHWISE_CONV1D_PARAMS, { ...g.window(x.ptr, b, t, tOut, padLeft), out: mid, kernel: depthwise, bias: 0 }));
             const out = { ptr: ctx.memory.scratch(b * tOut * filters * 4), shape: [b, tOut, filters] };
             kx.gemm(mid, C * dm, b * tOut, C * dm, pointwise.W, filters, out.ptr, filters, pointwise.bias);
             applyActivation(ctx.memory, out, g.activation);
@@ -95,7 +82,7 @@ export const DepthwiseConv1DImporter: LayerImporter = {
   classNames: ['DepthwiseConv1D'],
   import(req: ImportRequest): ImportedLayer {
     const g = depthwiseGeometry(req);
-    const { k, dm, C, win } = g;
+    const { k, dm, C } = g;
     const O = C * dm;
     return {
       name: req.name,
@@ -116,11 +103,9 @@ export const DepthwiseConv1DImporter: LayerImporter = {
         return {
           run(inputs, _masks, ctx) {
             const x = inputs[0];
-            const [b, t, c] = x.shape;
-            if (c !== C) throw new InputError(`expected ${C} channels, got ${c}`, { layer: req.name, className: req.className, field: 'input', value: x.shape });
-            const tOut = runtimeOutputLength(win, t, req.name, req.className);
+            const { b, t, tOut, padLeft } = windowOverInput(g.layer, x.shape, req);
             const out = { ptr: ctx.memory.scratch(b * tOut * O * 4), shape: [b, tOut, O] };
-            kx.depthwiseConv1d(x.ptr, b, t, C, dm, out.ptr, tOut, k, g.stride, g.dilation, windowPadLeft(win, t), depthwise, bias);
+            kx.depthwiseConv1d(ctx.memory.paramBlock(DEPTHWISE_CONV1D_PARAMS, { ...g.window(x.ptr, b, t, tOut, padLeft), out: out.ptr, kernel: depthwise, bias }));
             applyActivation(ctx.memory, out, g.activation);
             return { outputs: [out], masks: [null] };
           },

@@ -1,5 +1,5 @@
-import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
-import { sequenceFields, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout } from './recurrent-cell.js';
+import { importCellLayer } from './recurrent.js';
+import { sequenceFields, unitGroupOf, type CellKernel, type CellWeightLayout } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
 import { KERNEL_CONSTANTS, SIMPLE_RNN_SEQUENCE_PARAMS } from '../wasm/kernel-exports.js';
 
@@ -33,23 +33,9 @@ export const SIMPLE_RNN_KERNEL: CellKernel = {
 export const SimpleRnnImporter: LayerImporter = {
   classNames: ['SimpleRNN'],
   import(req: ImportRequest) {
-    const cfg = req.config;
-    const notes: string[] = [];
-    const opts = readRecurrentOptions(cfg, notes);
-    const { units, activation, useBias } = readCellConfig(req, false);
     const keras1 = req.generation.major === 1;
-    const cell: CellDefinition = {
-      kind: 'simple',
-      gates: 1,
-      kernel: SIMPLE_RNN_KERNEL,
-      stateNames: ['h'],
-      units,
-      activation,
-      recurrentActivation: null,
-      resetAfter: false,
-      weightLayout: (inputDim) => simpleRnnWeightLayout(inputDim, units, useBias, keras1),
-    };
-    const layer = importRecurrent(req, cell, opts, notes);
-    return { ...layer, details: { ...layer.details, useBias } };
+    return importCellLayer(req, false, ({ units, useBias }) => ({
+      cell: { kind: 'simple', gates: 1, kernel: SIMPLE_RNN_KERNEL, stateNames: ['h'], weightLayout: (inputDim) => simpleRnnWeightLayout(inputDim, units, useBias, keras1) },
+    }));
   },
 };

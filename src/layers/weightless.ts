@@ -1,11 +1,16 @@
-import type { ImportedLayer, ImportRequest, LayerKernel, Shape } from './types.js';
+import type { WasmMemory } from '../wasm/memory.js';
+import type { ImportedLayer, ImportRequest, LayerKernel, Shape, StringFrontEnd } from './types.js';
 
-/** Builds the ImportedLayer of a layer without weights. */
+/**
+ * Builds the ImportedLayer of a layer without weights. `kernel` is the kernel itself, or a
+ * function that builds it at instantiate from the model's wasm memory (for layers that keep
+ * tables there); `strings` is the front end of a layer that takes texts.
+ */
 export function weightlessLayer(
   req: ImportRequest,
   outputShapes: Shape[],
-  kernel: LayerKernel,
-  extra: { notes?: string[]; details?: Record<string, unknown>; inputPreprocessor?: string | null } = {},
+  kernel: LayerKernel | ((memory: WasmMemory) => LayerKernel),
+  extra: { notes?: string[]; details?: Record<string, unknown>; inputPreprocessor?: string | null; strings?: StringFrontEnd } = {},
 ): ImportedLayer {
   return {
     name: req.name,
@@ -16,7 +21,8 @@ export function weightlessLayer(
     notes: extra.notes ?? [],
     inputPreprocessor: extra.inputPreprocessor ?? null,
     details: extra.details ?? {},
-    instantiate: () => kernel,
+    ...(extra.strings ? { strings: extra.strings } : {}),
+    instantiate: typeof kernel === 'function' ? (_weights, memory) => kernel(memory) : () => kernel,
   };
 }
 

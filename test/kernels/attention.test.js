@@ -2,6 +2,7 @@
 // assembly/masked-rows.ts against float64 JavaScript references written from Keras' formulas.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ADDITIVE_SCORES_PARAMS, BATCH_MAT_MUL_PARAMS, MASKED_SOFTMAX_PARAMS } from '../../dist/wasm/kernel-exports.js';
 import { loadKernels, rng, assertClose } from './harness.js';
 
 const K = loadKernels();
@@ -33,7 +34,9 @@ test('batchMatMul: A*B and A*B^T for odd sizes (SIMD bodies and scalar tails)', 
       const pa = K.putF32(A);
       const pb = K.putF32(B);
       const pc = K.alloc(batch * M * N * 4 + 16);
-      K.k.batchMatMul(pa, Kd, M * Kd, pb, transB ? Kd : N, Kd * N, pc, N, M * N, batch, M, Kd, N, transB);
+      K.k.batchMatMul(K.params(BATCH_MAT_MUL_PARAMS, {
+        a: pa, lda: Kd, aBatch: M * Kd, b: pb, ldb: transB ? Kd : N, bBatch: Kd * N, c: pc, ldc: N, cBatch: M * N, batch, M, K: Kd, N, transB,
+      }));
       assertClose(K.getF32(pc, batch * M * N), refMatMul(A, B, batch, M, Kd, N, transB), { label: `${batch}x${M}x${Kd}x${N} t${transB}` });
     }
   }
@@ -49,7 +52,7 @@ test('batchMatMul reads strided operands in place (per-head slices of [T][H][d])
   const pk = K.putF32(Kt);
   const pc = K.alloc(H * T * S * 4);
   // batch over heads: A_h row t at t*H*d + h*d
-  K.k.batchMatMul(pq, H * d, d, pk, H * d, d, pc, S, T * S, H, T, d, S, 1);
+  K.k.batchMatMul(K.params(BATCH_MAT_MUL_PARAMS, { a: pq, lda: H * d, aBatch: d, b: pk, ldb: H * d, bBatch: d, c: pc, ldc: S, cBatch: T * S, batch: H, M: T, K: d, N: S, transB: 1 }));
   const got = K.getF32(pc, H * T * S);
   for (let h = 0; h < H; h++) {
     for (let t = 0; t < T; t++) {
@@ -72,7 +75,9 @@ test('additiveScores: Bahdanau (vector scale) and concat mode (scalar scales)', 
   for (const [inScale, useW, outScale] of [[1, true, 1], [1, false, 1], [0.7, false, 1.3]]) {
     K.reset();
     const out = K.alloc(batch * Tq * Tv * 4);
-    K.k.additiveScores(K.putF32(q), K.putF32(k), batch, Tq, Tv, D, inScale, useW ? K.putF32(w) : 0, outScale, out);
+    K.k.additiveScores(K.params(ADDITIVE_SCORES_PARAMS, {
+      q: K.putF32(q), k: K.putF32(k), batch, queries: Tq, keys: Tv, dim: D, inScale, w: useW ? K.putF32(w) : 0, outScale, out,
+    }));
     const want = new Float64Array(batch * Tq * Tv);
     for (let p = 0; p < batch; p++) {
       for (let i = 0; i < Tq; i++) {
@@ -127,17 +132,18 @@ test('maskedSoftmax: value / key / query masks, causal, fully masked rows, zeroM
   for (const c of cases) {
     K.reset();
     const p = K.putF32(scores);
-    K.k.maskedSoftmax(
-      p, batch, heads, rows, cols,
-      c.qmask ? K.putU8(c.qmask) : 0, c.vmask ? K.putU8(c.vmask) : 0, c.kmask ? K.putU8(c.kmask) : 0, c.causal ?? 0, c.zero ?? 0,
-    );
+    K.k.maskedSoftmax(K.params(MASKED_SOFTMAX_PARAMS, {
+      scores: p, batch, heads, rows, cols,
+      queryMask: c.qmask ? K.putU8(c.qmask) : 0, valueMask: c.vmask ? K.putU8(c.vmask) : 0, keyMask: c.kmask ? K.putU8(c.kmask) : 0,
+      causal: c.causal ?? 0, zeroMasked: c.zero ?? 0,
+    }));
     const want = refMaskedSoftmax(scores, batch, heads, rows, cols, c);
     assertClose(K.getF32(p, scores.length), want, { label: JSON.stringify(Object.keys(c)) + (c.causal ? ' causal' : '') });
   }
   // A fully masked row is uniform (Keras' -1e9 rule), not NaN.
   K.reset();
   const p = K.putF32(scores);
-  K.k.maskedSoftmax(p, batch, heads, rows, cols, 0, K.putU8(vmask), 0, 0, 0);
+  K.k.maskedSoftmax(K.params(MASKED_SOFTMAX_PARAMS, { scores: p, batch, heads, rows, cols, queryMask: 0, valueMask: K.putU8(vmask), keyMask: 0, causal: 0, zeroMasked: 0 }));
   const got = K.getF32(p, scores.length);
   const last = got.subarray((batch * heads - 1) * rows * cols, (batch * heads - 1) * rows * cols + cols);
   for (const x of last) assert.ok(Math.abs(x - 1 / cols) < 1e-6, `uniform ${x}`);

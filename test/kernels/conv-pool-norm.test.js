@@ -4,6 +4,7 @@
 // GEMM panels), output rows written exactly (sentinels around them).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CONV1D_PARAMS, DEPTHWISE_CONV1D_PARAMS, POOL1D_PARAMS } from '../../dist/wasm/kernel-exports.js';
 import { loadKernels, rng, assertClose } from './harness.js';
 import { packPanels } from './reference.js';
 
@@ -55,7 +56,10 @@ function runConv({ B, T, C, F, k, stride = 1, dil = 1, padLeft = 0, Tout, groups
   const scratch = K.alloc(K.k.conv1dScratchFloats(T, C, Tout, k, stride, dil, padLeft, groups) * 4 + 16);
   const n = B * Tout * F;
   const pOut = K.putF32(new Float32Array(n + 8).fill(SENTINEL));
-  K.k.conv1d(px, B, T, C, pOut + 16, Tout, F, k, stride, dil, padLeft, groups, pW, pBias, scratch);
+  K.k.conv1d(K.params(CONV1D_PARAMS, {
+    x: px, batch: B, steps: T, channels: C, out: pOut + 16, outSteps: Tout, size: k, stride, dilation: dil, padLeft,
+    kernel: pW, bias: pBias, filters: F, groups, scratch,
+  }));
   const all = K.getF32(pOut, n + 8);
   assert.equal(Array.from(all.subarray(0, 4)), [SENTINEL, SENTINEL, SENTINEL, SENTINEL], 'nothing written before the output');
   assert.equal(Array.from(all.subarray(n + 4)), [SENTINEL, SENTINEL, SENTINEL, SENTINEL], 'nothing written after the output');
@@ -88,7 +92,10 @@ test('depthwiseConv1d: dm 1 (vectorised) and dm 3', () => {
     const W = r.array(k * C * dm);
     const bias = r.array(C * dm);
     const pOut = K.alloc(B * Tout * C * dm * 4);
-    K.k.depthwiseConv1d(K.putF32(x), B, T, C, dm, pOut, Tout, k, stride, dil, padLeft, K.putF32(W), K.putF32(bias));
+    K.k.depthwiseConv1d(K.params(DEPTHWISE_CONV1D_PARAMS, {
+      x: K.putF32(x), batch: B, steps: T, channels: C, depthMultiplier: dm, out: pOut, outSteps: Tout, size: k, stride, dilation: dil, padLeft,
+      kernel: K.putF32(W), bias: K.putF32(bias),
+    }));
     const ref = new Float64Array(B * Tout * C * dm);
     for (let b = 0; b < B; b++) for (let t = 0; t < Tout; t++) for (let o = 0; o < C * dm; o++) {
       let s = bias[o];
@@ -110,7 +117,7 @@ test('pool1d max / avg over windows clipped to the input', () => {
   const px = K.putF32(x);
   for (const mode of [0, 1]) {
     const pOut = K.alloc(B * Tout * C * 4);
-    K.k.pool1d(px, B, T, C, pOut, Tout, pool, stride, padLeft, mode);
+    K.k.pool1d(K.params(POOL1D_PARAMS, { x: px, batch: B, steps: T, channels: C, out: pOut, outSteps: Tout, size: pool, stride, padLeft, mode }));
     const ref = new Float64Array(B * Tout * C);
     for (let b = 0; b < B; b++) for (let t = 0; t < Tout; t++) for (let c = 0; c < C; c++) {
       const lo = Math.max(t * stride - padLeft, 0), hi = Math.min(t * stride - padLeft + pool, T);
