@@ -1,4 +1,4 @@
-import { InvalidKerasConfigurationError, ModelFileError } from '../errors.js';
+import { InputError, InvalidKerasConfigurationError, ModelFileError } from '../errors.js';
 import { readHdf5, isHdf5, type H5Group } from '../formats/h5.js';
 import { isZip, readKerasArchive } from '../formats/keras-archive.js';
 import { parseJsonConfig, decodeUtf8 } from '../formats/json-config.js';
@@ -23,7 +23,8 @@ import { savedModelFilesFor, savedModelFilesInZip } from './saved-model-source.j
 import type { SavedModelFiles } from '../formats/saved-model.js';
 import { limitError, renameReaderLimit, resolveLimits, type Limits, type ResolvedLimits } from './limits.js';
 import { Model } from './model.js';
-import { buildKernels } from './instantiate.js';
+import { buildKernels, type SequenceThreadsRequest } from './instantiate.js';
+import type { SequenceThreadsInfo } from '../wasm/sequence-threads.js';
 
 /**
  * A model file: path (Node), URL, File/Blob, bytes; an architecture JSON with its weights file;
@@ -65,6 +66,17 @@ export interface LoadOptions {
    * `customLayers` run on the calling thread. Results are identical to single-thread ones.
    */
   threads?: number;
+  /**
+   * Threads one sequence may run on (default: the machine's threads, at most 4; 1 turns it off):
+   * each time step's recurrent product and cell update are split by units across threads that
+   * share the model's wasm memory, for LSTM layers whose step is large enough (about 256 units at
+   * batch 1; the engine decides per call). Results are bit-identical to one thread. Needs
+   * SharedArrayBuffer: Node.js 20.16+, or a cross-origin isolated page; elsewhere the model runs
+   * on one thread and `model.info.sequenceThreads.fallback` (and `summary()`) says why.
+   */
+  sequenceThreads?: number;
+  /** @internal Flops per step from which a call is split (tests lower it to split small layers). */
+  sequenceMinStepFlops?: number;
   /**
    * `.keras` archives: the most bytes the members read may inflate to in total (default 2 GiB).
    * Declared sizes are checked before anything is inflated and inflating stops at a member's
@@ -263,7 +275,8 @@ async function instantiate(
   graph: ModelGraph,
   weights: WeightSource,
   limits: ResolvedLimits,
-): Promise<{ steps: PlanStep[]; memory: WasmMemory; arrays: Map<string, Float32Array[]> }> {
+  sequence: SequenceThreadsRequest,
+): Promise<{ steps: PlanStep[]; memory: WasmMemory; arrays: Map<string, Float32Array[]>; sequenceThreads: SequenceThreadsInfo }> {
   const requests = graph.layers
     .filter((l) => l.imported.weights.length > 0)
     .map((l) => ({ name: l.spec.name, className: l.spec.className, expected: l.imported.weights }));
@@ -273,7 +286,19 @@ async function instantiate(
     throw limitError(`the model's weights take ${weightBytes} bytes as float32`, 'maxWeightBytes', limits.maxWeightBytes, { file: weights.fileName });
   }
   const arrays = weights.bind(requests, graph.spec);
-  return { ...(await buildKernels(graph, arrays, limits.maxWasmBytes)), arrays };
+  return { ...(await buildKernels(graph, arrays, limits.maxWasmBytes, sequence)), arrays };
+}
+
+/** loadModel's `sequenceThreads` (a positive integer) and the internal split threshold, checked. */
+function sequenceRequest(options: LoadOptions, file: string): SequenceThreadsRequest {
+  const { sequenceThreads: threads, sequenceMinStepFlops: minStepFlops } = options;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new InputError('sequenceThreads must be an integer from 1 to 256', { file, field: 'sequenceThreads', value: threads });
+  }
+  if (minStepFlops !== undefined && !(typeof minStepFlops === 'number' && minStepFlops >= 0)) {
+    throw new InputError('sequenceMinStepFlops must be a number >= 0', { file, field: 'sequenceMinStepFlops', value: minStepFlops });
+  }
+  return { threads, minStepFlops };
 }
 
 /**
@@ -298,8 +323,9 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const format = { format: loaded.format, details: loaded.formatDetails ?? null };
   const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend };
   if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format);
-  const { steps, memory, arrays } = await instantiate(graph, loaded.weights, limits);
-  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits);
+  const sequence = sequenceRequest(options, loaded.fileName);
+  const { steps, memory, arrays, sequenceThreads } = await instantiate(graph, loaded.weights, limits, sequence);
+  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits, { sequenceThreads }, sequence);
   if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, fileName: options.fileName ?? loaded.fileName });
   return model;
 }

@@ -7,6 +7,17 @@
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { Shape } from '../layers/types.js';
+import type { SequenceThreadsInfo } from '../wasm/sequence-threads.js';
+
+/** How a loaded model runs (see {@link Model.info}). */
+export interface RuntimeInfo {
+  /**
+   * One sequence on several threads (loadModel's `sequenceThreads`, resolved against the
+   * runtime): `threads` is how many a large enough call is split over, `fallback` says why it is 1.
+   * Null for a model loaded without weights.
+   */
+  readonly sequenceThreads: SequenceThreadsInfo | null;
+}
 
 /** What `model.layers` tells about each layer (defined with the code that builds it). */
 export type { LayerInfo } from './layer-info.js';
@@ -47,6 +58,7 @@ export interface SummarySource {
   readonly numParams: number;
   readonly nonTrainableParams: number;
   readonly hasWeights: boolean;
+  readonly info: RuntimeInfo;
 }
 
 /** The parts of a Model that saving reads. */

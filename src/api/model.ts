@@ -41,8 +41,9 @@ export interface StringInput {
   shape: number[];
 }
 
-export type { NamedWeight, LayerWeights, StoredModel } from './model-info.js';
-import type { LayerWeights, StoredModel } from './model-info.js';
+export type { NamedWeight, LayerWeights, StoredModel, RuntimeInfo } from './model-info.js';
+import type { LayerWeights, RuntimeInfo, StoredModel } from './model-info.js';
+import type { SequenceThreadsRequest } from './instantiate.js';
 
 /** Options of {@link Model.predict}. */
 export interface PredictOptions {
@@ -104,6 +105,10 @@ export class Model {
     format: { format: string; details: string | null } = { format: 'keras', details: null },
     /** Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
     private readonly limits: ResolvedLimits = DEFAULT_LIMITS,
+    /** How the model runs (loadModel's `sequenceThreads`, resolved). */
+    private runtime: RuntimeInfo = { sequenceThreads: null },
+    /** loadModel's `sequenceThreads` as asked, for rebuilding the instance (setWeights, fit). */
+    private readonly sequenceRequest: SequenceThreadsRequest = {},
   ) {
     const spec = graph.spec;
     this.name = spec.name;
@@ -118,6 +123,14 @@ export class Model {
     this.inputs = spec.inputs.map((r, i) => ({ name: r.layer, shape: shapeOf(r), ...(this.stringInputs[i] ? { dtype: 'string' as const } : {}) }));
     this.outputs = describeOutputs(graph);
     this.layers = describeLayers(graph, fileName);
+  }
+
+  /**
+   * How the model runs: `sequenceThreads` tells over how many threads one sequence is split (a
+   * call is split only when its work per step is large enough) and, when that is 1, why.
+   */
+  get info(): RuntimeInfo {
+    return this.runtime;
   }
 
   /** @internal The worker threads of loadModel's `threads` option, or null (read-only). */
@@ -437,10 +450,15 @@ export class Model {
 
   /** Packs `arrays` into a new wasm instance and makes them the model's weights. */
   private async installWeights(arrays: Map<string, Float32Array[]>): Promise<void> {
-    const { steps, memory } = await buildKernels(this.graph, arrays, this.limits.maxWasmBytes);
-    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    const { steps, memory, sequenceThreads } = await buildKernels(this.graph, arrays, this.limits.maxWasmBytes, this.sequenceRequest);
+    if (this.disposed) {
+      memory.threads?.dispose();
+      throw new InputError('the model was disposed', { file: this.fileName });
+    }
     this.workers?.dispose();
     this.workers = null;
+    this.memory?.threads?.dispose();
+    this.runtime = { sequenceThreads };
     this.steps = steps;
     this.memory = memory;
     this.planCache.clear();
@@ -457,6 +475,7 @@ export class Model {
   dispose(): void {
     this.workers?.dispose();
     this.workers = null;
+    this.memory?.threads?.dispose();
     this.disposed = true;
     this.memory = null;
     this.steps = null;

@@ -2,6 +2,7 @@ import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurre
 import { unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
 import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
+import { PARAMS_BYTES } from '../wasm/sequence-threads.js';
 
 /** Keras 1 per-gate arrays are stored in this order; the engine's gate order is i, f, c, o. */
 const KERAS1_GATE_ORDER = ['i', 'c', 'f', 'o'] as const;
@@ -42,10 +43,23 @@ export function lstmWeightLayout(inputDim: number, units: number, useBias: boole
   };
 }
 
-/** The LSTM step: `assembly/lstm-sequence.ts` (states h, c). */
+/**
+ * The LSTM step: `assembly/lstm-sequence.ts` (states h, c); on a threads-build instance, a call
+ * whose recurrent product is large enough runs `assembly/lstm-sequence-parallel.ts` on all the
+ * model's sequence threads instead (bit-identical results).
+ */
 export const LSTM_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.LSTM_UNIT_GROUP, 'LSTM_UNIT_GROUP'),
   forward(cell, memory, b) {
+    const threads = memory.threads;
+    // 2 flops per multiply-add of h (units) by the recurrent kernel (4 * units columns), per row.
+    if (threads?.worthSplitting(8 * b.batch * cell.units * cell.units, b.steps)) {
+      threads.lstm(memory.scratch(PARAMS_BYTES), {
+        xproj: b.xproj, B: b.batch, T: b.steps, U: cell.units, R: b.recurrentKernel, h: b.states[0], c: b.states[1], hs: b.scratchStates[0], cs: b.scratchStates[1],
+        outSeq: b.outSeq, outLast: b.outLast, mask: b.mask, act: cell.activation.id, recAct: cell.recurrentActivation?.id ?? 0, reverse: b.reverse ? 1 : 0, zero: b.zeroOutputForMask ? 1 : 0,
+      });
+      return;
+    }
     memory.kernels.lstmSequence(
       b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.states[0], b.states[1], b.scratchStates[0], b.scratchStates[1],
       b.outSeq, b.outLast, b.mask, cell.activation.id, cell.recurrentActivation?.id ?? 0, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,

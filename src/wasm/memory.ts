@@ -1,5 +1,6 @@
 import { InternalError, ResourceLimitError } from '../errors.js';
 import type { KernelExports } from './kernel-exports.js';
+import type { SequenceThreads } from './sequence-threads.js';
 
 const PAGE = 65536;
 const ALIGN = 16;
@@ -27,10 +28,13 @@ export class WasmMemory {
   /**
    * @param maxBytes Cap on the instance's memory (loadModel's `limits.maxWasmBytes`); at most,
    *   and by default, a little under the 4 GiB a wasm32 instance can address.
+   * @param threads The workers sharing this memory (threads build), or null: sequence kernels
+   *   split a call over them when it is worth it.
    */
   constructor(
     readonly kernels: KernelExports,
     private readonly maxBytes = MAX_BYTES,
+    readonly threads: SequenceThreads | null = null,
   ) {
     this.top = alignUp(kernels.heapBase());
     if (this.byteLength > maxBytes) {
