@@ -43,20 +43,23 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
 }
 
 /**
+ * The step functions take the unit groups [gBegin, gEnd) they compute (of `groups` in all):
+ * gruSequence passes all of them, gru-sequence-parallel.ts one thread's share.
+ *
  * One reset_after = 1 step: z, r and the candidate's recurrent part from one h . R pass per
  * (row block x unit group), fused with the cell update.
  */
 // @ts-ignore: decorator
-@inline function stepResetAfter(
-  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
+@inline export function stepResetAfter(
+  Up: i32, groups: i32, gBegin: i32, gEnd: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
   xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize,
   outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
-  let g0 = 0;
+  let g0 = gBegin;
   if (B == 1) {
     // Single row: 3 accumulators per group would be bound by the add latency, so two unit
     // groups share one pass over h (6 accumulators, two panel streams).
-    for (; g0 + 2 <= groups; g0 += 2) {
+    for (; g0 + 2 <= gEnd; g0 += 2) {
       const pA = Rp + <usize>g0 * panelBytes;
       const pB = pA + panelBytes;
       const gOff = <usize>g0 * 48;
@@ -90,7 +93,7 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       }
     }
   }
-  for (let g = g0; g < groups; g++) {
+  for (let g = g0; g < gEnd; g++) {
     const panel = Rp + <usize>g * panelBytes;
     const gOff = <usize>g * 48;
     const xg = xStep + gOff;
@@ -153,16 +156,16 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
 
 /** reset_after = 0, phase 1 of a step: z for every unit (parked in hNext) and r * h (into rh). */
 // @ts-ignore: decorator
-@inline function gatesPhase(
-  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
+@inline export function gatesPhase(
+  Up: i32, groups: i32, gBegin: i32, gEnd: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
   xStep: usize, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize, recAct: i32,
 ): void {
   // Phase 1: z -> hNext (temporarily), r * h -> rh.
   const zrPanel = <usize>U << 5; // z and r columns of a unit group: 8 floats per row
-  let g1 = 0;
+  let g1 = gBegin;
   if (B == 1) {
     // Single row: two unit groups per pass (4 accumulators instead of 2).
-    for (; g1 + 2 <= groups; g1 += 2) {
+    for (; g1 + 2 <= gEnd; g1 += 2) {
       const pA = Rp + <usize>g1 * zrPanel;
       const pB = pA + zrPanel;
       const gOff = <usize>g1 * 48;
@@ -187,7 +190,7 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       v128.store(rh + o0, f32x4.mul(applyAct(rB, recAct), v128.load(hCur + o0, 16)), 16);
     }
   }
-  for (let g = g1; g < groups; g++) {
+  for (let g = g1; g < gEnd; g++) {
     const panel = Rp + <usize>g * zrPanel;
     const gOff = <usize>g * 48;
     const xg = xStep + gOff;
@@ -243,8 +246,8 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
 
 /** reset_after = 0, phase 2 of a step: the candidate from rh . R_h, then the cell update. */
 // @ts-ignore: decorator
-@inline function candidatePhase(
-  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
+@inline export function candidatePhase(
+  Up: i32, groups: i32, gBegin: i32, gEnd: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
   xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize,
   outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
@@ -253,10 +256,10 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
   // the add chains from being latency-bound.
   const zrPanel = <usize>U << 5;
   const hPanel = <usize>U << 4; // the candidate's columns of a unit group: 4 floats per row
-  let g2 = 0;
+  let g2 = gBegin;
   if (B == 1) {
     // Single row: two unit groups x two k-phases = 4 accumulators.
-    for (; g2 + 2 <= groups; g2 += 2) {
+    for (; g2 + 2 <= gEnd; g2 += 2) {
       const pA = Rp + <usize>groups * zrPanel + <usize>g2 * hPanel;
       const pB = pA + hPanel;
       const gOff = <usize>g2 * 48;
@@ -285,7 +288,7 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
       gruFinish(v128.load(hNext + o0, 16), applyAct(f32x4.add(nB, mB), act), 0, g2 + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
   }
-  for (let g = g2; g < groups; g++) {
+  for (let g = g2; g < gEnd; g++) {
     const panel = Rp + <usize>groups * zrPanel + <usize>g * hPanel;
     const gOff = <usize>g * 48;
     const xg = xStep + gOff;
@@ -369,10 +372,10 @@ export function gruSequence(
     const t = timeIndex(s, T, reverse);
     const xStep = xproj + <usize>t * xRow;
     if (resetAfter) {
-      stepResetAfter(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+      stepResetAfter(Up, groups, 0, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
     } else {
-      gatesPhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
-      candidatePhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, rh, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
+      gatesPhase(Up, groups, 0, groups, stateRow, xBatch, panelBytes, kBytes, xStep, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
+      candidatePhase(Up, groups, 0, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, rh, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
     }
     const th = hCur; hCur = hNext; hNext = th;
   }

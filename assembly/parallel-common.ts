@@ -29,6 +29,10 @@ export const P_SPIN: usize = 68;
 export const P_MAY_WAIT: usize = 72;
 /** The calling thread's mask history (rnn-common.ts), copied to the workers' instances. */
 export const P_HISTORY: usize = 76;
+/** GRU: the recurrent bias (0: none), the r * h scratch rows and reset_after. */
+export const P_RECBIAS: usize = 80;
+export const P_RH: usize = 84;
+export const P_RESET_AFTER: usize = 88;
 /** Barrier: threads arrived in the current round (own 64-byte line, away from the fields). */
 export const P_ARRIVED: usize = 128;
 /** Barrier: round number, bumped by the last thread to arrive (own 64-byte line). */

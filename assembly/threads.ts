@@ -4,4 +4,5 @@
 // SharedArrayBuffer does not exist.
 export * from './index';
 export { lstmSequenceParallel } from './lstm-sequence-parallel';
+export { gruSequenceParallel } from './gru-sequence-parallel';
 export { PARAMS_BYTES } from './parallel-common';

@@ -33,8 +33,8 @@ export interface SequenceThreadsRequest {
   minStepFlops?: number;
 }
 
-/** Cells with a parallel sequence kernel (assembly/*-sequence-parallel.ts). */
-const PARALLEL_CELLS = new Set(['lstm']);
+/** Cells with a parallel sequence kernel (assembly/*-sequence-parallel.ts): flops per step per units². */
+const PARALLEL_CELLS = new Map([['lstm', 8], ['gru', 6]]);
 
 /**
  * Null when some recurrent layer of the graph (Bidirectional halves included) has a parallel
@@ -46,14 +46,15 @@ function splittable(graph: ModelGraph, minStepFlops: number): string | null {
   const visit = (d: unknown, depth: number): boolean => {
     if (!d || typeof d !== 'object' || depth > 4) return false;
     const r = d as Record<string, unknown>;
-    if (typeof r.cell === 'string' && PARALLEL_CELLS.has(r.cell) && typeof r.units === 'number') {
-      if (8 * r.units * r.units >= minStepFlops) return true;
+    const perUnit2 = typeof r.cell === 'string' ? PARALLEL_CELLS.get(r.cell) : undefined;
+    if (perUnit2 !== undefined && typeof r.units === 'number') {
+      if (perUnit2 * r.units * r.units >= minStepFlops) return true;
       small = true;
     }
     return Object.values(r).some((v) => visit(v, depth + 1));
   };
   if (graph.layers.some((l) => visit(l.imported.details, 0))) return null;
-  return small ? `no LSTM layer is large enough to split (a step needs ${minStepFlops} flops at batch 1)` : 'no layer has a multi-thread kernel (LSTM only for now)';
+  return small ? `no LSTM or GRU layer is large enough to split (a step needs ${minStepFlops} flops at batch 1)` : 'no layer has a multi-thread kernel (LSTM and GRU have one)';
 }
 
 /** Same as {@link buildKernels} with an already instantiated wasm module (synchronous). */

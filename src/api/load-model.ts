@@ -69,8 +69,8 @@ export interface LoadOptions {
   /**
    * Threads one sequence may run on (default: the machine's threads, at most 4; 1 turns it off):
    * each time step's recurrent product and cell update are split by units across threads that
-   * share the model's wasm memory, for LSTM layers whose step is large enough (about 256 units at
-   * batch 1; the engine decides per call). Results are bit-identical to one thread. Needs
+   * share the model's wasm memory, for LSTM and GRU layers whose step is large enough (about 256
+   * LSTM units at batch 1; the engine decides per call). Results are bit-identical to one thread. Needs
    * SharedArrayBuffer: Node.js 20.16+, or a cross-origin isolated page; elsewhere the model runs
    * on one thread and `model.info.sequenceThreads.fallback` (and `summary()`) says why.
    */

@@ -223,7 +223,8 @@ export class Model {
     const longest = Math.max(this.longestFixedSteps(), ...dims.map((d) => (d.length >= 2 ? d[1] : 1)));
     checkBatchSteps(batch, longest, this.limits.maxBatchSteps, { file: this.fileName, field: 'inputs' });
     const split = hasStrings ? null : this.workers?.run(list, options.outputs, (rows) => {
-      const y: TensorData | TensorData[] = this.predict(rows, options);
+      // The batch workers already use the other cores: this thread's rows run on this thread.
+      const y: TensorData | TensorData[] = this.memory?.threads ? this.memory.threads.alone(() => this.predict(rows, options)) : this.predict(rows, options);
       return Array.isArray(y) ? y : [y];
     });
     if (split) return split.length === 1 && !Array.isArray(options.outputs) ? split[0] : split;

@@ -23,7 +23,7 @@ function origin(model: SummarySource): string {
 function threadsLine(model: SummarySource): string[] {
   const t = model.info.sequenceThreads;
   if (t === null) return [];
-  if (t.threads > 1) return [`Sequence threads: ${t.threads} (LSTM calls with at least ${t.minStepFlops} flops per step)`];
+  if (t.threads > 1) return [`Sequence threads: ${t.threads} (LSTM / GRU calls with at least ${t.minStepFlops} flops per step)`];
   return [`Sequence threads: 1 (${t.fallback})`];
 }
 

@@ -3,6 +3,7 @@ import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurre
 import { paddedUnits, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
 import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
+import { PARAMS_BYTES } from '../wasm/sequence-threads.js';
 
 const GATES = ['z', 'r', 'h'] as const;
 
@@ -45,12 +46,26 @@ export function gruWeightLayout(inputDim: number, units: number, useBias: boolea
 /** The packed recurrent kernel of reset_after = false: z and r of each unit group, then the candidate's. */
 export const GRU_TWO_PASS_PANELS: readonly (readonly number[])[] = [[0, 1], [2]];
 
-/** The GRU step: `assembly/gru-sequence.ts` (state h; reset_after selects the candidate form). */
+/**
+ * The GRU step: `assembly/gru-sequence.ts` (state h; reset_after selects the candidate form); on
+ * a threads-build instance, a call whose recurrent product is large enough runs
+ * `assembly/gru-sequence-parallel.ts` on all the model's sequence threads (bit-identical).
+ */
 export const GRU_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.GRU_UNIT_GROUP, 'GRU_UNIT_GROUP'),
   forward(cell, memory, b) {
     // r * h of the reset_after = false form, one row per batch entry
     const rh = memory.scratch(b.batch * paddedUnits(cell) * 4);
+    const threads = memory.threads;
+    // 2 flops per multiply-add of h (units) by the recurrent kernel (3 * units columns), per row.
+    if (threads?.worthSplitting(6 * b.batch * cell.units * cell.units, b.steps)) {
+      threads.split('gruSequenceParallel', memory.scratch(PARAMS_BYTES), {
+        xproj: b.xproj, B: b.batch, T: b.steps, U: cell.units, R: b.recurrentKernel, recBias: b.recurrentBias, h: b.states[0], hs: b.scratchStates[0], rh,
+        outSeq: b.outSeq, outLast: b.outLast, mask: b.mask, act: cell.activation.id, recAct: cell.recurrentActivation?.id ?? 0, reverse: b.reverse ? 1 : 0, zero: b.zeroOutputForMask ? 1 : 0,
+        resetAfter: cell.resetAfter ? 1 : 0,
+      });
+      return;
+    }
     memory.kernels.gruSequence(
       b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.recurrentBias, b.states[0], b.scratchStates[0], rh,
       b.outSeq, b.outLast, b.mask, cell.activation.id, cell.recurrentActivation?.id ?? 0, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,

@@ -54,7 +54,7 @@ export const LSTM_KERNEL: CellKernel = {
     const threads = memory.threads;
     // 2 flops per multiply-add of h (units) by the recurrent kernel (4 * units columns), per row.
     if (threads?.worthSplitting(8 * b.batch * cell.units * cell.units, b.steps)) {
-      threads.lstm(memory.scratch(PARAMS_BYTES), {
+      threads.split('lstmSequenceParallel', memory.scratch(PARAMS_BYTES), {
         xproj: b.xproj, B: b.batch, T: b.steps, U: cell.units, R: b.recurrentKernel, h: b.states[0], c: b.states[1], hs: b.scratchStates[0], cs: b.scratchStates[1],
         outSeq: b.outSeq, outLast: b.outLast, mask: b.mask, act: cell.activation.id, recAct: cell.recurrentActivation?.id ?? 0, reverse: b.reverse ? 1 : 0, zero: b.zeroOutputForMask ? 1 : 0,
       });

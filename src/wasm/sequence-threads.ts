@@ -30,7 +30,7 @@ export interface SequenceThreadsInfo {
 }
 
 /** Kernel names a worker may be asked to run (index = id in the control block). */
-const KERNELS = ['lstmSequenceParallel'] as const;
+const KERNELS = ['lstmSequenceParallel', 'gruSequenceParallel'] as const;
 /** The parallel kernels' entry points as the threads build exports them. */
 type ParallelKernel = (params: number, tid: number) => void;
 
@@ -45,7 +45,10 @@ const C_FAILED = 6; // a worker's kernel threw (a bug): the pool stops being use
 const C_WORDS = 8;
 
 // Parameter block offsets in i32 words: assembly/parallel-common.ts (P_* are byte offsets).
-const P = { xproj: 0, B: 1, T: 2, U: 3, R: 4, h: 5, c: 6, hs: 7, cs: 8, outSeq: 9, outLast: 10, mask: 11, act: 12, recAct: 13, reverse: 14, zero: 15, threads: 16, spin: 17, mayWait: 18 } as const;
+const P = { xproj: 0, B: 1, T: 2, U: 3, R: 4, h: 5, c: 6, hs: 7, cs: 8, outSeq: 9, outLast: 10, mask: 11, act: 12, recAct: 13, reverse: 14, zero: 15, threads: 16, spin: 17, mayWait: 18, recBias: 20, rh: 21, resetAfter: 22 } as const;
+
+/** A parallel kernel's arguments by parameter-block field name (absent fields are 0). */
+export type SequenceArgs = Partial<Record<Exclude<keyof typeof P, 'threads' | 'spin' | 'mayWait'>, number>>;
 /** assembly/parallel-common.ts PARAMS_BYTES: fields, then the barrier words on their own lines. */
 export const PARAMS_BYTES = 256;
 /** Barrier polls before a thread sleeps: about the length of a small step. */
@@ -158,9 +161,21 @@ export class SequenceThreads {
     readonly info: SequenceThreadsInfo,
   ) {}
 
+  private held = 0;
+
   /** Whether a call with this much work per step (flops) and T steps is split now. */
   worthSplitting(stepFlops: number, steps: number): boolean {
-    return this.info.threads > 1 && !this.broken && steps >= 2 && stepFlops >= this.info.minStepFlops && this.ready();
+    return this.info.threads > 1 && this.held === 0 && !this.broken && steps >= 2 && stepFlops >= this.info.minStepFlops && this.ready();
+  }
+
+  /** Runs `fn` without splitting sequences (e.g. while batch workers occupy the other cores). */
+  alone<T>(fn: () => T): T {
+    this.held++;
+    try {
+      return fn();
+    } finally {
+      this.held--;
+    }
   }
 
   /** Starts the workers if needed; true once all of them run (Node waits for them, a page does not). */
@@ -202,18 +217,19 @@ export class SequenceThreads {
   }
 
   /**
-   * Runs the LSTM sequence of the given buffers on all threads (same arguments as the one-thread
-   * `lstmSequence`). `params` is a PARAMS_BYTES scratch block of the caller.
+   * Runs a sequence on all threads: `kernel` is the parallel kernel (`lstmSequenceParallel`,
+   * `gruSequenceParallel`), `args` the one-thread kernel's arguments by field name; `params` is a
+   * PARAMS_BYTES scratch block of the caller.
    */
-  lstm(params: number, a: { xproj: number; B: number; T: number; U: number; R: number; h: number; c: number; hs: number; cs: number; outSeq: number; outLast: number; mask: number; act: number; recAct: number; reverse: number; zero: number }): void {
+  split(kernel: (typeof KERNELS)[number], params: number, args: SequenceArgs): void {
     const v = new Int32Array(this.memory.buffer, params, PARAMS_BYTES / 4);
     v.fill(0);
-    for (const [k, i] of Object.entries(P)) if (k in a) v[i] = a[k as keyof typeof a];
+    for (const [k, i] of Object.entries(P)) if (k in args) v[i] = args[k as keyof SequenceArgs] as number;
     v[P.threads] = this.info.threads;
     v[P.spin] = BARRIER_SPIN;
     // Every thread may sleep at the barrier except a browser page's own thread.
     v[P.mayWait] = this.node ? -1 : -2;
-    this.run(0, params, (this.kernels as unknown as Record<string, ParallelKernel>)[KERNELS[0]]);
+    this.run(KERNELS.indexOf(kernel), params, (this.kernels as unknown as Record<string, ParallelKernel>)[kernel]);
   }
 
   private run(kernel: number, params: number, own: ParallelKernel): void {

@@ -1,5 +1,5 @@
-// loadModel's `sequenceThreads`: one LSTM sequence split by unit groups over threads sharing the
-// wasm memory (assembly/lstm-sequence-parallel.ts, src/wasm/sequence-threads.ts). Every output
+// loadModel's `sequenceThreads`: one LSTM / GRU sequence split by unit groups over threads sharing the
+// wasm memory (assembly/{lstm,gru}-sequence-parallel.ts, src/wasm/sequence-threads.ts). Every output
 // bit must equal the one-thread kernel's, for batch 1 and small batches, odd unit counts (a last
 // group with padding lanes, thread shares of unequal size), masks, go_backwards, sequences and
 // streams; workers must end with the model and never keep the process alive.
@@ -23,22 +23,25 @@ function rng(seed) {
   };
 }
 
-/** A TF.js layers model: [Masking ->] LSTM(units) with seeded weights, as loadModel's TF.js source. */
-function lstmSource({ units, features, steps, masking = false, goBackwards = false, returnSequences = false, seed = 1 }) {
+/** A TF.js layers model: [Masking ->] LSTM or GRU (units) with seeded weights, as loadModel's TF.js source. */
+function lstmSource({ units, features, steps, masking = false, goBackwards = false, returnSequences = false, seed = 1, cell = 'lstm', resetAfter = true }) {
+  const gates = cell === 'lstm' ? 4 : 3;
   const r = rng(seed);
   const layers = [
     { class_name: 'InputLayer', config: { batch_input_shape: [null, steps, features], dtype: 'float32', name: 'input_1' } },
     ...(masking ? [{ class_name: 'Masking', config: { name: 'masking', mask_value: 0 } }] : []),
     {
-      class_name: 'LSTM',
+      class_name: cell === 'lstm' ? 'LSTM' : 'GRU',
       config: {
-        name: 'lstm', units, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true,
+        name: 'rnn', units, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true,
         return_sequences: returnSequences, return_state: false, go_backwards: goBackwards, stateful: false, unroll: false,
+        ...(cell === 'gru' ? { reset_after: resetAfter } : {}),
       },
     },
   ];
-  const shapes = [[features, 4 * units], [units, 4 * units], [4 * units]];
-  const names = ['lstm/kernel', 'lstm/recurrent_kernel', 'lstm/bias'];
+  const bias = cell === 'gru' && resetAfter ? [2, gates * units] : [gates * units];
+  const shapes = [[features, gates * units], [units, gates * units], bias];
+  const names = ['rnn/kernel', 'rnn/recurrent_kernel', 'rnn/bias'];
   const total = shapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
   // Scaled like Glorot so the gates are neither saturated nor all linear.
   const data = Float32Array.from({ length: total }, () => (r() * 2 - 1) * Math.sqrt(3 / units));
@@ -85,10 +88,13 @@ const CASES = [
   { units: 130, features: 8, steps: 17 },
 ];
 
-for (const spec of CASES) {
-  test(`LSTM ${spec.units} units: 2 and 3 threads give the one-thread bits (batch 1, 2, 5; last output and sequences)`, async () => {
+const CELLS = [{ cell: 'lstm' }, { cell: 'gru', resetAfter: true }, { cell: 'gru', resetAfter: false }];
+const cellName = (c) => (c.cell === 'lstm' ? 'LSTM' : `GRU reset_after=${c.resetAfter}`);
+
+for (const spec of CASES) for (const cell of CELLS) {
+  test(`${cellName(cell)} ${spec.units} units: 2 and 3 threads give the one-thread bits (batch 1, 2, 5; last output and sequences)`, async () => {
     for (const returnSequences of [false, true]) {
-      const s = { ...spec, returnSequences };
+      const s = { ...spec, ...cell, returnSequences };
       const one = await loadModel(lstmSource(s), { sequenceThreads: 1 });
       for (const threads of [2, 3]) {
         const many = await loadModel(lstmSource(s), { sequenceThreads: threads, sequenceMinStepFlops: 0 });
@@ -107,13 +113,13 @@ for (const spec of CASES) {
 }
 
 test('masks (Masking layer), go_backwards: same bits on two threads', async () => {
-  for (const goBackwards of [false, true]) {
+  for (const cell of CELLS) for (const goBackwards of [false, true]) {
     for (const returnSequences of [false, true]) {
-      const { one, many } = await pair({ units: 41, features: 6, steps: 12, masking: true, goBackwards, returnSequences, seed: 3 });
+      const { one, many } = await pair({ units: 41, features: 6, steps: 12, masking: true, goBackwards, returnSequences, seed: 3, ...cell });
       for (const B of [1, 4]) {
         const x = input(B, 12, 6, 11 + B, true);
         const before = splitCalls(many);
-        assertSameBits(many.predict(x), one.predict(x), `mask, backwards ${goBackwards}, sequences ${returnSequences}, batch ${B}`);
+        assertSameBits(many.predict(x), one.predict(x), `${cellName(cell)}, mask, backwards ${goBackwards}, sequences ${returnSequences}, batch ${B}`);
         assert.is(splitCalls(many), before + 1);
       }
       one.dispose();
@@ -122,8 +128,8 @@ test('masks (Masking layer), go_backwards: same bits on two threads', async () =
   }
 });
 
-test('streams: chunked masked input gives the same bits on two threads (mask history reaches the workers)', async () => {
-  const { one, many } = await pair({ units: 29, features: 4, steps: 12, masking: true, returnSequences: true, seed: 5 });
+for (const cell of CELLS) test(`${cellName(cell)} streams: chunked masked input gives the same bits on two threads (mask history reaches the workers)`, async () => {
+  const { one, many } = await pair({ units: 29, features: 4, steps: 12, masking: true, returnSequences: true, seed: 5, ...cell });
   const x = input(3, 12, 4, 21, true);
   const chunk = (t0, t1) => {
     const d = new Float32Array(3 * (t1 - t0) * 4);
@@ -143,14 +149,14 @@ test('streams: chunked masked input gives the same bits on two threads (mask his
 test('the default threshold keeps small layers on one thread; info and summary tell the thread count', async () => {
   const model = await loadModel(lstmSource({ units: 300, features: 4, steps: 6 }), { sequenceThreads: 2 });
   assert.equal(model.info.sequenceThreads, { threads: 2, fallback: null, minStepFlops: 8 * 256 * 256 });
-  assert.match(model.summary(), /Sequence threads: 2 \(LSTM calls with at least 524288 flops per step\)/);
+  assert.match(model.summary(), /Sequence threads: 2 \(LSTM \/ GRU calls with at least 524288 flops per step\)/);
   model.predict(input(1, 6, 4, 1));
   assert.is(splitCalls(model), 1, '300 units at batch 1 is split');
   model.dispose();
   const small = await loadModel(lstmSource({ units: 40, features: 4, steps: 6 }), { sequenceThreads: 2 });
   assert.is(small.info.sequenceThreads.threads, 1);
-  assert.match(small.info.sequenceThreads.fallback, /no LSTM layer is large enough/);
-  assert.match(small.summary(), /Sequence threads: 1 \(no LSTM layer is large enough/);
+  assert.match(small.info.sequenceThreads.fallback, /no LSTM or GRU layer is large enough/);
+  assert.match(small.summary(), /Sequence threads: 1 \(no LSTM or GRU layer is large enough/);
   small.dispose();
   const off = await loadModel(lstmSource({ units: 300, features: 4, steps: 6 }), { sequenceThreads: 1 });
   assert.equal(off.info.sequenceThreads.fallback, 'sequenceThreads: 1');
