@@ -84,7 +84,7 @@ const start = (d) => {
   }
 };
 if (typeof process !== 'undefined' && process.versions && process.versions.node) {
-  start(process.getBuiltinModule('node:worker_threads').workerData);
+  start(process.getBuiltinModule('worker_threads').workerData);
 } else {
   self.onmessage = (e) => start(e.data);
 }
@@ -94,6 +94,8 @@ interface AnyWorker {
   terminate(): unknown;
   unref?(): void;
   postMessage?(v: unknown): void;
+  on?(ev: 'error', fn: () => void): void;
+  onerror?: (() => void) | null;
 }
 
 function isNode(): boolean {
@@ -102,7 +104,7 @@ function isNode(): boolean {
 
 /** Threads the machine offers (Node: availableParallelism; browsers: hardwareConcurrency). */
 function machineThreads(): number {
-  const os = isNode() ? (process as unknown as { getBuiltinModule?: (m: string) => { availableParallelism?: () => number } | undefined }).getBuiltinModule?.('node:os') : undefined;
+  const os = isNode() ? (process as unknown as { getBuiltinModule?: (m: string) => { availableParallelism?: () => number } | undefined }).getBuiltinModule?.('os') : undefined;
   if (os?.availableParallelism) return os.availableParallelism();
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   return nav?.hardwareConcurrency ?? 1;
@@ -201,14 +203,18 @@ export class SequenceThreads {
     for (let tid = 1; tid <= n; tid++) {
       const data = { module: this.module, memory: this.memory, control: this.control.buffer, kernels, tid };
       if (this.node) {
-        const wt = (process as unknown as { getBuiltinModule(m: string): { Worker: new (code: string, o: unknown) => AnyWorker } }).getBuiltinModule('node:worker_threads');
+        const wt = (process as unknown as { getBuiltinModule(m: string): { Worker: new (code: string, o: unknown) => AnyWorker } }).getBuiltinModule('worker_threads');
         const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data });
+        // A worker that fails to start (e.g. no memory for its instance) must not crash the
+        // process with an unhandled 'error' event: the model just stays on one thread.
+        w.on?.('error', () => (this.broken = true));
         w.unref?.();
         this.workers.push(w);
       } else {
         const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
         const W = (globalThis as unknown as { Worker: new (u: string) => AnyWorker }).Worker;
         const w = new W(url);
+        w.onerror = () => (this.broken = true);
         URL.revokeObjectURL(url);
         w.postMessage?.(data);
         this.workers.push(w);
