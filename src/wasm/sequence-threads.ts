@@ -25,6 +25,8 @@ export interface SequenceThreadsInfo {
   readonly threads: number;
   /** Why sequences stay on one thread (no SharedArrayBuffer, option, no large layer), or null. */
   readonly fallback: string | null;
+  /** Whether the model has a layer large enough to split (a fallback then costs speed). */
+  readonly splittable: boolean;
   /** Flops per time step (2 per multiply-add of the recurrent product) from which a call is split. */
   readonly minStepFlops: number;
 }
@@ -135,12 +137,12 @@ export function sequenceThreadsUnavailable(): string | null {
  * parallel kernels cover; without one the model keeps the plain build.
  */
 export function resolveSequenceThreads(requested: number | undefined, eligible: string | null, minStepFlops = DEFAULT_MIN_STEP_FLOPS): SequenceThreadsInfo {
+  if (eligible !== null) return { threads: 1, fallback: eligible, splittable: false, minStepFlops };
   const wanted = requested ?? Math.min(4, machineThreads());
-  if (wanted <= 1) return { threads: 1, fallback: requested === undefined ? 'the machine has one thread' : `sequenceThreads: ${requested}`, minStepFlops };
-  if (eligible !== null) return { threads: 1, fallback: eligible, minStepFlops };
+  if (wanted <= 1) return { threads: 1, fallback: requested === undefined ? 'the machine has one thread' : `sequenceThreads: ${requested}`, splittable: true, minStepFlops };
   const missing = sequenceThreadsUnavailable();
-  if (missing) return { threads: 1, fallback: missing, minStepFlops };
-  return { threads: wanted, fallback: null, minStepFlops };
+  if (missing) return { threads: 1, fallback: missing, splittable: true, minStepFlops };
+  return { threads: wanted, fallback: null, splittable: true, minStepFlops };
 }
 
 /**

@@ -8,23 +8,12 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadModel, InputError } from '../../dist/index.js';
+import { rng } from '../formats/helpers.js';
 
 const DIST = new URL('../../dist/index.js', import.meta.url).href;
 
-/** A seeded PRNG (mulberry32) so every run uses the same weights and inputs. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A TF.js layers model: [Masking ->] LSTM or GRU (units) with seeded weights, as loadModel's TF.js source. */
-function lstmSource({ units, features, steps, masking = false, goBackwards = false, returnSequences = false, seed = 1, cell = 'lstm', resetAfter = true }) {
+function rnnSource({ units, features, steps, masking = false, goBackwards = false, returnSequences = false, seed = 1, cell = 'lstm', resetAfter = true }) {
   const gates = cell === 'lstm' ? 4 : 3;
   const r = rng(seed);
   const layers = [
@@ -72,8 +61,8 @@ function assertSameBits(a, b, what) {
 
 /** Loads one model twice: one thread, and `threads` threads splitting every call (threshold 0). */
 async function pair(spec, threads = 2) {
-  const one = await loadModel(lstmSource(spec), { sequenceThreads: 1 });
-  const many = await loadModel(lstmSource(spec), { sequenceThreads: threads, sequenceMinStepFlops: 0 });
+  const one = await loadModel(rnnSource(spec), { sequenceThreads: 1 });
+  const many = await loadModel(rnnSource(spec), { sequenceThreads: threads, sequenceMinStepFlops: 0 });
   return { one, many };
 }
 
@@ -95,9 +84,9 @@ for (const spec of CASES) for (const cell of CELLS) {
   test(`${cellName(cell)} ${spec.units} units: 2 and 3 threads give the one-thread bits (batch 1, 2, 5; last output and sequences)`, async () => {
     for (const returnSequences of [false, true]) {
       const s = { ...spec, ...cell, returnSequences };
-      const one = await loadModel(lstmSource(s), { sequenceThreads: 1 });
+      const one = await loadModel(rnnSource(s), { sequenceThreads: 1 });
       for (const threads of [2, 3]) {
-        const many = await loadModel(lstmSource(s), { sequenceThreads: threads, sequenceMinStepFlops: 0 });
+        const many = await loadModel(rnnSource(s), { sequenceThreads: threads, sequenceMinStepFlops: 0 });
         assert.is(many.info.sequenceThreads.threads, threads);
         for (const B of [1, 2, 5]) {
           const x = input(B, spec.steps, spec.features, 7 + B);
@@ -147,26 +136,27 @@ for (const cell of CELLS) test(`${cellName(cell)} streams: chunked masked input 
 });
 
 test('the default threshold keeps small layers on one thread; info and summary tell the thread count', async () => {
-  const model = await loadModel(lstmSource({ units: 300, features: 4, steps: 6 }), { sequenceThreads: 2 });
-  assert.equal(model.info.sequenceThreads, { threads: 2, fallback: null, minStepFlops: 8 * 256 * 256 });
+  const model = await loadModel(rnnSource({ units: 300, features: 4, steps: 6 }), { sequenceThreads: 2 });
+  assert.equal(model.info.sequenceThreads, { threads: 2, fallback: null, splittable: true, minStepFlops: 8 * 256 * 256 });
   assert.match(model.summary(), /Sequence threads: 2 \(LSTM \/ GRU calls with at least 524288 flops per step\)/);
   model.predict(input(1, 6, 4, 1));
   assert.is(splitCalls(model), 1, '300 units at batch 1 is split');
   model.dispose();
-  const small = await loadModel(lstmSource({ units: 40, features: 4, steps: 6 }), { sequenceThreads: 2 });
+  const small = await loadModel(rnnSource({ units: 40, features: 4, steps: 6 }), { sequenceThreads: 2 });
   assert.is(small.info.sequenceThreads.threads, 1);
   assert.match(small.info.sequenceThreads.fallback, /no LSTM or GRU layer is large enough/);
-  assert.match(small.summary(), /Sequence threads: 1 \(no LSTM or GRU layer is large enough/);
+  assert.not.match(small.summary(), /Sequence threads/, 'no line for a model with nothing to split');
   small.dispose();
-  const off = await loadModel(lstmSource({ units: 300, features: 4, steps: 6 }), { sequenceThreads: 1 });
+  const off = await loadModel(rnnSource({ units: 300, features: 4, steps: 6 }), { sequenceThreads: 1 });
   assert.equal(off.info.sequenceThreads.fallback, 'sequenceThreads: 1');
+  assert.match(off.summary(), /Sequence threads: 1 \(sequenceThreads: 1\)/);
   off.dispose();
 });
 
 test('sequenceThreads is checked', async () => {
   for (const bad of [0, 1.5, -2, '2', 1000]) {
     try {
-      await loadModel(lstmSource({ units: 4, features: 2, steps: 2 }), { sequenceThreads: bad });
+      await loadModel(rnnSource({ units: 4, features: 2, steps: 2 }), { sequenceThreads: bad });
       assert.unreachable(`accepted ${bad}`);
     } catch (e) {
       assert.instance(e, InputError);
@@ -182,12 +172,12 @@ function node(code, timeout = 60_000) {
   return { ...r, ms: Date.now() - t0 };
 }
 
-const SOURCE_FN = `${rng.toString()}\n${lstmSource.toString()}\n${input.toString()}`;
+const SOURCE_FN = `${rng.toString()}\n${rnnSource.toString()}\n${input.toString()}`;
 
 test('workers never keep the process alive, disposed or not', () => {
   for (const dispose of [true, false]) {
     const r = node(`import { loadModel } from ${JSON.stringify(DIST)};\n${SOURCE_FN}
-      const m = await loadModel(lstmSource({ units: 64, features: 3, steps: 5 }), { sequenceThreads: 2, sequenceMinStepFlops: 0 });
+      const m = await loadModel(rnnSource({ units: 64, features: 3, steps: 5 }), { sequenceThreads: 2, sequenceMinStepFlops: 0 });
       m.predict(input(1, 5, 3, 1));
       if (m.memory.threads.splitCalls !== 1) throw new Error('not split');
       ${dispose ? 'm.dispose();' : ''}
@@ -200,7 +190,7 @@ test('workers never keep the process alive, disposed or not', () => {
 test('without SharedArrayBuffer the model runs on one thread and says why', () => {
   const r = node(`delete globalThis.SharedArrayBuffer;
     const { loadModel } = await import(${JSON.stringify(DIST)});\n${SOURCE_FN}
-    const m = await loadModel(lstmSource({ units: 300, features: 3, steps: 5 }), { sequenceThreads: 2 });
+    const m = await loadModel(rnnSource({ units: 300, features: 3, steps: 5 }), { sequenceThreads: 2 });
     const y = m.predict(input(1, 5, 3, 1));
     console.log(JSON.stringify({ info: m.info.sequenceThreads, line: m.summary().split('\\n').find((l) => l.startsWith('Sequence threads')), n: y.data.length }));`);
   assert.is(r.status, 0, r.stderr);
