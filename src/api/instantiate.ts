@@ -1,6 +1,6 @@
 import { instantiateKernels, instantiateThreadKernels } from '../wasm/wasm-module.js';
 import { WasmMemory } from '../wasm/memory.js';
-import { resolveSequenceThreads, DEFAULT_MIN_STEP_FLOPS, type SequenceThreadsInfo } from '../wasm/sequence-threads.js';
+import { resolveSequenceThreads, disposeWithOwner, DEFAULT_MIN_STEP_FLOPS, type SequenceThreadsInfo } from '../wasm/sequence-threads.js';
 import type { PlanStep } from '../engine/run-plan.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { LayerKernel } from '../layers/types.js';
@@ -21,6 +21,7 @@ export async function buildKernels(
   if (info.threads > 1) {
     const { kernels, threads } = await instantiateThreadKernels(info);
     memory = new WasmMemory(kernels, maxWasmBytes, threads);
+    disposeWithOwner(memory, threads);
   } else {
     memory = new WasmMemory(await instantiateKernels(), maxWasmBytes);
   }

@@ -145,6 +145,17 @@ export function resolveSequenceThreads(requested: number | undefined, eligible: 
   return { threads: wanted, fallback: null, splittable: true, minStepFlops };
 }
 
+/** Ends the workers of a model that was dropped without dispose() (they hold its whole memory). */
+const collected = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<SequenceThreads>((t) => t.dispose()) : null;
+
+/**
+ * Ties `threads` to `owner` (the WasmMemory using them): when the owner is garbage-collected, the
+ * workers end. `threads` must not reference `owner`, or the owner never becomes collectable.
+ */
+export function disposeWithOwner(owner: object, threads: SequenceThreads): void {
+  collected?.register(owner, threads);
+}
+
 /**
  * The worker threads of one model's threads-build instance. Created with the instance; workers
  * start on the first call worth splitting and end with {@link SequenceThreads.dispose} (they
