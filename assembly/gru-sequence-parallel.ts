@@ -5,24 +5,20 @@
 // two phases are separated by a barrier too (two barriers per step instead of one).
 import { timeIndex, setMaskHistory } from './rnn-common';
 import { stepResetAfter, gatesPhase, candidatePhase, GRU_UNIT_GROUP } from './gru-sequence';
-import {
-  barrier, shareMaskHistory, shareOf, copyStateShare, P_B, P_T, P_U, P_XPROJ, P_R, P_H, P_HS, P_OUTSEQ, P_OUTLAST, P_MASK,
-  P_ACT, P_RECACT, P_REVERSE, P_ZERO, P_THREADS, P_RECBIAS, P_RH, P_RESET_AFTER,
-} from './parallel-common';
+import { barrier, shareMaskHistory, shareOf, copyStateShare, T_THREADS } from './parallel-common';
+import { GruSequenceParams } from './param-blocks';
 
 /**
- * Runs thread `tid`'s share of a GRU sequence described by the parameter block at `params`
- * (layout: `parallel-common.ts`; the fields are gruSequence's arguments).
+ * Runs thread `tid`'s share of the GRU sequence of `params` (a `GruSequenceParams` block, as
+ * gruSequence takes) with the team block `team` (parallel-common.ts, barrier words zeroed).
  */
-export function gruSequenceParallel(params: usize, tid: i32): void {
-  const B = load<i32>(params + P_B), T = load<i32>(params + P_T), U = load<i32>(params + P_U);
+export function gruSequenceParallel(params: usize, team: usize, tid: i32): void {
+  const p = changetype<GruSequenceParams>(params);
+  const xproj = p.xproj, B = p.batch, T = p.steps, U = p.units, Rp = p.recurrentKernel, recBias = p.recurrentBias;
+  const h = p.h, rh = p.rh, outSeq = p.outSeq, outLast = p.outLast, mask = p.mask;
+  const act = p.activation, recAct = p.recurrentActivation, reverse = p.reverse, zeroOutputForMask = p.zeroOutputForMask, resetAfter = p.resetAfter;
   if (B <= 0 || T <= 0 || U <= 0) return;
-  const xproj = <usize>load<u32>(params + P_XPROJ), Rp = <usize>load<u32>(params + P_R), recBias = <usize>load<u32>(params + P_RECBIAS);
-  const h = <usize>load<u32>(params + P_H), rh = <usize>load<u32>(params + P_RH);
-  const outSeq = <usize>load<u32>(params + P_OUTSEQ), outLast = <usize>load<u32>(params + P_OUTLAST), mask = <usize>load<u32>(params + P_MASK);
-  const act = load<i32>(params + P_ACT), recAct = load<i32>(params + P_RECACT);
-  const reverse = load<i32>(params + P_REVERSE), zeroOutputForMask = load<i32>(params + P_ZERO), resetAfter = load<i32>(params + P_RESET_AFTER);
-  const n = load<i32>(params + P_THREADS);
+  const n = load<i32>(team + T_THREADS);
   // The same derived sizes as gruSequence.
   const Up = (U + GRU_UNIT_GROUP - 1) & ~(GRU_UNIT_GROUP - 1);
   const groups = Up >> 2;
@@ -32,8 +28,8 @@ export function gruSequenceParallel(params: usize, tid: i32): void {
   const panelBytes = <usize>U * 48;
   const kBytes = <usize>U << 2;
   const g0 = shareOf(groups, n, tid), g1 = shareOf(groups, n, tid + 1);
-  if (mask) shareMaskHistory(params, n, tid);
-  let hCur = h, hNext = <usize>load<u32>(params + P_HS);
+  if (mask) shareMaskHistory(team, n, tid);
+  let hCur = h, hNext = p.hScratch;
   for (let s = 0; s < T; s++) {
     const t = timeIndex(s, T, reverse);
     const xStep = xproj + <usize>t * xRow;
@@ -41,10 +37,10 @@ export function gruSequenceParallel(params: usize, tid: i32): void {
       stepResetAfter(Up, groups, g0, g1, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
     } else {
       gatesPhase(Up, groups, g0, g1, stateRow, xBatch, panelBytes, kBytes, xStep, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
-      barrier(params, n, tid);
+      barrier(team, n, tid);
       candidatePhase(Up, groups, g0, g1, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, rh, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
     }
-    barrier(params, n, tid);
+    barrier(team, n, tid);
     const th = hCur; hCur = hNext; hNext = th;
   }
   copyStateShare(hCur, h, B, Up, g0 << 2, g1 << 2);

@@ -16,6 +16,7 @@
 // of R, twice the traffic, which is what bounds a large GRU at batch 1.
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
+import { GruSequenceParams } from './param-blocks';
 
 /** h' = z * h + (1 - z) * hh (as hh + z * (h - hh)), masking and outputs for one row/group. */
 // @ts-ignore: decorator
@@ -353,12 +354,15 @@ export const GRU_UNIT_GROUP: i32 = 4;
  * (for reset_after = 1 the input bias only). Rp: R (U x N) packed with W = 12. recBias: 0 or N
  * floats in engine order (the recurrent bias of reset_after = 1; if given with reset_after = 0
  * it is added to each gate's pre-activation, outside the r * (...) product). h, hScratch, rh:
- * [B][Up]. Masking, outputs and reverse follow lstmSequence.
+ * [B][Up]. Masking, outputs and reverse follow lstmSequence. `params` points at a
+ * `GruSequenceParams` block (param-blocks.ts) holding all of these.
  */
-export function gruSequence(
-  xproj: usize, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, h: usize, hScratch: usize, rh: usize,
-  outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32, resetAfter: i32,
-): void {
+export function gruSequence(params: usize): void {
+  const p = changetype<GruSequenceParams>(params);
+  const xproj = p.xproj, B = p.batch, T = p.steps, U = p.units, Rp = p.recurrentKernel, recBias = p.recurrentBias;
+  const h = p.h, hScratch = p.hScratch, rh = p.rh, outSeq = p.outSeq, outLast = p.outLast, mask = p.mask;
+  const act = p.activation, recAct = p.recurrentActivation, reverse = p.reverse, zeroOutputForMask = p.zeroOutputForMask;
+  const resetAfter = p.resetAfter;
   if (B <= 0 || T <= 0 || U <= 0) return;
   const Up = (U + GRU_UNIT_GROUP - 1) & ~(GRU_UNIT_GROUP - 1);
   const groups = Up >> 2;

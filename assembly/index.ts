@@ -18,6 +18,7 @@ export { simdPeak } from './simd-peak';
 export { lstmSequence, LSTM_UNIT_GROUP } from './lstm-sequence';
 export { gruSequence, GRU_UNIT_GROUP } from './gru-sequence';
 export { simpleRnnSequence, SIMPLE_RNN_UNIT_GROUP } from './simple-rnn-sequence';
+export { LSTM_SEQUENCE_PARAMS_BYTES, GRU_SEQUENCE_PARAMS_BYTES, SIMPLE_RNN_SEQUENCE_PARAMS_BYTES } from './param-blocks';
 export * from './tensor-op-codes';
 export { binaryF32, broadcastBinaryF32, broadcastSelectF32 } from './broadcast-binary-f32';
 export { unaryMathF32, maskFromValuesF32 } from './unary-math-f32';

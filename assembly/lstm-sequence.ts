@@ -12,6 +12,7 @@
 // buffers are swapped after each step; an odd number of steps ends with a copy back.
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
+import { LstmSequenceParams } from './param-blocks';
 
 /** Gate activations, state update, masking and outputs of one batch row and one unit group. */
 // @ts-ignore: decorator
@@ -145,10 +146,12 @@ export const LSTM_UNIT_GROUP: i32 = 4;
   }
 }
 
-export function lstmSequence(
-  xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, c: usize, hScratch: usize, cScratch: usize,
-  outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
-): void {
+/** Runs all steps of an LSTM layer; `params` points at an `LstmSequenceParams` block (param-blocks.ts). */
+export function lstmSequence(params: usize): void {
+  const p = changetype<LstmSequenceParams>(params);
+  const xproj = p.xproj, B = p.batch, T = p.steps, U = p.units, Rp = p.recurrentKernel;
+  const h = p.h, c = p.c, hScratch = p.hScratch, cScratch = p.cScratch, outSeq = p.outSeq, outLast = p.outLast, mask = p.mask;
+  const act = p.activation, recAct = p.recurrentActivation, reverse = p.reverse, zeroOutputForMask = p.zeroOutputForMask;
   if (B <= 0 || T <= 0 || U <= 0) return;
   const Up = (U + LSTM_UNIT_GROUP - 1) & ~(LSTM_UNIT_GROUP - 1);
   const groups = Up >> 2;

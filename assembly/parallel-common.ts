@@ -1,44 +1,27 @@
-// Shared pieces of the multi-threaded sequence kernels (threads build): the parameter block
-// layout, the per-step barrier and the partition of unit groups over threads.
+// Shared pieces of the multi-threaded sequence kernels (threads build): the team block, the
+// per-step barrier and the partition of unit groups over threads.
 //
-// The parameter block is written by the TypeScript side (src/wasm/sequence-threads.ts mirrors
-// these offsets) in shared linear memory; every thread reads the same block.
+// A parallel kernel takes the one-thread kernel's own parameter block (param-blocks.ts) plus a
+// team block: the thread count, how to wait, and the barrier words. The team block is written by
+// src/wasm/sequence-threads.ts (which mirrors these offsets) in shared linear memory, zeroed per
+// call; every thread reads the same two blocks.
 import { getMaskHistory, setMaskHistory } from './rnn-common';
 
-/** Byte offsets in the parameter block (i32 / pointer fields). */
-export const P_XPROJ: usize = 0;
-export const P_B: usize = 4;
-export const P_T: usize = 8;
-export const P_U: usize = 12;
-export const P_R: usize = 16;
-export const P_H: usize = 20;
-export const P_C: usize = 24;
-export const P_HS: usize = 28;
-export const P_CS: usize = 32;
-export const P_OUTSEQ: usize = 36;
-export const P_OUTLAST: usize = 40;
-export const P_MASK: usize = 44;
-export const P_ACT: usize = 48;
-export const P_RECACT: usize = 52;
-export const P_REVERSE: usize = 56;
-export const P_ZERO: usize = 60;
-export const P_THREADS: usize = 64;
+/** Byte offsets in the team block (i32 fields). */
+/** Threads in the team (every one calls the kernel with its own tid). */
+export const T_THREADS: usize = 0;
 /** Polls of the barrier word before a thread sleeps in memory.atomic.wait32. */
-export const P_SPIN: usize = 68;
+export const T_SPIN: usize = 4;
 /** Bit t set: thread t may block in memory.atomic.wait32 (a browser's main thread may not). */
-export const P_MAY_WAIT: usize = 72;
+export const T_MAY_WAIT: usize = 8;
 /** The calling thread's mask history (rnn-common.ts), copied to the workers' instances. */
-export const P_HISTORY: usize = 76;
-/** GRU: the recurrent bias (0: none), the r * h scratch rows and reset_after. */
-export const P_RECBIAS: usize = 80;
-export const P_RH: usize = 84;
-export const P_RESET_AFTER: usize = 88;
+export const T_HISTORY: usize = 12;
 /** Barrier: threads arrived in the current round (own 64-byte line, away from the fields). */
-export const P_ARRIVED: usize = 128;
+export const T_ARRIVED: usize = 64;
 /** Barrier: round number, bumped by the last thread to arrive (own 64-byte line). */
-export const P_ROUND: usize = 192;
-/** Bytes of the parameter block. */
-export const PARAMS_BYTES: i32 = 256;
+export const T_ROUND: usize = 128;
+/** Bytes of the team block. */
+export const TEAM_BYTES: i32 = 192;
 
 /**
  * Waits until all `n` threads have called it for this round. Seq-cst atomics order every plain
@@ -48,19 +31,19 @@ export const PARAMS_BYTES: i32 = 256;
  * futex wake costs tens) and then sleeps, so an oversubscribed machine does not burn the core
  * the other thread needs.
  */
-export function barrier(params: usize, n: i32, tid: i32): void {
-  const round = atomic.load<i32>(params + P_ROUND);
-  if (atomic.add<i32>(params + P_ARRIVED, 1) == n - 1) {
-    atomic.store<i32>(params + P_ARRIVED, 0);
-    atomic.add<i32>(params + P_ROUND, 1);
-    atomic.notify(params + P_ROUND, n);
+export function barrier(team: usize, n: i32, tid: i32): void {
+  const round = atomic.load<i32>(team + T_ROUND);
+  if (atomic.add<i32>(team + T_ARRIVED, 1) == n - 1) {
+    atomic.store<i32>(team + T_ARRIVED, 0);
+    atomic.add<i32>(team + T_ROUND, 1);
+    atomic.notify(team + T_ROUND, n);
     return;
   }
-  const spin = load<i32>(params + P_SPIN);
-  const mayWait = (load<i32>(params + P_MAY_WAIT) >> tid) & 1;
+  const spin = load<i32>(team + T_SPIN);
+  const mayWait = (load<i32>(team + T_MAY_WAIT) >> tid) & 1;
   let i = 0;
-  while (atomic.load<i32>(params + P_ROUND) == round) {
-    if (mayWait && i >= spin) memory.atomic.wait32(params + P_ROUND, round, -1);
+  while (atomic.load<i32>(team + T_ROUND) == round) {
+    if (mayWait && i >= spin) memory.atomic.wait32(team + T_ROUND, round, -1);
     else i++;
   }
 }
@@ -70,10 +53,10 @@ export function barrier(params: usize, n: i32, tid: i32): void {
  * only thread 0's instance was told about), so masked streams decide "was an earlier step kept"
  * the same way on every thread. Costs one barrier, and only for masked calls.
  */
-export function shareMaskHistory(params: usize, n: i32, tid: i32): void {
-  if (tid == 0) store<u32>(params + P_HISTORY, <u32>getMaskHistory());
-  barrier(params, n, tid);
-  if (tid != 0) setMaskHistory(<usize>load<u32>(params + P_HISTORY));
+export function shareMaskHistory(team: usize, n: i32, tid: i32): void {
+  if (tid == 0) store<u32>(team + T_HISTORY, <u32>getMaskHistory());
+  barrier(team, n, tid);
+  if (tid != 0) setMaskHistory(<usize>load<u32>(team + T_HISTORY));
 }
 
 /** First unit group of thread `tid`'s share of `groups` (shares are whole pairs of groups). */

@@ -4,6 +4,7 @@
 // block is the same 2 rows x 4 vectors as the gemm and LSTM kernels (see gemm-f32-2x16.ts).
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
+import { SimpleRnnSequenceParams } from './param-blocks';
 
 /** Activation, masking and outputs of one vector (4 units starting at u0) of one row. */
 // @ts-ignore: decorator
@@ -48,11 +49,12 @@ import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-com
 export const SIMPLE_RNN_UNIT_GROUP: i32 = 16;
 
 /** xproj [B][T][Up] (Up = ceil(U/16)*16), Rp = R (U x Up) packed with W = 16, h/hScratch
- * [B][Up]. Same masking/output/reverse conventions as lstmSequence. */
-export function simpleRnnSequence(
-  xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, hScratch: usize,
-  outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
-): void {
+ * [B][Up]. Same masking/output/reverse conventions as lstmSequence. `params` points at a
+ * `SimpleRnnSequenceParams` block (param-blocks.ts) holding all of these. */
+export function simpleRnnSequence(params: usize): void {
+  const p = changetype<SimpleRnnSequenceParams>(params);
+  const xproj = p.xproj, B = p.batch, T = p.steps, U = p.units, Rp = p.recurrentKernel, h = p.h, hScratch = p.hScratch;
+  const outSeq = p.outSeq, outLast = p.outLast, mask = p.mask, act = p.activation, reverse = p.reverse, zeroOutputForMask = p.zeroOutputForMask;
   if (B <= 0 || T <= 0 || U <= 0) return;
   const Up = (U + SIMPLE_RNN_UNIT_GROUP - 1) & ~(SIMPLE_RNN_UNIT_GROUP - 1);
   const groups = Up >> 4;

@@ -5,4 +5,4 @@
 export * from './index';
 export { lstmSequenceParallel } from './lstm-sequence-parallel';
 export { gruSequenceParallel } from './gru-sequence-parallel';
-export { PARAMS_BYTES } from './parallel-common';
+export { TEAM_BYTES } from './parallel-common';

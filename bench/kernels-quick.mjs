@@ -1,6 +1,8 @@
 // Quick kernel timing (not a test): GFLOP/s of the gemm and the fused LSTM sequence kernel,
-// against simdPeak. Run `npm run build:wasm` first. Usage: node bench/kernels-quick.mjs
+// against simdPeak. Run `npm run build` first (the parameter-block writers come from dist/).
+// Usage: node bench/kernels-quick.mjs
 import { readFileSync } from 'node:fs';
+import { LSTM_SEQUENCE_PARAMS, GRU_SEQUENCE_PARAMS, SIMPLE_RNN_SEQUENCE_PARAMS } from '../dist/wasm/kernel-exports.js';
 
 const bytes = readFileSync(new URL('../build/kerasrnn.wasm', import.meta.url));
 const { instance } = await WebAssembly.instantiate(bytes, { env: { abort() { throw new Error('abort'); } } });
@@ -11,6 +13,12 @@ function alloc(floats) {
   top = (top + floats * 4 + 15) & ~15;
   const have = k.memory.buffer.byteLength;
   if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
+  return ptr;
+}
+/** A kernel's parameter block, written into fresh memory. */
+function params(block, fields) {
+  const ptr = alloc(block.bytes / 4);
+  block.write(k.memory.buffer, ptr, fields);
   return ptr;
 }
 function fillRandom(ptr, n, scale) {
@@ -60,7 +68,10 @@ function lstmCase(B, U, T, F, reps) {
   const run = () => {
     new Float32Array(k.memory.buffer, h, B * Up).fill(0);
     new Float32Array(k.memory.buffer, c, B * Up).fill(0);
-    k.lstmSequence(xproj, B, T, U, R, h, c, hs, cs, out, 0, 0, ACT, REC, 0, 0);
+    k.lstmSequence(params(LSTM_SEQUENCE_PARAMS, {
+      xproj, batch: B, steps: T, units: U, recurrentKernel: R, h, c, hScratch: hs, cScratch: cs,
+      outSeq: out, outLast: 0, mask: 0, activation: ACT, recurrentActivation: REC, reverse: 0, zeroOutputForMask: 0,
+    }));
   };
   k.gemm(x, F, B * T, F, W, N, xproj, N, bias);
   const recFlops = 2 * B * T * U * N;
@@ -81,7 +92,10 @@ function gruCase(B, U, T, resetAfter, reps) {
   fillRandom(xproj, B * T * N, 1); fillRandom(R, U * N, 1 / Math.sqrt(U)); fillRandom(rb, N, 0.1);
   const run = () => {
     new Float32Array(k.memory.buffer, h, B * Up).fill(0);
-    k.gruSequence(xproj, B, T, U, R, resetAfter ? rb : 0, h, hs, rh, out, 0, 0, ACT, REC, 0, 0, resetAfter);
+    k.gruSequence(params(GRU_SEQUENCE_PARAMS, {
+      xproj, batch: B, steps: T, units: U, recurrentKernel: R, recurrentBias: resetAfter ? rb : 0, h, hScratch: hs, rh,
+      outSeq: out, outLast: 0, mask: 0, activation: ACT, recurrentActivation: REC, reverse: 0, zeroOutputForMask: 0, resetAfter,
+    }));
   };
   report(`gru B=${B} U=${U} T=${T} reset_after=${resetAfter} recurrent`, 2 * B * T * U * N, time(run, reps));
 }
@@ -91,7 +105,10 @@ function simpleCase(B, U, T, reps) {
   fillRandom(xproj, B * T * Up, 1); fillRandom(R, U * Up, 1 / Math.sqrt(U));
   const run = () => {
     new Float32Array(k.memory.buffer, h, B * Up).fill(0);
-    k.simpleRnnSequence(xproj, B, T, U, R, h, hs, out, 0, 0, ACT, 0, 0);
+    k.simpleRnnSequence(params(SIMPLE_RNN_SEQUENCE_PARAMS, {
+      xproj, batch: B, steps: T, units: U, recurrentKernel: R, h, hScratch: hs,
+      outSeq: out, outLast: 0, mask: 0, activation: ACT, recurrentActivation: 0, reverse: 0, zeroOutputForMask: 0,
+    }));
   };
   report(`simpleRnn B=${B} U=${U} T=${T} recurrent`, 2 * B * T * U * Up, time(run, reps));
 }

@@ -27,9 +27,11 @@ function peak() {
 /** `--inject kind:index,...` makes the worker misbehave on purpose, to check that the parent notices. */
 const injected = new Map((config.inject ?? []).map(([kind, index]) => [index, kind]));
 let hoard = [];
+let rerun = false; // the parent is running this batch again after it overran the time limit
 function inject(index) {
   const kind = injected.get(index);
   if (kind === 'hang') for (;;);
+  if (kind === 'slow' && !rerun) for (const until = performance.now() + 1.5 * config.timeout; performance.now() < until; );
   if (kind === 'crash') process.kill(process.pid, 'SIGSEGV');
   if (kind === 'memory') hoard = Array.from({ length: Math.ceil(config.memoryMB / 64) + 2 }, () => Buffer.alloc(64 << 20, 1));
 }
@@ -92,6 +94,7 @@ process.on('message', async (msg) => {
     return;
   }
   if (msg.type !== 'run') return;
+  rerun = msg.rerun === true;
   for (const index of msg.indices) {
     if (await runOne(index)) {
       process.send({ type: 'restart' });

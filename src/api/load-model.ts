@@ -18,7 +18,7 @@ import { customImporterTable, type CustomLayer } from '../layers/custom-layer.js
 import { readSourceBytes } from './read-source.js';
 import { isTfjsSource, loadTfjsModelJson, loadTfjsSource, tfjsResolverFor, type TfjsSource } from './load-tfjs.js';
 import { isTfjsModelJson } from '../formats/tfjs-model.js';
-import { readLfsPointer } from '../formats/lfs-pointer.js';
+import { refuseLfsPointer } from '../formats/lfs-pointer.js';
 import { savedModelFilesFor, savedModelFilesInZip } from './saved-model-source.js';
 import type { SavedModelFiles } from '../formats/saved-model.js';
 import { limitError, renameReaderLimit, resolveLimits, type Limits, type ResolvedLimits } from './limits.js';
@@ -205,6 +205,7 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
     if (pair.config === undefined || pair.config === null) throw new ModelFileError('the model source object has no config: pass { config, weights }', { field: 'config' });
     let json: unknown;
     let configName = options.fileName ?? '<config>';
+    let configLocation: string | null = null;
     if (typeof pair.config === 'string' && /^\s*[{[]/.test(pair.config)) {
       json = parseJsonConfig(pair.config, configName, jsonOptions);
     } else if (typeof pair.config === 'object' && pair.config !== null && !(pair.config instanceof Uint8Array) && !(pair.config instanceof ArrayBuffer) && !(pair.config instanceof URL)) {
@@ -212,13 +213,25 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
     } else {
       const read = await readSourceBytes(pair.config, configName);
       configName = read.fileName;
+      if (typeof pair.config === 'string' || pair.config instanceof URL) configLocation = pair.config.toString();
       json = parseJsonConfig(decodeUtf8(read.bytes), configName, jsonOptions);
+    }
+    // A TF.js model.json names its own weight files (weightsManifest), found beside it.
+    if (isTfjsModelJson(json)) {
+      if (pair.weights !== undefined && pair.weights !== null) {
+        throw new ModelFileError(
+          'the config is a TF.js model.json, whose weightsManifest names its own weight files: pass its path alone, or { modelJson, weights: { "<weight file name>": bytes } }',
+          { file: configName, field: 'weights' },
+        );
+      }
+      return loadTfjsModelJson(json, configName, tfjsResolverFor(configLocation, configName), limits);
     }
     const rec = json as Record<string, unknown>;
     let generation = generationFor(json, versionOf(rec?.keras_version), versionOf(rec?.backend));
     let weights: WeightSource | null = null;
     if (pair.weights !== undefined && pair.weights !== null) {
       const w = await readSourceBytes(pair.weights, '<weights>');
+      if (!isHdf5(w.bytes)) refuseLfsPointer(w.bytes, w.fileName);
       const root = readHdf5(w.bytes, w.fileName, h5Options);
       generation = withKeras1Backend(generation, root);
       weights = weightsFileSource(root, w.fileName);
@@ -253,11 +266,7 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
     const rec = json as Record<string, unknown>;
     return { json, generation: generationFor(json, versionOf(rec.keras_version), versionOf(rec.backend)), weights: null, fileName, format: 'keras-json', formatDetails: 'JSON config (no weights)' };
   }
-  const pointer = readLfsPointer(bytes);
-  if (pointer) {
-    const real = pointer.size === null ? 'the model' : `the model (${pointer.size} bytes)`;
-    throw new ModelFileError(`this is a Git LFS pointer file, not the model: the repository stores ${real} in Git LFS; fetch it with \`git lfs pull\` (or download the file through the LFS / media URL)`, { file: fileName });
-  }
+  refuseLfsPointer(bytes, fileName);
   throw new ModelFileError('not a Keras model file (expected HDF5 .h5, a .keras zip archive, or a JSON config)', { file: fileName });
 }
 

@@ -1,4 +1,5 @@
 import { InvalidKerasConfigurationError, ModelFileError } from '../errors.js';
+import { refuseLfsPointer } from '../formats/lfs-pointer.js';
 import { decodeUtf8, parseJsonConfig } from '../formats/json-config.js';
 import { isTfjsModelJson, readTfjsModelJson, tfjsWeights, type TfjsModelJson } from '../formats/tfjs-model.js';
 import { tfjsGeneration, type KerasGeneration } from '../keras/generation.js';
@@ -116,6 +117,7 @@ async function groupBytes(model: TfjsModelJson, resolve: FileResolver, file: str
         if (!(e instanceof ModelFileError) || e.context.field !== undefined) throw e;
         throw new ModelFileError(`cannot read the weight file "${p}" that model.json's weightsManifest lists (${e.message})`, { file, field: 'weightsManifest.paths', value: p }, { cause: e });
       }
+      refuseLfsPointer(bytes, p);
       total += bytes.length;
       if (total > limits.maxWeightBytes) throw limitError(`the weight files hold more than ${limits.maxWeightBytes} bytes`, 'maxWeightBytes', limits.maxWeightBytes, { file, value: p });
       parts.push(bytes);

@@ -1,3 +1,5 @@
+import { ModelFileError } from '../errors.js';
+
 /**
  * Git LFS pointer files. A repository that tracks models with Git LFS holds, in place of each
  * model file, a small text file (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md):
@@ -38,4 +40,19 @@ export function readLfsPointer(bytes: Uint8Array): LfsPointer | null {
     else if (key === 'oid') oid = value;
   }
   return { size, oid };
+}
+
+/**
+ * Throws a ModelFileError that says what happened if `bytes` is a Git LFS pointer: any file of a
+ * model (a weight shard, a tensor bundle, model.json's weight files) may be one when the
+ * repository tracks it with LFS.
+ */
+export function refuseLfsPointer(bytes: Uint8Array, file: string): void {
+  const pointer = readLfsPointer(bytes);
+  if (!pointer) return;
+  const real = pointer.size === null ? 'this file' : `this file (${pointer.size} bytes)`;
+  throw new ModelFileError(
+    `this is a Git LFS pointer file, not the model's data: the repository stores ${real} in Git LFS; fetch it with \`git lfs pull\` (or download the file through the LFS / media URL)`,
+    { file },
+  );
 }

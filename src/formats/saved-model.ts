@@ -17,6 +17,7 @@
  * @packageDocumentation
  */
 import { ModelFileError } from '../errors.js';
+import { refuseLfsPointer } from './lfs-pointer.js';
 import { ProtoMessage, readProtoMessage } from './protobuf-wire.js';
 
 /** A named edge of an object graph. */
@@ -95,13 +96,16 @@ function checkEdges(nodes: { children: ObjectReference[] }[], file: string, what
 /**
  * Text-mode transfers (git autocrlf, FTP ASCII mode, a Windows editor) turn every byte 0x0A of a
  * binary file into 0x0D 0x0A, which breaks protobuf lengths and CRCs. When a read fails and
- * undoing that conversion makes it succeed, the error says so instead of "corrupt".
+ * undoing that conversion makes it succeed, the error says so instead of "corrupt"; so does a
+ * file that is a Git LFS pointer.
  */
 export function diagnoseLineEndings<T>(bytes: Uint8Array, file: string, read: (b: Uint8Array) => T): T {
   try {
     return read(bytes);
   } catch (e) {
-    if (!(e instanceof ModelFileError) || !hasCrLf(bytes)) throw e;
+    if (!(e instanceof ModelFileError)) throw e;
+    refuseLfsPointer(bytes, file);
+    if (!hasCrLf(bytes)) throw e;
     let restored = false;
     try {
       read(undoCrLf(bytes));

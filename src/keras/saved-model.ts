@@ -18,6 +18,7 @@
  */
 import { InvalidKerasConfigurationError, ModelFileError, ResourceLimitError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { parseJsonConfig } from '../formats/json-config.js';
+import { refuseLfsPointer } from '../formats/lfs-pointer.js';
 import {
   diagnoseLineEndings,
   readKerasMetadataProto,
@@ -199,11 +200,18 @@ async function readTensors(files: SavedModelFiles, index: BundleIndex, entries: 
       throw new ModelFileError(`the data shard ${shardPath} is missing (the index names ${index.numShards} shard${index.numShards > 1 ? 's' : ''})`, { file: shardName, field: e.key });
     }
     if (bytes.length < e.size) {
+      await refuseLfsShard(files, shardPath, shardName);
       throw new ModelFileError(`tensor "${e.key}" claims bytes ${e.offset}..${e.offset + e.size}, past the end of the shard (truncated shard?)`, { file: shardName, field: e.key });
     }
     out.set(e.key, readFloatTensor({ ...e, offset: 0 }, bytes, shardName));
   }
   return out;
+}
+
+/** A shard shorter than the index says may be a Git LFS pointer left in its place. */
+async function refuseLfsShard(files: SavedModelFiles, shardPath: string, shardName: string): Promise<void> {
+  const head = await files.readRange(shardPath, 0, 1025);
+  if (head) refuseLfsPointer(head, shardName);
 }
 
 async function required(files: SavedModelFiles, path: string, why: string): Promise<Uint8Array> {
@@ -240,6 +248,7 @@ export async function readKerasSavedModel(files: SavedModelFiles, limits: SavedM
   if (graphShard === null) {
     throw new ModelFileError(`the data shard ${shardPath} is missing (the index names ${index.numShards} shard${index.numShards > 1 ? 's' : ''})`, { file: `${dir}/${shardPath}` });
   }
+  if (graphShard.length < graphEntry.size) await refuseLfsShard(files, shardPath, `${dir}/${shardPath}`);
   const [objectGraphBytes] = readStringTensor({ ...graphEntry, offset: 0 }, graphShard, `${dir}/${shardPath}`);
   if (!objectGraphBytes) throw new ModelFileError(`${OBJECT_GRAPH_KEY} is empty`, { file: indexFile });
   const checkpoint = readTrackableObjectGraph(objectGraphBytes, `${indexFile} (${OBJECT_GRAPH_KEY})`);

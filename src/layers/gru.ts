@@ -1,9 +1,9 @@
 import { defaultGruResetAfter } from '../keras/semantics.js';
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
-import { paddedUnits, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
+import { paddedUnits, sequenceFields, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
-import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
-import { PARAMS_BYTES } from '../wasm/sequence-threads.js';
+import { GRU_SEQUENCE_PARAMS, KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
+import { TEAM_BYTES } from '../wasm/sequence-threads.js';
 
 const GATES = ['z', 'r', 'h'] as const;
 
@@ -56,21 +56,16 @@ export const GRU_KERNEL: CellKernel = {
   forward(cell, memory, b) {
     // r * h of the reset_after = false form, one row per batch entry
     const rh = memory.scratch(b.batch * paddedUnits(cell) * 4);
+    const params = memory.paramBlock(GRU_SEQUENCE_PARAMS, {
+      ...sequenceFields(cell, b),
+      recurrentBias: b.recurrentBias,
+      rh,
+      resetAfter: cell.resetAfter ? 1 : 0,
+    });
     const threads = memory.threads;
     // 2 flops per multiply-add of h (units) by the recurrent kernel (3 * units columns), per row.
-    if (threads?.worthSplitting(6 * b.batch * cell.units * cell.units, b.steps)) {
-      threads.split('gruSequenceParallel', memory.scratch(PARAMS_BYTES), {
-        xproj: b.xproj, B: b.batch, T: b.steps, U: cell.units, R: b.recurrentKernel, recBias: b.recurrentBias, h: b.states[0], hs: b.scratchStates[0], rh,
-        outSeq: b.outSeq, outLast: b.outLast, mask: b.mask, act: cell.activation.id, recAct: cell.recurrentActivation?.id ?? 0, reverse: b.reverse ? 1 : 0, zero: b.zeroOutputForMask ? 1 : 0,
-        resetAfter: cell.resetAfter ? 1 : 0,
-      });
-      return;
-    }
-    memory.kernels.gruSequence(
-      b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.recurrentBias, b.states[0], b.scratchStates[0], rh,
-      b.outSeq, b.outLast, b.mask, cell.activation.id, cell.recurrentActivation?.id ?? 0, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,
-      cell.resetAfter ? 1 : 0,
-    );
+    if (threads?.worthSplitting(6 * b.batch * cell.units * cell.units, b.steps)) threads.split('gruSequenceParallel', params, memory.scratch(TEAM_BYTES));
+    else memory.kernels.gruSequence(params);
   },
 };
 

@@ -1,8 +1,8 @@
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
-import { unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
+import { sequenceFields, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
-import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
-import { PARAMS_BYTES } from '../wasm/sequence-threads.js';
+import { KERNEL_CONSTANTS, LSTM_SEQUENCE_PARAMS } from '../wasm/kernel-exports.js';
+import { TEAM_BYTES } from '../wasm/sequence-threads.js';
 
 /** Keras 1 per-gate arrays are stored in this order; the engine's gate order is i, f, c, o. */
 const KERAS1_GATE_ORDER = ['i', 'c', 'f', 'o'] as const;
@@ -51,19 +51,11 @@ export function lstmWeightLayout(inputDim: number, units: number, useBias: boole
 export const LSTM_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.LSTM_UNIT_GROUP, 'LSTM_UNIT_GROUP'),
   forward(cell, memory, b) {
+    const params = memory.paramBlock(LSTM_SEQUENCE_PARAMS, { ...sequenceFields(cell, b), c: b.states[1], cScratch: b.scratchStates[1] });
     const threads = memory.threads;
     // 2 flops per multiply-add of h (units) by the recurrent kernel (4 * units columns), per row.
-    if (threads?.worthSplitting(8 * b.batch * cell.units * cell.units, b.steps)) {
-      threads.split('lstmSequenceParallel', memory.scratch(PARAMS_BYTES), {
-        xproj: b.xproj, B: b.batch, T: b.steps, U: cell.units, R: b.recurrentKernel, h: b.states[0], c: b.states[1], hs: b.scratchStates[0], cs: b.scratchStates[1],
-        outSeq: b.outSeq, outLast: b.outLast, mask: b.mask, act: cell.activation.id, recAct: cell.recurrentActivation?.id ?? 0, reverse: b.reverse ? 1 : 0, zero: b.zeroOutputForMask ? 1 : 0,
-      });
-      return;
-    }
-    memory.kernels.lstmSequence(
-      b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.states[0], b.states[1], b.scratchStates[0], b.scratchStates[1],
-      b.outSeq, b.outLast, b.mask, cell.activation.id, cell.recurrentActivation?.id ?? 0, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,
-    );
+    if (threads?.worthSplitting(8 * b.batch * cell.units * cell.units, b.steps)) threads.split('lstmSequenceParallel', params, memory.scratch(TEAM_BYTES));
+    else memory.kernels.lstmSequence(params);
   },
 };
 

@@ -1,6 +1,6 @@
 import { InternalError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
-import type { KernelExports } from '../wasm/kernel-exports.js';
+import type { KernelExports, SequenceParams } from '../wasm/kernel-exports.js';
 import type { Activation } from '../keras/activations.js';
 import type { WeightSpec } from './types.js';
 
@@ -101,6 +101,30 @@ export interface CellDefinition {
   weightLayout(inputDim: number): CellWeightLayout;
   /** Re-lays out stored arrays that are not in Keras' own layout (CuDNN files), at load. */
   convertWeights?(arrays: Float32Array[], inputDim: number, memory: WasmMemory): Float32Array[];
+}
+
+/**
+ * The parameter-block fields every sequence kernel reads (`SequenceParams` in
+ * `assembly/param-blocks.ts`), filled from the loop's buffers; a cell with more state or options
+ * adds its own fields.
+ */
+export function sequenceFields(cell: CellDefinition, b: SequenceBuffers): SequenceParams {
+  return {
+    xproj: b.xproj,
+    batch: b.batch,
+    steps: b.steps,
+    units: cell.units,
+    recurrentKernel: b.recurrentKernel,
+    h: b.states[0],
+    hScratch: b.scratchStates[0],
+    outSeq: b.outSeq,
+    outLast: b.outLast,
+    mask: b.mask,
+    activation: cell.activation.id,
+    recurrentActivation: cell.recurrentActivation?.id ?? 0,
+    reverse: b.reverse ? 1 : 0,
+    zeroOutputForMask: b.zeroOutputForMask ? 1 : 0,
+  };
 }
 
 /** Units rounded up to the cell kernel's group size. */

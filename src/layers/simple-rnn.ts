@@ -1,7 +1,7 @@
 import { importRecurrent, readCellConfig, readRecurrentOptions } from './recurrent.js';
-import { unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout } from './recurrent-cell.js';
+import { sequenceFields, unitGroupOf, type CellDefinition, type CellKernel, type CellWeightLayout } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
-import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
+import { KERNEL_CONSTANTS, SIMPLE_RNN_SEQUENCE_PARAMS } from '../wasm/kernel-exports.js';
 
 /** SimpleRNN stores W/U/b (Keras 1) or kernel/recurrent_kernel/bias (Keras 2/3): one gate. */
 export function simpleRnnWeightLayout(inputDim: number, units: number, useBias: boolean, keras1: boolean): CellWeightLayout {
@@ -23,10 +23,8 @@ export function simpleRnnWeightLayout(inputDim: number, units: number, useBias: 
 export const SIMPLE_RNN_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.SIMPLE_RNN_UNIT_GROUP, 'SIMPLE_RNN_UNIT_GROUP'),
   forward(cell, memory, b) {
-    memory.kernels.simpleRnnSequence(
-      b.xproj, b.batch, b.steps, cell.units, b.recurrentKernel, b.states[0], b.scratchStates[0],
-      b.outSeq, b.outLast, b.mask, cell.activation.id, b.reverse ? 1 : 0, b.zeroOutputForMask ? 1 : 0,
-    );
+    const params = memory.paramBlock(SIMPLE_RNN_SEQUENCE_PARAMS, sequenceFields(cell, b));
+    memory.kernels.simpleRnnSequence(params);
   },
 };
 

@@ -1,5 +1,5 @@
 import { InternalError, ResourceLimitError } from '../errors.js';
-import type { KernelExports } from './kernel-exports.js';
+import type { KernelExports, ParamBlock } from './kernel-exports.js';
 import type { SequenceThreads } from './sequence-threads.js';
 
 const PAGE = 65536;
@@ -119,6 +119,16 @@ export class WasmMemory {
     this.ensure(end);
     if (zero) new Uint8Array(this.kernels.memory.buffer, ptr, end - ptr).fill(0);
     this.scratchTop = end;
+    return ptr;
+  }
+
+  /**
+   * Writes a kernel's parameter block (see `ParamBlock`) into scratch memory and returns the
+   * pointer to pass to the kernel; valid until `endScratch`, like every scratch pointer.
+   */
+  paramBlock<P>(block: ParamBlock<P>, params: P): number {
+    const ptr = this.scratch(block.bytes);
+    block.write(this.kernels.memory.buffer, ptr, params);
     return ptr;
   }
 

@@ -1,14 +1,14 @@
 // One sequence on several cores: the threads build of the kernels (assembly/threads.ts, shared
 // imported memory + atomics) instantiated on the calling thread and in N-1 workers on the same
 // WebAssembly.Memory. A parallel sequence kernel (e.g. lstmSequenceParallel) is called by every
-// thread with one parameter block; each thread runs all time steps for its share of the unit
+// thread with the one-thread kernel's parameter block and a team block; each thread runs all time steps for its share of the unit
 // groups and the threads meet at a barrier in shared memory after every step (see
 // assembly/parallel-common.ts). Each unit's arithmetic is the one-thread kernel's, so results
 // are bit-identical to one thread whatever the partition.
 //
 // Workers start on the first call that is worth splitting. A worker sleeps on a job counter in a
-// small SharedArrayBuffer of its own; a call writes the parameter block (in the model's scratch
-// memory), bumps the counter, runs thread 0's share itself, then waits until every worker has
+// small SharedArrayBuffer of its own; a call writes the team block (in the model's scratch
+// memory, next to the parameter block), bumps the counter, runs thread 0's share itself, then waits until every worker has
 // returned from the kernel - so no worker still reads the block when the call returns.
 //
 // Node's main thread may block (Atomics.wait, as batch-workers.ts does); a browser page's may
@@ -34,7 +34,7 @@ export interface SequenceThreadsInfo {
 /** Kernel names a worker may be asked to run (index = id in the control block). */
 const KERNELS = ['lstmSequenceParallel', 'gruSequenceParallel'] as const;
 /** The parallel kernels' entry points as the threads build exports them. */
-type ParallelKernel = (params: number, tid: number) => void;
+type ParallelKernel = (params: number, team: number, tid: number) => void;
 
 // Control block (Int32Array over its own SharedArrayBuffer) shared with the workers.
 const C_JOB = 0; // bumped once per call (and on quit)
@@ -44,15 +44,15 @@ const C_DONE = 3; // workers that returned from the call's kernel
 const C_QUIT = 4;
 const C_READY = 5; // workers that instantiated the module
 const C_FAILED = 6; // a worker's kernel threw (a bug): the pool stops being used
+const C_TEAM = 7; // the call's team block (wasm pointer)
 const C_WORDS = 8;
 
-// Parameter block offsets in i32 words: assembly/parallel-common.ts (P_* are byte offsets).
-const P = { xproj: 0, B: 1, T: 2, U: 3, R: 4, h: 5, c: 6, hs: 7, cs: 8, outSeq: 9, outLast: 10, mask: 11, act: 12, recAct: 13, reverse: 14, zero: 15, threads: 16, spin: 17, mayWait: 18, recBias: 20, rh: 21, resetAfter: 22 } as const;
-
-/** A parallel kernel's arguments by parameter-block field name (absent fields are 0). */
-export type SequenceArgs = Partial<Record<Exclude<keyof typeof P, 'threads' | 'spin' | 'mayWait'>, number>>;
-/** assembly/parallel-common.ts PARAMS_BYTES: fields, then the barrier words on their own lines. */
-export const PARAMS_BYTES = 256;
+// Team block fields in i32 words: assembly/parallel-common.ts (T_* there are byte offsets).
+const T_THREADS = 0;
+const T_SPIN = 1;
+const T_MAY_WAIT = 2;
+/** assembly/parallel-common.ts TEAM_BYTES: the fields, then the barrier words on their own lines. */
+export const TEAM_BYTES = 192;
 /** Barrier polls before a thread sleeps: about the length of a small step. */
 const BARRIER_SPIN = 4000;
 /** A worker polls this long for the next call before it sleeps (calls often come back to back). */
@@ -80,7 +80,7 @@ const start = (d) => {
     while (job === seen) { Atomics.wait(c, ${C_JOB}, seen); job = Atomics.load(c, ${C_JOB}); }
     seen = job;
     if (Atomics.load(c, ${C_QUIT})) return;
-    try { kernels[Atomics.load(c, ${C_KERNEL})](Atomics.load(c, ${C_PARAMS}), d.tid); } catch { Atomics.store(c, ${C_FAILED}, 1); }
+    try { kernels[Atomics.load(c, ${C_KERNEL})](Atomics.load(c, ${C_PARAMS}), Atomics.load(c, ${C_TEAM}), d.tid); } catch { Atomics.store(c, ${C_FAILED}, 1); }
     Atomics.add(c, ${C_DONE}, 1);
     Atomics.notify(c, ${C_DONE});
   }
@@ -237,30 +237,30 @@ export class SequenceThreads {
 
   /**
    * Runs a sequence on all threads: `kernel` is the parallel kernel (`lstmSequenceParallel`,
-   * `gruSequenceParallel`), `args` the one-thread kernel's arguments by field name; `params` is a
-   * PARAMS_BYTES scratch block of the caller.
+   * `gruSequenceParallel`), `params` the one-thread kernel's parameter block (written with
+   * WasmMemory.paramBlock), `team` a TEAM_BYTES scratch block of the caller.
    */
-  split(kernel: (typeof KERNELS)[number], params: number, args: SequenceArgs): void {
-    const v = new Int32Array(this.memory.buffer, params, PARAMS_BYTES / 4);
+  split(kernel: (typeof KERNELS)[number], params: number, team: number): void {
+    const v = new Int32Array(this.memory.buffer, team, TEAM_BYTES / 4);
     v.fill(0);
-    for (const [k, i] of Object.entries(P)) if (k in args) v[i] = args[k as keyof SequenceArgs] as number;
-    v[P.threads] = this.info.threads;
-    v[P.spin] = BARRIER_SPIN;
+    v[T_THREADS] = this.info.threads;
+    v[T_SPIN] = BARRIER_SPIN;
     // Every thread may sleep at the barrier except a browser page's own thread.
-    v[P.mayWait] = this.node ? -1 : -2;
-    this.run(KERNELS.indexOf(kernel), params, (this.kernels as unknown as Record<string, ParallelKernel>)[kernel]);
+    v[T_MAY_WAIT] = this.node ? -1 : -2;
+    this.run(KERNELS.indexOf(kernel), params, team, (this.kernels as unknown as Record<string, ParallelKernel>)[kernel]);
   }
 
-  private run(kernel: number, params: number, own: ParallelKernel): void {
+  private run(kernel: number, params: number, team: number, own: ParallelKernel): void {
     const c = this.control;
     const n = this.info.threads - 1;
     this.splitCalls++;
     Atomics.store(c, C_DONE, 0);
     Atomics.store(c, C_KERNEL, kernel);
     Atomics.store(c, C_PARAMS, params);
+    Atomics.store(c, C_TEAM, team);
     Atomics.add(c, C_JOB, 1);
     Atomics.notify(c, C_JOB);
-    own(params, 0);
+    own(params, team, 0);
     for (let d = Atomics.load(c, C_DONE), i = 0; d < n; d = Atomics.load(c, C_DONE), i++) {
       if (this.node && i > WORKER_SPIN) Atomics.wait(c, C_DONE, d, 100);
     }

@@ -3,11 +3,14 @@
 // here from the Git LFS spec's three lines; nothing else about them matters to the reader.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadModel, ModelFileError } from '../../dist/index.js';
 import { readLfsPointer } from '../../dist/formats/lfs-pointer.js';
+import { corpusManifest, corpusPath } from '../support/corpus.js';
+import { expectError } from '../support/expect-error.js';
 
 const OID = 'oid sha256:' + 'c8'.repeat(32);
 const pointer = (lines, eol = '\n') => new TextEncoder().encode(lines.join(eol) + eol);
@@ -49,5 +52,36 @@ test('other small text is not a pointer and keeps the generic refusal', async ()
     assert.match(e.message, /not a Keras model file/);
   }
 });
+
+const LFS = ['version https://git-lfs.github.com/spec/v1', OID, 'size 4096'];
+
+test('a TF.js weight file and a { config, weights } weights file that are LFS pointers are named as such', async () => {
+  const tfjs = join(dir, 'tfjs');
+  cpSync(fileURLToPath(new URL('../fixtures/tfjs/converter_lstm_gru/', import.meta.url)), tfjs, { recursive: true });
+  writeFileSync(join(tfjs, 'group1-shard2of2.bin'), pointer(LFS));
+  const e = await expectError(() => loadModel(join(tfjs, 'model.json')), ModelFileError, /Git LFS pointer/, /4096 bytes/);
+  assert.match(e.message, /group1-shard2of2\.bin/);
+  const weights = join(dir, 'weights.h5');
+  writeFileSync(weights, pointer(LFS));
+  const config = fileURLToPath(new URL('../fixtures/bidir_lstm_concat.json', import.meta.url));
+  await expectError(() => loadModel({ config, weights }), ModelFileError, /Git LFS pointer/, /weights\.h5/);
+});
+
+const manifest = corpusManifest();
+if (!manifest) {
+  console.log('skipped: ../shared/corpus absent (SavedModel files as LFS pointers)');
+} else {
+  test('a SavedModel whose variables index or data shard is an LFS pointer is named as such', async () => {
+    const c = manifest.cases.find((x) => x.savedmodel);
+    for (const victim of ['variables.index', 'variables.data-']) {
+      const sm = mkdtempSync(join(tmpdir(), 'kerasrnn-lfs-sm-'));
+      cpSync(corpusPath(c.savedmodel), sm, { recursive: true });
+      const name = readdirSync(join(sm, 'variables')).find((f) => f.startsWith(victim));
+      writeFileSync(join(sm, 'variables', name), pointer(LFS));
+      const e = await expectError(() => loadModel(sm), ModelFileError, /Git LFS pointer/);
+      assert.match(e.message, new RegExp(name.replace(/[.-]/g, '\\$&')));
+    }
+  });
+}
 
 test.run();

@@ -131,4 +131,22 @@ test('a manifest listing entries in another order (backward direction first, bia
   model.dispose();
 });
 
+test('{ config: <model.json path> } reads the TF.js model and its weight files beside it; { config, weights } is refused by field', async () => {
+  const x = { data: Float32Array.from({ length: 30 }, (_, i) => Math.cos(i)), shape: [2, 5, 3] };
+  const byPath = await loadModel(join(DIR, 'model.json'));
+  const viaConfig = await loadModel({ config: join(DIR, 'model.json') });
+  assert.is(viaConfig.format, 'tfjs-layers');
+  assert.equal(Array.from(viaConfig.predict(x).data), Array.from(byPath.predict(x).data));
+  byPath.dispose();
+  viaConfig.dispose();
+  try {
+    await loadModel({ config: join(DIR, 'model.json'), weights: join(DIR, 'group1-shard1of2.bin') });
+    assert.unreachable('a weights file beside a TF.js model.json must be refused');
+  } catch (e) {
+    assert.is(e.name, 'ModelFileError');
+    assert.is(e.context.field, "weights");
+    assert.match(e.message, /weightsManifest/);
+  }
+});
+
 test.run();

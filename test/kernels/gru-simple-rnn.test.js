@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadKernels, rng, assertClose } from './harness.js';
 import { ACT } from './reference.js';
+import { GRU_SEQUENCE_PARAMS, SIMPLE_RNN_SEQUENCE_PARAMS } from '../../dist/wasm/kernel-exports.js';
 import { gruRef, simpleRnnRef, packFused, packGruRecurrent, inputProjection, putState, getState } from './rnn-reference.js';
 
 const K = loadKernels();
@@ -58,7 +59,10 @@ function checkGru({ B, T, U, F = 3, maskKind = 'none', reverse = 0, zeroOut = 0,
   const outSeq = withSeq ? K.putF32(new Float32Array(B * T * U + 8).fill(SENT)) : 0;
   const outLast = withLast ? K.putF32(new Float32Array(B * U + 8).fill(SENT)) : 0;
   const pm = mask ? K.putU8(mask) : 0;
-  K.k.gruSequence(xproj, B, T, U, Rp, rb, h, hs, rh, outSeq, outLast, pm, act, recAct, reverse, zeroOut, resetAfter);
+  K.k.gruSequence(K.params(GRU_SEQUENCE_PARAMS, {
+    xproj, batch: B, steps: T, units: U, recurrentKernel: Rp, recurrentBias: rb, h, hScratch: hs, rh,
+    outSeq, outLast, mask: pm, activation: act, recurrentActivation: recAct, reverse, zeroOutputForMask: zeroOut, resetAfter,
+  }));
   const ref = gruRef({ x, B, T, F, U, kernel, recurrent, bias, recBias, h0, mask, act, recAct, reverse, zeroOutputForMask: zeroOut, resetAfter });
   const label = `GRU ra=${resetAfter} B=${B} T=${T} U=${U} mask=${maskKind} rev=${reverse} zero=${zeroOut} act=${act}/${recAct}`;
   compareOutputs(ref, { outSeq, outLast, h, B, T, U, Up, label });
@@ -81,7 +85,10 @@ function checkSimple({ B, T, U, F = 3, maskKind = 'none', reverse = 0, zeroOut =
   const outSeq = withSeq ? K.putF32(new Float32Array(B * T * U + 8).fill(SENT)) : 0;
   const outLast = withLast ? K.putF32(new Float32Array(B * U + 8).fill(SENT)) : 0;
   const pm = mask ? K.putU8(mask) : 0;
-  K.k.simpleRnnSequence(xproj, B, T, U, Rp, h, hs, outSeq, outLast, pm, act, reverse, zeroOut);
+  K.k.simpleRnnSequence(K.params(SIMPLE_RNN_SEQUENCE_PARAMS, {
+    xproj, batch: B, steps: T, units: U, recurrentKernel: Rp, h, hScratch: hs,
+    outSeq, outLast, mask: pm, activation: act, recurrentActivation: 0, reverse, zeroOutputForMask: zeroOut,
+  }));
   const ref = simpleRnnRef({ x, B, T, F, U, kernel, recurrent, bias, h0, mask, act, reverse, zeroOutputForMask: zeroOut });
   const label = `SimpleRNN B=${B} T=${T} U=${U} mask=${maskKind} rev=${reverse} zero=${zeroOut} act=${act}`;
   compareOutputs(ref, { outSeq, outLast, h, B, T, U, Up, label });

@@ -48,10 +48,16 @@ export function loadKernels() {
   function setF32(ptr, data) {
     new Float32Array(memory.buffer, ptr, data.length).set(data);
   }
+  /** Writes a kernel's parameter block (a ParamBlock writer from dist/wasm/kernel-exports.js); returns its pointer. */
+  function params(block, fields) {
+    const ptr = alloc(block.bytes);
+    block.write(memory.buffer, ptr, fields);
+    return ptr;
+  }
   function reset() {
     top = (base + 15) & ~15;
   }
-  return { k, memory, alloc, putF32, putU8, getF32, getU8, setF32, reset };
+  return { k, memory, alloc, putF32, putU8, getF32, getU8, setF32, params, reset };
 }
 
 /** Deterministic PRNG (mulberry32) so failures are reproducible. */

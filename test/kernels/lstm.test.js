@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadKernels, rng, assertClose } from './harness.js';
+import { LSTM_SEQUENCE_PARAMS } from '../../dist/wasm/kernel-exports.js';
 import { ACT } from './reference.js';
 import { lstmRef, packFused, inputProjection, putState, getState } from './rnn-reference.js';
 
@@ -43,7 +44,10 @@ function check({ B, T, U, F = 3, maskKind = 'none', reverse = 0, zeroOut = 0, ac
   const outSeq = withSeq ? K.putF32(new Float32Array(B * T * U + 8).fill(SENT)) : 0;
   const outLast = withLast ? K.putF32(new Float32Array(B * U + 8).fill(SENT)) : 0;
   const pm = mask ? K.putU8(mask) : 0;
-  K.k.lstmSequence(xproj, B, T, U, Rp, h, c, hs, cs, outSeq, outLast, pm, act, recAct, reverse, zeroOut);
+  K.k.lstmSequence(K.params(LSTM_SEQUENCE_PARAMS, {
+    xproj, batch: B, steps: T, units: U, recurrentKernel: Rp, h, c, hScratch: hs, cScratch: cs,
+    outSeq, outLast, mask: pm, activation: act, recurrentActivation: recAct, reverse, zeroOutputForMask: zeroOut,
+  }));
 
   const ref = lstmRef({ x, B, T, F, U, kernel, recurrent, bias, h0, c0, mask, act, recAct, reverse, zeroOutputForMask: zeroOut });
   const label = `B=${B} T=${T} U=${U} mask=${maskKind} rev=${reverse} zero=${zeroOut} act=${act}/${recAct}`;

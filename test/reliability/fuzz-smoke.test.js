@@ -55,12 +55,14 @@ test('200 fixed-seed SavedModel fuzz cases (corpus directories, mutated): no def
   fs.rmSync(out, { recursive: true, force: true });
 });
 
-test('the fuzzer itself reports hangs, crashes and memory blow-ups (and writes the cases out)', () => {
-  const { run, summary, out } = fuzz(['--cases', '12', '--seed', '7', '--workers', '2', '--timeout', '2000', '--memory-mb', '384', '--inject', 'hang:2,crash:5,memory:8']);
+test('the fuzzer itself reports hangs, crashes and memory blow-ups (and writes the cases out); a case slow only once is re-run, not a defect', () => {
+  const { run, summary, out } = fuzz(['--cases', '12', '--seed', '7', '--workers', '2', '--timeout', '2000', '--memory-mb', '384', '--inject', 'hang:2,crash:5,memory:8,slow:10']);
   assert.ok(summary, run.stderr);
   assert.is(run.status, 1);
   assert.is(summary.cases, 12);
   assert.equal(summary.defectCases.map((d) => [d.index, d.outcome]).sort((a, b) => a[0] - b[0]), [[2, 'hang'], [5, 'crash'], [8, 'memory']]);
+  assert.equal(summary.slowUnderLoad.map((c) => c.index), [10]);
+  assert.match(summary.defectCases.find((d) => d.index === 2).detail, /nor within 8000 ms when run again alone/);
   for (const d of summary.defectCases) {
     const meta = JSON.parse(fs.readFileSync(path.join(ROOT, d.dir, 'case.json'), 'utf8'));
     assert.is(meta.index, d.index);
