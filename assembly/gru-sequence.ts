@@ -46,16 +46,20 @@ import { GruSequenceParams } from './param-blocks';
 }
 
 /**
+ * The step functions take the unit groups [gBegin, gEnd) they compute (of `groups` in all):
+ * gruSequence passes all of them, gru-sequence-parallel.ts one thread's share.
+ *
  * One reset_after = 1 step: z, r and the candidate's recurrent part from one h . R pass per
  * (row block x unit group), fused with the cell update.
  */
 // @ts-ignore: decorator
-@inline function stepResetAfter(
-  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
+@inline export function stepResetAfter(
+  Up: i32, groups: i32, gBegin: i32, gEnd: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
   xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize,
   outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
-  const g0 = B == 1 ? groups & ~1 : 0;
+  const nPair = B == 1 ? (gEnd - gBegin) & ~1 : 0; // groups done in pairs at batch 1
+  const g0 = gBegin + nPair;
   if (B == 1) {
     // Single row: 3 accumulators per group would be bound by the add latency, so two unit
     // groups share one pass over h (6 accumulators, two panel pointers: a base + index address
@@ -65,11 +69,11 @@ import { GruSequenceParams } from './param-blocks';
     // passes applies the activations, whose long chains (tanh -> div -> ...) are independent
     // from group to group there instead of stalling the next pass. Same sums in the same order
     // as the fused form, so the results are bit-identical to it.
-    for (let i = 0; i < g0; i += 2) {
+    for (let i = 0; i < nPair; i += 2) {
       // Odd steps walk the pairs backwards, so each step starts on the panels the previous one
       // read last: when R outgrows L2 (U = 512: 3 MB against 2 MB here) those are still cached,
       // where walking the same way every step finds each panel evicted (1.3-1.5x at U = 512).
-      const gp = s & 1 ? g0 - 2 - i : i;
+      const gp = gBegin + (s & 1 ? nPair - 2 - i : i);
       let qA = Rp + <usize>gp * panelBytes;
       let qB = qA + panelBytes;
       const gOff = <usize>gp * 48;
@@ -95,7 +99,7 @@ import { GruSequenceParams } from './param-blocks';
       v128.store(hn, nA, 0);
       v128.store(hn, nB, 16);
     }
-    for (let g = 0; g < g0; g++) {
+    for (let g = gBegin; g < g0; g++) {
       const x0 = xStep + <usize>g * 48;
       const z = applyAct(v128.load(x0, 0), recAct);
       const r = applyAct(v128.load(x0, 16), recAct);
@@ -103,7 +107,7 @@ import { GruSequenceParams } from './param-blocks';
       gruFinish(z, hh, 0, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
   }
-  for (let g = g0; g < groups; g++) {
+  for (let g = g0; g < gEnd; g++) {
     const panel = Rp + <usize>g * panelBytes;
     const gOff = <usize>g * 48;
     const xg = xStep + gOff;
@@ -166,18 +170,19 @@ import { GruSequenceParams } from './param-blocks';
 
 /** reset_after = 0, phase 1 of a step: z for every unit (parked in hNext) and r * h (into rh). */
 // @ts-ignore: decorator
-@inline function gatesPhase(
-  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
+@inline export function gatesPhase(
+  Up: i32, groups: i32, gBegin: i32, gEnd: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
   xStep: usize, s: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize, recAct: i32,
 ): void {
   // Phase 1: z -> hNext (temporarily), r * h -> rh.
   const zrPanel = <usize>U << 5; // z and r columns of a unit group: 8 floats per row
-  const g1 = B == 1 ? groups & ~1 : 0;
+  const nPair = B == 1 ? (gEnd - gBegin) & ~1 : 0;
+  const g1 = gBegin + nPair;
   if (B == 1) {
     // Single row: two unit groups per pass (4 accumulators instead of 2), one pointer per panel,
     // gates after all passes (as in stepResetAfter).
-    for (let i = 0; i < g1; i += 2) {
-      const gp = s & 1 ? g1 - 2 - i : i; // backwards on odd steps, see stepResetAfter
+    for (let i = 0; i < nPair; i += 2) {
+      const gp = gBegin + (s & 1 ? nPair - 2 - i : i); // backwards on odd steps, see stepResetAfter
       let qA = Rp + <usize>gp * zrPanel;
       let qB = qA + zrPanel;
       const gOff = <usize>gp * 48;
@@ -201,13 +206,13 @@ import { GruSequenceParams } from './param-blocks';
       v128.store(rh + o0, rA, 0);
       v128.store(rh + o0, rB, 16);
     }
-    for (let g = 0; g < g1; g++) {
+    for (let g = gBegin; g < g1; g++) {
       const o0 = <usize>g << 4;
       v128.store(hNext + o0, applyAct(v128.load(hNext + o0), recAct));
       v128.store(rh + o0, f32x4.mul(applyAct(v128.load(rh + o0), recAct), v128.load(hCur + o0)));
     }
   }
-  for (let g = g1; g < groups; g++) {
+  for (let g = g1; g < gEnd; g++) {
     const panel = Rp + <usize>g * zrPanel;
     const gOff = <usize>g * 48;
     const xg = xStep + gOff;
@@ -263,8 +268,8 @@ import { GruSequenceParams } from './param-blocks';
 
 /** reset_after = 0, phase 2 of a step: the candidate from rh . R_h, then the cell update. */
 // @ts-ignore: decorator
-@inline function candidatePhase(
-  Up: i32, groups: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
+@inline export function candidatePhase(
+  Up: i32, groups: i32, gBegin: i32, gEnd: i32, stateRow: usize, xBatch: usize, panelBytes: usize, kBytes: usize,
   xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize,
   outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
@@ -273,12 +278,13 @@ import { GruSequenceParams } from './param-blocks';
   // the add chains from being latency-bound.
   const zrPanel = <usize>U << 5;
   const hPanel = <usize>U << 4; // the candidate's columns of a unit group: 4 floats per row
-  const g2 = B == 1 ? groups & ~1 : 0;
+  const nPair = B == 1 ? (gEnd - gBegin) & ~1 : 0;
+  const g2 = gBegin + nPair;
   if (B == 1) {
     // Single row: two unit groups x two k-phases = 4 accumulators, one pointer per panel, the
     // cell update after all passes (as in stepResetAfter).
-    for (let i = 0; i < g2; i += 2) {
-      const gp = s & 1 ? g2 - 2 - i : i; // backwards on odd steps, see stepResetAfter
+    for (let i = 0; i < nPair; i += 2) {
+      const gp = gBegin + (s & 1 ? nPair - 2 - i : i); // backwards on odd steps, see stepResetAfter
       let qA = Rp + <usize>groups * zrPanel + <usize>gp * hPanel;
       let qB = qA + hPanel;
       const gOff = <usize>gp * 48;
@@ -305,12 +311,12 @@ import { GruSequenceParams } from './param-blocks';
       v128.store(x0, f32x4.add(nA, mA), 32);
       v128.store(x0, f32x4.add(nB, mB), 80);
     }
-    for (let g = 0; g < g2; g++) {
+    for (let g = gBegin; g < g2; g++) {
       const hh = applyAct(v128.load(xStep + <usize>g * 48, 32), act);
       gruFinish(v128.load(hNext + (<usize>g << 4)), hh, 0, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
   }
-  for (let g = g2; g < groups; g++) {
+  for (let g = g2; g < gEnd; g++) {
     const panel = Rp + <usize>groups * zrPanel + <usize>g * hPanel;
     const gOff = <usize>g * 48;
     const xg = xStep + gOff;
@@ -398,10 +404,10 @@ export function gruSequence(params: usize): void {
     const t = timeIndex(s, T, reverse);
     const xStep = xproj + <usize>t * xRow;
     if (resetAfter) {
-      stepResetAfter(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+      stepResetAfter(Up, groups, 0, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
     } else {
-      gatesPhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
-      candidatePhase(Up, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, rh, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
+      gatesPhase(Up, groups, 0, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, B, T, U, Rp, recBias, hCur, hNext, rh, recAct);
+      candidatePhase(Up, groups, 0, groups, stateRow, xBatch, panelBytes, kBytes, xStep, s, t, B, T, U, Rp, recBias, hCur, hNext, rh, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
     }
     const th = hCur; hCur = hNext; hNext = th;
   }

@@ -52,6 +52,147 @@ import { LstmSequenceParams } from './param-blocks';
 export const LSTM_UNIT_GROUP: i32 = 4;
 
 /**
+ * One time step of the fused LSTM for the unit groups [gBegin, gEnd) and every batch row: reads
+ * hCur / cCur (all units), writes hNext / cNext and the outputs of those groups only. The
+ * one-thread kernel below runs it over all groups; `lstm-sequence-parallel.ts` runs it over one
+ * thread's share, so each unit's arithmetic is the same whichever partition runs it.
+ */
+// @ts-ignore: decorator
+@inline export function lstmStepGroups(
+  bf16: bool, gBegin: i32, gEnd: i32, xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize,
+  hCur: usize, cCur: usize, hNext: usize, cNext: usize, outSeq: usize, outLast: usize, mask: usize,
+  act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
+): void {
+  const Up = (U + LSTM_UNIT_GROUP - 1) & ~(LSTM_UNIT_GROUP - 1);
+  const stateRow = <usize>Up << 2; // bytes per batch row of h / c
+  const xBatch = (<usize>Up << 4) * <usize>T; // bytes per batch row of xproj (T rows of 4 * Up floats)
+  const panelBytes = <usize>U << (bf16 ? 5 : 6); // U rows of 16 weights (float32 or bfloat16)
+  let g0 = gBegin;
+  if (B == 1) {
+    // Single row: the epilogue is one long dependency chain (exp -> div -> c' -> tanh), so two
+    // unit groups are finished together, giving the out-of-order core two independent
+    // chains to overlap (measured ~10% on U = 128).
+    for (; g0 + 2 <= gEnd; g0 += 2) {
+      const pA = Rp + <usize>g0 * panelBytes;
+      const xA = xStep + (<usize>g0 << 6);
+      let iA = v128.load(xA, 0), fA = v128.load(xA, 16), cA = v128.load(xA, 32), oA = v128.load(xA, 48);
+      let iB = v128.load(xA, 64), fB = v128.load(xA, 80), cB = v128.load(xA, 96), oB = v128.load(xA, 112);
+      let a0 = hCur;
+      const aEnd = a0 + (<usize>U << 2);
+      let r = pA;
+      // dot-loop rows=a0:iA,fA,cA,oA w=r step=64 bf16=bf16
+      if (bf16) {
+        while (a0 < aEnd) {
+          const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
+          const s0 = v128.load32_splat(a0);
+          iA = madd(iA, s0, bf16Lo(bw0)); fA = madd(fA, s0, bf16Hi(bw0));
+          cA = madd(cA, s0, bf16Lo(bw1)); oA = madd(oA, s0, bf16Hi(bw1));
+          a0 += 4; r += 32;
+        }
+      } else {
+        while (a0 < aEnd) {
+          const s0 = v128.load32_splat(a0);
+          iA = madd(iA, s0, v128.load(r, 0)); fA = madd(fA, s0, v128.load(r, 16));
+          cA = madd(cA, s0, v128.load(r, 32)); oA = madd(oA, s0, v128.load(r, 48));
+          a0 += 4; r += 64;
+        }
+      }
+      // end dot-loop
+      a0 = hCur;
+      // dot-loop rows=a0:iB,fB,cB,oB w=r step=64 bf16=bf16
+      if (bf16) {
+        while (a0 < aEnd) {
+          const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
+          const s0 = v128.load32_splat(a0);
+          iB = madd(iB, s0, bf16Lo(bw0)); fB = madd(fB, s0, bf16Hi(bw0));
+          cB = madd(cB, s0, bf16Lo(bw1)); oB = madd(oB, s0, bf16Hi(bw1));
+          a0 += 4; r += 32;
+        }
+      } else {
+        while (a0 < aEnd) {
+          const s0 = v128.load32_splat(a0);
+          iB = madd(iB, s0, v128.load(r, 0)); fB = madd(fB, s0, v128.load(r, 16));
+          cB = madd(cB, s0, v128.load(r, 32)); oB = madd(oB, s0, v128.load(r, 48));
+          a0 += 4; r += 64;
+        }
+      }
+      // end dot-loop
+      lstmEpilogue(iA, fA, cA, oA, 0, g0, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+      lstmEpilogue(iB, fB, cB, oB, 0, g0 + 1, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+    }
+  }
+  for (let g = g0; g < gEnd; g++) {
+    const panel = Rp + <usize>g * panelBytes;
+    const xg = xStep + (<usize>g << 6);
+    let b = 0;
+    for (; b + 2 <= B; b += 2) {
+      const x0 = xg + <usize>b * xBatch;
+      const x1 = x0 + xBatch;
+      let i0 = v128.load(x0, 0), f0 = v128.load(x0, 16), c0 = v128.load(x0, 32), o0 = v128.load(x0, 48);
+      let i1 = v128.load(x1, 0), f1 = v128.load(x1, 16), c1 = v128.load(x1, 32), o1 = v128.load(x1, 48);
+      let a0 = hCur + <usize>b * stateRow;
+      let a1 = a0 + stateRow;
+      const aEnd = a0 + (<usize>U << 2);
+      let r = panel;
+      // dot-loop rows=a0:i0,f0,c0,o0 a1:i1,f1,c1,o1 w=r step=64 bf16=bf16
+      if (bf16) {
+        while (a0 < aEnd) {
+          const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
+          const w0 = bf16Lo(bw0), w1 = bf16Hi(bw0), w2 = bf16Lo(bw1), w3 = bf16Hi(bw1);
+          const s0 = v128.load32_splat(a0);
+          i0 = madd(i0, s0, w0); f0 = madd(f0, s0, w1);
+          c0 = madd(c0, s0, w2); o0 = madd(o0, s0, w3);
+          const s1 = v128.load32_splat(a1);
+          i1 = madd(i1, s1, w0); f1 = madd(f1, s1, w1);
+          c1 = madd(c1, s1, w2); o1 = madd(o1, s1, w3);
+          a0 += 4; a1 += 4; r += 32;
+        }
+      } else {
+        while (a0 < aEnd) {
+          const w0 = v128.load(r, 0), w1 = v128.load(r, 16), w2 = v128.load(r, 32), w3 = v128.load(r, 48);
+          const s0 = v128.load32_splat(a0);
+          i0 = madd(i0, s0, w0); f0 = madd(f0, s0, w1);
+          c0 = madd(c0, s0, w2); o0 = madd(o0, s0, w3);
+          const s1 = v128.load32_splat(a1);
+          i1 = madd(i1, s1, w0); f1 = madd(f1, s1, w1);
+          c1 = madd(c1, s1, w2); o1 = madd(o1, s1, w3);
+          a0 += 4; a1 += 4; r += 64;
+        }
+      }
+      // end dot-loop
+      lstmEpilogue(i0, f0, c0, o0, b, g, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+      lstmEpilogue(i1, f1, c1, o1, b + 1, g, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+    }
+    if (b < B) {
+      const x0 = xg + <usize>b * xBatch;
+      let i0 = v128.load(x0, 0), f0 = v128.load(x0, 16), c0 = v128.load(x0, 32), o0 = v128.load(x0, 48);
+      let a0 = hCur + <usize>b * stateRow;
+      const aEnd = a0 + (<usize>U << 2);
+      let r = panel;
+      // dot-loop rows=a0:i0,f0,c0,o0 w=r step=64 bf16=bf16
+      if (bf16) {
+        while (a0 < aEnd) {
+          const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
+          const s0 = v128.load32_splat(a0);
+          i0 = madd(i0, s0, bf16Lo(bw0)); f0 = madd(f0, s0, bf16Hi(bw0));
+          c0 = madd(c0, s0, bf16Lo(bw1)); o0 = madd(o0, s0, bf16Hi(bw1));
+          a0 += 4; r += 32;
+        }
+      } else {
+        while (a0 < aEnd) {
+          const s0 = v128.load32_splat(a0);
+          i0 = madd(i0, s0, v128.load(r, 0)); f0 = madd(f0, s0, v128.load(r, 16));
+          c0 = madd(c0, s0, v128.load(r, 32)); o0 = madd(o0, s0, v128.load(r, 48));
+          a0 += 4; r += 64;
+        }
+      }
+      // end dot-loop
+      lstmEpilogue(i0, f0, c0, o0, b, g, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+    }
+  }
+}
+
+/**
  * Runs all steps of an LSTM layer; `params` points at an `LstmSequenceParams` block
  * (param-blocks.ts). With `recurrentBf16` set the recurrent kernel is bfloat16 (packed by
  * packGateColumnsBf16: half the bytes streamed per step); everything else, accumulation included,
@@ -59,153 +200,25 @@ export const LSTM_UNIT_GROUP: i32 = 4;
  */
 export function lstmSequence(params: usize): void {
   const p = changetype<LstmSequenceParams>(params);
-  const xproj = p.xproj, B = p.batch, T = p.steps, U = p.units, Rp = p.recurrentKernel;
-  const h = p.h, c = p.c, hScratch = p.hScratch, cScratch = p.cScratch, outSeq = p.outSeq, outLast = p.outLast, mask = p.mask;
-  const act = p.activation, recAct = p.recurrentActivation, reverse = p.reverse, zeroOutputForMask = p.zeroOutputForMask;
-  if (p.recurrentBf16) lstmRun(true, xproj, B, T, U, Rp, h, c, hScratch, cScratch, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
-  else lstmRun(false, xproj, B, T, U, Rp, h, c, hScratch, cScratch, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+  if (p.recurrentBf16) lstmRun(true, p);
+  else lstmRun(false, p);
 }
 
 /** The whole-sequence loop; `bf16` is a constant at each call, so each gets its own loops. */
 // @ts-ignore: decorator
-@inline function lstmRun(
-  bf16: bool, xproj: usize, B: i32, T: i32, U: i32, Rp: usize, h: usize, c: usize, hScratch: usize, cScratch: usize,
-  outSeq: usize, outLast: usize, mask: usize, act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,
-): void {
+@inline function lstmRun(bf16: bool, p: LstmSequenceParams): void {
+  const xproj = p.xproj, B = p.batch, T = p.steps, U = p.units, Rp = p.recurrentKernel;
+  const h = p.h, c = p.c, hScratch = p.hScratch, cScratch = p.cScratch, outSeq = p.outSeq, outLast = p.outLast, mask = p.mask;
+  const act = p.activation, recAct = p.recurrentActivation, reverse = p.reverse, zeroOutputForMask = p.zeroOutputForMask;
   if (B <= 0 || T <= 0 || U <= 0) return;
   const Up = (U + LSTM_UNIT_GROUP - 1) & ~(LSTM_UNIT_GROUP - 1);
   const groups = Up >> 2;
-  const stateRow = <usize>Up << 2; // bytes per batch row of h / c
   const xRow = <usize>Up << 4; // bytes per (b, t) row of xproj: N = 4 * Up floats
-  const xBatch = xRow * <usize>T;
-  const panelBytes = <usize>U << (bf16 ? 5 : 6); // U rows of 16 weights
   let hCur = h, cCur = c, hNext = hScratch, cNext = cScratch;
   for (let s = 0; s < T; s++) {
     const t = timeIndex(s, T, reverse);
     const xStep = xproj + <usize>t * xRow;
-    let g0 = 0;
-    if (B == 1) {
-      // Single row: the epilogue is one long dependency chain (exp -> div -> c' -> tanh), so two
-      // unit groups are finished together, giving the out-of-order core two independent
-      // chains to overlap (measured ~10% on U = 128).
-      for (; g0 + 2 <= groups; g0 += 2) {
-        const pA = Rp + <usize>g0 * panelBytes;
-        const xA = xStep + (<usize>g0 << 6);
-        let iA = v128.load(xA, 0), fA = v128.load(xA, 16), cA = v128.load(xA, 32), oA = v128.load(xA, 48);
-        let iB = v128.load(xA, 64), fB = v128.load(xA, 80), cB = v128.load(xA, 96), oB = v128.load(xA, 112);
-        let a0 = hCur;
-        const aEnd = a0 + (<usize>U << 2);
-        let r = pA;
-        // dot-loop rows=a0:iA,fA,cA,oA w=r step=64 bf16=bf16
-        if (bf16) {
-          while (a0 < aEnd) {
-            const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
-            const s0 = v128.load32_splat(a0);
-            iA = madd(iA, s0, bf16Lo(bw0)); fA = madd(fA, s0, bf16Hi(bw0));
-            cA = madd(cA, s0, bf16Lo(bw1)); oA = madd(oA, s0, bf16Hi(bw1));
-            a0 += 4; r += 32;
-          }
-        } else {
-          while (a0 < aEnd) {
-            const s0 = v128.load32_splat(a0);
-            iA = madd(iA, s0, v128.load(r, 0)); fA = madd(fA, s0, v128.load(r, 16));
-            cA = madd(cA, s0, v128.load(r, 32)); oA = madd(oA, s0, v128.load(r, 48));
-            a0 += 4; r += 64;
-          }
-        }
-        // end dot-loop
-        a0 = hCur;
-        // dot-loop rows=a0:iB,fB,cB,oB w=r step=64 bf16=bf16
-        if (bf16) {
-          while (a0 < aEnd) {
-            const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
-            const s0 = v128.load32_splat(a0);
-            iB = madd(iB, s0, bf16Lo(bw0)); fB = madd(fB, s0, bf16Hi(bw0));
-            cB = madd(cB, s0, bf16Lo(bw1)); oB = madd(oB, s0, bf16Hi(bw1));
-            a0 += 4; r += 32;
-          }
-        } else {
-          while (a0 < aEnd) {
-            const s0 = v128.load32_splat(a0);
-            iB = madd(iB, s0, v128.load(r, 0)); fB = madd(fB, s0, v128.load(r, 16));
-            cB = madd(cB, s0, v128.load(r, 32)); oB = madd(oB, s0, v128.load(r, 48));
-            a0 += 4; r += 64;
-          }
-        }
-        // end dot-loop
-        lstmEpilogue(iA, fA, cA, oA, 0, g0, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
-        lstmEpilogue(iB, fB, cB, oB, 0, g0 + 1, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
-      }
-    }
-    for (let g = g0; g < groups; g++) {
-      const panel = Rp + <usize>g * panelBytes;
-      const xg = xStep + (<usize>g << 6);
-      let b = 0;
-      for (; b + 2 <= B; b += 2) {
-        const x0 = xg + <usize>b * xBatch;
-        const x1 = x0 + xBatch;
-        let i0 = v128.load(x0, 0), f0 = v128.load(x0, 16), c0 = v128.load(x0, 32), o0 = v128.load(x0, 48);
-        let i1 = v128.load(x1, 0), f1 = v128.load(x1, 16), c1 = v128.load(x1, 32), o1 = v128.load(x1, 48);
-        let a0 = hCur + <usize>b * stateRow;
-        let a1 = a0 + stateRow;
-        const aEnd = a0 + (<usize>U << 2);
-        let r = panel;
-        // dot-loop rows=a0:i0,f0,c0,o0 a1:i1,f1,c1,o1 w=r step=64 bf16=bf16
-        if (bf16) {
-          while (a0 < aEnd) {
-            const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
-            const w0 = bf16Lo(bw0), w1 = bf16Hi(bw0), w2 = bf16Lo(bw1), w3 = bf16Hi(bw1);
-            const s0 = v128.load32_splat(a0);
-            i0 = madd(i0, s0, w0); f0 = madd(f0, s0, w1);
-            c0 = madd(c0, s0, w2); o0 = madd(o0, s0, w3);
-            const s1 = v128.load32_splat(a1);
-            i1 = madd(i1, s1, w0); f1 = madd(f1, s1, w1);
-            c1 = madd(c1, s1, w2); o1 = madd(o1, s1, w3);
-            a0 += 4; a1 += 4; r += 32;
-          }
-        } else {
-          while (a0 < aEnd) {
-            const w0 = v128.load(r, 0), w1 = v128.load(r, 16), w2 = v128.load(r, 32), w3 = v128.load(r, 48);
-            const s0 = v128.load32_splat(a0);
-            i0 = madd(i0, s0, w0); f0 = madd(f0, s0, w1);
-            c0 = madd(c0, s0, w2); o0 = madd(o0, s0, w3);
-            const s1 = v128.load32_splat(a1);
-            i1 = madd(i1, s1, w0); f1 = madd(f1, s1, w1);
-            c1 = madd(c1, s1, w2); o1 = madd(o1, s1, w3);
-            a0 += 4; a1 += 4; r += 64;
-          }
-        }
-        // end dot-loop
-        lstmEpilogue(i0, f0, c0, o0, b, g, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
-        lstmEpilogue(i1, f1, c1, o1, b + 1, g, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
-      }
-      if (b < B) {
-        const x0 = xg + <usize>b * xBatch;
-        let i0 = v128.load(x0, 0), f0 = v128.load(x0, 16), c0 = v128.load(x0, 32), o0 = v128.load(x0, 48);
-        let a0 = hCur + <usize>b * stateRow;
-        const aEnd = a0 + (<usize>U << 2);
-        let r = panel;
-        // dot-loop rows=a0:i0,f0,c0,o0 w=r step=64 bf16=bf16
-        if (bf16) {
-          while (a0 < aEnd) {
-            const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
-            const s0 = v128.load32_splat(a0);
-            i0 = madd(i0, s0, bf16Lo(bw0)); f0 = madd(f0, s0, bf16Hi(bw0));
-            c0 = madd(c0, s0, bf16Lo(bw1)); o0 = madd(o0, s0, bf16Hi(bw1));
-            a0 += 4; r += 32;
-          }
-        } else {
-          while (a0 < aEnd) {
-            const s0 = v128.load32_splat(a0);
-            i0 = madd(i0, s0, v128.load(r, 0)); f0 = madd(f0, s0, v128.load(r, 16));
-            c0 = madd(c0, s0, v128.load(r, 32)); o0 = madd(o0, s0, v128.load(r, 48));
-            a0 += 4; r += 64;
-          }
-        }
-        // end dot-loop
-        lstmEpilogue(i0, f0, c0, o0, b, g, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
-      }
-    }
+    lstmStepGroups(bf16, 0, groups, xStep, s, t, B, T, U, Rp, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
     const th = hCur; hCur = hNext; hNext = th;
     const tc = cCur; cCur = cNext; cNext = tc;
   }

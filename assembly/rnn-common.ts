@@ -45,6 +45,11 @@ export function setMaskHistory(flags: usize): void {
   maskHistory = flags;
 }
 
+/** The history set by setMaskHistory (a global of this instance: the threads kernels hand it to their workers). */
+export function getMaskHistory(): usize {
+  return maskHistory;
+}
+
 /** flags[b] |= any(mask[b][0..T)): records which rows kept a step in this call. */
 export function markKeptRows(mask: usize, B: i32, T: i32, flags: usize): void {
   for (let b = 0; b < B; b++) {

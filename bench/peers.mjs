@@ -28,7 +28,9 @@ export async function kerasrnnPeer({ threads = 1 } = {}) {
     name: threads > 1 ? `kerasrnn ${threads} threads` : 'kerasrnn',
     threads,
     async prepare(c) {
-      const opts = threads > 1 ? { threads } : {};
+      // One thread means one: no batch workers and no sequence split. With more, the engine uses
+      // them as it chooses per call: batch workers for large batches, a split sequence at batch 1.
+      const opts = threads > 1 ? { threads, sequenceThreads: threads } : { sequenceThreads: 1 };
       const model = await loadModel(await readFile(c.h5Path), { fileName: path.basename(c.h5Path), ...opts });
       const x = { data: c.x, shape: [c.batch, c.steps, c.features] };
       if (threads > 1 && !model.batchWorkers) throw new Error('worker threads are not available here');

@@ -44,6 +44,19 @@ export function targets(run) {
       met: k.shareOfPeak >= 0.6 && (!t2?.shareOfPeak || t2.shareOfPeak >= 0.6),
     });
   }
+  for (const units of [128, 512]) {
+    // One sequence on two cores (loadModel's sequenceThreads): same case, one and two threads.
+    const b1 = find((c) => c.arch === 'single' && c.kind === 'lstm' && c.units === units && c.batch === 1 && !c.returnSequences);
+    const one = b1?.peers.kerasrnn?.medianMs;
+    const two = b1?.peers['kerasrnn 2 threads']?.medianMs;
+    if (one && two) {
+      out.push({
+        target: `batch 1, LSTM ${units}: two threads ${units === 512 ? '≥ 1.6x' : 'vs'} one thread (one sequence split by units when large enough)`,
+        measured: `${ms(one)} ms on 1 thread, ${ms(two)} ms on 2: ${ratio(one / two)}x${b1.loadAverage !== undefined ? ` (load average ${b1.loadAverage.toFixed(1)} while it ran)` : ''}`,
+        met: units === 512 ? one / two >= 1.6 : one / two >= 0.95,
+      });
+    }
+  }
   if (run.load) {
     out.push({
       target: 'load of a ~10 MB .h5 (bytes to ready): under 150 ms',
@@ -182,7 +195,8 @@ export async function writeReports(run, { here, write, quick }) {
     '[docs/benchmarks.md](docs/benchmarks.md), raw data in `bench/results.json`, chart `bench/results.svg`.',
     '',
     'Batch work can use more cores: `loadModel(src, { threads: 2 })` (Node.js) splits large batches across',
-    'worker threads (the "kerasrnn 2 threads" column); small inputs stay on the calling thread.',
+    'worker threads, and `sequenceThreads` (on by default where SharedArrayBuffer exists) splits one large',
+    'LSTM sequence by units (the "kerasrnn 2 threads" column: both; the kerasrnn column: one thread).',
     '',
     md,
   ].join('\n');

@@ -7,6 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const builds = [
   { wasm: 'kerasrnn.wasm', out: 'wasm-binary.generated.ts', name: 'WASM_BASE64', what: 'plain SIMD build' },
   { wasm: 'kerasrnn-relaxed.wasm', out: 'wasm-relaxed-binary.generated.ts', name: 'WASM_RELAXED_BASE64', what: 'relaxed SIMD build' },
+  // shared memory and atomics (asconfig target `threads`), for one sequence on several threads
+  { wasm: 'kerasrnn-threads.wasm', out: 'wasm-threads-binary.generated.ts', name: 'WASM_BASE64', what: 'threads build' },
 ];
 for (const b of builds) {
   const wasm = readFileSync(new URL(`../build/${b.wasm}`, import.meta.url));

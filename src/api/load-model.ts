@@ -24,9 +24,10 @@ import type { SavedModelFiles } from '../formats/saved-model.js';
 import { limitError, renameReaderLimit, resolveLimits, type Limits, type ResolvedLimits } from './limits.js';
 import { Model } from './model.js';
 import { startWorkerModel, type WorkerModel } from './worker-model.js';
-import { buildKernels } from './instantiate.js';
+import { buildKernels, type KernelRequest, type SequenceThreadsRequest } from './instantiate.js';
 import { resolveKernelBuild, type KernelBuild, type KernelChoice } from '../wasm/wasm-module.js';
 import type { WeightPrecision } from '../wasm/memory.js';
+import type { SequenceThreadsInfo } from '../wasm/sequence-threads.js';
 
 /**
  * A model file: path (Node), URL, File/Blob, bytes; an architecture JSON with its weights file;
@@ -68,6 +69,19 @@ export interface LoadOptions {
    * `customLayers` run on the calling thread. Results are identical to single-thread ones.
    */
   threads?: number;
+  /**
+   * Threads one sequence may run on (default: the machine's threads, at most 4; 1 turns it off):
+   * each time step's recurrent product and cell update are split by units across threads that
+   * share the model's wasm memory, for LSTM and GRU layers whose step is large enough (about 256
+   * LSTM units at batch 1; the engine decides per call). Results are bit-identical to one thread. Needs
+   * SharedArrayBuffer: Node.js 20.16+, or a cross-origin isolated page; elsewhere the model runs
+   * on one thread and `model.info.sequenceThreads.fallback` (and `summary()`) says why. A model
+   * whose sequences are split runs the threads build of the kernels, which is plain SIMD
+   * (`model.info.kernels` is then `'simd'`); `kernels: 'relaxed-simd'` keeps sequences on one thread.
+   */
+  sequenceThreads?: number;
+  /** @internal Flops per step from which a call is split (tests lower it to split small layers). */
+  sequenceMinStepFlops?: number;
   /**
    * `.keras` archives: the most bytes the members read may inflate to in total (default 2 GiB).
    * Declared sizes are checked before anything is inflated and inflating stops at a member's
@@ -306,8 +320,8 @@ async function instantiate(
   graph: ModelGraph,
   weights: WeightSource,
   limits: ResolvedLimits,
-  runtime: { kernels: KernelBuild; weights: WeightPrecision },
-): Promise<{ steps: PlanStep[]; memory: WasmMemory; arrays: Map<string, Float32Array[]> }> {
+  request: KernelRequest,
+): Promise<{ steps: PlanStep[]; memory: WasmMemory; arrays: Map<string, Float32Array[]>; sequenceThreads: SequenceThreadsInfo; kernels: KernelBuild }> {
   const requests = graph.layers
     .filter((l) => l.imported.weights.length > 0)
     .map((l) => ({ name: l.spec.name, className: l.spec.className, expected: l.imported.weights }));
@@ -317,7 +331,19 @@ async function instantiate(
     throw limitError(`the model's weights take ${weightBytes} bytes as float32`, 'maxWeightBytes', limits.maxWeightBytes, { file: weights.fileName });
   }
   const arrays = weights.bind(requests, graph.spec);
-  return { ...(await buildKernels(graph, arrays, limits.maxWasmBytes, runtime)), arrays };
+  return { ...(await buildKernels(graph, arrays, limits.maxWasmBytes, request)), arrays };
+}
+
+/** loadModel's `sequenceThreads` (a positive integer) and the internal split threshold, checked. */
+function sequenceRequest(options: LoadOptions, file: string): SequenceThreadsRequest {
+  const { sequenceThreads: threads, sequenceMinStepFlops: minStepFlops } = options;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new InputError('sequenceThreads must be an integer from 1 to 256', { file, field: 'sequenceThreads', value: threads });
+  }
+  if (minStepFlops !== undefined && !(typeof minStepFlops === 'number' && minStepFlops >= 0)) {
+    throw new InputError('sequenceMinStepFlops must be a number >= 0', { file, field: 'sequenceMinStepFlops', value: minStepFlops });
+  }
+  return { threads, minStepFlops };
 }
 
 /**
@@ -347,17 +373,17 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   if (weights !== 'float32' && weights !== 'bf16') {
     throw new InputError("weights must be 'float32' or 'bf16'", { file: options.fileName, field: 'weights', value: weights });
   }
-  const runtime = { kernels: build, weights };
   const loaded = await loadConfig(source, options, limits);
   const spec = parseModelConfig(loaded.json, loaded.fileName, loaded.generation);
   const assets = loaded.assets ? layerAssets(spec, loaded.assets, loaded.fileName) : undefined;
   const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers), assets);
   const format = { format: loaded.format, details: loaded.formatDetails ?? null };
   const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend };
-  if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format, undefined, { kernels: null, weights });
-  const { steps, memory, arrays } = await instantiate(graph, loaded.weights, limits, runtime);
-  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits, runtime);
+  if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format, undefined, { kernels: null, weights, sequenceThreads: null });
+  const request: KernelRequest = { kernels: build, relaxedAsked: options.kernels === 'relaxed-simd', weights, sequence: sequenceRequest(options, loaded.fileName) };
+  const { steps, memory, arrays, sequenceThreads, kernels } = await instantiate(graph, loaded.weights, limits, request);
+  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits, { kernels, weights, sequenceThreads }, request);
   // The workers run the build this thread chose, so a split batch gives the same bits as one thread.
-  if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, kernels: build, fileName: options.fileName ?? loaded.fileName });
+  if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, kernels, fileName: options.fileName ?? loaded.fileName });
   return model;
 }

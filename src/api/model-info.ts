@@ -9,8 +9,9 @@ import type { KerasGeneration } from '../keras/generation.js';
 import type { Shape } from '../layers/types.js';
 import type { KernelBuild } from '../wasm/wasm-module.js';
 import type { WeightPrecision } from '../wasm/memory.js';
+import type { SequenceThreadsInfo } from '../wasm/sequence-threads.js';
 
-/** How a loaded model runs: loadModel's `kernels` option, resolved (see {@link Model.info}). */
+/** How a loaded model runs: loadModel's `kernels`, `weights` and `sequenceThreads`, resolved (see {@link Model.info}). */
 export interface RuntimeInfo {
   /**
    * The kernel build predict runs: `relaxed-simd` (multiply-adds fused with
@@ -23,6 +24,12 @@ export interface RuntimeInfo {
    * stored as bfloat16; other weights stay float32).
    */
   readonly weights: WeightPrecision;
+  /**
+   * One sequence on several threads (loadModel's `sequenceThreads`, resolved against the
+   * runtime): `threads` is how many a large enough call is split over, `fallback` says why it is 1.
+   * Null for a model loaded without weights.
+   */
+  readonly sequenceThreads: SequenceThreadsInfo | null;
 }
 
 /** What `model.layers` tells about each layer (defined with the code that builds it). */

@@ -43,6 +43,7 @@ export interface StringInput {
 
 export type { NamedWeight, LayerWeights, StoredModel, RuntimeInfo } from './model-info.js';
 import type { LayerWeights, RuntimeInfo, StoredModel } from './model-info.js';
+import type { KernelRequest } from './instantiate.js';
 
 /** Options of {@link Model.predict}. */
 export interface PredictOptions {
@@ -104,8 +105,10 @@ export class Model {
     format: { format: string; details: string | null } = { format: 'keras', details: null },
     /** Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
     private readonly limits: ResolvedLimits = DEFAULT_LIMITS,
-    /** How the model runs (loadModel's `kernels` option, resolved). */
-    readonly info: RuntimeInfo = { kernels: null, weights: 'float32' },
+    /** How the model runs (loadModel's `kernels`, `weights` and `sequenceThreads`, resolved). */
+    private runtime: RuntimeInfo = { kernels: null, weights: 'float32', sequenceThreads: null },
+    /** What loadModel asked of the kernels, for rebuilding the instance (setWeights, fit). */
+    private readonly kernelRequest: KernelRequest = { kernels: 'simd', weights: 'float32' },
   ) {
     const spec = graph.spec;
     this.name = spec.name;
@@ -120,6 +123,16 @@ export class Model {
     this.inputs = spec.inputs.map((r, i) => ({ name: r.layer, shape: shapeOf(r), ...(this.stringInputs[i] ? { dtype: 'string' as const } : {}) }));
     this.outputs = describeOutputs(graph);
     this.layers = describeLayers(graph, fileName);
+  }
+
+  /**
+   * How the model runs: `kernels`, the wasm build predict runs (`relaxed-simd` or `simd`; results
+   * are deterministic per build and differ between builds in the last bits); `weights`, the
+   * precision of the recurrent kernels; `sequenceThreads`, over how many threads one sequence is
+   * split (a call is split only when its work per step is large enough) and, when that is 1, why.
+   */
+  get info(): RuntimeInfo {
+    return this.runtime;
   }
 
   /** @internal The worker threads of loadModel's `threads` option, or null (read-only). */
@@ -212,7 +225,8 @@ export class Model {
     const longest = Math.max(this.longestFixedSteps(), ...dims.map((d) => (d.length >= 2 ? d[1] : 1)));
     checkBatchSteps(batch, longest, this.limits.maxBatchSteps, { file: this.fileName, field: 'inputs' });
     const split = hasStrings ? null : this.workers?.run(list, options.outputs, (rows) => {
-      const y: TensorData | TensorData[] = this.predict(rows, options);
+      // The batch workers already use the other cores: this thread's rows run on this thread.
+      const y: TensorData | TensorData[] = this.memory?.threads ? this.memory.threads.alone(() => this.predict(rows, options)) : this.predict(rows, options);
       return Array.isArray(y) ? y : [y];
     });
     if (split) return split.length === 1 && !Array.isArray(options.outputs) ? split[0] : split;
@@ -439,10 +453,15 @@ export class Model {
 
   /** Packs `arrays` into a new wasm instance and makes them the model's weights. */
   private async installWeights(arrays: Map<string, Float32Array[]>): Promise<void> {
-    const { steps, memory } = await buildKernels(this.graph, arrays, this.limits.maxWasmBytes, { kernels: this.info.kernels ?? 'simd', weights: this.info.weights });
-    if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
+    const { steps, memory, sequenceThreads, kernels } = await buildKernels(this.graph, arrays, this.limits.maxWasmBytes, this.kernelRequest);
+    if (this.disposed) {
+      memory.threads?.dispose();
+      throw new InputError('the model was disposed', { file: this.fileName });
+    }
     this.workers?.dispose();
     this.workers = null;
+    this.memory?.threads?.dispose();
+    this.runtime = { kernels, weights: this.kernelRequest.weights, sequenceThreads };
     this.steps = steps;
     this.memory = memory;
     this.planCache.clear();
@@ -459,6 +478,7 @@ export class Model {
   dispose(): void {
     this.workers?.dispose();
     this.workers = null;
+    this.memory?.threads?.dispose();
     this.disposed = true;
     this.memory = null;
     this.steps = null;

@@ -28,9 +28,22 @@ function kernelsLine(model: SummarySource): string[] {
 }
 
 /**
+ * The summary's Sequence threads line, for models with a layer large enough to split: over how
+ * many threads one sequence runs, or why on one.
+ */
+function threadsLine(model: SummarySource): string[] {
+  const t = model.info.sequenceThreads;
+  if (t === null || !t.splittable) return [];
+  if (t.threads > 1) return [`Sequence threads: ${t.threads} (LSTM / GRU calls with at least ${t.minStepFlops} flops per step)`];
+  return [`Sequence threads: 1 (${t.fallback})`];
+}
+
+/**
  * Keras-style summary: one row per layer with its type, output shape(s), parameter count and, for
  * functional models, the tensors it is connected to; totals split into trainable and
- * non-trainable; then the import notes. The header names the source format and the kernel build. kerasrnn's internal nodes are not listed.
+ * non-trainable; then the import notes. The header names the source format, the kernel build and,
+ * for models with a large LSTM / GRU, how many threads one sequence runs on. kerasrnn's internal
+ * nodes are not listed.
  */
 export function formatSummary(model: SummarySource): string {
   const functional = model.className !== 'Sequential';
@@ -59,6 +72,7 @@ export function formatSummary(model: SummarySource): string {
     `Model: "${model.name}" (${model.className}, ${origin(model)})`,
     `Format: ${model.formatDetails ?? model.format}`,
     ...kernelsLine(model),
+    ...threadsLine(model),
     rule('_'),
     line(head),
     rule('='),

@@ -290,7 +290,10 @@ export async function attachBatchWorkers(
   };
   // The workers load with the same options (limits, names...), minus the ones that hold code or
   // would recurse; everything left is plain data that structured clone copies.
-  const { threads: _t, customLayers: _c, ...loadOptions } = options;
+  // Each batch worker runs its rows' sequences on its own thread: batch threads and sequence
+  // threads would otherwise compete for the same cores.
+  const { threads: _t, customLayers: _c, ...rest } = options;
+  const loadOptions = { ...rest, sequenceThreads: 1 };
   const workers = await BatchWorkers.start(source, loadOptions, threads, flopsPerRow);
   if (workers) model.useBatchWorkers(workers);
 }

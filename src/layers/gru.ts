@@ -3,6 +3,7 @@ import { importCellLayer } from './recurrent.js';
 import { paddedUnits, sequenceFields, unitGroupOf, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
 import { GRU_SEQUENCE_PARAMS, KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
+import { TEAM_BYTES } from '../wasm/sequence-threads.js';
 
 const GATES = ['z', 'r', 'h'] as const;
 
@@ -45,7 +46,11 @@ export function gruWeightLayout(inputDim: number, units: number, useBias: boolea
 /** The packed recurrent kernel of reset_after = false: z and r of each unit group, then the candidate's. */
 export const GRU_TWO_PASS_PANELS: readonly (readonly number[])[] = [[0, 1], [2]];
 
-/** The GRU step: `assembly/gru-sequence.ts` (state h; reset_after selects the candidate form). */
+/**
+ * The GRU step: `assembly/gru-sequence.ts` (state h; reset_after selects the candidate form); on
+ * a threads-build instance, a call whose recurrent product is large enough runs
+ * `assembly/gru-sequence-parallel.ts` on all the model's sequence threads (bit-identical).
+ */
 export const GRU_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.GRU_UNIT_GROUP, 'GRU_UNIT_GROUP'),
   bf16: false, // its 12- and 4-column panels do not fit bf16's 8-column vectors (yet)
@@ -58,7 +63,10 @@ export const GRU_KERNEL: CellKernel = {
       rh,
       resetAfter: cell.resetAfter ? 1 : 0,
     });
-    memory.kernels.gruSequence(params);
+    const threads = memory.threads;
+    // 2 flops per multiply-add of h (units) by the recurrent kernel (3 * units columns), per row.
+    if (threads?.worthSplitting(6 * b.batch * cell.units * cell.units, b.steps)) threads.split('gruSequenceParallel', params, memory.scratch(TEAM_BYTES));
+    else memory.kernels.gruSequence(params);
   },
 };
 

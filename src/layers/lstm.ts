@@ -2,6 +2,7 @@ import { importCellLayer } from './recurrent.js';
 import { sequenceFields, unitGroupOf, type CellKernel, type CellWeightLayout, type GateBlock } from './recurrent-cell.js';
 import type { ImportRequest, LayerImporter } from './types.js';
 import { KERNEL_CONSTANTS, LSTM_SEQUENCE_PARAMS } from '../wasm/kernel-exports.js';
+import { TEAM_BYTES } from '../wasm/sequence-threads.js';
 
 /** Keras 1 per-gate arrays are stored in this order; the engine's gate order is i, f, c, o. */
 const KERAS1_GATE_ORDER = ['i', 'c', 'f', 'o'] as const;
@@ -42,13 +43,20 @@ export function lstmWeightLayout(inputDim: number, units: number, useBias: boole
   };
 }
 
-/** The LSTM step: `assembly/lstm-sequence.ts` (states h, c). */
+/**
+ * The LSTM step: `assembly/lstm-sequence.ts` (states h, c); on a threads-build instance, a call
+ * whose recurrent product is large enough runs `assembly/lstm-sequence-parallel.ts` on all the
+ * model's sequence threads instead (bit-identical results).
+ */
 export const LSTM_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.LSTM_UNIT_GROUP, 'LSTM_UNIT_GROUP'),
   bf16: true,
   forward(cell, memory, b) {
     const params = memory.paramBlock(LSTM_SEQUENCE_PARAMS, { ...sequenceFields(cell, b), c: b.states[1], cScratch: b.scratchStates[1] });
-    memory.kernels.lstmSequence(params);
+    const threads = memory.threads;
+    // 2 flops per multiply-add of h (units) by the recurrent kernel (4 * units columns), per row.
+    if (threads?.worthSplitting(8 * b.batch * cell.units * cell.units, b.steps)) threads.split('lstmSequenceParallel', params, memory.scratch(TEAM_BYTES));
+    else memory.kernels.lstmSequence(params);
   },
 };
 

@@ -41,7 +41,10 @@ port.on('message', async (msg: ToWorker) => {
     try {
       const infos: ModelInfo[] = [];
       for (const entry of msg.models) {
-        const model = await loadModel(entry.path, msg.maxBatchSteps ? { limits: { maxBatchSteps: msg.maxBatchSteps } } : {});
+        const model = await loadModel(entry.path, {
+          ...(msg.maxBatchSteps ? { limits: { maxBatchSteps: msg.maxBatchSteps } } : {}),
+          ...(msg.sequenceThreads ? { sequenceThreads: msg.sequenceThreads } : {}),
+        });
         if (!model.hasWeights) throw new Error(`${entry.path} holds no weights (an architecture only): it cannot be served`);
         models.set(entry.name, model);
         let streamError: string | null = null;

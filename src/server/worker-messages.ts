@@ -33,7 +33,7 @@ export interface JobError {
   message: string;
 }
 
-export type ToWorker = { type: 'init'; models: ModelEntry[]; maxBatchSteps?: number } | { type: 'run'; job: Job };
+export type ToWorker = { type: 'init'; models: ModelEntry[]; maxBatchSteps?: number; /** loadModel's sequenceThreads (1 with several workers). */ sequenceThreads?: number } | { type: 'run'; job: Job };
 
 export type FromWorker =
   | { type: 'ready'; models: ModelInfo[] }

@@ -89,7 +89,9 @@ export class WorkerPool {
     worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
     worker.on('error', (e) => this.onDeath(slot, `the worker thread failed: ${e.message}`));
     worker.on('exit', (code) => this.onDeath(slot, `the worker thread exited (code ${code})`));
-    worker.postMessage({ type: 'init', models: this.options.models, maxBatchSteps: this.options.maxBatchSteps });
+    // Several workers already occupy the cores: each runs its sequences on its own thread.
+    const sequenceThreads = this.options.workers > 1 ? 1 : undefined;
+    worker.postMessage({ type: 'init', models: this.options.models, maxBatchSteps: this.options.maxBatchSteps, sequenceThreads });
     return slot;
   }
 

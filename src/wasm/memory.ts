@@ -1,5 +1,6 @@
 import { InternalError, ResourceLimitError } from '../errors.js';
 import type { KernelExports, ParamBlock } from './kernel-exports.js';
+import type { SequenceThreads } from './sequence-threads.js';
 
 const PAGE = 65536;
 const ALIGN = 16;
@@ -35,11 +36,14 @@ export class WasmMemory {
    * @param maxBytes Cap on the instance's memory (loadModel's `limits.maxWasmBytes`); at most,
    *   and by default, a little under the 4 GiB a wasm32 instance can address.
    * @param weights The precision packers store recurrent matrices in (see {@link WeightPrecision}).
+   * @param threads The workers sharing this memory (threads build), or null: sequence kernels
+   *   split a call over them when it is worth it.
    */
   constructor(
     readonly kernels: KernelExports,
     private readonly maxBytes = MAX_BYTES,
     readonly weights: WeightPrecision = 'float32',
+    readonly threads: SequenceThreads | null = null,
   ) {
     this.top = alignUp(kernels.heapBase());
     if (this.byteLength > maxBytes) {

@@ -1,5 +1,6 @@
 import { InputError, ResourceLimitError } from '../errors.js';
 import type { KernelExports } from './kernel-exports.js';
+import { SequenceThreads, type SequenceThreadsInfo } from './sequence-threads.js';
 
 /**
  * The two builds of the kernels (one source, `assembly/`): `simd` uses only wasm SIMD (mul then
@@ -81,6 +82,44 @@ export function compileKernels(build: KernelBuild = 'simd'): Promise<WebAssembly
     compiled.set(build, module);
   }
   return module;
+}
+
+let compiledThreads: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * Compiles the threads build (assembly/threads.ts: shared imported memory, atomics) once per
+ * process or page. Its binary lives in its own generated module, imported on first use, so a
+ * process that never splits a sequence never decodes it.
+ */
+function compileThreadKernels(): Promise<WebAssembly.Module> {
+  compiledThreads ??= import('./wasm-threads-binary.generated.js')
+    .then(({ WASM_BASE64: text }) => WebAssembly.compile(decodeBase64(text)))
+    .catch((e: unknown) => {
+      compiledThreads = undefined;
+      throw e;
+    });
+  return compiledThreads;
+}
+
+/** Pages a shared memory may grow to: wasm32's 4 GiB (a shared memory must declare its maximum). */
+const SHARED_MAX_PAGES = 65536;
+
+/**
+ * A fresh instance of the threads build on its own shared memory, with the (not yet started)
+ * workers that will run on that memory: same kernels as {@link instantiateKernels}, plus the
+ * parallel sequence kernels. `info.threads` must be 2 or more.
+ */
+export async function instantiateThreadKernels(info: SequenceThreadsInfo): Promise<{ kernels: KernelExports; threads: SequenceThreads }> {
+  const module = await compileThreadKernels();
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+  } catch (cause) {
+    throw new ResourceLimitError(`could not create a shared WebAssembly memory for the model (${(cause as Error).message}); dispose() models you no longer need`, { field: 'memory' }, { cause });
+  }
+  const instance = await WebAssembly.instantiate(module, { env: { memory, abort(): never { throw new Error('kerasrnn kernel aborted'); } } });
+  const kernels = instance.exports as unknown as KernelExports;
+  return { kernels, threads: new SequenceThreads(module, memory, kernels, info) };
 }
 
 /**
