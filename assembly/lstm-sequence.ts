@@ -67,14 +67,20 @@ export const LSTM_UNIT_GROUP: i32 = 4;
   const stateRow = <usize>Up << 2; // bytes per batch row of h / c
   const xBatch = (<usize>Up << 4) * <usize>T; // bytes per batch row of xproj (T rows of 4 * Up floats)
   const panelBytes = <usize>U << (bf16 ? 5 : 6); // U rows of 16 weights (float32 or bfloat16)
-  let g0 = gBegin;
+  const nPair = B == 1 ? (gEnd - gBegin) & ~1 : 0; // groups done in pairs at batch 1
+  const g0 = gBegin + nPair;
   if (B == 1) {
     // Single row: the epilogue is one long dependency chain (exp -> div -> c' -> tanh), so two
     // unit groups are finished together, giving the out-of-order core two independent
     // chains to overlap (measured ~10% on U = 128).
-    for (; g0 + 2 <= gEnd; g0 += 2) {
-      const pA = Rp + <usize>g0 * panelBytes;
-      const xA = xStep + (<usize>g0 << 6);
+    for (let i = 0; i < nPair; i += 2) {
+      // Odd steps walk the pairs backwards, so each step starts on the panels the previous one
+      // read last: when R outgrows L2 (U = 512: 4 MB) those are still cached, where walking the
+      // same way every step finds each panel evicted (as in gru-sequence.ts). Each group's sums
+      // are the same whichever order the groups run in, so results are bit-identical.
+      const gp = gBegin + (s & 1 ? nPair - 2 - i : i);
+      const pA = Rp + <usize>gp * panelBytes;
+      const xA = xStep + (<usize>gp << 6);
       let iA = v128.load(xA, 0), fA = v128.load(xA, 16), cA = v128.load(xA, 32), oA = v128.load(xA, 48);
       let iB = v128.load(xA, 64), fB = v128.load(xA, 80), cB = v128.load(xA, 96), oB = v128.load(xA, 112);
       let a0 = hCur;
@@ -117,8 +123,8 @@ export const LSTM_UNIT_GROUP: i32 = 4;
         }
       }
       // end dot-loop
-      lstmEpilogue(iA, fA, cA, oA, 0, g0, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
-      lstmEpilogue(iB, fB, cB, oB, 0, g0 + 1, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+      lstmEpilogue(iA, fA, cA, oA, 0, gp, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
+      lstmEpilogue(iB, fB, cB, oB, 0, gp + 1, s, t, B, T, U, Up, hCur, cCur, hNext, cNext, outSeq, outLast, mask, act, recAct, reverse, zeroOutputForMask);
     }
   }
   for (let g = g0; g < gEnd; g++) {

@@ -1,5 +1,6 @@
 // `node bench/compare-builds.mjs <base-dist-dir> [--only=<substring>] [--rounds=N]`
 // `node bench/compare-builds.mjs --kernels [--only=<substring>] [--rounds=N]`
+// either with `--options=<json>` (loadModel options for both builds)
 //
 // Times two builds of kerasrnn against each other in this one process: the current dist/ and an
 // older copy (e.g. `cp -r dist bench/out/base/dist` before a change). Each round runs the base and
@@ -60,8 +61,11 @@ if (missing.length) {
 
 const head = await import(pathToFileURL(path.join(here, '..', 'dist', 'index.js')).href);
 const base = kernelsMode ? head : await import(pathToFileURL(path.join(baseDir, 'index.js')).href);
-const baseOptions = kernelsMode ? { kernels: 'simd' } : {};
-const headOptions = kernelsMode ? { kernels: 'relaxed-simd' } : {};
+// `--options=<json>`: loadModel options given to both builds (e.g. {"sequenceThreads":1} to time
+// the one-thread kernels of a model that would otherwise split its sequences).
+const common = JSON.parse(args.find((a) => a.startsWith('--options='))?.slice(10) ?? '{}');
+const baseOptions = kernelsMode ? { ...common, kernels: 'simd' } : common;
+const headOptions = kernelsMode ? { ...common, kernels: 'relaxed-simd' } : common;
 
 const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
 
