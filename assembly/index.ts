@@ -34,4 +34,6 @@ export { copySteps, permuteCopy } from './time-shape';
 export { categoryCounts, oneHotRows, bucketize, lookupSorted } from './categorical';
 export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';
 export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
+export { sumSquaresF32, clipValueF32 } from './optimizers';
+export * from './metrics';
 export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward, dropoutMask } from './backward';

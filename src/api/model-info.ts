@@ -7,6 +7,8 @@
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { Shape } from '../layers/types.js';
+import type { FileTrainingConfig } from '../training/training-config.js';
+import type { TensorData, TensorInput } from '../types/tensor.js';
 
 /** What `model.layers` tells about each layer (defined with the code that builds it). */
 export type { LayerInfo } from './layer-info.js';
@@ -34,6 +36,8 @@ export interface StoredModel {
   backend?: string;
   /** Each layer's weights in Keras' order, by layer name (null: loaded without weights). */
   arrays: Map<string, Float32Array[]> | null;
+  /** The file's training configuration (compile's defaults), null if it has none. */
+  trainingConfig?: FileTrainingConfig | null;
 }
 
 /** The parts of a Model the summary reads. */
@@ -67,4 +71,8 @@ export interface TrainingSource {
   readonly stored: StoredModel;
   readonly graphForSaving: ModelGraph;
   readonly maxWasmBytes: number;
+  /** Set to true (by a callback) to stop `fit` after the current batch. */
+  stopTraining: boolean;
+  /** Inference on the current (synced) weights, for evaluate and validation. */
+  predictOne(x: TensorInput): TensorData;
 }

@@ -115,8 +115,14 @@ export class SequentialTrainer {
     this.arrays = arrays;
   }
 
-  /** One update on a batch; returns the batch loss before the update. */
-  trainOnBatch(x: Float32Array, xShape: number[], y: Float32Array): number {
+  /** The model's output on the last batch trained (the training forward pass), for metrics. */
+  lastOutput: { data: Float32Array; shape: number[] } | null = null;
+
+  /**
+   * One update on a batch; returns the batch loss before the update. `sampleWeights` (one per
+   * sample) weigh each sample's loss and gradient (see losses.ts).
+   */
+  trainOnBatch(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights?: Float32Array | null): number {
     const { memory } = this;
     const k = memory.kernels;
     const grads = new Map<string, Float32Array[]>();
@@ -190,7 +196,8 @@ export class SequentialTrainer {
       const outCount = shape.reduce((a, b) => a * b, 1);
       const target = put(y);
       let grad = memory.scratch(outCount * 4);
-      const loss = lossInto(memory, this.loss, cur, shape, target, y, grad);
+      const loss = lossInto(memory, this.loss, cur, shape, target, y, grad, sampleWeights);
+      this.lastOutput = { data: memory.f32(cur, outCount).slice(), shape: shape.slice() };
       for (let i = this.steps.length - 1; i >= 0; i--) {
         const s = this.steps[i];
         const c = caches[i];

@@ -1,0 +1,236 @@
+// The training API around the trainer: compile defaults from the file's training configuration,
+// learning-rate schedules and gradient clipping (against float64 references of Keras' formulas),
+// sample / class weights, metrics, evaluate, validation, callbacks and early stop; references by
+// scripts/fixtures/make_training_api_fixtures.py (test/fixtures/training/training_api.json).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { loadModel, InputError, UnsupportedKerasConfigurationError } from '../../dist/index.js';
+import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
+import { WasmMemory } from '../../dist/wasm/memory.js';
+import { OptimizerState, optimizerFromConfig } from '../../dist/training/optimizers.js';
+import { scheduleFromConfig } from '../../dist/training/lr-schedules.js';
+import { generationFromVersion } from '../../dist/keras/generation.js';
+import { corpusPath, corpusManifest } from '../support/corpus.js';
+
+const ref = JSON.parse(readFileSync('test/fixtures/training/training_api.json', 'utf8'));
+const dir = 'test/fixtures/training';
+// float32 against float64 references (as test/training/fit.test.js)
+const W_ATOL = 2e-5;
+const W_RTOL = 2e-4;
+const LOSS_RTOL = 1e-4;
+
+const tensor = (data, shape) => ({ data: Float32Array.from(data), shape });
+
+test('learning-rate schedules match Keras\' formulas at steps 0..40 (float32 rounding)', () => {
+  for (const c of ref.schedules) {
+    const s = scheduleFromConfig(c.schedule);
+    c.steps.forEach((step, i) => {
+      const want = c.rates[i];
+      assert.ok(Math.abs(s.at(step) - want) <= 1e-7 * Math.max(1, Math.abs(want)) + Math.abs(want) * 2e-7, `${c.schedule.class_name} step ${step}: ${s.at(step)} vs ${want}`);
+    });
+  }
+  assert.is(ref.schedules.length, 11);
+  assert.throws(() => scheduleFromConfig({ class_name: 'MyWarmup', config: {} }), (e) => e instanceof UnsupportedKerasConfigurationError && /MyWarmup/.test(e.message));
+  assert.throws(() => scheduleFromConfig({ class_name: 'ExponentialDecay', config: { initial_learning_rate: 0.1, decay_steps: 0, decay_rate: 0.5 } }), (e) => /decay_steps/.test(e.message));
+});
+
+test('gradient clipping (clipnorm, global_clipnorm, clipvalue; standalone Keras\' global clipnorm) and schedules drive 20 optimizer steps as Keras', async () => {
+  const mem = new WasmMemory(await instantiateKernels());
+  const { w0, grads, cases } = ref.clipping;
+  let worst = 0;
+  for (const c of cases) {
+    const spec = optimizerFromConfig(c.optimizer, generationFromVersion(c.keras_version));
+    const state = new OptimizerState(mem, spec, w0.map((w) => w.length));
+    const ws = w0.map((w) => Float32Array.from(w));
+    for (let t = 1; t <= 20; t++) {
+      state.apply(ws, grads[t - 1].map((g) => Float32Array.from(g)));
+      if (t === 1 || t === 20) {
+        c.after[String(t)].forEach((want, v) =>
+          want.forEach((e, i) => {
+            const err = Math.abs(ws[v][i] - e);
+            worst = Math.max(worst, err / (1e-5 + 1e-5 * Math.abs(e)));
+            assert.ok(err <= 1e-5 + 1e-5 * Math.abs(e), `${c.optimizer.class_name} ${JSON.stringify(c.optimizer.config)} ${c.family} step ${t}: w${v}[${i}] ${ws[v][i]} vs ${e}`);
+          }),
+        );
+      }
+    }
+  }
+  console.log(`  clipping / schedules: ${cases.length} cases, worst ${(worst * 100).toFixed(1)}% of the tolerance`);
+  const k3 = generationFromVersion('3.10.0');
+  assert.throws(() => optimizerFromConfig({ class_name: 'Adam', config: { clipnorm: 1, clipvalue: 1 } }, k3), (e) => e instanceof UnsupportedKerasConfigurationError && /only one/.test(e.message));
+  assert.throws(() => optimizerFromConfig({ class_name: 'Adam', config: { global_clipnorm: 1 } }, generationFromVersion('2.2.4')), (e) => /standalone/.test(e.message));
+  // the clipping really acts in these cases: without it the weights differ
+  const c = cases.find((k) => k.optimizer.config.clipnorm && k.family === 'keras3');
+  const plain = new OptimizerState(mem, optimizerFromConfig({ class_name: c.optimizer.class_name, config: { ...c.optimizer.config, clipnorm: null } }, k3), w0.map((w) => w.length));
+  const ws = w0.map((w) => Float32Array.from(w));
+  plain.apply(ws, grads[0].map((g) => Float32Array.from(g)));
+  assert.ok(ws[1].some((v, i) => Math.abs(v - c.after['1'][1][i]) > 1e-4), 'unclipped differs from the clipped reference');
+});
+
+test('training steps with sample weights, a schedule and clipping match PyTorch autograd after 1 and 20 steps; evaluate and metrics of the result', async () => {
+  let worst = 0;
+  for (const c of ref.training) {
+    const model = await loadModel(`${dir}/${c.model}`);
+    const metrics = c.loss === 'mse' ? ['mae', 'mse'] : ['accuracy', 'mae'];
+    model.compile({ optimizer: c.optimizer, loss: c.loss, metrics });
+    const x = tensor(c.x, c.x_shape);
+    const y = tensor(c.y, c.y_shape);
+    const label = `${c.model} ${c.optimizer.class_name} ${JSON.stringify(c.optimizer.config).slice(0, 60)}`;
+    for (let t = 1; t <= 20; t++) {
+      const [loss] = await model.trainOnBatch(x, y, c.sample_weight ? { sampleWeight: c.sample_weight } : {});
+      assert.ok(Math.abs(loss - c.losses[t - 1]) <= LOSS_RTOL * Math.abs(c.losses[t - 1]), `${label} step ${t}: loss ${loss} vs ${c.losses[t - 1]}`);
+      if (t === 1 || t === 20) {
+        const got = model.getWeights().flatMap((l) => l.weights.map((w) => w.data));
+        c.after[String(t)].forEach((want, v) =>
+          want.forEach((e, i) => {
+            const err = Math.abs(got[v][i] - e);
+            worst = Math.max(worst, err / (W_ATOL + W_RTOL * Math.abs(e)));
+            assert.ok(err <= W_ATOL + W_RTOL * Math.abs(e), `${label} step ${t} weight ${v}[${i}]: ${got[v][i]} vs ${e}`);
+          }),
+        );
+      }
+    }
+    const result = await model.evaluate(x, y, { returnDict: true });
+    const close = (a, b, what) => assert.ok(Math.abs(a - b) <= 1e-4 * Math.abs(b) + 1e-6, `${label} ${what}: ${a} vs ${b}`);
+    close(result.loss, c.final.loss, 'evaluate loss');
+    close(result.mae, c.final.mae, 'mae');
+    if (c.loss === 'mse') close(result.mse, c.final.mse, 'mse');
+    else close(result.accuracy, c.final.categorical_accuracy, 'accuracy (categorical)');
+    if (c.sample_weight) close(await model.evaluate(x, y, { sampleWeight: c.sample_weight }).then((r) => r[0]), c.final.weighted_loss, 'weighted evaluate');
+  }
+  console.log(`  weighted / scheduled / clipped training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance`);
+});
+
+test('class weights equal the sample weights they stand for; Keras\' return shapes of trainOnBatch / evaluate', async () => {
+  const c = ref.training.find((k) => k.loss === 'categorical_crossentropy');
+  const x = tensor(c.x, c.x_shape);
+  // class weights need one class per sample: the LSTM -> Dense model (rank-2 targets, one-hot)
+  const m = ref.training.find((k) => k.loss === 'mse');
+  const xm = tensor(m.x, m.x_shape);
+  const labels = [0, 1, 1, 0];
+  const ym = tensor(labels.flatMap((l) => (l ? [0, 1] : [1, 0])), [4, 2]);
+  const a = await loadModel(`${dir}/${m.model}`);
+  const b = await loadModel(`${dir}/${m.model}`);
+  a.compile({ optimizer: 'sgd', loss: 'mse' });
+  b.compile({ optimizer: 'sgd', loss: 'mse' });
+  const la = await a.trainOnBatch(xm, ym, { classWeight: { 0: 0.5, 1: 3 } });
+  const lb = await b.trainOnBatch(xm, ym, { sampleWeight: labels.map((l) => (l ? 3 : 0.5)) });
+  assert.is(la, lb);
+  assert.equal(a.getWeights()[1].weights[0].data, b.getWeights()[1].weights[0].data);
+  assert.is(typeof la, 'number', 'no metrics: the loss alone');
+  const seqModel = await loadModel(`${dir}/${c.model}`);
+  seqModel.compile({ optimizer: 'adam', loss: c.loss, metrics: ['accuracy'] });
+  const y = tensor(c.y, c.y_shape);
+  try {
+    await seqModel.trainOnBatch(x, y, { classWeight: { 0: 2 } });
+    assert.unreachable();
+  } catch (e) {
+    assert.ok(e instanceof UnsupportedKerasConfigurationError && /rank 3/.test(e.message), e.message);
+  }
+  const r = await seqModel.trainOnBatch(x, y);
+  assert.ok(Array.isArray(r) && r.length === 2, 'with metrics: [loss, accuracy]');
+  const d = await seqModel.evaluate(x, y, { returnDict: true });
+  assert.equal(Object.keys(d), ['loss', 'accuracy']);
+});
+
+test('compile takes its defaults from the file: training_config of a Keras 2 .h5, compile_config of a Keras 3 .keras; compile options override; refusals name the entry', async () => {
+  if (!corpusManifest()) return console.log('  skipped: ../shared/corpus not found');
+  const h5 = await loadModel(corpusPath('dl4j/weights/lstm_tensorflow_2.h5'));
+  assert.is(h5.trainingConfig.source, 'training_config');
+  assert.is(h5.trainingConfig.loss, 'mse');
+  assert.is(h5.trainingConfig.optimizer.class_name, 'Adam');
+  const k3 = await loadModel(corpusPath('real/KeNKeNad__DIT5411-ProjectAssignment/lstm_model.keras'));
+  assert.is(k3.trainingConfig.source, 'compile_config');
+  assert.is(k3.trainingConfig.optimizer.class_name, 'Adam');
+  k3.compile();
+  const n = 8;
+  const x = tensor(Array.from({ length: n * 30 }, (_, i) => Math.sin(i / 5)), [n, 30, 1]);
+  const y = tensor(Array.from({ length: n }, (_, i) => Math.cos(i)), [n, 1]);
+  const loss = await k3.trainOnBatch(x, y);
+  assert.is(typeof loss, 'number');
+  // the file's Adam (learning_rate 0.001 as stored) is the one used: same as passing it explicitly
+  const explicit = await loadModel(corpusPath('real/KeNKeNad__DIT5411-ProjectAssignment/lstm_model.keras'));
+  explicit.compile({ optimizer: k3.trainingConfig.optimizer, loss: 'mse' });
+  await explicit.trainOnBatch(x, y);
+  assert.equal(explicit.getWeights()[0].weights[0].data, k3.getWeights()[0].weights[0].data);
+  const other = await loadModel(corpusPath('real/KeNKeNad__DIT5411-ProjectAssignment/lstm_model.keras'));
+  other.compile({ optimizer: { class_name: 'SGD', config: { learning_rate: 0.5 } } });
+  await other.trainOnBatch(x, y);
+  assert.ok(other.getWeights()[0].weights[0].data.some((v, i) => v !== k3.getWeights()[0].weights[0].data[i]), 'the override is used');
+  // a Keras 2.0.8 functional model whose file says categorical_crossentropy + ["accuracy"]
+  const fn = await loadModel(corpusPath('dl4j/examples/functional_lstm/lstm_functional_tf_keras_2.h5'));
+  assert.equal(fn.trainingConfig.metrics, ['accuracy']);
+  fn.compile();
+  const xf = tensor(Array.from({ length: 6 * 40 }, (_, i) => Math.sin(i * 0.3)), [6, 10, 4]);
+  const yf = tensor(Array.from({ length: 30 }, (_, i) => (i % 5 === Math.floor(i / 5) % 5 ? 1 : 0)), [6, 5]);
+  const hf = await fn.fit(xf, yf, { epochs: 2, batchSize: 3 });
+  assert.equal(Object.keys(hf.history), ['loss', 'accuracy']);
+  assert.ok(hf.history.accuracy.every((a) => a >= 0 && a <= 1 && Number.isInteger(a * 6)), `accuracy counts samples: ${hf.history.accuracy}`);
+  // no configuration at all
+  const plain = await loadModel(`${dir}/train_lstm_dense_mse.h5`);
+  assert.is(plain.trainingConfig, null);
+  assert.throws(() => plain.compile({ loss: 'mse' }), (e) => e instanceof InputError && /optimizer/.test(e.message));
+  assert.throws(() => plain.compile({ optimizer: 'adam', loss: 'mse', metrics: ['auc'] }), (e) => e instanceof UnsupportedKerasConfigurationError && /auc/.test(e.message));
+});
+
+test('fit: validationSplit holds out the last samples before shuffling; history has loss, metrics and val_ values; sample weights; callbacks and early stop', async () => {
+  const c = ref.training.find((k) => k.loss === 'mse');
+  const B = 12;
+  const x = tensor(Array.from({ length: B * 18 }, (_, i) => Math.sin(i * 0.37)), [B, 6, 3]);
+  const y = tensor(Array.from({ length: B * 2 }, (_, i) => Math.cos(i * 0.5)), [B, 2]);
+  const a = await loadModel(`${dir}/${c.model}`);
+  a.compile({ optimizer: 'adam', loss: 'mse', metrics: ['mae'], seed: 3 });
+  const ha = await a.fit(x, y, { epochs: 3, batchSize: 4, validationSplit: 0.25 });
+  assert.equal(Object.keys(ha.history).sort(), ['loss', 'mae', 'val_loss', 'val_mae']);
+  assert.equal(ha.epoch, [0, 1, 2]);
+  // the same fit on the first 9 samples with validationData = the last 3 gives the same numbers
+  const head = { data: x.data.slice(0, 9 * 18), shape: [9, 6, 3] };
+  const tail = { data: x.data.slice(9 * 18), shape: [3, 6, 3] };
+  const b = await loadModel(`${dir}/${c.model}`);
+  b.compile({ optimizer: 'adam', loss: 'mse', metrics: ['mae'], seed: 3 });
+  const hb = await b.fit(head, { data: y.data.slice(0, 18), shape: [9, 2] }, { epochs: 3, batchSize: 4, validationData: [tail, { data: y.data.slice(18), shape: [3, 2] }] });
+  assert.equal(hb.history, ha.history);
+  // val_loss is evaluate's loss on the held-out samples after the last epoch
+  const ev = await b.evaluate(tail, { data: y.data.slice(18), shape: [3, 2] });
+  assert.ok(Math.abs(ev[0] - ha.history.val_loss[2]) < 1e-7, `${ev[0]} vs ${ha.history.val_loss[2]}`);
+  await a.fit(x, y, { validationSplit: 0.95 }).then(() => assert.unreachable(), (e) => assert.ok(e instanceof InputError && /validation/.test(e.message), e.message));
+  // sample weight 0 = the sample is left out (one batch, no shuffle)
+  const w = Array.from({ length: B }, (_, i) => (i < 6 ? 1 : 0));
+  const s1 = await loadModel(`${dir}/${c.model}`);
+  s1.compile({ optimizer: 'sgd', loss: 'mse' });
+  await s1.fit(x, y, { batchSize: B, shuffle: false, sampleWeight: w });
+  const s2 = await loadModel(`${dir}/${c.model}`);
+  s2.compile({ optimizer: { class_name: 'SGD', config: { learning_rate: 0.005 } }, loss: 'mse' });
+  // half the samples with weight 1 and a mean over all 12: the same gradient as the first 6 at half the rate
+  await s2.fit({ data: x.data.slice(0, 6 * 18), shape: [6, 6, 3] }, { data: y.data.slice(0, 12), shape: [6, 2] }, { batchSize: 6, shuffle: false });
+  const d1 = s1.getWeights()[1].weights[0].data;
+  const d2 = s2.getWeights()[1].weights[0].data;
+  d1.forEach((v, i) => assert.ok(Math.abs(v - d2[i]) < 1e-6, `weight ${i}: ${v} vs ${d2[i]}`));
+  // callbacks: order of hooks, logs, stop from a return value and from model.stopTraining
+  const calls = [];
+  const m = await loadModel(`${dir}/${c.model}`);
+  m.compile({ optimizer: 'adam', loss: 'mse' });
+  const h = await m.fit(x, y, {
+    epochs: 10,
+    batchSize: 6,
+    callbacks: [
+      {
+        onTrainBegin: () => calls.push('train'),
+        onEpochBegin: (e) => calls.push(`epoch${e}`),
+        onBatchEnd: (b, logs) => calls.push(`batch${b}:${typeof logs.loss}`),
+        onEpochEnd: (e, logs) => {
+          calls.push(`end${e}`);
+          return e === 1 ? false : undefined;
+        },
+        onTrainEnd: () => calls.push('done'),
+      },
+    ],
+  });
+  assert.equal(calls, ['train', 'epoch0', 'batch0:number', 'batch1:number', 'end0', 'epoch1', 'batch0:number', 'batch1:number', 'end1', 'done']);
+  assert.is(h.history.loss.length, 2);
+  const h2 = await m.fit(x, y, { epochs: 10, batchSize: 6, callbacks: { onEpochEnd: async (e) => { if (e === 2) m.stopTraining = true; } } });
+  assert.is(h2.history.loss.length, 3);
+});
+
+test.run();
