@@ -36,4 +36,5 @@ export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCro
 export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
 export { sumSquaresF32, clipValueF32 } from './optimizers';
 export * from './metrics';
+export { lstmForwardTrainSimd, lstmBackwardSimd, lstmTrainWorkFloats } from './lstm-train';
 export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward, dropoutMask } from './backward';
