@@ -233,4 +233,72 @@ test('fit: validationSplit holds out the last samples before shuffling; history 
   assert.is(h2.history.loss.length, 3);
 });
 
+
+
+test('a real Keras 3 model of the corpus fine-tuned with its own compile_config: saved as .keras and .h5, h5py reads the trained weights where Keras expects them, kerasrnn reloads the same predictions', async () => {
+  if (!corpusManifest()) return console.log('  skipped: ../shared/corpus not found');
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import h5py'], { stdio: 'ignore' });
+  } catch {
+    return console.log('  skipped: /usr/bin/python3 has no h5py');
+  }
+  const layout = (p) => JSON.parse(execFileSync('/usr/bin/python3', ['test/saving/h5_layout.py', p], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+  const src = corpusPath('real/KeNKeNad__DIT5411-ProjectAssignment/lstm_model.keras');
+  const model = await loadModel(src);
+  model.compile({ metrics: ['mae'], seed: 5 }); // Adam + mse from the file's compile_config
+  const n = 20;
+  const x = tensor(Array.from({ length: n * 30 }, (_, i) => Math.sin(i / 5) * 0.5 + 0.5), [n, 30, 1]);
+  const y = tensor(Array.from({ length: n }, (_, i) => Math.sin(((i + 1) * 30) / 5) * 0.5 + 0.5), [n, 1]);
+  const { history } = await model.fit(x, y, { epochs: 3, batchSize: 8, validationSplit: 0.2 });
+  assert.equal(Object.keys(history), ['loss', 'mae', 'val_loss', 'val_mae']);
+  const trained = model.getWeights();
+  const before = layout(src).objects;
+  const dir = mkdtempSync(join(tmpdir(), 'kerasrnn-tune-'));
+  try {
+    // .keras: the original's groups and datasets (names, shapes, dtypes, attribute types), holding the trained values
+    await model.save(join(dir, 'tuned.keras'));
+    const after = layout(join(dir, 'tuned.keras')).objects;
+    const strip = (o) => Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith('optimizer')).map(([k, v]) => [k, { ...v, sum: undefined }]));
+    assert.equal(strip(after), strip(before));
+    // Keras 3 names the weight groups by class in layer order: lstm, lstm_1, dense
+    const seen = {};
+    const pathOf = new Map(trained.map((l) => {
+      const base = l.className.toLowerCase();
+      const i = (seen[base] = (seen[base] ?? -1) + 1);
+      return [i ? `${base}_${i}` : base, l];
+    }));
+    const datasets = Object.entries(after).filter(([, v]) => v.kind === 'dataset');
+    assert.is(datasets.length, trained.reduce((a, l) => a + l.weights.length, 0));
+    for (const [path, v] of datasets) {
+      const l = pathOf.get(path.split('/')[1]);
+      const w = l.weights[Number(path.split('/').pop())];
+      assert.ok(Math.abs(v.sum - w.data.reduce((a, b) => a + b, 0)) < 1e-3, `${path}: h5py sum ${v.sum}`);
+      assert.equal(v.shape, w.shape, path);
+      assert.ok(Math.abs(v.sum - before[path].sum) > 1e-5, `${path}: the saved weights are the trained ones`);
+    }
+    // .h5: Keras' legacy layout (model_weights/<layer>/..., layer_names, weight_names), trained values
+    await model.save(join(dir, 'tuned.h5'));
+    const h5 = layout(join(dir, 'tuned.h5')).objects;
+    assert.equal(Object.keys(h5['/'].attrs).sort(), ['backend', 'keras_version', 'model_config']);
+    assert.equal(Object.keys(h5.model_weights.attrs).sort(), ['backend', 'keras_version', 'layer_names']);
+    for (const l of trained) {
+      const group = h5[`model_weights/${l.layer}`];
+      assert.ok(group?.attrs.weight_names, `${l.layer}: weight_names`);
+      const data = Object.entries(h5).filter(([k, v]) => k.startsWith(`model_weights/${l.layer}/`) && v.kind === 'dataset');
+      assert.is(data.length, l.weights.length, `${l.layer}: datasets`);
+      const total = l.weights.reduce((a, w) => a + w.data.reduce((p, q) => p + q, 0), 0);
+      assert.ok(Math.abs(data.reduce((a, [, v]) => a + v.sum, 0) - total) < 1e-3, `${l.layer}: trained values`);
+    }
+    for (const file of ['tuned.keras', 'tuned.h5']) {
+      const again = await loadModel(join(dir, file));
+      assert.equal(Array.from(again.predict(x).data), Array.from(model.predict(x).data), file);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 test.run();
