@@ -3,6 +3,7 @@
  * files Keras writes, in Node.js and browsers, on WebAssembly SIMD kernels.
  */
 export { loadModel, type ModelSource, type LoadOptions } from './api/load-model.js';
+export { earlyStopping, type EarlyStoppingOptions, type EarlyStoppingTarget } from './api/early-stopping.js';
 export type { TfjsSource } from './api/load-tfjs.js';
 export { DEFAULT_LIMITS, type Limits } from './api/limits.js';
 export type { CustomLayer } from './layers/custom-layer.js';

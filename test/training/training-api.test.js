@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { loadModel, InputError, UnsupportedKerasConfigurationError } from '../../dist/index.js';
+import { loadModel, earlyStopping, InputError, UnsupportedKerasConfigurationError } from '../../dist/index.js';
 import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { OptimizerState, optimizerFromConfig } from '../../dist/training/optimizers.js';
@@ -231,6 +231,24 @@ test('fit: validationSplit holds out the last samples before shuffling; history 
   assert.is(h.history.loss.length, 2);
   const h2 = await m.fit(x, y, { epochs: 10, batchSize: 6, callbacks: { onEpochEnd: async (e) => { if (e === 2) m.stopTraining = true; } } });
   assert.is(h2.history.loss.length, 3);
+  // earlyStopping as Keras': "loss" watched in max mode never improves after epoch 0, so with
+  // patience 2 training stops after epoch 2 and the weights of epoch 0 come back
+  const e1 = await loadModel(`${dir}/${c.model}`);
+  e1.compile({ optimizer: 'adam', loss: 'mse', seed: 9 });
+  const stopper = earlyStopping(e1, { monitor: 'loss', mode: 'max', patience: 2, restoreBestWeights: true });
+  const he = await e1.fit(x, y, { epochs: 10, batchSize: 6, callbacks: [stopper] });
+  assert.is(he.history.loss.length, 3);
+  assert.is(stopper.stoppedEpoch, 2);
+  assert.is(stopper.bestEpoch, 0);
+  const e2 = await loadModel(`${dir}/${c.model}`);
+  e2.compile({ optimizer: 'adam', loss: 'mse', seed: 9 });
+  await e2.fit(x, y, { epochs: 1, batchSize: 6 });
+  assert.equal(e1.getWeights(), e2.getWeights(), 'the best epoch\'s weights are restored');
+  assert.equal(Array.from(e1.predict(x).data), Array.from(e2.predict(x).data));
+  await e1.fit(x, y, { epochs: 1, callbacks: [earlyStopping(e1, { monitor: 'val_auc' })] }).then(
+    () => assert.unreachable(),
+    (e) => assert.ok(e instanceof InputError && /val_auc/.test(e.message), e.message),
+  );
 });
 
 
