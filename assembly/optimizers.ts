@@ -212,3 +212,20 @@ export function clipValueF32(p: usize, n: i32, c: f32): void {
     store<f32>(p + o, min(c, max(-c, load<f32>(p + o))));
   }
 }
+
+/** Decoupled weight decay (Keras 3 / tf.keras 2.11+ `weight_decay` of any optimizer): w -= w d, d = wd lr. */
+export function decayWeightsF32(w: usize, n: i32, d: f32): void {
+  const n4 = n & ~3;
+  const dv = f32x4.splat(d);
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const wi = v128.load(w + o);
+    v128.store(w + o, f32x4.sub(wi, f32x4.mul(wi, dv)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const wi = load<f32>(w + o);
+    store<f32>(w + o, wi - wi * d);
+  }
+}

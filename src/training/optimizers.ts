@@ -13,6 +13,7 @@ import { scheduleFromConfig, type LearningRateSchedule } from './lr-schedules.js
  * | RMSprop | lr g / sqrt(v + eps) | lr g / (sqrt(v) + eps); momentum / centered: not implemented (their rule differs again) | with momentum: lr g / sqrt(v + eps) (TF's ApplyRMSProp); without: lr g / (sqrt(v) + eps) | lr g / (sqrt(v) + eps), no momentum |
  * | Adam / AMSGrad | alpha = lr sqrt(1 - b2^t) / (1 - b1^t); w -= alpha m / (sqrt(v) + eps) | same | same | same |
  * | AdamW | Adam after w -= w wd lr | same | (no AdamW) | (no AdamW) |
+ * | weight_decay (any optimizer) | w -= w wd lr before the update | same | (no such argument) | (no such argument) |
  * | Adagrad | acc starts at 0.1; lr g / sqrt(acc + eps) | same | acc 0.1; lr g / (sqrt(acc) + eps) (ApplyAdagradV2) | acc starts at 0; lr g / (sqrt(acc) + eps) |
  *
  * `decay` (tf.keras <= 2.10 and standalone Keras 2) divides the learning rate by
@@ -127,8 +128,8 @@ export function optimizerFromConfig(entry: unknown, generation: KerasGeneration)
     clipvalue,
     globalClipnorm,
   };
-  if (spec.weightDecay !== 0 && name !== 'adamw') {
-    throw new UnsupportedKerasConfigurationError('weight_decay is implemented for AdamW only', { field: 'optimizer.weight_decay', value: spec.weightDecay });
+  if (spec.weightDecay !== 0 && name !== 'adamw' && family !== 'keras3' && family !== 'tf-keras-new') {
+    throw new UnsupportedKerasConfigurationError('weight_decay is an argument of Keras 3 / tf.keras 2.11+ optimizers (and AdamW) only', { field: 'optimizer.weight_decay', value: spec.weightDecay });
   }
   if (family === 'keras3' && spec.decay !== 0) throw new UnsupportedKerasConfigurationError('Keras 3 optimizers have no decay argument', { field: 'optimizer.decay', value: spec.decay });
   return spec;
@@ -199,10 +200,13 @@ export class OptimizerState {
       memory.f32(this.work[i].g, n).set(grads[i]);
     });
     this.clip();
+    const decay = spec.weightDecay !== 0 ? Math.fround(spec.weightDecay * lr) : 0;
     weights.forEach((w, i) => {
       const n = this.sizes[i];
       const { w: wp, g: gp } = this.work[i];
       const [s0, s1, s2] = this.slots[i];
+      // decoupled weight decay before the update (Adam's kernel applies it itself)
+      if (decay !== 0 && spec.name !== 'adam' && spec.name !== 'adamw') k.decayWeightsF32(wp, n, decay);
       switch (spec.name) {
         case 'sgd':
           k.sgdUpdate(wp, gp, s0, n, lr, spec.momentum, spec.nesterov ? 1 : 0);
@@ -214,7 +218,7 @@ export class OptimizerState {
           k.adagradUpdate(wp, gp, s0, n, lr, spec.epsilon, adagradForm(spec));
           break;
         default:
-          k.adamUpdate(wp, gp, s0, s1, s2, n, alpha, spec.beta1, spec.beta2, spec.epsilon, spec.amsgrad ? 1 : 0, spec.name === 'adamw' ? Math.fround(spec.weightDecay * lr) : 0);
+          k.adamUpdate(wp, gp, s0, s1, s2, n, alpha, spec.beta1, spec.beta2, spec.epsilon, spec.amsgrad ? 1 : 0, decay);
       }
       w.set(memory.f32(wp, n));
     });
