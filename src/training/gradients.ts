@@ -1,5 +1,8 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
+import { LSTM_GATES } from './layers/lstm.js';
+
+export { LSTM_GATES };
 
 /**
  * Forward and backward passes of the layers training supports so far (Dense, LSTM), on the kernels
@@ -60,8 +63,6 @@ export function denseGradients(
   }
 }
 
-/** Gate activations the LSTM kernels implement, by the name the importer resolved (hard_sigmoid by version). */
-export const LSTM_GATES: Record<string, number> = { sigmoid: 2, hard_sigmoid_keras2: 3, hard_sigmoid_keras3: 4 };
 
 /**
  * LSTM (tanh activation, zero initial state, no mask; gates `recurrentActivation`) over x [B][T][D] with Keras'

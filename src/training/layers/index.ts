@@ -1,0 +1,23 @@
+import type { GraphLayer } from '../../graph/build-graph.js';
+import type { KerasGeneration } from '../../keras/generation.js';
+import { planActivation } from './activation.js';
+import { planDense } from './dense.js';
+import { planDropout } from './dropout.js';
+import { planLstm } from './lstm.js';
+import { refuse, type LayerPlanner, type TrainableLayer } from './layer-module.js';
+
+/** The layer kinds training supports, by Keras class name; every other class is refused by name. */
+const PLANNERS: Record<string, LayerPlanner> = {
+  LSTM: planLstm,
+  Dense: planDense,
+  Dropout: planDropout,
+  Activation: planActivation,
+};
+
+/** The training plan of one imported layer, or a typed refusal naming it (and the option at fault). */
+export function planLayer(layer: GraphLayer, generation: KerasGeneration): TrainableLayer {
+  const planner = Object.hasOwn(PLANNERS, layer.imported.className) ? PLANNERS[layer.imported.className] : undefined;
+  if (!planner) refuse(layer, `${layer.imported.className} layers`);
+  return planner(layer, generation);
+}
+

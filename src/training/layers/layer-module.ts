@@ -1,0 +1,71 @@
+import { UnsupportedKerasConfigurationError } from '../../errors.js';
+import type { WasmMemory } from '../../wasm/memory.js';
+import type { GraphLayer } from '../../graph/build-graph.js';
+import type { KerasGeneration } from '../../keras/generation.js';
+
+/**
+ * The one interface every trainable layer kind implements (one module per kind under
+ * src/training/layers/): a planner that reads the imported layer and refuses, by name, what it
+ * cannot train; a forward pass that keeps what its backward pass needs; a backward pass giving the
+ * input gradient and the weight gradients in Keras' order. The trainer only loops over these.
+ */
+
+/** A float32 tensor in wasm scratch memory, row-major. */
+export interface Activation {
+  ptr: number;
+  shape: number[];
+}
+
+/** What a layer's passes share within one training step. */
+export interface TrainContext {
+  readonly memory: WasmMemory;
+  /** State of the seeded generator of dropout masks; layers that draw masks advance it. */
+  seed: number;
+  /** Copies an array into scratch memory; returns its pointer. */
+  put(a: Float32Array): number;
+}
+
+/** One planned layer: its forward and backward passes and its weights' names in Keras' order. */
+export interface TrainableLayer<Saved = unknown> {
+  /** The Keras layer this plan trains. */
+  readonly layer: GraphLayer;
+  /** Names of the layer's weights in the order Keras stores them (what the gradients follow). */
+  readonly weights: readonly string[];
+  /** Forward pass on `input` with the layer's current weights, keeping activations for backward. */
+  forward(ctx: TrainContext, input: Activation, weights: Float32Array[]): { output: Activation; saved: Saved };
+  /** Backward pass from d(loss)/d(output) at `dOutput`: d(loss)/d(input) and the weight gradients. */
+  backward(ctx: TrainContext, saved: Saved, dOutput: number): { dInput: number; grads: Float32Array[] };
+}
+
+/** A layer kind's planner: the plan of an imported layer, or a typed refusal naming the option. */
+export type LayerPlanner = (layer: GraphLayer, generation: KerasGeneration) => TrainableLayer;
+
+/** Throws the refusal of `what` for this layer (and the config field / value at fault). */
+export function refuse(layer: GraphLayer, what: string, field?: string, value?: unknown): never {
+  throw new UnsupportedKerasConfigurationError(`training does not support ${what} yet`, {
+    layer: layer.spec.name,
+    className: layer.imported.className,
+    ...(field !== undefined ? { field, value } : {}),
+  });
+}
+
+/** Activations whose gradient assembly/backward.ts implements, with their kernel ids (100: softmax over the last axis). */
+export const ACTIVATIONS: Record<string, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 5, softmax: 100 };
+
+/** The kernel id of a layer's activation, or its refusal. */
+export function activationOf(layer: GraphLayer, name: unknown): number {
+  const id = typeof name === 'string' ? ACTIVATIONS[name] : undefined;
+  if (id === undefined) refuse(layer, `the activation ${String(name)}`, 'activation', name);
+  return id;
+}
+
+/** Number of elements of a shape. */
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Applies activation `id` in place to `n` floats at `ptr` (rows of `cols` for softmax). */
+export function activateInPlace(memory: WasmMemory, ptr: number, n: number, cols: number, id: number): void {
+  if (id === 100) memory.kernels.softmaxRows(ptr, n / cols, cols);
+  else if (id !== 0) memory.kernels.activate(ptr, n, id, 0);
+}
