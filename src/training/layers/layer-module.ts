@@ -23,6 +23,11 @@ export interface TrainContext {
   seed: number;
   /** Copies an array into scratch memory; returns its pointer. */
   put(a: Float32Array): number;
+  /**
+   * Truncated BPTT: what each recurrent layer (by name) carries from one chunk of a sequence to
+   * the next (its last state, its per-sequence dropout masks); absent outside truncated BPTT.
+   */
+  carry?: Map<string, unknown>;
 }
 
 /** One planned layer: its forward and backward passes and its weights' names in Keras' order. */
