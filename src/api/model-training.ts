@@ -61,6 +61,12 @@ export interface FitOptions {
   /** One weight per sample, multiplying its loss. */
   sampleWeight?: ArrayLike<number>;
   callbacks?: Callback | Callback[];
+  /**
+   * Truncated backpropagation through time: each batch's sequences are cut into chunks of this
+   * many steps, one update per chunk, the state carried from chunk to chunk (needs an output and a
+   * target at every step). Default: BPTT over the whole sequence.
+   */
+  tbptt?: number;
 }
 
 /** What `fit` resolves to, as Keras' History: per-epoch values by name, and the epoch numbers. */
@@ -83,6 +89,8 @@ export interface TrainOnBatchOptions {
   classWeight?: Record<number, number>;
   /** Return `{ loss, metric... }` instead of Keras' scalar / list. */
   returnDict?: boolean;
+  /** Truncated BPTT chunk length (see {@link FitOptions.tbptt}). */
+  tbptt?: number;
 }
 
 /** What a compiled model keeps for training. */
@@ -351,8 +359,9 @@ export async function trainOnBatch(model: TrainingSource, setup: TrainingSetup, 
     throw new InputError('pass sampleWeight or classWeight, not both (as Keras)', { file: model.fileName, field: 'classWeight' });
   }
   const weights = weightsOf(options.sampleWeight, data.samples, 'sampleWeight', model.fileName) ?? classWeightsOf(options.classWeight, data.y, model.fileName);
+  const tbptt = options.tbptt === undefined ? undefined : positiveInteger(options.tbptt, 'tbptt', model.fileName);
   const trainer = await trainerOf(model, setup);
-  const loss = trainer.trainOnBatch(data.x.data, data.x.shape, data.y.data, weights);
+  const loss = trainer.trainOnBatch(data.x.data, data.x.shape, data.y.data, weights, tbptt);
   const tracker = new Tracker(setup.metrics);
   const out = trainer.lastOutput as Tensor;
   const metrics = resolvedMetrics(setup, out.shape, data.y.data.length, model.fileName);
@@ -380,6 +389,7 @@ export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: T
   const all = dataOf(model, x, y, '');
   const epochs = positiveInteger(options.epochs ?? 1, 'epochs', file);
   const batchSize = positiveInteger(options.batchSize ?? 32, 'batchSize', file);
+  const tbptt = options.tbptt === undefined ? undefined : positiveInteger(options.tbptt, 'tbptt', file);
   if (options.sampleWeight !== undefined && options.classWeight !== undefined) {
     throw new InputError('pass sampleWeight or classWeight, not both (as Keras)', { file, field: 'classWeight' });
   }
@@ -452,7 +462,7 @@ export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: T
       const bx = take(train.x, rows, samples);
       const by = take(train.y, rows, samples);
       const bw = weights ? Float32Array.from(rows, (r) => (weights as Float32Array)[r]) : null;
-      const loss = trainer.trainOnBatch(bx.data, bx.shape, by.data, bw);
+      const loss = trainer.trainOnBatch(bx.data, bx.shape, by.data, bw, tbptt);
       const out = trainer.lastOutput as Tensor;
       metrics ??= resolvedMetrics(setup, out.shape, by.data.length, file);
       const { sums, rows: count } = scoreMetrics(scoring, metrics, out, by.data);

@@ -71,9 +71,59 @@ export class SequentialTrainer {
 
   /**
    * One update on a batch; returns the batch loss before the update. `sampleWeights` (one per
-   * sample) weigh each sample's loss and gradient (see losses.ts).
+   * sample) weigh each sample's loss and gradient (see losses.ts). With `tbptt` = k, truncated
+   * backpropagation through time: the sequences are cut into chunks of k steps, each chunk is one
+   * update (forward from the state the previous chunk ended in, backward within the chunk), as
+   * Deeplearning4j's truncated BPTT does; the loss returned is the mean over timesteps.
    */
-  trainOnBatch(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights?: Float32Array | null): number {
+  trainOnBatch(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights?: Float32Array | null, tbptt?: number): number {
+    if (tbptt === undefined) {
+      const r = this.step(x, xShape, y, sampleWeights ?? null, undefined);
+      this.lastOutput = r.output;
+      return r.loss;
+    }
+    const [B, T] = xShape;
+    this.checkTbptt(xShape, y.length);
+    const xStep = x.length / (B * T);
+    const yStep = y.length / (B * T);
+    const carry = new Map<string, unknown>();
+    let total = 0;
+    let out: Float32Array | null = null;
+    let outStep = 0;
+    for (let t0 = 0; t0 < T; t0 += tbptt) {
+      const len = Math.min(tbptt, T - t0);
+      const cut = (a: Float32Array, per: number) => {
+        const c = new Float32Array(B * len * per);
+        for (let b = 0; b < B; b++) c.set(a.subarray((b * T + t0) * per, (b * T + t0 + len) * per), b * len * per);
+        return c;
+      };
+      const r = this.step(cut(x, xStep), [B, len, ...xShape.slice(2)], cut(y, yStep), sampleWeights ?? null, carry);
+      total += r.loss * len;
+      outStep = r.output.data.length / (B * len);
+      out ??= new Float32Array(B * T * outStep);
+      for (let b = 0; b < B; b++) out.set(r.output.data.subarray(b * len * outStep, (b + 1) * len * outStep), (b * T + t0) * outStep);
+      this.lastOutput = { data: out, shape: [B, T, ...r.output.shape.slice(2)] };
+    }
+    return total / T;
+  }
+
+  /** Truncated BPTT needs an output at every step: recurrent layers must return sequences. */
+  private checkTbptt(xShape: number[], yLength: number): void {
+    for (const s of this.steps) {
+      const l = s.layer;
+      const kind = l.imported.className;
+      if (kind === 'LSTM' && l.imported.details.returnSequences !== true) {
+        refuse(l, 'truncated BPTT through an LSTM that does not return sequences (every chunk needs its own outputs and targets)', 'return_sequences', false);
+      }
+      if (!['LSTM', 'Dense', 'Dropout', 'Activation'].includes(kind)) refuse(l, `truncated BPTT through ${kind} layers`);
+    }
+    const [B, T] = xShape;
+    if (xShape.length !== 3 || yLength % (B * T) !== 0) {
+      throw new InputError('truncated BPTT needs sequences x [batch, steps, features] and targets for every step', { field: 'y', value: yLength });
+    }
+  }
+
+  private step(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights: Float32Array | null, carry: Map<string, unknown> | undefined): { loss: number; output: { data: Float32Array; shape: number[] } } {
     const { memory } = this;
     const grads = new Map<string, Float32Array[]>();
     memory.beginScratch();
@@ -83,7 +133,7 @@ export class SequentialTrainer {
         memory.f32(p, a.length).set(a);
         return p;
       };
-      const ctx: TrainContext = { memory, seed: this.seed, put };
+      const ctx: TrainContext = { memory, seed: this.seed, put, ...(carry ? { carry } : {}) };
       const saved: unknown[] = [];
       let cur = { ptr: put(x), shape: xShape.slice() };
       for (const s of this.steps) {
@@ -94,7 +144,7 @@ export class SequentialTrainer {
       this.seed = ctx.seed;
       let grad = memory.scratch(sizeOf(cur.shape) * 4);
       const loss = lossInto(memory, this.loss, cur.ptr, cur.shape, put(y), y, grad, sampleWeights);
-      this.lastOutput = { data: memory.f32(cur.ptr, sizeOf(cur.shape)).slice(), shape: cur.shape.slice() };
+      const output = { data: memory.f32(cur.ptr, sizeOf(cur.shape)).slice(), shape: cur.shape.slice() };
       for (let i = this.steps.length - 1; i >= 0; i--) {
         const r = this.steps[i].backward(ctx, saved[i], grad);
         if (r.grads.length) grads.set(this.steps[i].layer.spec.name, r.grads);
@@ -104,7 +154,7 @@ export class SequentialTrainer {
         this.variables.map((v) => (this.arrays.get(v.layer) as Float32Array[])[v.index]),
         this.variables.map((v) => (grads.get(v.layer) as Float32Array[])[v.index]),
       );
-      return loss;
+      return { loss, output };
     } finally {
       memory.endScratch();
     }

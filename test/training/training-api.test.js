@@ -102,6 +102,47 @@ test('training steps with sample weights, a schedule and clipping match PyTorch 
   console.log(`  weighted / scheduled / clipped training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance`);
 });
 
+test('truncated BPTT and LSTM dropout / recurrent_dropout (Keras\' per-sequence masks, fixed by seed): 20 training steps match PyTorch autograd after 1 and 20 steps (SGD momentum, RMSprop, Adam)', async () => {
+  let worst = 0;
+  for (const c of ref.tbptt_dropout) {
+    const model = await loadModel(`${dir}/${c.model}`);
+    model.compile({ optimizer: c.optimizer, loss: c.loss, seed: 1 });
+    const x = tensor(c.x, c.x_shape);
+    const y = tensor(c.y, c.y_shape);
+    const label = `${c.model} ${c.optimizer.class_name} tbptt=${c.tbptt} dropout=${c.dropout}`;
+    for (let t = 1; t <= 20; t++) {
+      const loss = await model.trainOnBatch(x, y, c.tbptt ? { tbptt: c.tbptt } : {});
+      assert.ok(Math.abs(loss - c.losses[t - 1]) <= LOSS_RTOL * Math.abs(c.losses[t - 1]), `${label} step ${t}: loss ${loss} vs ${c.losses[t - 1]}`);
+      if (t === 1 || t === 20) {
+        const got = model.getWeights().flatMap((l) => l.weights.map((w) => w.data));
+        c.after[String(t)].forEach((want, v) =>
+          want.forEach((e, i) => {
+            const err = Math.abs(got[v][i] - e);
+            worst = Math.max(worst, err / (W_ATOL + W_RTOL * Math.abs(e)));
+            assert.ok(err <= W_ATOL + W_RTOL * Math.abs(e), `${label} step ${t} weight ${v}[${i}]: ${got[v][i]} vs ${e}`);
+          }),
+        );
+      }
+    }
+  }
+  assert.is(ref.tbptt_dropout.length, 12);
+  console.log(`  truncated BPTT / dropout training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance`);
+  // truncation changes the result (the reference is not BPTT over the whole sequence in disguise)
+  const c = ref.tbptt_dropout.find((k) => k.tbptt === 3);
+  const whole = await loadModel(`${dir}/${c.model}`);
+  whole.compile({ optimizer: c.optimizer, loss: c.loss });
+  await whole.trainOnBatch(tensor(c.x, c.x_shape), tensor(c.y, c.y_shape));
+  assert.ok(whole.getWeights()[0].weights[0].data.some((v, i) => Math.abs(v - c.after['1'][0][i]) > 1e-5), 'but the update differs from whole-sequence BPTT');
+  // refusals by name: an LSTM without return_sequences cannot be truncated
+  const last = await loadModel(`${dir}/train_lstm_dense_mse.h5`);
+  last.compile({ optimizer: 'sgd', loss: 'mse' });
+  const m = ref.training.find((k) => k.loss === 'mse');
+  await last.trainOnBatch(tensor(m.x, m.x_shape), tensor(m.y, m.y_shape), { tbptt: 2 }).then(
+    () => assert.unreachable(),
+    (e) => assert.ok(e instanceof UnsupportedKerasConfigurationError && /return_sequences/.test(e.message) && /lstm/.test(e.message), e.message),
+  );
+});
+
 test('class weights equal the sample weights they stand for; Keras\' return shapes of trainOnBatch / evaluate', async () => {
   const c = ref.training.find((k) => k.loss === 'categorical_crossentropy');
   const x = tensor(c.x, c.x_shape);
