@@ -1,7 +1,7 @@
 import { InputError, KerasRnnError, UnsupportedKerasConfigurationError } from '../errors.js';
 import { instantiateKernels } from '../wasm/wasm-module.js';
 import { WasmMemory } from '../wasm/memory.js';
-import { lossFromConfig, lossInto, type LossSpec } from '../training/losses.js';
+import { computeLoss, lossFromConfig, type LossSpec } from '../training/losses.js';
 import { metricFromConfig, metricSums, resolveAccuracy, type MetricSpec } from '../training/metrics.js';
 import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.js';
 import { checkBatch, planTraining, SequentialTrainer } from '../training/sequential-trainer.js';
@@ -294,21 +294,6 @@ async function scoringOf(model: TrainingSource, setup: TrainingSetup): Promise<W
   return setup.scoring;
 }
 
-/** The loss (sample-weighted) of predictions against targets. */
-function scoreLoss(memory: WasmMemory, loss: LossSpec, pred: Tensor, y: Float32Array, weights: Float32Array | null): number {
-  memory.beginScratch();
-  try {
-    const n = pred.data.length;
-    const p = memory.scratch(n * 4);
-    memory.f32(p, n).set(pred.data);
-    const t = memory.scratch(Math.max(1, y.length) * 4);
-    memory.f32(t, y.length).set(y);
-    return lossInto(memory, loss, p, pred.shape, t, y, memory.scratch(n * 4), weights);
-  } finally {
-    memory.endScratch();
-  }
-}
-
 /** Rows `rows` of a [samples, ...] tensor, as a new tensor. */
 function take(t: Tensor, rows: ArrayLike<number>, samples: number): Tensor {
   const row = t.data.length / samples;
@@ -333,7 +318,7 @@ async function evaluateData(model: TrainingSource, setup: TrainingSetup, x: Tens
     const by = take(y, rows, samples);
     const pred = model.predictOne(bx);
     metrics ??= resolvedMetrics(setup, pred.shape, by.data.length, model.fileName);
-    const loss = scoreLoss(memory, setup.loss, pred, by.data, weights ? weights.subarray(start, start + rows.length) : null);
+    const { loss } = computeLoss(memory, setup.loss, pred, by.data, weights ? weights.subarray(start, start + rows.length) : null);
     const { sums, rows: count } = scoreMetrics(memory, metrics, pred, by.data);
     tracker.add(loss, rows.length, sums, count);
   }

@@ -66,9 +66,9 @@ export interface LossResult {
 
 /**
  * Computes the loss of `pred` ([batch, ..., cols]) against `target` (same shape; for the sparse
- * loss, one class index per row) and its gradient d(loss)/d(pred).
+ * loss, one class index per row) and its gradient d(loss)/d(pred), optionally sample-weighted.
  */
-export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Float32Array; shape: number[] }, target: Float32Array): LossResult {
+export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Float32Array; shape: number[] }, target: Float32Array, sampleWeights?: Float32Array | null): LossResult {
   memory.beginScratch();
   try {
     const n = pred.data.length;
@@ -77,7 +77,7 @@ export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Fl
     const t = memory.scratch(Math.max(1, target.length) * 4);
     memory.f32(t, target.length).set(target);
     const g = memory.scratch(n * 4);
-    const loss = lossInto(memory, spec, p, pred.shape, t, target, g);
+    const loss = lossInto(memory, spec, p, pred.shape, t, target, g, sampleWeights);
     return { loss, grad: memory.f32(g, n).slice() };
   } finally {
     memory.endScratch();

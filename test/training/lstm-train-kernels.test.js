@@ -6,50 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
+import { ATOL, RTOL, rng, finiteDifferences, lstm64 } from '../support/gradient-check.js';
 
-const ATOL = 2e-5;
-const RTOL = 2e-3;
-const H = 1e-5;
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-const GATES = {
-  2: (z) => 1 / (1 + Math.exp(-z)),
-  3: (z) => Math.min(Math.max(0.2 * z + 0.5, 0), 1),
-  4: (z) => Math.min(Math.max(z + 3, 0), 6) / 6,
-};
-
-/** float64 LSTM with initial states and masks: x * xMask[b] feeds W, h_{t-1} * hMask[b] feeds R. */
-function lstm64(p, B, T, D, U, recAct) {
-  const { x, W, R, b, h0, c0, xMask, hMask } = p;
-  const G = 4 * U;
-  const sig = GATES[recAct];
-  const hs = new Float64Array(B * T * U);
-  for (let bi = 0; bi < B; bi++) {
-    const h = h0 ? Float64Array.from(h0.subarray(bi * U, (bi + 1) * U)) : new Float64Array(U);
-    const c = c0 ? Float64Array.from(c0.subarray(bi * U, (bi + 1) * U)) : new Float64Array(U);
-    for (let t = 0; t < T; t++) {
-      const z = new Float64Array(G);
-      for (let j = 0; j < G; j++) {
-        let s = b ? b[j] : 0;
-        for (let d = 0; d < D; d++) s += x[(bi * T + t) * D + d] * (xMask ? xMask[bi * D + d] : 1) * W[d * G + j];
-        for (let u = 0; u < U; u++) s += h[u] * (hMask ? hMask[bi * U + u] : 1) * R[u * G + j];
-        z[j] = s;
-      }
-      for (let u = 0; u < U; u++) {
-        c[u] = sig(z[U + u]) * c[u] + sig(z[u]) * Math.tanh(z[2 * U + u]);
-        h[u] = sig(z[3 * U + u]) * Math.tanh(c[u]);
-        hs[(bi * T + t) * U + u] = h[u];
-      }
-    }
-  }
-  return hs;
-}
 
 test('SIMD LSTM forward / BPTT kernels: h, dx, dW, dR, db, dh0, dc0 match float64 finite differences (sigmoid and both hard_sigmoid gates; with / without bias, initial states, input and recurrent dropout masks)', async () => {
   const mem = new WasmMemory(await instantiateKernels());
@@ -92,16 +50,7 @@ test('SIMD LSTM forward / BPTT kernels: h, dx, dW, dR, db, dh0, dc0 match float6
       const [dx, dW, dR, db, dh0, dc0] = [B * T * D, D * G, U * G, G, B * U, B * U].map((n) => put(null, n));
       k.lstmBackwardSimd(px, B, T, D, U, pW, pR, recAct, ph0, pc0, pxm, phm, gates, cs, hs, dhs, dx, dW, dR, pb ? db : 0, useState ? dh0 : 0, useState ? dc0 : 0, work);
       const f = () => lstm64(p, B, T, D, U, recAct).reduce((s, v, i) => s + v * rw[i], 0);
-      const fd = (param) =>
-        Array.from(param, (_, i) => {
-          const keep = param[i];
-          param[i] = keep + H;
-          const up = f();
-          param[i] = keep - H;
-          const down = f();
-          param[i] = keep;
-          return (up - down) / (2 * H);
-        });
+      const fd = (param) => finiteDifferences(param, f);
       const check = (label, ptr, param) => {
         const got = mem.f32(ptr, param.length);
         fd(param).forEach((e, i) => {

@@ -22,6 +22,20 @@ const LOSS_RTOL = 1e-4;
 
 const tensor = (data, shape) => ({ data: Float32Array.from(data), shape });
 
+/** Checks a model's weights (Keras order, flattened) against a reference; returns the worst error / tolerance. */
+function compareWeights(model, want, label) {
+  const got = model.getWeights().flatMap((l) => l.weights.map((w) => w.data));
+  let worst = 0;
+  want.forEach((ref, v) =>
+    ref.forEach((e, i) => {
+      const err = Math.abs(got[v][i] - e);
+      worst = Math.max(worst, err / (W_ATOL + W_RTOL * Math.abs(e)));
+      assert.ok(err <= W_ATOL + W_RTOL * Math.abs(e), `${label} weight ${v}[${i}]: ${got[v][i]} vs ${e}`);
+    }),
+  );
+  return worst;
+}
+
 test('learning-rate schedules match Keras\' formulas at steps 0..40 (float32 rounding)', () => {
   for (const c of ref.schedules) {
     const s = scheduleFromConfig(c.schedule);
@@ -80,16 +94,7 @@ test('training steps with sample weights, a schedule and clipping match PyTorch 
     for (let t = 1; t <= 20; t++) {
       const [loss] = await model.trainOnBatch(x, y, c.sample_weight ? { sampleWeight: c.sample_weight } : {});
       assert.ok(Math.abs(loss - c.losses[t - 1]) <= LOSS_RTOL * Math.abs(c.losses[t - 1]), `${label} step ${t}: loss ${loss} vs ${c.losses[t - 1]}`);
-      if (t === 1 || t === 20) {
-        const got = model.getWeights().flatMap((l) => l.weights.map((w) => w.data));
-        c.after[String(t)].forEach((want, v) =>
-          want.forEach((e, i) => {
-            const err = Math.abs(got[v][i] - e);
-            worst = Math.max(worst, err / (W_ATOL + W_RTOL * Math.abs(e)));
-            assert.ok(err <= W_ATOL + W_RTOL * Math.abs(e), `${label} step ${t} weight ${v}[${i}]: ${got[v][i]} vs ${e}`);
-          }),
-        );
-      }
+      if (t === 1 || t === 20) worst = Math.max(worst, compareWeights(model, c.after[String(t)], `${label} step ${t}`));
     }
     const result = await model.evaluate(x, y, { returnDict: true });
     const close = (a, b, what) => assert.ok(Math.abs(a - b) <= 1e-4 * Math.abs(b) + 1e-6, `${label} ${what}: ${a} vs ${b}`);
@@ -113,16 +118,7 @@ test('truncated BPTT and LSTM dropout / recurrent_dropout (Keras\' per-sequence 
     for (let t = 1; t <= 20; t++) {
       const loss = await model.trainOnBatch(x, y, c.tbptt ? { tbptt: c.tbptt } : {});
       assert.ok(Math.abs(loss - c.losses[t - 1]) <= LOSS_RTOL * Math.abs(c.losses[t - 1]), `${label} step ${t}: loss ${loss} vs ${c.losses[t - 1]}`);
-      if (t === 1 || t === 20) {
-        const got = model.getWeights().flatMap((l) => l.weights.map((w) => w.data));
-        c.after[String(t)].forEach((want, v) =>
-          want.forEach((e, i) => {
-            const err = Math.abs(got[v][i] - e);
-            worst = Math.max(worst, err / (W_ATOL + W_RTOL * Math.abs(e)));
-            assert.ok(err <= W_ATOL + W_RTOL * Math.abs(e), `${label} step ${t} weight ${v}[${i}]: ${got[v][i]} vs ${e}`);
-          }),
-        );
-      }
+      if (t === 1 || t === 20) worst = Math.max(worst, compareWeights(model, c.after[String(t)], `${label} step ${t}`));
     }
   }
   assert.is(ref.tbptt_dropout.length, 12);
