@@ -35,3 +35,5 @@ export { categoryCounts, oneHotRows, bucketize, lookupSorted } from './categoric
 export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';
 export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
 export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward, dropoutMask } from './backward';
+export { gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward } from './backward-rnn';
+export { embeddingBackward } from './backward-layers';

@@ -4,11 +4,22 @@ import { planActivation } from './activation.js';
 import { planDense } from './dense.js';
 import { planDropout } from './dropout.js';
 import { planLstm } from './lstm.js';
+import { planRecurrent } from './recurrent.js';
+import { planEmbedding } from './embedding.js';
+import { planMasking } from './masking.js';
+import { planBidirectional } from './bidirectional.js';
+import { planTimeDistributed } from './time-distributed.js';
 import { refuse, type LayerPlanner, type TrainableLayer } from './layer-module.js';
 
 /** The layer kinds training supports, by Keras class name; every other class is refused by name. */
 const PLANNERS: Record<string, LayerPlanner> = {
   LSTM: planLstm,
+  GRU: planRecurrent,
+  SimpleRNN: planRecurrent,
+  Bidirectional: planBidirectional,
+  Embedding: planEmbedding,
+  Masking: planMasking,
+  TimeDistributed: planTimeDistributed,
   Dense: planDense,
   Dropout: planDropout,
   Activation: planActivation,

@@ -14,7 +14,17 @@ import type { KerasGeneration } from '../../keras/generation.js';
 export interface Activation {
   ptr: number;
   shape: number[];
+  /** Keras' time-step mask of a [B][T][...] tensor: u8 [B][T] in wasm memory (1 = kept), if any. */
+  mask?: number;
 }
+
+/**
+ * How a layer treats a time-step mask reaching it: `pass` keeps it on its output (Dense, Dropout,
+ * recurrent layers returning sequences), `produce` makes one (Masking, Embedding mask_zero),
+ * `consume` uses it and returns none (recurrent layers returning the last step), `refuse` cannot
+ * take one (refused at planning).
+ */
+export type MaskHandling = 'pass' | 'produce' | 'consume' | 'refuse';
 
 /** What a layer's passes share within one training step. */
 export interface TrainContext {
@@ -31,6 +41,8 @@ export interface TrainableLayer<Saved = unknown> {
   readonly layer: GraphLayer;
   /** Names of the layer's weights in the order Keras stores them (what the gradients follow). */
   readonly weights: readonly string[];
+  /** What the layer does with a mask (default `pass`). */
+  readonly masks?: MaskHandling;
   /** Forward pass on `input` with the layer's current weights, keeping activations for backward. */
   forward(ctx: TrainContext, input: Activation, weights: Float32Array[]): { output: Activation; saved: Saved };
   /** Backward pass from d(loss)/d(output) at `dOutput`: d(loss)/d(input) and the weight gradients. */
