@@ -319,6 +319,13 @@ const CASES = [
   ['Masking -> GRU (reset_after true) -> GRU (false)', 'test/fixtures/masking_gru_both.h5', { maskRows: [[0, 5], [0, 6], [1, 0], [1, 3]] }],
   ['Masking -> SimpleRNN -> SimpleRNN', 'test/fixtures/masking_simple_rnn.h5', { maskRows: [[0, 6], [1, 0], [1, 1]] }],
   ['Masking -> Bidirectional(GRU) concat, last', 'test/fixtures/masking_bidir_gru_last.h5', { maskRows: [[0, 5], [0, 6], [1, 0]] }],
+  // Embedding (table rows of the batch's ids; mask_zero), TimeDistributed(Dense), Bidirectional ave and concat on sequences
+  ['Embedding -> Bidirectional(SimpleRNN) ave, sequences -> TimeDistributed(Dense) -> softmax', 'test/fixtures/training/grad_embedding_bidir_ave_td.h5', { ids: 8, B: 3 }],
+  [
+    'Embedding(mask_zero) -> Bidirectional(GRU reset_after=False) concat, sequences -> GRU -> Dense',
+    'test/fixtures/training/grad_embedding_mask_bidir_gru_concat.h5',
+    { ids: 8, B: 3, maskRows: [[0, 3], [0, 4], [1, 0], [2, 0], [2, 1]] },
+  ],
 ];
 
 for (const [label, file, opts] of CASES) {
