@@ -10,37 +10,10 @@
 // every buffer stays indexed by the input's time position.
 
 import { timeIndex, isKept } from './rnn-common';
+import { ld, st, axpy, dot } from './train-common';
 
-@inline function ld(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-@inline function st(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
 
-/** y[0..n) += a · x[0..n). */
-@inline function axpy(y: usize, a: f32, x: usize, n: i32): void {
-  const av = f32x4.splat(a);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const o = <usize>j << 2;
-    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(av, v128.load(x + o))));
-  }
-  for (; j < n; j++) st(y, j, ld(y, j) + a * ld(x, j));
-}
 
-/** sum of x[j] · y[j] over j < n. */
-@inline function dot(x: usize, y: usize, n: i32): f32 {
-  let acc = f32x4.splat(0);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const o = <usize>j << 2;
-    acc = f32x4.add(acc, f32x4.mul(v128.load(x + o), v128.load(y + o)));
-  }
-  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-  for (; j < n; j++) s += ld(x, j) * ld(y, j);
-  return s;
-}
 
 /** out[0..N) = (bias or 0) + v[0..K) · M ([K][N] row-major). */
 function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): void {

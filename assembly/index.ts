@@ -36,4 +36,6 @@ export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCro
 export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
 export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward, dropoutMask } from './backward';
 export { gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward } from './backward-rnn';
-export { embeddingBackward } from './backward-layers';
+export {
+  embeddingBackward, conv1dForwardTrain, conv1dBackward, pool1dBackward, layerNormForwardTrain, layerNormBackward, batchNormForwardTrain, batchNormBackward,
+} from './backward-layers';

@@ -5,7 +5,7 @@ import type { KerasGeneration } from '../keras/generation.js';
 import { lossInto, type LossSpec } from './losses.js';
 import { OptimizerState, type OptimizerSpec } from './optimizers.js';
 import { planLayer } from './layers/index.js';
-import { refuse, sizeOf, type Activation, type TrainContext, type TrainableLayer } from './layers/layer-module.js';
+import { refuse, sizeOf, type Activation, type StatisticsUpdate, type TrainContext, type TrainableLayer } from './layers/layer-module.js';
 
 /**
  * Training of models that are a chain of layers training supports (one module per layer kind in
@@ -57,12 +57,14 @@ export function forwardBackward(
   x: Float32Array,
   xShape: number[],
   outputGradient: (output: Activation) => number,
-): { output: Activation; dInput: number; grads: Map<string, Float32Array[]> } {
+): { output: Activation; dInput: number; grads: Map<string, Float32Array[]>; updates: Map<string, StatisticsUpdate[]> } {
   const saved: unknown[] = [];
+  const updates = new Map<string, StatisticsUpdate[]>();
   let cur: Activation = { ptr: ctx.put(x), shape: xShape.slice() };
   for (const s of steps) {
     const r = s.forward(ctx, cur, arrays.get(s.layer.spec.name) ?? []);
     saved.push(r.saved);
+    if (r.updates) updates.set(s.layer.spec.name, r.updates);
     cur = r.output;
   }
   let grad = outputGradient(cur);
@@ -72,7 +74,7 @@ export function forwardBackward(
     if (r.grads.length) grads.set(steps[i].layer.spec.name, r.grads);
     grad = r.dInput;
   }
-  return { output: cur, dInput: grad, grads };
+  return { output: cur, dInput: grad, grads, updates };
 }
 
 /** Trains a planned chain on batches; weights are updated in place in `arrays`. */
@@ -94,7 +96,9 @@ export class SequentialTrainer {
     for (const s of steps) {
       const name = s.layer.spec.name;
       if (!trainable(name)) continue;
-      (arrays.get(name) ?? []).forEach((_, index) => this.variables.push({ layer: name, index }));
+      (arrays.get(name) ?? []).forEach((_, index) => {
+        if (!s.statistics?.includes(index)) this.variables.push({ layer: name, index });
+      });
     }
     this.optimizer = new OptimizerState(memory, optimizer, this.variables.map((v) => (arrays.get(v.layer) as Float32Array[])[v.index].length));
     this.seed = seed >>> 0 || 1;
@@ -115,18 +119,20 @@ export class SequentialTrainer {
         memory.f32(p, a.length).set(a);
         return p;
       };
-      const ctx: TrainContext = { memory, seed: this.seed, put };
+      const ctx: TrainContext = { memory, seed: this.seed, put, isTrainable: this.trainable };
       let loss = 0;
-      const grads = forwardBackward(ctx, this.steps, this.arrays, x, xShape, (out) => {
+      const { grads, updates } = forwardBackward(ctx, this.steps, this.arrays, x, xShape, (out) => {
         const grad = memory.scratch(sizeOf(out.shape) * 4);
         loss = lossInto(memory, this.loss, out.ptr, out.shape, put(y), y, grad);
         return grad;
-      }).grads;
+      });
       this.seed = ctx.seed;
       this.optimizer.apply(
         this.variables.map((v) => (this.arrays.get(v.layer) as Float32Array[])[v.index]),
         this.variables.map((v) => (grads.get(v.layer) as Float32Array[])[v.index]),
       );
+      // moving statistics follow the batch (Keras updates them in training mode)
+      for (const [layer, list] of updates) for (const u of list) (this.arrays.get(layer) as Float32Array[])[u.index].set(u.values);
       return loss;
     } finally {
       memory.endScratch();

@@ -60,15 +60,16 @@ function fusedWeights(ws, gates, U, D) {
 /** One direction of a GRU / SimpleRNN over x [B][T][D] in float64; returns the outputs Keras gives. */
 function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3) {
   const U = det.units;
-  const gates = cls === 'GRU' ? 3 : 1;
+  const gates = cls === 'GRU' ? 3 : cls === 'LSTM' ? 4 : 1;
   const G = gates * U;
   const { W, R, b, rb } = fusedWeights(w, gates, U, D);
   const act = ACT[det.activation];
-  const gate = cls === 'GRU' ? gateFn(det.recurrentActivation, keras3) : null;
+  const gate = cls !== 'SimpleRNN' ? gateFn(det.recurrentActivation, keras3) : null;
   const seq = new Float64Array(B * T * U);
   const last = new Float64Array(B * U);
   for (let bi = 0; bi < B; bi++) {
     let h = new Float64Array(U);
+    let c = new Float64Array(U);
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
       const kept = !mask || mask[bi * T + t];
@@ -80,7 +81,19 @@ function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3) {
           xp[j] = v;
         }
         const hn = new Float64Array(U);
-        if (cls === 'SimpleRNN') {
+        const cPrev = c;
+        c = new Float64Array(U);
+        if (cls === 'LSTM') {
+          for (let u = 0; u < U; u++) {
+            const z = (j) => {
+              let v = xp[j];
+              for (let k = 0; k < U; k++) v += h[k] * R[k * G + j];
+              return v;
+            };
+            c[u] = gate(z(U + u)) * cPrev[u] + gate(z(u)) * act(z(2 * U + u));
+            hn[u] = gate(z(3 * U + u)) * act(c[u]);
+          }
+        } else if (cls === 'SimpleRNN') {
           for (let u = 0; u < U; u++) {
             let v = xp[u];
             for (let k = 0; k < U; k++) v += h[k] * R[k * U + u];
@@ -181,7 +194,7 @@ function forward64(layers, weights, x, xShape, keras3) {
       if (det.maskZero) mask = Uint8Array.from(cur, (id) => (id !== 0 ? 1 : 0));
       cur = out;
       shape = [...shape, dim];
-    } else if (cls === 'GRU' || cls === 'SimpleRNN') {
+    } else if (cls === 'GRU' || cls === 'SimpleRNN' || cls === 'LSTM') {
       const [B, T, D] = shape;
       cur = rnn64(cls, det, ws, cur, B, T, D, mask, det.goBackwards, keras3);
       shape = det.returnSequences ? [B, T, det.units] : [B, det.units];
@@ -208,6 +221,78 @@ function forward64(layers, weights, x, xShape, keras3) {
       const K = shape[shape.length - 1];
       cur = dense64(d, ws, cur, cur.length / K, K);
       shape = [...shape.slice(0, -1), d.units];
+    } else if (cls === 'Conv1D') {
+      const [B, T, C] = shape;
+      const { filters: F, kernelSize: k, strides: st, dilationRate: dil, padding } = det;
+      const span = (k - 1) * dil + 1;
+      const Tout = padding === 'valid' ? Math.ceil((T - span + 1) / st) : Math.ceil(T / st);
+      const padLeft = padding === 'causal' ? span - 1 : padding === 'same' ? Math.floor(Math.max((Tout - 1) * st + span - T, 0) / 2) : 0;
+      const W = ws[0].data;
+      const bias = ws[1]?.data;
+      const out = new Float64Array(B * Tout * F);
+      for (let b = 0; b < B; b++)
+        for (let t = 0; t < Tout; t++)
+          for (let f = 0; f < F; f++) {
+            let v = bias ? bias[f] : 0;
+            for (let j = 0; j < k; j++) {
+              const s = t * st - padLeft + j * dil;
+              if (s < 0 || s >= T) continue;
+              for (let c = 0; c < C; c++) v += cur[(b * T + s) * C + c] * W[(j * C + c) * F + f];
+            }
+            out[(b * Tout + t) * F + f] = v;
+          }
+      cur = activate(det.activation, out, F);
+      shape = [B, Tout, F];
+      mask = null;
+    } else if (cls === 'MaxPooling1D' || cls === 'AveragePooling1D' || cls === 'GlobalMaxPooling1D' || cls === 'GlobalAveragePooling1D') {
+      const [B, T, C] = shape;
+      const global = cls.startsWith('Global');
+      const size = global ? T : det.poolSize;
+      const st = global ? T : det.strides;
+      const same = !global && det.padding === 'same';
+      const Tout = global ? 1 : same ? Math.ceil(T / st) : Math.ceil((T - size + 1) / st);
+      const padLeft = same ? Math.floor(Math.max((Tout - 1) * st + size - T, 0) / 2) : 0;
+      const useMask = global && det.maskAware && mask;
+      const out = new Float64Array(B * Tout * C);
+      for (let b = 0; b < B; b++)
+        for (let t = 0; t < Tout; t++)
+          for (let c = 0; c < C; c++) {
+            const vals = [];
+            for (let s = Math.max(t * st - padLeft, 0); s < Math.min(t * st - padLeft + size, T); s++) if (!useMask || mask[b * T + s]) vals.push(cur[(b * T + s) * C + c]);
+            out[(b * Tout + t) * C + c] = cls.includes('Max') ? Math.max(...vals) : vals.reduce((a, v) => a + v, 0) / vals.length;
+          }
+      cur = out;
+      shape = global ? (det.keepdims ? [B, 1, C] : [B, C]) : [B, Tout, C];
+      mask = null;
+    } else if (cls === 'Flatten') {
+      shape = [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)];
+      mask = null;
+    } else if (cls === 'LayerNormalization' || cls === 'BatchNormalization') {
+      // over the last axis; BatchNormalization in training mode: statistics of the batch (biased variance)
+      const C = shape[shape.length - 1];
+      const rows = cur.length / C;
+      let i = 0;
+      const gamma = det.scale !== false ? ws[i++].data : null;
+      const beta = det.center !== false ? ws[i++].data : null;
+      const out = new Float64Array(cur.length);
+      const norm = (idx, mean, v) => (cur[idx] - mean) / Math.sqrt(v + det.epsilon);
+      if (cls === 'LayerNormalization') {
+        for (let r = 0; r < rows; r++) {
+          const row = cur.subarray(r * C, (r + 1) * C);
+          const mean = row.reduce((a, v) => a + v, 0) / C;
+          const v = row.reduce((a, x) => a + (x - mean) ** 2, 0) / C;
+          for (let c = 0; c < C; c++) out[r * C + c] = (gamma ? gamma[c] : 1) * norm(r * C + c, mean, v) + (beta ? beta[c] : 0);
+        }
+      } else {
+        for (let c = 0; c < C; c++) {
+          let mean = 0;
+          for (let r = 0; r < rows; r++) mean += cur[r * C + c] / rows;
+          let v = 0;
+          for (let r = 0; r < rows; r++) v += (cur[r * C + c] - mean) ** 2 / rows;
+          for (let r = 0; r < rows; r++) out[r * C + c] = (gamma ? gamma[c] : 1) * norm(r * C + c, mean, v) + (beta ? beta[c] : 0);
+        }
+      }
+      cur = out;
     } else if (cls === 'Dropout') {
       // the trainer's documented mask generator: xorshift32 from seed 1, keep if u >= rate, scale 1/(1-rate) (float32)
       const keep = Math.fround(1 / Math.fround(1 - Math.fround(det.rate)));
@@ -264,6 +349,7 @@ async function mem() {
  */
 async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5 } = {}) {
   const model = await loadModel(file);
+  if (ids === 'vocab') ids = model.layers.find((l) => l.className === 'Embedding').details.inputDim;
   const r = rng(seed);
   const inShape = model.inputs[0].shape;
   const steps = T ?? inShape[1];
@@ -326,6 +412,14 @@ const CASES = [
     'test/fixtures/training/grad_embedding_mask_bidir_gru_concat.h5',
     { ids: 8, B: 3, maskRows: [[0, 3], [0, 4], [1, 0], [2, 0], [2, 1]] },
   ],
+  // Conv1D, pooling, normalisation (BatchNormalization with batch statistics), on the layer fixtures
+  ['MaxPooling1D / AveragePooling1D (valid, same, strides), tf.keras', 'test/fixtures/layers/pooling1d_tf.h5', {}],
+  ['AveragePooling1D / MaxPooling1D, Keras 3', 'test/fixtures/layers/pooling1d_k3.keras', {}],
+  ['Embedding(mask_zero) -> GlobalAveragePooling1D over the kept steps, Keras 3', 'test/fixtures/layers/global_pooling_k3.keras', { ids: 'vocab', maskRows: [[0, 4], [0, 5], [1, 0]] }],
+  ['LayerNormalization (center / scale variants), Keras 3', 'test/fixtures/layers/layernorm_k3.keras', {}],
+  ['BatchNormalization in training mode, Keras 3', 'test/fixtures/layers/batchnorm_k3.keras', { B: 3 }],
+  ['Embedding -> Conv1D -> MaxPooling1D -> LSTM -> Dense, tf.keras', 'test/fixtures/layers/cnn_lstm_tf.h5', { ids: 'vocab' }],
+  ['Embedding -> Conv1D -> BatchNormalization -> MaxPooling1D -> LSTM -> Dense, Keras 3', 'test/fixtures/layers/cnn_lstm_k3.keras', { ids: 'vocab', B: 3 }],
 ];
 
 for (const [label, file, opts] of CASES) {
@@ -342,6 +436,41 @@ test('layers and options without gradients are refused by name', async () => {
   assert.throws(() => masked.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask/.test(e.message));
   const lstmMask = await loadModel('test/fixtures/embedding_mask_zero_lstm.h5');
   assert.throws(() => lstmMask.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask reaching LSTM/.test(e.message));
+});
+
+test('BatchNormalization moves moving_mean / moving_variance towards the batch statistics by momentum; frozen it is refused', async () => {
+  const model = await loadModel('test/fixtures/layers/batchnorm_k3.keras');
+  const r = rng(3);
+  const [B, T, C] = [4, model.inputs[0].shape[1], model.inputs[0].shape[2]];
+  const x = Float32Array.from({ length: B * T * C }, () => 2 * r());
+  const before = model.getWeights();
+  // lr 0: only the statistics change
+  model.compile({ optimizer: { class_name: 'SGD', config: { learning_rate: 0 } }, loss: 'mse' });
+  await model.trainOnBatch({ data: x, shape: [B, T, C] }, { data: new Float32Array(B * T * model.outputs[0].shape[2]), shape: [B, T, model.outputs[0].shape[2]] });
+  const after = model.getWeights();
+  const first = before[0];
+  const momentum = 0.99; // the fixture's layers keep Keras' default
+  const mean = new Float64Array(C);
+  const variance = new Float64Array(C);
+  for (let i = 0; i < B * T; i++) for (let c = 0; c < C; c++) mean[c] += x[i * C + c] / (B * T);
+  for (let i = 0; i < B * T; i++) for (let c = 0; c < C; c++) variance[c] += (x[i * C + c] - mean[c]) ** 2 / (B * T);
+  const byName = (l, n) => l.weights.find((w) => w.name.endsWith(n)).data;
+  for (let c = 0; c < C; c++) {
+    const m = byName(first, 'moving_mean')[c] * momentum + mean[c] * (1 - momentum);
+    const v = byName(first, 'moving_variance')[c] * momentum + variance[c] * (1 - momentum);
+    assert.ok(Math.abs(byName(after[0], 'moving_mean')[c] - m) < 1e-6, `moving_mean[${c}]`);
+    assert.ok(Math.abs(byName(after[0], 'moving_variance')[c] - v) < 1e-6, `moving_variance[${c}]`);
+  }
+  assert.equal(Array.from(byName(after[0], 'gamma')), Array.from(byName(first, 'gamma')), 'gamma unchanged at lr 0');
+  const frozen = await loadModel('test/fixtures/layers/batchnorm_k3.keras');
+  frozen.layers.find((l) => l.className === 'BatchNormalization').trainable = false;
+  frozen.compile({ optimizer: 'sgd', loss: 'mse' });
+  try {
+    await frozen.trainOnBatch({ data: x, shape: [B, T, C] }, { data: new Float32Array(B * T * C), shape: [B, T, C] });
+    assert.unreachable('a frozen BatchNormalization trains');
+  } catch (e) {
+    assert.ok(e instanceof UnsupportedKerasConfigurationError && /frozen BatchNormalization/.test(e.message), String(e));
+  }
 });
 
 test.run();

@@ -9,6 +9,9 @@ import { planEmbedding } from './embedding.js';
 import { planMasking } from './masking.js';
 import { planBidirectional } from './bidirectional.js';
 import { planTimeDistributed } from './time-distributed.js';
+import { planConv1d } from './conv1d.js';
+import { planFlatten, planPooling } from './pooling.js';
+import { planBatchNormalization, planLayerNormalization } from './normalization.js';
 import { refuse, type LayerPlanner, type TrainableLayer } from './layer-module.js';
 
 /** The layer kinds training supports, by Keras class name; every other class is refused by name. */
@@ -20,6 +23,14 @@ const PLANNERS: Record<string, LayerPlanner> = {
   Embedding: planEmbedding,
   Masking: planMasking,
   TimeDistributed: planTimeDistributed,
+  Conv1D: planConv1d,
+  MaxPooling1D: planPooling,
+  AveragePooling1D: planPooling,
+  GlobalMaxPooling1D: planPooling,
+  GlobalAveragePooling1D: planPooling,
+  Flatten: planFlatten,
+  LayerNormalization: planLayerNormalization,
+  BatchNormalization: planBatchNormalization,
   Dense: planDense,
   Dropout: planDropout,
   Activation: planActivation,

@@ -33,6 +33,15 @@ export interface TrainContext {
   seed: number;
   /** Copies an array into scratch memory; returns its pointer. */
   put(a: Float32Array): number;
+  /** Whether a layer's weights train in this step (false: frozen by `trainable`); default true. */
+  isTrainable?(layer: string): boolean;
+}
+
+/** New values of a layer's non-trainable statistics (BatchNormalization's moving averages) after a step. */
+export interface StatisticsUpdate {
+  /** Index of the weight in the layer's Keras order. */
+  index: number;
+  values: Float32Array;
 }
 
 /** One planned layer: its forward and backward passes and its weights' names in Keras' order. */
@@ -43,8 +52,13 @@ export interface TrainableLayer<Saved = unknown> {
   readonly weights: readonly string[];
   /** What the layer does with a mask (default `pass`). */
   readonly masks?: MaskHandling;
+  /**
+   * Indices of weights the optimizer leaves alone (moving statistics): the forward pass returns
+   * their new values as `updates`, which the trainer writes after the step; their gradients are 0.
+   */
+  readonly statistics?: readonly number[];
   /** Forward pass on `input` with the layer's current weights, keeping activations for backward. */
-  forward(ctx: TrainContext, input: Activation, weights: Float32Array[]): { output: Activation; saved: Saved };
+  forward(ctx: TrainContext, input: Activation, weights: Float32Array[]): { output: Activation; saved: Saved; updates?: StatisticsUpdate[] };
   /** Backward pass from d(loss)/d(output) at `dOutput`: d(loss)/d(input) and the weight gradients. */
   backward(ctx: TrainContext, saved: Saved, dOutput: number): { dInput: number; grads: Float32Array[] };
 }
