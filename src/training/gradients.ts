@@ -1,6 +1,9 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
+import type { ModelGraph } from '../graph/build-graph.js';
+import type { KerasGeneration } from '../keras/generation.js';
 import { LSTM_GATES } from './layers/lstm.js';
+import { forwardBackward, planTraining } from './sequential-trainer.js';
 
 export { LSTM_GATES };
 
@@ -111,6 +114,42 @@ export function lstmGradients(
       dRecurrent: memory.f32(dR, units * G).slice(),
       dBias: db ? memory.f32(db, G).slice() : null,
     };
+  } finally {
+    memory.endScratch();
+  }
+}
+
+/**
+ * Gradients of sum(dy · output) through a whole planned chain (any layers training supports):
+ * the model output, d/d(input) and d/d(weights) of every layer with weights, in the stored
+ * arrays' layout. For gradient checks; `arrays` are the model's weights by layer name.
+ */
+export function chainGradients(
+  memory: WasmMemory,
+  graph: ModelGraph,
+  generation: KerasGeneration,
+  arrays: Map<string, Float32Array[]>,
+  x: Float32Array,
+  xShape: number[],
+  dy: Float32Array,
+): { y: Float32Array; yShape: number[]; dx: Float32Array; grads: Map<string, Float32Array[]> } {
+  const steps = planTraining(graph, generation);
+  memory.beginScratch();
+  try {
+    const put = (a: Float32Array) => {
+      const p = memory.scratch(Math.max(1, a.length) * 4);
+      memory.f32(p, a.length).set(a);
+      return p;
+    };
+    let y = new Float32Array(0);
+    let yShape: number[] = [];
+    const r = forwardBackward({ memory, seed: 1, put }, steps, arrays, x, xShape, (out) => {
+      yShape = out.shape;
+      y = memory.f32(out.ptr, out.shape.reduce((a, b) => a * b, 1)).slice();
+      if (dy.length !== y.length) throw new UnsupportedKerasConfigurationError(`dy has ${dy.length} values, the output ${y.length}`, { field: 'dy' });
+      return put(dy);
+    });
+    return { y, yShape, dx: memory.f32(r.dInput, x.length).slice(), grads: r.grads };
   } finally {
     memory.endScratch();
   }

@@ -5,7 +5,7 @@ import type { KerasGeneration } from '../keras/generation.js';
 import { lossInto, type LossSpec } from './losses.js';
 import { OptimizerState, type OptimizerSpec } from './optimizers.js';
 import { planLayer } from './layers/index.js';
-import { refuse, sizeOf, type TrainContext, type TrainableLayer } from './layers/layer-module.js';
+import { refuse, sizeOf, type Activation, type StatisticsUpdate, type TrainContext, type TrainableLayer } from './layers/layer-module.js';
 
 /**
  * Training of models that are a chain of layers training supports (one module per layer kind in
@@ -22,6 +22,7 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
     throw new UnsupportedKerasConfigurationError('training supports models with one input and one output so far', { field: 'inputs' });
   }
   const steps: TrainableLayer[] = [];
+  let masked = false;
   let previous = graph.spec.inputs[0].layer;
   for (const node of graph.nodes) {
     const layer = node.layer;
@@ -30,10 +31,50 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
       refuse(layer, 'layers outside a single chain (branches, shared layers, several inputs)');
     }
     previous = layer.spec.name;
-    steps.push(planLayer(layer, generation));
+    const step = planLayer(layer, generation);
+    const handling = step.masks ?? 'pass';
+    if (masked && handling === 'refuse') refuse(layer, `a time-step mask reaching ${layer.imported.className}`, 'mask', true);
+    if (handling === 'produce') masked = true;
+    else if (handling === 'consume') masked = false;
+    steps.push(step);
   }
   if (steps.length === 0) throw new UnsupportedKerasConfigurationError('the model has no layer to train', {});
+  // Keras weights the loss by a mask that reaches the output; training does not offer that
+  if (masked) refuse(steps[steps.length - 1].layer, 'a time-step mask reaching the model output (masked loss)', 'mask', true);
   return steps;
+}
+
+/**
+ * One forward and backward pass of a planned chain (inside the caller's scratch scope): the
+ * layers' forward passes, `outputGradient` (given the model output, returns a pointer to
+ * d(loss)/d(output)), the backward passes in reverse order. Returns the output, the input
+ * gradient and the weight gradients by layer (layers without weights have none).
+ */
+export function forwardBackward(
+  ctx: TrainContext,
+  steps: readonly TrainableLayer[],
+  arrays: Map<string, Float32Array[]>,
+  x: Float32Array,
+  xShape: number[],
+  outputGradient: (output: Activation) => number,
+): { output: Activation; dInput: number; grads: Map<string, Float32Array[]>; updates: Map<string, StatisticsUpdate[]> } {
+  const saved: unknown[] = [];
+  const updates = new Map<string, StatisticsUpdate[]>();
+  let cur: Activation = { ptr: ctx.put(x), shape: xShape.slice() };
+  for (const s of steps) {
+    const r = s.forward(ctx, cur, arrays.get(s.layer.spec.name) ?? []);
+    saved.push(r.saved);
+    if (r.updates) updates.set(s.layer.spec.name, r.updates);
+    cur = r.output;
+  }
+  let grad = outputGradient(cur);
+  const grads = new Map<string, Float32Array[]>();
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const r = steps[i].backward(ctx, saved[i], grad);
+    if (r.grads.length) grads.set(steps[i].layer.spec.name, r.grads);
+    grad = r.dInput;
+  }
+  return { output: cur, dInput: grad, grads, updates };
 }
 
 /** Trains a planned chain on batches; weights are updated in place in `arrays`. */
@@ -55,7 +96,9 @@ export class SequentialTrainer {
     for (const s of steps) {
       const name = s.layer.spec.name;
       if (!trainable(name)) continue;
-      (arrays.get(name) ?? []).forEach((_, index) => this.variables.push({ layer: name, index }));
+      (arrays.get(name) ?? []).forEach((_, index) => {
+        if (!s.statistics?.includes(index)) this.variables.push({ layer: name, index });
+      });
     }
     this.optimizer = new OptimizerState(memory, optimizer, this.variables.map((v) => (arrays.get(v.layer) as Float32Array[])[v.index].length));
     this.seed = seed >>> 0 || 1;
@@ -125,7 +168,6 @@ export class SequentialTrainer {
 
   private step(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights: Float32Array | null, carry: Map<string, unknown> | undefined): { loss: number; output: { data: Float32Array; shape: number[] } } {
     const { memory } = this;
-    const grads = new Map<string, Float32Array[]>();
     memory.beginScratch();
     try {
       const put = (a: Float32Array) => {
@@ -133,27 +175,22 @@ export class SequentialTrainer {
         memory.f32(p, a.length).set(a);
         return p;
       };
-      const ctx: TrainContext = { memory, seed: this.seed, put, ...(carry ? { carry } : {}) };
-      const saved: unknown[] = [];
-      let cur = { ptr: put(x), shape: xShape.slice() };
-      for (const s of this.steps) {
-        const r = s.forward(ctx, cur, this.arrays.get(s.layer.spec.name) ?? []);
-        saved.push(r.saved);
-        cur = r.output;
-      }
+      const ctx: TrainContext = { memory, seed: this.seed, put, isTrainable: this.trainable, ...(carry ? { carry } : {}) };
+      let loss = 0;
+      let output = { data: new Float32Array(0), shape: [] as number[] };
+      const { grads, updates } = forwardBackward(ctx, this.steps, this.arrays, x, xShape, (out) => {
+        const grad = memory.scratch(sizeOf(out.shape) * 4);
+        loss = lossInto(memory, this.loss, out.ptr, out.shape, put(y), y, grad, sampleWeights);
+        output = { data: memory.f32(out.ptr, sizeOf(out.shape)).slice(), shape: out.shape.slice() };
+        return grad;
+      });
       this.seed = ctx.seed;
-      let grad = memory.scratch(sizeOf(cur.shape) * 4);
-      const loss = lossInto(memory, this.loss, cur.ptr, cur.shape, put(y), y, grad, sampleWeights);
-      const output = { data: memory.f32(cur.ptr, sizeOf(cur.shape)).slice(), shape: cur.shape.slice() };
-      for (let i = this.steps.length - 1; i >= 0; i--) {
-        const r = this.steps[i].backward(ctx, saved[i], grad);
-        if (r.grads.length) grads.set(this.steps[i].layer.spec.name, r.grads);
-        grad = r.dInput;
-      }
       this.optimizer.apply(
         this.variables.map((v) => (this.arrays.get(v.layer) as Float32Array[])[v.index]),
         this.variables.map((v) => (grads.get(v.layer) as Float32Array[])[v.index]),
       );
+      // moving statistics follow the batch (Keras updates them in training mode)
+      for (const [layer, list] of updates) for (const u of list) (this.arrays.get(layer) as Float32Array[])[u.index].set(u.values);
       return { loss, output };
     } finally {
       memory.endScratch();

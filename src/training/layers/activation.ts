@@ -14,7 +14,7 @@ export function planActivation(layer: GraphLayer): TrainableLayer {
       const out = ctx.memory.scratch(n * 4);
       ctx.memory.f32(out, n).set(ctx.memory.f32(input.ptr, n));
       activateInPlace(ctx.memory, out, n, cols, activation);
-      return { output: { ptr: out, shape: input.shape }, saved: { n, cols, output: out } };
+      return { output: { ptr: out, shape: input.shape, mask: input.mask }, saved: { n, cols, output: out } };
     },
     backward(ctx, s, dOut) {
       const dx = ctx.memory.scratch(s.n * 4);

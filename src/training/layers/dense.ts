@@ -19,7 +19,7 @@ export function planDense(layer: GraphLayer): TrainableLayer {
       const z = ctx.memory.scratch(M * units * 4);
       ctx.memory.kernels.denseForwardTrain(input.ptr, M, K, units, pw, pb, z);
       activateInPlace(ctx.memory, z, M * units, units, activation);
-      return { output: { ptr: z, shape: [...input.shape.slice(0, -1), units] }, saved: { input, output: z, pw, pb } };
+      return { output: { ptr: z, shape: [...input.shape.slice(0, -1), units], mask: input.mask }, saved: { input, output: z, pw, pb } };
     },
     backward(ctx, s, dOut) {
       const { memory } = ctx;

@@ -19,7 +19,7 @@ export function planDropout(layer: GraphLayer): TrainableLayer {
       else memory.f32(mask, n).fill(1);
       const out = memory.scratch(n * 4);
       memory.kernels.binaryF32(input.ptr, mask, out, n, KERNEL_CONSTANTS.BIN_MUL);
-      return { output: { ptr: out, shape: input.shape }, saved: { n, mask } };
+      return { output: { ptr: out, shape: input.shape, mask: input.mask }, saved: { n, mask } };
     },
     backward(ctx, s, dOut) {
       const dx = ctx.memory.scratch(s.n * 4);

@@ -4,11 +4,33 @@ import { planActivation } from './activation.js';
 import { planDense } from './dense.js';
 import { planDropout } from './dropout.js';
 import { planLstm } from './lstm.js';
+import { planRecurrent } from './recurrent.js';
+import { planEmbedding } from './embedding.js';
+import { planMasking } from './masking.js';
+import { planBidirectional } from './bidirectional.js';
+import { planTimeDistributed } from './time-distributed.js';
+import { planConv1d } from './conv1d.js';
+import { planFlatten, planPooling } from './pooling.js';
+import { planBatchNormalization, planLayerNormalization } from './normalization.js';
 import { refuse, type LayerPlanner, type TrainableLayer } from './layer-module.js';
 
 /** The layer kinds training supports, by Keras class name; every other class is refused by name. */
 const PLANNERS: Record<string, LayerPlanner> = {
   LSTM: planLstm,
+  GRU: planRecurrent,
+  SimpleRNN: planRecurrent,
+  Bidirectional: planBidirectional,
+  Embedding: planEmbedding,
+  Masking: planMasking,
+  TimeDistributed: planTimeDistributed,
+  Conv1D: planConv1d,
+  MaxPooling1D: planPooling,
+  AveragePooling1D: planPooling,
+  GlobalMaxPooling1D: planPooling,
+  GlobalAveragePooling1D: planPooling,
+  Flatten: planFlatten,
+  LayerNormalization: planLayerNormalization,
+  BatchNormalization: planBatchNormalization,
   Dense: planDense,
   Dropout: planDropout,
   Activation: planActivation,

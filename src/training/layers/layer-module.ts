@@ -14,7 +14,17 @@ import type { KerasGeneration } from '../../keras/generation.js';
 export interface Activation {
   ptr: number;
   shape: number[];
+  /** Keras' time-step mask of a [B][T][...] tensor: u8 [B][T] in wasm memory (1 = kept), if any. */
+  mask?: number;
 }
+
+/**
+ * How a layer treats a time-step mask reaching it: `pass` keeps it on its output (Dense, Dropout,
+ * recurrent layers returning sequences), `produce` makes one (Masking, Embedding mask_zero),
+ * `consume` uses it and returns none (recurrent layers returning the last step), `refuse` cannot
+ * take one (refused at planning).
+ */
+export type MaskHandling = 'pass' | 'produce' | 'consume' | 'refuse';
 
 /** What a layer's passes share within one training step. */
 export interface TrainContext {
@@ -28,6 +38,15 @@ export interface TrainContext {
    * the next (its last state, its per-sequence dropout masks); absent outside truncated BPTT.
    */
   carry?: Map<string, unknown>;
+  /** Whether a layer's weights train in this step (false: frozen by `trainable`); default true. */
+  isTrainable?(layer: string): boolean;
+}
+
+/** New values of a layer's non-trainable statistics (BatchNormalization's moving averages) after a step. */
+export interface StatisticsUpdate {
+  /** Index of the weight in the layer's Keras order. */
+  index: number;
+  values: Float32Array;
 }
 
 /** One planned layer: its forward and backward passes and its weights' names in Keras' order. */
@@ -36,8 +55,15 @@ export interface TrainableLayer<Saved = unknown> {
   readonly layer: GraphLayer;
   /** Names of the layer's weights in the order Keras stores them (what the gradients follow). */
   readonly weights: readonly string[];
+  /** What the layer does with a mask (default `pass`). */
+  readonly masks?: MaskHandling;
+  /**
+   * Indices of weights the optimizer leaves alone (moving statistics): the forward pass returns
+   * their new values as `updates`, which the trainer writes after the step; their gradients are 0.
+   */
+  readonly statistics?: readonly number[];
   /** Forward pass on `input` with the layer's current weights, keeping activations for backward. */
-  forward(ctx: TrainContext, input: Activation, weights: Float32Array[]): { output: Activation; saved: Saved };
+  forward(ctx: TrainContext, input: Activation, weights: Float32Array[]): { output: Activation; saved: Saved; updates?: StatisticsUpdate[] };
   /** Backward pass from d(loss)/d(output) at `dOutput`: d(loss)/d(input) and the weight gradients. */
   backward(ctx: TrainContext, saved: Saved, dOutput: number): { dInput: number; grads: Float32Array[] };
 }

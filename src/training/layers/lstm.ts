@@ -54,6 +54,7 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
   const plan: TrainableLayer<Saved> = {
     layer,
     weights: useBias ? ['kernel', 'recurrent_kernel', 'bias'] : ['kernel', 'recurrent_kernel'],
+    masks: 'refuse',
     forward(ctx, input, w) {
       const { memory } = ctx;
       const k = memory.kernels;
