@@ -433,7 +433,8 @@ export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: T
   let metrics: MetricSpec[] | null = null;
   let last: Logs = {};
   for (let epoch = 0; epoch < epochs && !stop; epoch++) {
-    stop = await call('onEpochBegin', epoch, {});
+    // a stop asked for before the epoch's first batch ends training without an empty epoch
+    if (await call('onEpochBegin', epoch, {})) break;
     if (options.shuffle !== false) {
       for (let i = samples - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
