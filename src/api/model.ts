@@ -20,6 +20,7 @@ import { buildKernels } from './instantiate.js';
 import { checkFormat, formatFromPath, modelToBytes, type SaveFormat } from './save-model.js';
 import { compileModel, evaluateModel, fitModel, trainOnBatch, type CompileOptions, type EvaluateOptions, type FitOptions, type History, type TrainOnBatchOptions, type TrainingSetup } from './model-training.js';
 import type { FileTrainingConfig } from '../training/training-config.js';
+import { reinitializedWeights } from '../training/initializers.js';
 
 /** Options of {@link Model.save}. */
 export interface SaveOptions {
@@ -411,6 +412,26 @@ export class Model {
    */
   get trainingConfig(): FileTrainingConfig | null {
     return this.stored.trainingConfig ?? null;
+  }
+
+  /**
+   * Re-initialises a layer's weights from the initializers its config names
+   * (`kernel_initializer`, `recurrent_initializer`, `bias_initializer`, ...), drawn from a seeded
+   * generator (`seed`, default 1: the same seed gives the same weights). An LSTM with
+   * `unit_forget_bias` (Keras' default) gets ones in its forget-gate bias, as Keras builds it.
+   * Training continues from the new weights; the optimizer keeps its state.
+   */
+  async reinitializeLayer(name: string, options: { seed?: number } = {}): Promise<void> {
+    const layer = this.graph.layers.find((l) => l.spec.name === name);
+    if (!layer) throw new InputError('no such layer', { file: this.fileName, field: 'layer', value: name });
+    if (layer.imported.weights.length === 0) throw new InputError('the layer has no weights to re-initialise', { file: this.fileName, layer: name, className: layer.imported.className });
+    const seed = options.seed ?? 1;
+    if (!Number.isInteger(seed)) throw new InputError('seed must be an integer', { file: this.fileName, field: 'seed', value: seed });
+    // wrappers (Bidirectional, TimeDistributed) take their inner layer's initializers
+    const inner = layer.spec.config.layer as { class_name?: string; config?: Record<string, unknown> } | undefined;
+    const [className, config] = inner?.config ? [String(inner.class_name), inner.config] : [layer.imported.className, layer.spec.config];
+    const values = reinitializedWeights(className, config, layer.imported.weights, seed, { layer: name });
+    await this.setWeights({ [name]: values });
   }
 
   /**

@@ -3,6 +3,7 @@ import type { WasmMemory } from '../wasm/memory.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import { LSTM_GATES } from './layers/lstm.js';
+import { scratchPut } from './layers/layer-module.js';
 import { forwardBackward, planTraining } from './sequential-trainer.js';
 
 export { LSTM_GATES };
@@ -136,11 +137,7 @@ export function chainGradients(
   const steps = planTraining(graph, generation);
   memory.beginScratch();
   try {
-    const put = (a: Float32Array) => {
-      const p = memory.scratch(Math.max(1, a.length) * 4);
-      memory.f32(p, a.length).set(a);
-      return p;
-    };
+    const put = scratchPut(memory);
     let y = new Float32Array(0);
     let yShape: number[] = [];
     const r = forwardBackward({ memory, seed: 1, put }, steps, arrays, x, xShape, (out) => {

@@ -5,7 +5,7 @@ import type { KerasGeneration } from '../keras/generation.js';
 import { lossInto, type LossSpec } from './losses.js';
 import { OptimizerState, type OptimizerSpec } from './optimizers.js';
 import { planLayer } from './layers/index.js';
-import { refuse, sizeOf, type Activation, type StatisticsUpdate, type TrainContext, type TrainableLayer } from './layers/layer-module.js';
+import { refuse, scratchPut, sizeOf, type Activation, type StatisticsUpdate, type TrainContext, type TrainableLayer } from './layers/layer-module.js';
 
 /**
  * Training of models that are a chain of layers training supports (one module per layer kind in
@@ -170,11 +170,7 @@ export class SequentialTrainer {
     const { memory } = this;
     memory.beginScratch();
     try {
-      const put = (a: Float32Array) => {
-        const p = memory.scratch(Math.max(1, a.length) * 4);
-        memory.f32(p, a.length).set(a);
-        return p;
-      };
+      const put = scratchPut(memory);
       const ctx: TrainContext = { memory, seed: this.seed, put, isTrainable: this.trainable, ...(carry ? { carry } : {}) };
       let loss = 0;
       let output = { data: new Float32Array(0), shape: [] as number[] };

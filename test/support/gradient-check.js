@@ -16,9 +16,10 @@ export function rng(seed) {
   };
 }
 
-export /** Central differences of f (float64) with respect to each entry of `param`. */
-function finiteDifferences(param, f) {
+/** Central differences of f (float64) with respect to each entry of `param` (null where `skip(i)`). */
+export function finiteDifferences(param, f, skip = () => false) {
   return Array.from(param, (_, i) => {
+    if (skip(i)) return null;
     const keep = param[i];
     param[i] = keep + H;
     const up = f();

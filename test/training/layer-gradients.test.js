@@ -10,19 +10,8 @@ import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.
 import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { chainGradients } from '../../dist/training/gradients.js';
+import { ATOL, RTOL, rng, finiteDifferences } from '../support/gradient-check.js';
 
-// float32 kernels against float64 differences (h = 1e-5): |g - fd| <= ATOL + RTOL |fd|
-const ATOL = 2e-5;
-const RTOL = 2e-3;
-const H = 1e-5;
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 const ACT = { linear: (z) => z, tanh: Math.tanh, sigmoid, relu: (z) => Math.max(0, z) };
@@ -311,19 +300,6 @@ function forward64(layers, weights, x, xShape, keras3) {
 }
 
 const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
-
-function finiteDifferences(param, f, skip = () => false) {
-  return Array.from(param, (_, i) => {
-    if (skip(i)) return null;
-    const keep = param[i];
-    param[i] = keep + H;
-    const up = f();
-    param[i] = keep - H;
-    const down = f();
-    param[i] = keep;
-    return (up - down) / (2 * H);
-  });
-}
 
 function check(label, got, fd) {
   assert.is(got.length, fd.length, label);

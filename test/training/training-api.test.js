@@ -356,4 +356,48 @@ test('a real Keras 3 model of the corpus fine-tuned with its own compile_config:
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('reinitializeLayer draws fresh weights from the layer\'s initializers (seeded); an LSTM with unit_forget_bias gets ones in its forget-gate bias', async () => {
+  const model = await loadModel(`${dir}/train_lstm8_seq_dropout.h5`);
+  const [D, U] = [3, 8];
+  const before = model.predict(tensor(ref.tbptt_dropout[0].x, ref.tbptt_dropout[0].x_shape)).data.slice();
+  await model.reinitializeLayer('lstm', { seed: 4 });
+  const [kernel, recurrent, bias] = model.getWeights('lstm')[0].weights.map((w) => w.data);
+  // the config's initializers: glorot_uniform, orthogonal, zeros; unit_forget_bias true
+  assert.equal(Array.from(bias), Array.from({ length: 4 * U }, (_, i) => (i >= U && i < 2 * U ? 1 : 0)));
+  const limit = Math.sqrt(6 / (D + 4 * U));
+  assert.ok(kernel.every((v) => Math.abs(v) <= limit) && kernel.some((v) => Math.abs(v) > limit / 2), 'glorot_uniform range');
+  // orthogonal [U, 4U]: orthonormal rows, R R^T = I
+  for (let a = 0; a < U; a++) {
+    for (let b = 0; b < U; b++) {
+      let dot = 0;
+      for (let j = 0; j < 4 * U; j++) dot += recurrent[a * 4 * U + j] * recurrent[b * 4 * U + j];
+      assert.ok(Math.abs(dot - (a === b ? 1 : 0)) < 1e-5, `R R^T [${a}][${b}] = ${dot}`);
+    }
+  }
+  assert.ok(model.predict(tensor(ref.tbptt_dropout[0].x, ref.tbptt_dropout[0].x_shape)).data.some((v, i) => v !== before[i]), 'predict sees the new weights');
+  const again = await loadModel(`${dir}/train_lstm8_seq_dropout.h5`);
+  await again.reinitializeLayer('lstm', { seed: 4 });
+  assert.equal(again.getWeights('lstm'), model.getWeights('lstm'), 'the same seed gives the same weights');
+  await again.reinitializeLayer('lstm', { seed: 5 });
+  assert.ok(again.getWeights('lstm')[0].weights[0].data.some((v, i) => v !== kernel[i]), 'another seed, other weights');
+  // without unit_forget_bias the bias is the bias initializer's alone
+  const layer = again.graphForSaving.layers.find((l) => l.spec.name === 'lstm');
+  layer.spec.config.unit_forget_bias = false;
+  await again.reinitializeLayer('lstm');
+  assert.ok(again.getWeights('lstm')[0].weights[2].data.every((v) => v === 0));
+  layer.spec.config.kernel_initializer = { class_name: 'Identity', config: {} };
+  await again.reinitializeLayer('lstm').then(
+    () => assert.unreachable(),
+    (e) => assert.ok(e instanceof UnsupportedKerasConfigurationError && /Identity/.test(e.message), e.message),
+  );
+  await again.reinitializeLayer('nope').then(() => assert.unreachable(), (e) => assert.ok(e instanceof InputError));
+  // training goes on from the new weights
+  again.compile({ optimizer: 'adam', loss: 'mse' });
+  await again.reinitializeLayer('dense', { seed: 2 });
+  const c = ref.tbptt_dropout[0];
+  const h = await again.fit(tensor(c.x, c.x_shape), tensor(c.y, c.y_shape), { epochs: 3, batchSize: 4 });
+  assert.ok(h.history.loss.every(Number.isFinite));
+});
+
 test.run();

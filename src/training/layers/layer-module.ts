@@ -100,3 +100,12 @@ export function activateInPlace(memory: WasmMemory, ptr: number, n: number, cols
   if (id === 100) memory.kernels.softmaxRows(ptr, n / cols, cols);
   else if (id !== 0) memory.kernels.activate(ptr, n, id, 0);
 }
+
+/** A `put` for a TrainContext: copies an array into the memory's current scratch scope. */
+export function scratchPut(memory: WasmMemory): (a: Float32Array) => number {
+  return (a) => {
+    const p = memory.scratch(Math.max(1, a.length) * 4);
+    memory.f32(p, a.length).set(a);
+    return p;
+  };
+}
