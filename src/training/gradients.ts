@@ -120,7 +120,7 @@ export function lstmGradients(
 }
 
 /**
- * Gradients of sum(dy · output) through a whole planned chain (any layers training supports):
+ * Gradients of sum(dy · output) through a whole planned model (any layers training supports):
  * the model output, d/d(input) and d/d(weights) of every layer with weights, in the stored
  * arrays' layout. For gradient checks; `arrays` are the model's weights by layer name.
  */
@@ -133,7 +133,7 @@ export function chainGradients(
   xShape: number[],
   dy: Float32Array,
 ): { y: Float32Array; yShape: number[]; dx: Float32Array; grads: Map<string, Float32Array[]> } {
-  const steps = planTraining(graph, generation);
+  const plan = planTraining(graph, generation);
   memory.beginScratch();
   try {
     const put = (a: Float32Array) => {
@@ -143,7 +143,7 @@ export function chainGradients(
     };
     let y = new Float32Array(0);
     let yShape: number[] = [];
-    const r = forwardBackward({ memory, seed: 1, put }, steps, arrays, x, xShape, (out) => {
+    const r = forwardBackward({ memory, seed: 1, put }, plan, arrays, x, xShape, (out) => {
       yShape = out.shape;
       y = memory.f32(out.ptr, out.shape.reduce((a, b) => a * b, 1)).slice();
       if (dy.length !== y.length) throw new UnsupportedKerasConfigurationError(`dy has ${dy.length} values, the output ${y.length}`, { field: 'dy' });

@@ -167,18 +167,51 @@ function activate(name, y, cols) {
   return y.map(ACT[name]);
 }
 
-/** The model in float64: layers (className, details), weights by layer name (float64 copies). */
-function forward64(layers, weights, x, xShape, keras3) {
-  let cur = x;
-  let shape = xShape.slice();
-  let mask = null;
+const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Concatenate']);
+
+/**
+ * The model in float64: layers (className, details, inbound tensors), weights by layer name
+ * (float64 copies); returns the output of layer `outputLayer`.
+ */
+function forward64(layers, weights, x, xShape, keras3, outputLayer) {
+  const values = new Map();
   let dropoutState = 1;
   for (const l of layers) {
     const det = l.details;
     const ws = weights.get(l.name) ?? [];
     const cls = l.className;
-    if (cls === 'InputLayer') continue;
-    if (cls === 'Masking') {
+    if (cls === 'InputLayer') {
+      values.set(l.name, { y: x, shape: xShape.slice(), mask: null });
+      continue;
+    }
+    const ins = l.inbound[0].map((ref) => values.get(ref.replace(/\[.*$/, '')));
+    let { y: cur, shape, mask } = ins[0];
+    if (MERGES.has(cls)) {
+      if (cls === 'Concatenate') {
+        const rows = cur.length / shape[shape.length - 1];
+        const widths = ins.map((v) => v.shape[v.shape.length - 1]);
+        const total = widths.reduce((a, b) => a + b, 0);
+        const out = new Float64Array(rows * total);
+        for (let r = 0; r < rows; r++) {
+          let off = 0;
+          ins.forEach((v, i) => {
+            out.set(v.y.subarray(r * widths[i], (r + 1) * widths[i]), r * total + off);
+            off += widths[i];
+          });
+        }
+        cur = out;
+        shape = [...shape.slice(0, -1), total];
+      } else {
+        cur = cur.map((_, i) => {
+          const vs = ins.map((v) => v.y[i]);
+          if (cls === 'Add') return vs.reduce((a, b) => a + b, 0);
+          if (cls === 'Subtract') return vs[0] - vs[1];
+          if (cls === 'Multiply') return vs.reduce((a, b) => a * b, 1);
+          return vs.reduce((a, b) => a + b, 0) / vs.length;
+        });
+      }
+      mask = null;
+    } else if (cls === 'Masking') {
       const [B, T, F] = shape;
       mask = new Uint8Array(B * T);
       const out = new Float64Array(cur.length);
@@ -306,8 +339,10 @@ function forward64(layers, weights, x, xShape, keras3) {
     } else if (cls === 'Activation') {
       cur = activate(det.activation, Float64Array.from(cur), shape[shape.length - 1]);
     } else throw new Error(`no float64 reference for ${cls}`);
+    values.set(l.name, { y: cur, shape, mask });
   }
-  return { y: cur, shape };
+  const out = values.get(outputLayer);
+  return { y: out.y, shape: out.shape };
 }
 
 const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
@@ -361,9 +396,10 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5 } =
   const masked = (i) => maskRows.some(([b, t]) => Math.floor(i / F) === b * steps + t);
   const weights = new Map(model.getWeights().map((l) => [l.layer, l.weights.map((w) => ({ name: w.name, data: Float64Array.from(w.data) }))]));
   const keras3 = model.generation.major >= 3 && model.generation.runtime !== 'tfjs';
-  const ref = forward64(model.layers, weights, x, xShape, keras3);
+  const outputLayer = model.outputs[0].layer;
+  const ref = forward64(model.layers, weights, x, xShape, keras3, outputLayer);
   const rw = Float64Array.from(Float32Array.from({ length: ref.y.length }, () => 2 * r()));
-  const loss = () => dot(forward64(model.layers, weights, x, xShape, keras3).y, rw);
+  const loss = () => dot(forward64(model.layers, weights, x, xShape, keras3, outputLayer).y, rw);
   const arrays = new Map([...weights].map(([k, ws]) => [k, ws.map((w) => Float32Array.from(w.data))]));
   const g = chainGradients(await mem(), model.graphForSaving, model.generation, arrays, Float32Array.from(x), xShape, Float32Array.from(rw));
   let worst = check(`${file} output`, g.y, ref.y);
@@ -420,6 +456,8 @@ const CASES = [
   ['BatchNormalization in training mode, Keras 3', 'test/fixtures/layers/batchnorm_k3.keras', { B: 3 }],
   ['Embedding -> Conv1D -> MaxPooling1D -> LSTM -> Dense, tf.keras', 'test/fixtures/layers/cnn_lstm_tf.h5', { ids: 'vocab' }],
   ['Embedding -> Conv1D -> BatchNormalization -> MaxPooling1D -> LSTM -> Dense, Keras 3', 'test/fixtures/layers/cnn_lstm_k3.keras', { ids: 'vocab', B: 3 }],
+  // a DAG: Add, Concatenate with the model input, Multiply / Average / Subtract, a tensor read by three layers
+  ['functional model with merges and fan-out (GRU, Dense, SimpleRNN)', 'test/fixtures/training/grad_dag_merges.h5', {}],
 ];
 
 for (const [label, file, opts] of CASES) {

@@ -63,8 +63,23 @@ export interface TrainableLayer<Saved = unknown> {
   backward(ctx: TrainContext, saved: Saved, dOutput: number): { dInput: number; grads: Float32Array[] };
 }
 
+/**
+ * A layer with several inputs (merges: Add, Concatenate, ...): the same contract as
+ * {@link TrainableLayer} with one activation and one gradient per input. No weights.
+ */
+export interface MultiInputLayer<Saved = unknown> {
+  readonly layer: GraphLayer;
+  readonly weights: readonly string[];
+  readonly multiInput: true;
+  forward(ctx: TrainContext, inputs: Activation[]): { output: Activation; saved: Saved };
+  backward(ctx: TrainContext, saved: Saved, dOutput: number): { dInputs: number[] };
+}
+
+/** What a planner returns. */
+export type PlannedLayer = TrainableLayer | MultiInputLayer;
+
 /** A layer kind's planner: the plan of an imported layer, or a typed refusal naming the option. */
-export type LayerPlanner = (layer: GraphLayer, generation: KerasGeneration) => TrainableLayer;
+export type LayerPlanner = (layer: GraphLayer, generation: KerasGeneration) => PlannedLayer;
 
 /** Throws the refusal of `what` for this layer (and the config field / value at fault). */
 export function refuse(layer: GraphLayer, what: string, field?: string, value?: unknown): never {
