@@ -220,3 +220,12 @@ export function batchNormBackward(dy: usize, rows: i32, C: i32, gamma: usize, xh
     }
   }
 }
+
+/** RepeatVector / UpSampling1D backward: dx[r][:] = sum over i < times of dOut[r][i][:]. */
+export function sumRepeats(dOut: usize, rows: i32, times: i32, cols: i32, dx: usize): void {
+  memory.fill(dx, 0, <usize>(rows * cols) << 2);
+  for (let r = 0; r < rows; r++) {
+    const d = dx + (<usize>(r * cols) << 2);
+    for (let i = 0; i < times; i++) axpy(d, 1, dOut + (<usize>((r * times + i) * cols) << 2), cols);
+  }
+}

@@ -57,6 +57,42 @@ function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): vo
 }
 
 /**
+ * A masked step in the forward pass: the state is carried over (zeros before any step) and the
+ * output is that state, or zeros with zeroOut.
+ */
+@inline function carryMaskedStep(hs: usize, out: usize, row: i32, prev: i32, U: i32, zeroOut: i32): void {
+  const h = rowOf(hs, row, U);
+  if (prev >= 0) memory.copy(h, rowOf(hs, prev, U), <usize>U << 2);
+  else memory.fill(h, 0, <usize>U << 2);
+  if (out) {
+    if (zeroOut) memory.fill(rowOf(out, row, U), 0, <usize>U << 2);
+    else memory.copy(rowOf(out, row, U), h, <usize>U << 2);
+  }
+}
+
+/**
+ * Entering step `row` of the backward pass: adds the gradient of the step's output to dh (a
+ * masked step's output is the carried state, or a constant zero with zeroOut). Returns whether
+ * the step was kept; a masked one passes dh on unchanged and gives its input no gradient.
+ */
+@inline function enterBackwardStep(dh: usize, dOut: usize, dx: usize, row: i32, U: i32, D: i32, kept: bool, zeroOut: i32): bool {
+  if (kept || !zeroOut) axpy(dh, 1, rowOf(dOut, row, U), U);
+  if (!kept && dx) memory.fill(rowOf(dx, row, D), 0, <usize>D << 2);
+  return kept;
+}
+
+/** The input side of a step's backward pass from dxp ([N], d(loss)/d(x·W + b)): dW += xᵀ·dxp, db += dxp, dx = dxp·Wᵀ. */
+@inline function inputSideBackward(x: usize, dx: usize, row: i32, D: i32, N: i32, W: usize, dxp: usize, dW: usize, db: usize): void {
+  const xr = rowOf(x, row, D);
+  for (let d = 0; d < D; d++) axpy(dW + (<usize>(d * N) << 2), ld(xr, d), dxp, N);
+  if (db) axpy(db, 1, dxp, N);
+  if (dx) {
+    const dxr = rowOf(dx, row, D);
+    for (let d = 0; d < D; d++) st(dxr, d, dot(dxp, W + (<usize>(d * N) << 2), N));
+  }
+}
+
+/**
  * GRU forward for training from a zero state. Saves gates [B][T][3U] (z, r, candidate after
  * their activations), rech [B][T][U] (reset_after only: the recurrent candidate term h·R_h + b_h
  * before r multiplies it), hs [B][T][U] (the state after each step, carried over masked steps)
@@ -77,13 +113,8 @@ export function gruForwardTrain(
       const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
       const hNew = rowOf(hs, row, U);
       if (!isKept(mask, b, T, t)) {
-        if (prev >= 0) memory.copy(hNew, rowOf(hs, prev, U), <usize>U << 2);
-        else memory.fill(hNew, 0, <usize>U << 2);
+        carryMaskedStep(hs, out, row, prev, U, zeroOut);
         memory.fill(rowOf(gates, row, G), 0, <usize>G << 2);
-        if (out) {
-          if (zeroOut) memory.fill(rowOf(out, row, U), 0, <usize>U << 2);
-          else memory.copy(rowOf(out, row, U), hNew, <usize>U << 2);
-        }
         continue;
       }
       vecMat(xp, bi, rowOf(x, row, D), D, W, G);
@@ -159,13 +190,7 @@ export function gruBackward(
       const t = timeIndex(s, T, reverse);
       const row = b * T + t;
       const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
-      const kept = isKept(mask, b, T, t);
-      // a masked step's output is the carried state (or a constant zero with zeroOut)
-      if (kept || !zeroOut) axpy(dh, 1, rowOf(dOut, row, U), U);
-      if (!kept) {
-        if (dx) memory.fill(rowOf(dx, row, D), 0, <usize>D << 2);
-        continue;
-      }
+      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, b, T, t), zeroOut)) continue;
       const g = rowOf(gates, row, G);
       const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : 0;
       for (let u = 0; u < U; u++) {
@@ -214,13 +239,7 @@ export function gruBackward(
           memory.fill(dxp + (<usize>U << 2), 0, <usize>U << 2);
         }
       }
-      const xr = rowOf(x, row, D);
-      for (let d = 0; d < D; d++) axpy(dW + (<usize>(d * G) << 2), ld(xr, d), dxp, G);
-      if (dbi) axpy(dbi, 1, dxp, G);
-      if (dx) {
-        const dxr = rowOf(dx, row, D);
-        for (let d = 0; d < D; d++) st(dxr, d, dot(dxp, W + (<usize>(d * G) << 2), G));
-      }
+      inputSideBackward(x, dx, row, D, G, W, dxp, dW, dbi);
     }
   }
 }
@@ -239,12 +258,7 @@ export function simpleRnnForwardTrain(
       const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
       const h = rowOf(hs, row, U);
       if (!isKept(mask, b, T, t)) {
-        if (prev >= 0) memory.copy(h, rowOf(hs, prev, U), <usize>U << 2);
-        else memory.fill(h, 0, <usize>U << 2);
-        if (out) {
-          if (zeroOut) memory.fill(rowOf(out, row, U), 0, <usize>U << 2);
-          else memory.copy(rowOf(out, row, U), h, <usize>U << 2);
-        }
+        carryMaskedStep(hs, out, row, prev, U, zeroOut);
         continue;
       }
       vecMat(h, bias, rowOf(x, row, D), D, W, U);
@@ -281,21 +295,10 @@ export function simpleRnnBackward(
       const t = timeIndex(s, T, reverse);
       const row = b * T + t;
       const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
-      const kept = isKept(mask, b, T, t);
-      if (kept || !zeroOut) axpy(dh, 1, rowOf(dOut, row, U), U);
-      if (!kept) {
-        if (dx) memory.fill(rowOf(dx, row, D), 0, <usize>D << 2);
-        continue;
-      }
+      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, b, T, t), zeroOut)) continue;
       const h = rowOf(hs, row, U);
       for (let u = 0; u < U; u++) st(dz, u, ld(dh, u) * actSlope(ld(h, u), actId));
-      const xr = rowOf(x, row, D);
-      for (let d = 0; d < D; d++) axpy(dW + (<usize>(d * U) << 2), ld(xr, d), dz, U);
-      if (db) axpy(db, 1, dz, U);
-      if (dx) {
-        const dxr = rowOf(dx, row, D);
-        for (let d = 0; d < D; d++) st(dxr, d, dot(dz, W + (<usize>(d * U) << 2), U));
-      }
+      inputSideBackward(x, dx, row, D, U, W, dz, dW, db);
       if (prev >= 0) {
         const hp = rowOf(hs, prev, U);
         for (let k = 0; k < U; k++) {

@@ -3,6 +3,7 @@ import type { WasmMemory } from '../wasm/memory.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import { LSTM_GATES } from './layers/lstm.js';
+import { trainContext } from './layers/layer-module.js';
 import { forwardBackward, planTraining } from './sequential-trainer.js';
 
 export { LSTM_GATES };
@@ -136,18 +137,14 @@ export function chainGradients(
   const plan = planTraining(graph, generation);
   memory.beginScratch();
   try {
-    const put = (a: Float32Array) => {
-      const p = memory.scratch(Math.max(1, a.length) * 4);
-      memory.f32(p, a.length).set(a);
-      return p;
-    };
+    const ctx = trainContext(memory, 1);
     let y = new Float32Array(0);
     let yShape: number[] = [];
-    const r = forwardBackward({ memory, seed: 1, put }, plan, arrays, x, xShape, (out) => {
+    const r = forwardBackward(ctx, plan, arrays, x, xShape, (out) => {
       yShape = out.shape;
       y = memory.f32(out.ptr, out.shape.reduce((a, b) => a * b, 1)).slice();
       if (dy.length !== y.length) throw new UnsupportedKerasConfigurationError(`dy has ${dy.length} values, the output ${y.length}`, { field: 'dy' });
-      return put(dy);
+      return ctx.put(dy);
     });
     return { y, yShape, dx: memory.f32(r.dInput, x.length).slice(), grads: r.grads };
   } finally {

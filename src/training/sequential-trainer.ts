@@ -6,7 +6,7 @@ import { lossInto, type LossSpec } from './losses.js';
 import { OptimizerState, type OptimizerSpec } from './optimizers.js';
 import { planLayer } from './layers/index.js';
 import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
-import { refuse, sizeOf, type Activation, type PlannedLayer, type StatisticsUpdate, type TrainContext } from './layers/layer-module.js';
+import { refuse, sizeOf, trainContext, type Activation, type PlannedLayer, type StatisticsUpdate, type TrainContext } from './layers/layer-module.js';
 
 /**
  * Training of models made of layers training supports (one module per layer kind in
@@ -179,16 +179,11 @@ export class SequentialTrainer {
     const { memory } = this;
     memory.beginScratch();
     try {
-      const put = (a: Float32Array) => {
-        const p = memory.scratch(Math.max(1, a.length) * 4);
-        memory.f32(p, a.length).set(a);
-        return p;
-      };
-      const ctx: TrainContext = { memory, seed: this.seed, put, isTrainable: this.trainable };
+      const ctx = trainContext(memory, this.seed, this.trainable);
       let loss = 0;
       const { grads, updates } = forwardBackward(ctx, this.plan, this.arrays, x, xShape, (out) => {
         const grad = memory.scratch(sizeOf(out.shape) * 4);
-        loss = lossInto(memory, this.loss, out.ptr, out.shape, put(y), y, grad);
+        loss = lossInto(memory, this.loss, out.ptr, out.shape, ctx.put(y), y, grad);
         return grad;
       });
       this.seed = ctx.seed;

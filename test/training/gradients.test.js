@@ -7,19 +7,8 @@ import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { denseGradients, lstmGradients } from '../../dist/training/gradients.js';
 import { UnsupportedKerasConfigurationError } from '../../dist/index.js';
+import { check, finiteDifferences, rng } from '../support/gradient-check.js';
 
-// float32 kernels against float64 differences (h = 1e-5): |g - fd| <= ATOL + RTOL |fd|
-const ATOL = 2e-5;
-const RTOL = 2e-3;
-const H = 1e-5;
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
 const rand = (n, r, scale = 1) => Float64Array.from({ length: n }, () => r() * 2 * scale);
 
 const act64 = {
@@ -80,30 +69,6 @@ function lstm64(x, B, T, D, W, R, b, U, gate = 'sigmoid') {
 }
 
 const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
-
-/** Central differences of f (float64) with respect to each entry of `param`. */
-function finiteDifferences(param, f) {
-  return Array.from(param, (_, i) => {
-    const keep = param[i];
-    param[i] = keep + H;
-    const up = f();
-    param[i] = keep - H;
-    const down = f();
-    param[i] = keep;
-    return (up - down) / (2 * H);
-  });
-}
-
-function check(label, got, fd) {
-  assert.is(got.length, fd.length, label);
-  let worst = 0;
-  fd.forEach((e, i) => {
-    const err = Math.abs(got[i] - e);
-    assert.ok(err <= ATOL + RTOL * Math.abs(e), `${label}[${i}]: kernel ${got[i]} vs finite difference ${e}`);
-    worst = Math.max(worst, err / (ATOL + RTOL * Math.abs(e)));
-  });
-  return worst;
-}
 
 async function memory() {
   return new WasmMemory(await instantiateKernels());

@@ -10,19 +10,7 @@ import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.
 import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { chainGradients } from '../../dist/training/gradients.js';
-
-// float32 kernels against float64 differences (h = 1e-5): |g - fd| <= ATOL + RTOL |fd|
-const ATOL = 2e-5;
-const RTOL = 2e-3;
-const H = 1e-5;
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
+import { check, finiteDifferences, rng } from '../support/gradient-check.js';
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 const ACT = { linear: (z) => z, tanh: Math.tanh, sigmoid, relu: (z) => Math.max(0, z) };
@@ -297,6 +285,30 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
       cur = out;
       shape = global ? (det.keepdims ? [B, 1, C] : [B, C]) : [B, Tout, C];
       mask = null;
+    } else if (cls === 'Reshape') {
+      const rest = cur.length / shape[0];
+      const known = det.targetShape.reduce((a, v) => (v === -1 ? a : a * v), 1);
+      shape = [shape[0], ...det.targetShape.map((v) => (v === -1 ? rest / known : v))];
+    } else if (cls === 'RepeatVector' || cls === 'UpSampling1D') {
+      const C = shape[shape.length - 1];
+      const n = cls === 'RepeatVector' ? det.n : det.size;
+      const rows = cur.length / C;
+      const out = new Float64Array(rows * n * C);
+      for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) out.set(cur.subarray(r * C, (r + 1) * C), (r * n + i) * C);
+      cur = out;
+      shape = cls === 'RepeatVector' ? [shape[0], n, C] : [shape[0], shape[1] * n, C];
+    } else if (cls === 'ZeroPadding1D' || cls === 'Cropping1D') {
+      const [B, T, C] = shape;
+      const [a, z] = cls === 'ZeroPadding1D' ? det.padding : det.cropping;
+      const T2 = cls === 'ZeroPadding1D' ? T + a + z : T - a - z;
+      const out = new Float64Array(B * T2 * C);
+      for (let b = 0; b < B; b++)
+        for (let t = 0; t < T2; t++) {
+          const s = cls === 'ZeroPadding1D' ? t - a : t + a;
+          if (s >= 0 && s < T) out.set(cur.subarray((b * T + s) * C, (b * T + s + 1) * C), (b * T2 + t) * C);
+        }
+      cur = out;
+      shape = [B, T2, C];
     } else if (cls === 'Flatten') {
       shape = [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)];
       mask = null;
@@ -347,31 +359,6 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
 
 const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
 
-function finiteDifferences(param, f, skip = () => false) {
-  return Array.from(param, (_, i) => {
-    if (skip(i)) return null;
-    const keep = param[i];
-    param[i] = keep + H;
-    const up = f();
-    param[i] = keep - H;
-    const down = f();
-    param[i] = keep;
-    return (up - down) / (2 * H);
-  });
-}
-
-function check(label, got, fd) {
-  assert.is(got.length, fd.length, label);
-  let worst = 0;
-  fd.forEach((e, i) => {
-    if (e === null) return;
-    const err = Math.abs(got[i] - e);
-    assert.ok(err <= ATOL + RTOL * Math.abs(e), `${label}[${i}]: kernel ${got[i]} vs finite difference ${e}`);
-    worst = Math.max(worst, err / (ATOL + RTOL * Math.abs(e)));
-  });
-  return worst;
-}
-
 let memory;
 async function mem() {
   memory ??= new WasmMemory(await instantiateKernels());
@@ -388,9 +375,9 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5 } =
   const r = rng(seed);
   const inShape = model.inputs[0].shape;
   const steps = T ?? inShape[1];
-  const xShape = ids ? [B, steps] : [B, steps, inShape[2]];
+  const xShape = ids ? [B, steps] : [B, steps, ...inShape.slice(2)];
   const n = xShape.reduce((a, b) => a * b, 1);
-  const F = ids ? 1 : xShape[2];
+  const F = xShape.slice(2).reduce((a, b) => a * b, 1);
   const x = Float64Array.from(Float32Array.from({ length: n }, () => (ids ? 1 + Math.floor((r() + 0.5) * (ids - 1)) : 2 * r())));
   for (const [b, t] of maskRows) x.fill(0, (b * steps + t) * F, (b * steps + t + 1) * F);
   const masked = (i) => maskRows.some(([b, t]) => Math.floor(i / F) === b * steps + t);
@@ -456,6 +443,11 @@ const CASES = [
   ['BatchNormalization in training mode, Keras 3', 'test/fixtures/layers/batchnorm_k3.keras', { B: 3 }],
   ['Embedding -> Conv1D -> MaxPooling1D -> LSTM -> Dense, tf.keras', 'test/fixtures/layers/cnn_lstm_tf.h5', { ids: 'vocab' }],
   ['Embedding -> Conv1D -> BatchNormalization -> MaxPooling1D -> LSTM -> Dense, Keras 3', 'test/fixtures/layers/cnn_lstm_k3.keras', { ids: 'vocab', B: 3 }],
+  // layers that move values: Reshape, RepeatVector, UpSampling1D, ZeroPadding1D, Cropping1D
+  ['Reshape -> LSTM -> Dense', 'test/fixtures/reshape_lstm.h5', {}],
+  ['LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense)', 'test/fixtures/repeatvector_seq2seq.h5', {}],
+  ['ZeroPadding1D -> UpSampling1D -> Cropping1D, tf.keras', 'test/fixtures/layers/steps_tf.h5', {}],
+  ['UpSampling1D -> ZeroPadding1D -> Cropping1D, Keras 3', 'test/fixtures/layers/steps_k3.keras', {}],
   // a DAG: Add, Concatenate with the model input, Multiply / Average / Subtract, a tensor read by three layers
   ['functional model with merges and fan-out (GRU, Dense, SimpleRNN)', 'test/fixtures/training/grad_dag_merges.h5', {}],
 ];

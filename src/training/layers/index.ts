@@ -10,9 +10,10 @@ import { planMasking } from './masking.js';
 import { planBidirectional } from './bidirectional.js';
 import { planTimeDistributed } from './time-distributed.js';
 import { planConv1d } from './conv1d.js';
-import { planFlatten, planPooling } from './pooling.js';
+import { planPooling } from './pooling.js';
 import { planBatchNormalization, planLayerNormalization } from './normalization.js';
 import { planMerge } from './merge.js';
+import { planFlatten, planShapeOp } from './shape-ops.js';
 import { refuse, type LayerPlanner, type PlannedLayer } from './layer-module.js';
 
 /** The layer kinds training supports, by Keras class name; every other class is refused by name. */
@@ -37,6 +38,11 @@ const PLANNERS: Record<string, LayerPlanner> = {
   Multiply: planMerge,
   Average: planMerge,
   Concatenate: planMerge,
+  Reshape: planShapeOp,
+  RepeatVector: planShapeOp,
+  UpSampling1D: planShapeOp,
+  ZeroPadding1D: planShapeOp,
+  Cropping1D: planShapeOp,
   Dense: planDense,
   Dropout: planDropout,
   Activation: planActivation,

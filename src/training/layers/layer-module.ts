@@ -37,6 +37,16 @@ export interface TrainContext {
   isTrainable?(layer: string): boolean;
 }
 
+/** A context for one step inside the caller's scratch scope (`put` copies into scratch memory). */
+export function trainContext(memory: WasmMemory, seed: number, isTrainable?: (layer: string) => boolean): TrainContext {
+  const put = (a: Float32Array) => {
+    const p = memory.scratch(Math.max(1, a.length) * 4);
+    memory.f32(p, a.length).set(a);
+    return p;
+  };
+  return { memory, seed, put, ...(isTrainable ? { isTrainable } : {}) };
+}
+
 /** New values of a layer's non-trainable statistics (BatchNormalization's moving averages) after a step. */
 export interface StatisticsUpdate {
   /** Index of the weight in the layer's Keras order. */
