@@ -41,3 +41,16 @@ export function check(label, got, fd) {
   });
   return worst;
 }
+
+/** Float64 x·W + b for x [M][K], W [K][N], b [N] or null: the affine part of a Dense reference. */
+export function affine64(x, M, K, W, b, N) {
+  const y = new Float64Array(M * N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = b ? b[n] : 0;
+      for (let k = 0; k < K; k++) s += x[m * K + k] * W[k * N + n];
+      y[m * N + n] = s;
+    }
+  }
+  return y;
+}

@@ -10,7 +10,7 @@ import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.
 import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { chainGradients } from '../../dist/training/gradients.js';
-import { check, finiteDifferences, rng } from '../support/gradient-check.js';
+import { affine64, check, finiteDifferences, rng } from '../support/gradient-check.js';
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 const ACT = { linear: (z) => z, tanh: Math.tanh, sigmoid, relu: (z) => Math.max(0, z) };
@@ -127,18 +127,7 @@ function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3) {
 }
 
 function dense64(det, ws, x, M, K) {
-  const N = det.units;
-  const W = ws[0].data;
-  const b = ws[1]?.data;
-  const y = new Float64Array(M * N);
-  for (let m = 0; m < M; m++) {
-    for (let n = 0; n < N; n++) {
-      let s = b ? b[n] : 0;
-      for (let k = 0; k < K; k++) s += x[m * K + k] * W[k * N + n];
-      y[m * N + n] = s;
-    }
-  }
-  return activate(det.activation, y, N);
+  return activate(det.activation, affine64(x, M, K, ws[0].data, ws[1]?.data, det.units), det.units);
 }
 
 function activate(name, y, cols) {
