@@ -38,5 +38,5 @@ export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain,
 export { gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward } from './backward-rnn';
 export {
   embeddingBackward, conv1dForwardTrain, conv1dBackward, pool1dBackward, layerNormForwardTrain, layerNormBackward, batchNormForwardTrain, batchNormBackward,
-  sumRepeats,
+  sumRepeats, activationLayerBackward,
 } from './backward-layers';

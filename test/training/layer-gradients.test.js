@@ -337,6 +337,16 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
         const u = Math.fround((dropoutState >>> 8) / 16777216);
         return u >= Math.fround(det.rate) ? v * keep : 0;
       });
+    } else if (cls === 'ReLU' || cls === 'LeakyReLU') {
+      // Keras' relu(x, negative_slope, max_value, threshold)
+      const slope = det.negativeSlope ?? 0;
+      const max = det.maxValue ?? Infinity;
+      const th = det.threshold ?? 0;
+      cur = cur.map((v) => Math.min(Math.max(v > th ? v : 0, 0), max) - slope * Math.max(th - v, 0));
+    } else if (cls === 'ELU') {
+      cur = cur.map((v) => (v > 0 ? v : det.alpha * (Math.exp(v) - 1)));
+    } else if (cls === 'Softmax') {
+      cur = activate('softmax', Float64Array.from(cur), shape[shape.length - 1]);
     } else if (cls === 'Activation') {
       cur = activate(det.activation, Float64Array.from(cur), shape[shape.length - 1]);
     } else throw new Error(`no float64 reference for ${cls}`);
@@ -437,6 +447,12 @@ const CASES = [
   ['LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense)', 'test/fixtures/repeatvector_seq2seq.h5', {}],
   ['ZeroPadding1D -> UpSampling1D -> Cropping1D, tf.keras', 'test/fixtures/layers/steps_tf.h5', {}],
   ['UpSampling1D -> ZeroPadding1D -> Cropping1D, Keras 3', 'test/fixtures/layers/steps_k3.keras', {}],
+  // activation layers
+  ['LeakyReLU -> ELU, Keras 1', 'test/fixtures/layers/leaky_relu_k1.h5', {}],
+  ['LeakyReLU -> ELU, Keras 3', 'test/fixtures/layers/leaky_relu_k3.keras', {}],
+  ['ReLU(max_value 6) -> Dense -> ReLU(max_value, negative_slope, threshold), Keras 2', 'test/fixtures/layers/relu_k2.h5', { B: 4 }],
+  ['ReLU(negative_slope, threshold), Keras 3', 'test/fixtures/layers/relu_k3.keras', {}],
+  ['Dense -> Softmax layer, Keras 3', 'test/fixtures/layers/softmax_k3.keras', {}],
   // a DAG: Add, Concatenate with the model input, Multiply / Average / Subtract, a tensor read by three layers
   ['functional model with merges and fan-out (GRU, Dense, SimpleRNN)', 'test/fixtures/training/grad_dag_merges.h5', {}],
 ];

@@ -14,6 +14,7 @@ import { planPooling } from './pooling.js';
 import { planBatchNormalization, planLayerNormalization } from './normalization.js';
 import { planMerge } from './merge.js';
 import { planFlatten, planShapeOp } from './shape-ops.js';
+import { planActivationLayer } from './activation-layers.js';
 import { refuse, type LayerPlanner, type PlannedLayer } from './layer-module.js';
 
 /** The layer kinds training supports, by Keras class name; every other class is refused by name. */
@@ -43,6 +44,11 @@ const PLANNERS: Record<string, LayerPlanner> = {
   UpSampling1D: planShapeOp,
   ZeroPadding1D: planShapeOp,
   Cropping1D: planShapeOp,
+  ReLU: planActivationLayer,
+  LeakyReLU: planActivationLayer,
+  ELU: planActivationLayer,
+  ThresholdedReLU: planActivationLayer,
+  Softmax: planActivationLayer,
   Dense: planDense,
   Dropout: planDropout,
   Activation: planActivation,
