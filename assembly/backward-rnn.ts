@@ -309,3 +309,104 @@ export function simpleRnnBackward(
     }
   }
 }
+
+/**
+ * LSTM forward for training with masks and reverse processing (the plain case also has
+ * lstmForwardTrain in backward.ts): gates [B][T][4U] (i, f, candidate, o after their
+ * activations), cs [B][T][U] and hs [B][T][U] (cell and hidden state after each step, both
+ * carried over masked steps), out as in {@link gruForwardTrain}. b: bias [4U] or 0.
+ */
+export function lstmForwardTrainMasked(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, b: usize, actId: i32, recAct: i32,
+  mask: usize, reverse: i32, zeroOut: i32, gates: usize, cs: usize, hs: usize, out: usize,
+): void {
+  const G = 4 * U;
+  for (let bi = 0; bi < B; bi++) {
+    for (let s = 0; s < T; s++) {
+      const t = timeIndex(s, T, reverse);
+      const row = bi * T + t;
+      const prev: i32 = s > 0 ? bi * T + timeIndex(s - 1, T, reverse) : -1;
+      const g = rowOf(gates, row, G);
+      if (!isKept(mask, bi, T, t)) {
+        carryMaskedStep(hs, out, row, prev, U, zeroOut);
+        carryMaskedStep(cs, 0, row, prev, U, 0);
+        memory.fill(g, 0, <usize>G << 2);
+        continue;
+      }
+      vecMat(g, b, rowOf(x, row, D), D, W, G);
+      if (prev >= 0) {
+        const hp = rowOf(hs, prev, U);
+        for (let k = 0; k < U; k++) {
+          const a = ld(hp, k);
+          if (a != 0) axpy(g, a, R + (<usize>(k * G) << 2), G);
+        }
+      }
+      for (let u = 0; u < U; u++) {
+        const ig = gate(ld(g, u), recAct);
+        const fg = gate(ld(g, U + u), recAct);
+        const cg = act(ld(g, 2 * U + u), actId);
+        const og = gate(ld(g, 3 * U + u), recAct);
+        st(g, u, ig);
+        st(g, U + u, fg);
+        st(g, 2 * U + u, cg);
+        st(g, 3 * U + u, og);
+        const c = fg * (prev >= 0 ? ld(cs, prev * U + u) : 0) + ig * cg;
+        st(cs, row * U + u, c);
+        st(hs, row * U + u, og * act(c, actId));
+      }
+      if (out) memory.copy(rowOf(out, row, U), rowOf(hs, row, U), <usize>U << 2);
+    }
+  }
+}
+
+/**
+ * LSTM backpropagation through time for {@link lstmForwardTrainMasked}'s buffers; dOut as in
+ * {@link gruBackward}. Writes dx (if nonzero), dW [D][4U], dR [U][4U], db [4U] (if nonzero).
+ * scratch: 4U + 2U floats.
+ */
+export function lstmBackwardMasked(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, actId: i32, recAct: i32, mask: usize, reverse: i32, zeroOut: i32,
+  gates: usize, cs: usize, hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, db: usize, scratch: usize,
+): void {
+  const G = 4 * U;
+  memory.fill(dW, 0, <usize>(D * G) << 2);
+  memory.fill(dR, 0, <usize>(U * G) << 2);
+  if (db) memory.fill(db, 0, <usize>G << 2);
+  const dz = scratch;
+  const dh = dz + (<usize>G << 2);
+  const dc = dh + (<usize>U << 2);
+  for (let bi = 0; bi < B; bi++) {
+    memory.fill(dh, 0, <usize>(2 * U) << 2);
+    for (let s = T - 1; s >= 0; s--) {
+      const t = timeIndex(s, T, reverse);
+      const row = bi * T + t;
+      const prev: i32 = s > 0 ? bi * T + timeIndex(s - 1, T, reverse) : -1;
+      // a masked step carries c as well: dc passes on unchanged
+      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, bi, T, t), zeroOut)) continue;
+      const g = rowOf(gates, row, G);
+      for (let u = 0; u < U; u++) {
+        const ig = ld(g, u);
+        const fg = ld(g, U + u);
+        const cg = ld(g, 2 * U + u);
+        const og = ld(g, 3 * U + u);
+        const tc = act(ld(cs, row * U + u), actId);
+        const dhu = ld(dh, u);
+        const dcu = dhu * og * actSlope(tc, actId) + ld(dc, u);
+        const cPrev: f32 = prev >= 0 ? ld(cs, prev * U + u) : 0;
+        st(dz, u, dcu * cg * gateSlope(ig, recAct));
+        st(dz, U + u, dcu * cPrev * gateSlope(fg, recAct));
+        st(dz, 2 * U + u, dcu * ig * actSlope(cg, actId));
+        st(dz, 3 * U + u, dhu * tc * gateSlope(og, recAct));
+        st(dc, u, dcu * fg);
+      }
+      inputSideBackward(x, dx, row, D, G, W, dz, dW, db);
+      if (prev >= 0) {
+        const hp = rowOf(hs, prev, U);
+        for (let k = 0; k < U; k++) {
+          axpy(dR + (<usize>(k * G) << 2), ld(hp, k), dz, G);
+          st(dh, k, dot(dz, R + (<usize>(k * G) << 2), G));
+        }
+      }
+    }
+  }
+}

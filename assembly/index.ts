@@ -35,7 +35,9 @@ export { categoryCounts, oneHotRows, bucketize, lookupSorted } from './categoric
 export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';
 export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
 export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward, dropoutMask } from './backward';
-export { gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward } from './backward-rnn';
+export {
+  gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward, lstmForwardTrainMasked, lstmBackwardMasked,
+} from './backward-rnn';
 export {
   embeddingBackward, conv1dForwardTrain, conv1dBackward, pool1dBackward, layerNormForwardTrain, layerNormBackward, batchNormForwardTrain, batchNormBackward,
   sumRepeats, activationLayerBackward,

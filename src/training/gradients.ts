@@ -2,7 +2,7 @@ import { UnsupportedKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
-import { LSTM_GATES } from './layers/lstm.js';
+import { LSTM_GATES } from './layers/gates.js';
 import { trainContext } from './layers/layer-module.js';
 import { forwardBackward, planTraining } from './sequential-trainer.js';
 

@@ -453,6 +453,17 @@ const CASES = [
   ['ReLU(max_value 6) -> Dense -> ReLU(max_value, negative_slope, threshold), Keras 2', 'test/fixtures/layers/relu_k2.h5', { B: 4 }],
   ['ReLU(negative_slope, threshold), Keras 3', 'test/fixtures/layers/relu_k3.keras', {}],
   ['Dense -> Softmax layer, Keras 3', 'test/fixtures/layers/softmax_k3.keras', {}],
+  // LSTM's general path: Keras 1 per-gate weights, relu activation, masks, inside Bidirectional (its plain path: gradients.test.js)
+  ['LSTM Keras 1 per-gate weights', 'test/fixtures/k1_lstm.h5', {}],
+  ['LSTM relu activation', 'test/fixtures/lstm_relu_activation.h5', {}],
+  ['Embedding(mask_zero) -> LSTM -> LSTM', 'test/fixtures/embedding_mask_zero_lstm.h5', { ids: 'vocab', T: 6, maskRows: [[0, 4], [0, 5], [1, 0]] }],
+  ['Bidirectional(LSTM) concat -> Bidirectional(LSTM) -> Dense', 'test/fixtures/bidir_lstm_concat.h5', {}],
+  ['Bidirectional(LSTM) ave', 'test/fixtures/bidir_lstm_ave.h5', {}],
+  [
+    'Embedding(mask_zero) -> Bidirectional(LSTM) concat -> Bidirectional(GRU) sum -> Dense',
+    'test/fixtures/bidir_masking_embedding.h5',
+    { ids: 'vocab', maskRows: [[0, 4], [0, 5], [1, 0], [1, 1]] },
+  ],
   // a DAG: Add, Concatenate with the model input, Multiply / Average / Subtract, a tensor read by three layers
   ['functional model with merges and fan-out (GRU, Dense, SimpleRNN)', 'test/fixtures/training/grad_dag_merges.h5', {}],
 ];
@@ -469,8 +480,10 @@ test('layers and options without gradients are refused by name', async () => {
   assert.throws(() => cudnn.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /CuDNNGRU/.test(e.message) && /cu_dnngru_1/.test(e.message));
   const masked = await loadModel('test/fixtures/masking_bidir_simple_rnn_seq.h5');
   assert.throws(() => masked.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask/.test(e.message));
-  const lstmMask = await loadModel('test/fixtures/embedding_mask_zero_lstm.h5');
-  assert.throws(() => lstmMask.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask reaching LSTM/.test(e.message));
+  const noise = await loadModel('test/fixtures/layers/identity_layers_tf.h5');
+  assert.throws(() => noise.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /SpatialDropout1D/.test(e.message));
+  const backwards = await loadModel('test/fixtures/lstm_go_backwards.h5');
+  assert.throws(() => backwards.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /go_backwards/.test(e.message));
 });
 
 test('BatchNormalization moves moving_mean / moving_variance towards the batch statistics by momentum; frozen it is refused', async () => {

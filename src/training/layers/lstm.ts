@@ -1,40 +1,34 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
-import { refuse, type Activation, type TrainableLayer } from './layer-module.js';
-
-/** Gate activations the LSTM kernels implement, by the name the importer resolved (hard_sigmoid by version). */
-export const LSTM_GATES: Record<string, number> = { sigmoid: 2, hard_sigmoid_keras2: 3, hard_sigmoid_keras3: 4 };
-
-/** The kernel id of a recurrent layer's gate activation (hard_sigmoid in the form of the file's Keras version), or its refusal. */
-export function gateOf(layer: GraphLayer, generation: KerasGeneration): number {
-  const d = layer.imported.details;
-  let gate = String(d.recurrentActivation);
-  if (gate === 'hard_sigmoid') gate = generation.major >= 3 && generation.runtime !== 'tfjs' ? 'hard_sigmoid_keras3' : 'hard_sigmoid_keras2';
-  if (!(gate in LSTM_GATES)) refuse(layer, `${layer.imported.className} recurrent_activation ${String(d.recurrentActivation)}`, 'recurrent_activation', d.recurrentActivation);
-  return LSTM_GATES[gate];
-}
+import type { Activation, TrainableLayer } from './layer-module.js';
+import { gateOf } from './gates.js';
+import { planRecurrent, type RecurrentSaved } from './recurrent.js';
 
 /**
- * LSTM (tanh activation, fused Keras 2/3 weights, zero initial state, no mask, return_state,
- * go_backwards, stateful or dropout), backpropagation through time over the whole sequence.
+ * LSTM, backpropagation through time over the whole sequence. The plain case (tanh, fused Keras
+ * 2/3 weights, no mask, forward order) runs on lstmForwardTrain / lstmBackward of
+ * assembly/backward.ts; a masked input, go_backwards (with return_sequences false), Keras 1
+ * per-gate weights or another activation go through the recurrent core of recurrent.ts (the
+ * mask-aware kernels of backward-rnn.ts). return_state, stateful and dropout are refused there.
  */
 export function planLstm(layer: GraphLayer, generation: KerasGeneration): TrainableLayer {
   const d = layer.imported.details;
-  if (d.weightLayout !== 'fused') refuse(layer, 'Keras 1 per-gate LSTM weights', 'weightLayout', d.weightLayout);
-  if (d.activation !== 'tanh') refuse(layer, `LSTM activation ${String(d.activation)}`, 'activation', d.activation);
-  for (const f of ['returnState', 'goBackwards', 'stateful'] as const) if (d[f]) refuse(layer, `LSTM ${f}`, f, true);
-  const cfg = layer.spec.config;
-  for (const f of ['dropout', 'recurrent_dropout']) if (typeof cfg[f] === 'number' && (cfg[f] as number) > 0) refuse(layer, `LSTM ${f} in training`, f, cfg[f]);
+  const general = planRecurrent(layer, generation) as TrainableLayer<RecurrentSaved>;
+  if (d.weightLayout !== 'fused' || d.activation !== 'tanh' || d.goBackwards) return general as TrainableLayer;
   const gate = gateOf(layer, generation);
   const units = Number(d.units);
   const returnSequences = d.returnSequences === true;
   const useBias = d.useBias !== false;
-  type Saved = { input: Activation; pw: number; pr: number; pb: number; gates: number; cs: number; hs: number };
+  type Saved = { input: Activation; pw: number; pr: number; pb: number; gates: number; cs: number; hs: number; masked?: RecurrentSaved };
   const plan: TrainableLayer<Saved> = {
     layer,
     weights: useBias ? ['kernel', 'recurrent_kernel', 'bias'] : ['kernel', 'recurrent_kernel'],
-    masks: 'refuse',
+    masks: returnSequences ? 'pass' : 'consume',
     forward(ctx, input, w) {
+      if (input.mask) {
+        const r = general.forward(ctx, input, w);
+        return { output: r.output, saved: { input, pw: 0, pr: 0, pb: 0, gates: 0, cs: 0, hs: 0, masked: r.saved } };
+      }
       const { memory } = ctx;
       const [B, T, D] = input.shape;
       const U = units;
@@ -53,6 +47,7 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
       return { output: { ptr: out, shape: [B, U] }, saved };
     },
     backward(ctx, s, dOut) {
+      if (s.masked) return general.backward(ctx, s.masked, dOut);
       const { memory } = ctx;
       const [B, T, D] = s.input.shape;
       const U = units;
