@@ -220,3 +220,29 @@ export function batchNormBackward(dy: usize, rows: i32, C: i32, gamma: usize, xh
     }
   }
 }
+
+/** RepeatVector / UpSampling1D backward: dx[r][:] = sum over i < times of dOut[r][i][:]. */
+export function sumRepeats(dOut: usize, rows: i32, times: i32, cols: i32, dx: usize): void {
+  memory.fill(dx, 0, <usize>(rows * cols) << 2);
+  for (let r = 0; r < rows; r++) {
+    const d = dx + (<usize>(r * cols) << 2);
+    for (let i = 0; i < times; i++) axpy(d, 1, dOut + (<usize>((r * times + i) * cols) << 2), cols);
+  }
+}
+
+/**
+ * Backward of the activation layers from their input x: kind 0 ReLU(negative_slope a, max_value
+ * b, threshold c) as assembly/activation-layers.ts reluLayer computes it (slope 1 on
+ * c < x, 0 < x < b; a below c), kind 1 ELU(alpha a) (1 above 0, a·exp(x) below), kind 2
+ * ThresholdedReLU(theta a) (1 above a). dx = dy · slope.
+ */
+export function activationLayerBackward(x: usize, dy: usize, n: i32, kind: i32, a: f32, b: f32, c: f32, dx: usize): void {
+  for (let i = 0; i < n; i++) {
+    const v = ld(x, i);
+    let slope: f32;
+    if (kind == 0) slope = (v > c && v > 0 && v < b ? <f32>1 : 0) + (v < c ? a : 0);
+    else if (kind == 1) slope = v > 0 ? <f32>1 : a * Mathf.exp(v);
+    else slope = v > a ? <f32>1 : 0;
+    st(dx, i, ld(dy, i) * slope);
+  }
+}

@@ -57,6 +57,42 @@ function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): vo
 }
 
 /**
+ * A masked step in the forward pass: the state is carried over (zeros before any step) and the
+ * output is that state, or zeros with zeroOut.
+ */
+@inline function carryMaskedStep(hs: usize, out: usize, row: i32, prev: i32, U: i32, zeroOut: i32): void {
+  const h = rowOf(hs, row, U);
+  if (prev >= 0) memory.copy(h, rowOf(hs, prev, U), <usize>U << 2);
+  else memory.fill(h, 0, <usize>U << 2);
+  if (out) {
+    if (zeroOut) memory.fill(rowOf(out, row, U), 0, <usize>U << 2);
+    else memory.copy(rowOf(out, row, U), h, <usize>U << 2);
+  }
+}
+
+/**
+ * Entering step `row` of the backward pass: adds the gradient of the step's output to dh (a
+ * masked step's output is the carried state, or a constant zero with zeroOut). Returns whether
+ * the step was kept; a masked one passes dh on unchanged and gives its input no gradient.
+ */
+@inline function enterBackwardStep(dh: usize, dOut: usize, dx: usize, row: i32, U: i32, D: i32, kept: bool, zeroOut: i32): bool {
+  if (kept || !zeroOut) axpy(dh, 1, rowOf(dOut, row, U), U);
+  if (!kept && dx) memory.fill(rowOf(dx, row, D), 0, <usize>D << 2);
+  return kept;
+}
+
+/** The input side of a step's backward pass from dxp ([N], d(loss)/d(x·W + b)): dW += xᵀ·dxp, db += dxp, dx = dxp·Wᵀ. */
+@inline function inputSideBackward(x: usize, dx: usize, row: i32, D: i32, N: i32, W: usize, dxp: usize, dW: usize, db: usize): void {
+  const xr = rowOf(x, row, D);
+  for (let d = 0; d < D; d++) axpy(dW + (<usize>(d * N) << 2), ld(xr, d), dxp, N);
+  if (db) axpy(db, 1, dxp, N);
+  if (dx) {
+    const dxr = rowOf(dx, row, D);
+    for (let d = 0; d < D; d++) st(dxr, d, dot(dxp, W + (<usize>(d * N) << 2), N));
+  }
+}
+
+/**
  * GRU forward for training from a zero state. Saves gates [B][T][3U] (z, r, candidate after
  * their activations), rech [B][T][U] (reset_after only: the recurrent candidate term h·R_h + b_h
  * before r multiplies it), hs [B][T][U] (the state after each step, carried over masked steps)
@@ -77,13 +113,8 @@ export function gruForwardTrain(
       const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
       const hNew = rowOf(hs, row, U);
       if (!isKept(mask, b, T, t)) {
-        if (prev >= 0) memory.copy(hNew, rowOf(hs, prev, U), <usize>U << 2);
-        else memory.fill(hNew, 0, <usize>U << 2);
+        carryMaskedStep(hs, out, row, prev, U, zeroOut);
         memory.fill(rowOf(gates, row, G), 0, <usize>G << 2);
-        if (out) {
-          if (zeroOut) memory.fill(rowOf(out, row, U), 0, <usize>U << 2);
-          else memory.copy(rowOf(out, row, U), hNew, <usize>U << 2);
-        }
         continue;
       }
       vecMat(xp, bi, rowOf(x, row, D), D, W, G);
@@ -159,13 +190,7 @@ export function gruBackward(
       const t = timeIndex(s, T, reverse);
       const row = b * T + t;
       const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
-      const kept = isKept(mask, b, T, t);
-      // a masked step's output is the carried state (or a constant zero with zeroOut)
-      if (kept || !zeroOut) axpy(dh, 1, rowOf(dOut, row, U), U);
-      if (!kept) {
-        if (dx) memory.fill(rowOf(dx, row, D), 0, <usize>D << 2);
-        continue;
-      }
+      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, b, T, t), zeroOut)) continue;
       const g = rowOf(gates, row, G);
       const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : 0;
       for (let u = 0; u < U; u++) {
@@ -214,13 +239,7 @@ export function gruBackward(
           memory.fill(dxp + (<usize>U << 2), 0, <usize>U << 2);
         }
       }
-      const xr = rowOf(x, row, D);
-      for (let d = 0; d < D; d++) axpy(dW + (<usize>(d * G) << 2), ld(xr, d), dxp, G);
-      if (dbi) axpy(dbi, 1, dxp, G);
-      if (dx) {
-        const dxr = rowOf(dx, row, D);
-        for (let d = 0; d < D; d++) st(dxr, d, dot(dxp, W + (<usize>(d * G) << 2), G));
-      }
+      inputSideBackward(x, dx, row, D, G, W, dxp, dW, dbi);
     }
   }
 }
@@ -239,12 +258,7 @@ export function simpleRnnForwardTrain(
       const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
       const h = rowOf(hs, row, U);
       if (!isKept(mask, b, T, t)) {
-        if (prev >= 0) memory.copy(h, rowOf(hs, prev, U), <usize>U << 2);
-        else memory.fill(h, 0, <usize>U << 2);
-        if (out) {
-          if (zeroOut) memory.fill(rowOf(out, row, U), 0, <usize>U << 2);
-          else memory.copy(rowOf(out, row, U), h, <usize>U << 2);
-        }
+        carryMaskedStep(hs, out, row, prev, U, zeroOut);
         continue;
       }
       vecMat(h, bias, rowOf(x, row, D), D, W, U);
@@ -281,21 +295,10 @@ export function simpleRnnBackward(
       const t = timeIndex(s, T, reverse);
       const row = b * T + t;
       const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
-      const kept = isKept(mask, b, T, t);
-      if (kept || !zeroOut) axpy(dh, 1, rowOf(dOut, row, U), U);
-      if (!kept) {
-        if (dx) memory.fill(rowOf(dx, row, D), 0, <usize>D << 2);
-        continue;
-      }
+      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, b, T, t), zeroOut)) continue;
       const h = rowOf(hs, row, U);
       for (let u = 0; u < U; u++) st(dz, u, ld(dh, u) * actSlope(ld(h, u), actId));
-      const xr = rowOf(x, row, D);
-      for (let d = 0; d < D; d++) axpy(dW + (<usize>(d * U) << 2), ld(xr, d), dz, U);
-      if (db) axpy(db, 1, dz, U);
-      if (dx) {
-        const dxr = rowOf(dx, row, D);
-        for (let d = 0; d < D; d++) st(dxr, d, dot(dz, W + (<usize>(d * U) << 2), U));
-      }
+      inputSideBackward(x, dx, row, D, U, W, dz, dW, db);
       if (prev >= 0) {
         const hp = rowOf(hs, prev, U);
         for (let k = 0; k < U; k++) {
@@ -303,6 +306,107 @@ export function simpleRnnBackward(
           st(dh, k, dot(dz, R + (<usize>(k * U) << 2), U));
         }
       } else memory.fill(dh, 0, <usize>U << 2);
+    }
+  }
+}
+
+/**
+ * LSTM forward for training with masks and reverse processing (the plain case also has
+ * lstmForwardTrain in backward.ts): gates [B][T][4U] (i, f, candidate, o after their
+ * activations), cs [B][T][U] and hs [B][T][U] (cell and hidden state after each step, both
+ * carried over masked steps), out as in {@link gruForwardTrain}. b: bias [4U] or 0.
+ */
+export function lstmForwardTrainMasked(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, b: usize, actId: i32, recAct: i32,
+  mask: usize, reverse: i32, zeroOut: i32, gates: usize, cs: usize, hs: usize, out: usize,
+): void {
+  const G = 4 * U;
+  for (let bi = 0; bi < B; bi++) {
+    for (let s = 0; s < T; s++) {
+      const t = timeIndex(s, T, reverse);
+      const row = bi * T + t;
+      const prev: i32 = s > 0 ? bi * T + timeIndex(s - 1, T, reverse) : -1;
+      const g = rowOf(gates, row, G);
+      if (!isKept(mask, bi, T, t)) {
+        carryMaskedStep(hs, out, row, prev, U, zeroOut);
+        carryMaskedStep(cs, 0, row, prev, U, 0);
+        memory.fill(g, 0, <usize>G << 2);
+        continue;
+      }
+      vecMat(g, b, rowOf(x, row, D), D, W, G);
+      if (prev >= 0) {
+        const hp = rowOf(hs, prev, U);
+        for (let k = 0; k < U; k++) {
+          const a = ld(hp, k);
+          if (a != 0) axpy(g, a, R + (<usize>(k * G) << 2), G);
+        }
+      }
+      for (let u = 0; u < U; u++) {
+        const ig = gate(ld(g, u), recAct);
+        const fg = gate(ld(g, U + u), recAct);
+        const cg = act(ld(g, 2 * U + u), actId);
+        const og = gate(ld(g, 3 * U + u), recAct);
+        st(g, u, ig);
+        st(g, U + u, fg);
+        st(g, 2 * U + u, cg);
+        st(g, 3 * U + u, og);
+        const c = fg * (prev >= 0 ? ld(cs, prev * U + u) : 0) + ig * cg;
+        st(cs, row * U + u, c);
+        st(hs, row * U + u, og * act(c, actId));
+      }
+      if (out) memory.copy(rowOf(out, row, U), rowOf(hs, row, U), <usize>U << 2);
+    }
+  }
+}
+
+/**
+ * LSTM backpropagation through time for {@link lstmForwardTrainMasked}'s buffers; dOut as in
+ * {@link gruBackward}. Writes dx (if nonzero), dW [D][4U], dR [U][4U], db [4U] (if nonzero).
+ * scratch: 4U + 2U floats.
+ */
+export function lstmBackwardMasked(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, actId: i32, recAct: i32, mask: usize, reverse: i32, zeroOut: i32,
+  gates: usize, cs: usize, hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, db: usize, scratch: usize,
+): void {
+  const G = 4 * U;
+  memory.fill(dW, 0, <usize>(D * G) << 2);
+  memory.fill(dR, 0, <usize>(U * G) << 2);
+  if (db) memory.fill(db, 0, <usize>G << 2);
+  const dz = scratch;
+  const dh = dz + (<usize>G << 2);
+  const dc = dh + (<usize>U << 2);
+  for (let bi = 0; bi < B; bi++) {
+    memory.fill(dh, 0, <usize>(2 * U) << 2);
+    for (let s = T - 1; s >= 0; s--) {
+      const t = timeIndex(s, T, reverse);
+      const row = bi * T + t;
+      const prev: i32 = s > 0 ? bi * T + timeIndex(s - 1, T, reverse) : -1;
+      // a masked step carries c as well: dc passes on unchanged
+      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, bi, T, t), zeroOut)) continue;
+      const g = rowOf(gates, row, G);
+      for (let u = 0; u < U; u++) {
+        const ig = ld(g, u);
+        const fg = ld(g, U + u);
+        const cg = ld(g, 2 * U + u);
+        const og = ld(g, 3 * U + u);
+        const tc = act(ld(cs, row * U + u), actId);
+        const dhu = ld(dh, u);
+        const dcu = dhu * og * actSlope(tc, actId) + ld(dc, u);
+        const cPrev: f32 = prev >= 0 ? ld(cs, prev * U + u) : 0;
+        st(dz, u, dcu * cg * gateSlope(ig, recAct));
+        st(dz, U + u, dcu * cPrev * gateSlope(fg, recAct));
+        st(dz, 2 * U + u, dcu * ig * actSlope(cg, actId));
+        st(dz, 3 * U + u, dhu * tc * gateSlope(og, recAct));
+        st(dc, u, dcu * fg);
+      }
+      inputSideBackward(x, dx, row, D, G, W, dz, dW, db);
+      if (prev >= 0) {
+        const hp = rowOf(hs, prev, U);
+        for (let k = 0; k < U; k++) {
+          axpy(dR + (<usize>(k * G) << 2), ld(hp, k), dz, G);
+          st(dh, k, dot(dz, R + (<usize>(k * G) << 2), G));
+        }
+      }
     }
   }
 }

@@ -38,7 +38,10 @@ export { sumSquaresF32, clipValueF32, decayWeightsF32 } from './optimizers';
 export * from './metrics';
 export { lstmForwardTrainSimd, lstmBackwardSimd, lstmTrainWorkFloats } from './lstm-train';
 export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward, dropoutMask } from './backward';
-export { gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward } from './backward-rnn';
+export {
+  gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward, lstmForwardTrainMasked, lstmBackwardMasked,
+} from './backward-rnn';
 export {
   embeddingBackward, conv1dForwardTrain, conv1dBackward, pool1dBackward, layerNormForwardTrain, layerNormBackward, batchNormForwardTrain, batchNormBackward,
+  sumRepeats, activationLayerBackward,
 } from './backward-layers';

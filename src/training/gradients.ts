@@ -2,8 +2,8 @@ import { UnsupportedKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
-import { LSTM_GATES } from './layers/lstm.js';
-import { scratchPut } from './layers/layer-module.js';
+import { LSTM_GATES } from './layers/gates.js';
+import { trainContext } from './layers/layer-module.js';
 import { forwardBackward, planTraining } from './sequential-trainer.js';
 
 export { LSTM_GATES };
@@ -121,7 +121,7 @@ export function lstmGradients(
 }
 
 /**
- * Gradients of sum(dy · output) through a whole planned chain (any layers training supports):
+ * Gradients of sum(dy · output) through a whole planned model (any layers training supports):
  * the model output, d/d(input) and d/d(weights) of every layer with weights, in the stored
  * arrays' layout. For gradient checks; `arrays` are the model's weights by layer name.
  */
@@ -134,17 +134,17 @@ export function chainGradients(
   xShape: number[],
   dy: Float32Array,
 ): { y: Float32Array; yShape: number[]; dx: Float32Array; grads: Map<string, Float32Array[]> } {
-  const steps = planTraining(graph, generation);
+  const plan = planTraining(graph, generation);
   memory.beginScratch();
   try {
-    const put = scratchPut(memory);
+    const ctx = trainContext(memory, 1);
     let y = new Float32Array(0);
     let yShape: number[] = [];
-    const r = forwardBackward({ memory, seed: 1, put }, steps, arrays, x, xShape, (out) => {
+    const r = forwardBackward(ctx, plan, arrays, x, xShape, (out) => {
       yShape = out.shape;
       y = memory.f32(out.ptr, out.shape.reduce((a, b) => a * b, 1)).slice();
       if (dy.length !== y.length) throw new UnsupportedKerasConfigurationError(`dy has ${dy.length} values, the output ${y.length}`, { field: 'dy' });
-      return put(dy);
+      return ctx.put(dy);
     });
     return { y, yShape, dx: memory.f32(r.dInput, x.length).slice(), grads: r.grads };
   } finally {

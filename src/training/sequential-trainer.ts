@@ -5,79 +5,143 @@ import type { KerasGeneration } from '../keras/generation.js';
 import { lossInto, type LossSpec } from './losses.js';
 import { OptimizerState, type OptimizerSpec } from './optimizers.js';
 import { planLayer } from './layers/index.js';
-import { refuse, scratchPut, sizeOf, type Activation, type StatisticsUpdate, type TrainContext, type TrainableLayer } from './layers/layer-module.js';
+import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
+import { refuse, sizeOf, trainContext, type Activation, type PlannedLayer, type StatisticsUpdate, type TrainContext } from './layers/layer-module.js';
 
 /**
- * Training of models that are a chain of layers training supports (one module per layer kind in
- * src/training/layers/, listed in layers/index.ts): the plan refuses every other layer or option
- * by name before anything runs. Each step runs the layers' forward passes (keeping what backward
- * needs), the loss, the backward passes in reverse order, then the optimizer. Kernels:
- * assembly/backward.ts, losses.ts, optimizers.ts; the training forward uses exact tanh / sigmoid
- * (the predict kernels use fast approximations, within 3e-7).
+ * Training of models made of layers training supports (one module per layer kind in
+ * src/training/layers/, listed in layers/index.ts), a chain or a DAG with merges (one input, one
+ * output, no shared layers): the plan refuses every other layer or option by name before anything
+ * runs. Each step runs the layers' forward passes in execution order (keeping what backward
+ * needs), the loss, the backward passes in reverse order (gradients of a tensor several layers
+ * read are summed), then the optimizer. Kernels: assembly/backward*.ts, losses.ts, optimizers.ts;
+ * the training forward uses exact tanh / sigmoid (the predict kernels use fast approximations,
+ * within 3e-7).
  */
 
+/** One planned layer call and where its inputs come from (indices of earlier steps; -1: the model input). */
+export interface PlannedStep {
+  plan: PlannedLayer;
+  inputs: number[];
+}
+
+/** A model's training plan: its layer calls in execution order and which one is the output. */
+export interface TrainingPlan {
+  steps: PlannedStep[];
+  output: number;
+}
+
 /** The training plan of a model, or a typed refusal naming the first layer / option it cannot train. */
-export function planTraining(graph: ModelGraph, generation: KerasGeneration): TrainableLayer[] {
+export function planTraining(graph: ModelGraph, generation: KerasGeneration): TrainingPlan {
   if (graph.spec.inputs.length !== 1 || graph.spec.outputs.length !== 1) {
     throw new UnsupportedKerasConfigurationError('training supports models with one input and one output so far', { field: 'inputs' });
   }
-  const steps: TrainableLayer[] = [];
-  let masked = false;
-  let previous = graph.spec.inputs[0].layer;
+  const steps: PlannedStep[] = [];
+  const masked: boolean[] = [];
+  // step index of each layer's output (-1: the model input)
+  const producer = new Map<string, number>([[graph.spec.inputs[0].layer, -1]]);
   for (const node of graph.nodes) {
     const layer = node.layer;
     if (layer.imported.className === 'InputLayer') continue;
-    if (node.inputs.length !== 1 || node.inputs[0].layer !== previous || node.inputs[0].tensor !== 0 || layer.spec.calls.length !== 1) {
-      refuse(layer, 'layers outside a single chain (branches, shared layers, several inputs)');
+    if (layer.spec.calls.length !== 1 || node.initialStates !== 0) refuse(layer, 'shared layers and initial states');
+    const inputs = node.inputs.map((ref) => {
+      const from = producer.get(ref.layer);
+      if (from === undefined || ref.tensor !== 0) refuse(layer, 'inputs other than the first output of a trained layer', 'inbound_nodes', `${ref.layer}[${ref.node}][${ref.tensor}]`);
+      return from;
+    });
+    const plan = planLayer(layer, generation);
+    const maskIn = inputs.some((i) => i >= 0 && masked[i]);
+    let maskOut: boolean;
+    if ('multiInput' in plan) {
+      if (maskIn) refuse(layer, `a time-step mask reaching ${layer.imported.className}`, 'mask', true);
+      maskOut = false;
+    } else {
+      if (inputs.length !== 1) refuse(layer, `${layer.imported.className} with ${inputs.length} inputs`, 'inbound_nodes', inputs.length);
+      const handling = plan.masks ?? 'pass';
+      if (maskIn && handling === 'refuse') refuse(layer, `a time-step mask reaching ${layer.imported.className}`, 'mask', true);
+      maskOut = handling === 'produce' || (handling === 'pass' && maskIn);
     }
-    previous = layer.spec.name;
-    const step = planLayer(layer, generation);
-    const handling = step.masks ?? 'pass';
-    if (masked && handling === 'refuse') refuse(layer, `a time-step mask reaching ${layer.imported.className}`, 'mask', true);
-    if (handling === 'produce') masked = true;
-    else if (handling === 'consume') masked = false;
-    steps.push(step);
+    producer.set(layer.spec.name, steps.length);
+    masked.push(maskOut);
+    steps.push({ plan, inputs });
   }
-  if (steps.length === 0) throw new UnsupportedKerasConfigurationError('the model has no layer to train', {});
+  const out = graph.spec.outputs[0];
+  const output = producer.get(out.layer);
+  if (steps.length === 0 || output === undefined || output < 0) throw new UnsupportedKerasConfigurationError('the model has no layer to train', {});
   // Keras weights the loss by a mask that reaches the output; training does not offer that
-  if (masked) refuse(steps[steps.length - 1].layer, 'a time-step mask reaching the model output (masked loss)', 'mask', true);
-  return steps;
+  if (masked[output]) refuse(steps[output].plan.layer, 'a time-step mask reaching the model output (masked loss)', 'mask', true);
+  return { steps, output };
 }
 
 /**
- * One forward and backward pass of a planned chain (inside the caller's scratch scope): the
- * layers' forward passes, `outputGradient` (given the model output, returns a pointer to
+ * One forward and backward pass of a plan (inside the caller's scratch scope): the layers'
+ * forward passes, `outputGradient` (given the model output, returns a pointer to
  * d(loss)/d(output)), the backward passes in reverse order. Returns the output, the input
- * gradient and the weight gradients by layer (layers without weights have none).
+ * gradient and the weight gradients by layer (layers the output does not depend on have none).
  */
 export function forwardBackward(
   ctx: TrainContext,
-  steps: readonly TrainableLayer[],
+  plan: TrainingPlan,
   arrays: Map<string, Float32Array[]>,
   x: Float32Array,
   xShape: number[],
   outputGradient: (output: Activation) => number,
 ): { output: Activation; dInput: number; grads: Map<string, Float32Array[]>; updates: Map<string, StatisticsUpdate[]> } {
+  const { memory } = ctx;
+  const { steps } = plan;
   const saved: unknown[] = [];
+  const acts: Activation[] = [];
   const updates = new Map<string, StatisticsUpdate[]>();
-  let cur: Activation = { ptr: ctx.put(x), shape: xShape.slice() };
-  for (const s of steps) {
-    const r = s.forward(ctx, cur, arrays.get(s.layer.spec.name) ?? []);
-    saved.push(r.saved);
-    if (r.updates) updates.set(s.layer.spec.name, r.updates);
-    cur = r.output;
+  const input: Activation = { ptr: ctx.put(x), shape: xShape.slice() };
+  const act = (i: number) => (i < 0 ? input : acts[i]);
+  for (const { plan: p, inputs } of steps) {
+    const name = p.layer.spec.name;
+    if ('multiInput' in p) {
+      const r = p.forward(ctx, inputs.map(act));
+      saved.push(r.saved);
+      acts.push(r.output);
+    } else {
+      const r = p.forward(ctx, act(inputs[0]), arrays.get(name) ?? []);
+      saved.push(r.saved);
+      acts.push(r.output);
+      if (r.updates) updates.set(name, r.updates);
+    }
   }
-  let grad = outputGradient(cur);
+  const output = acts[plan.output];
+  // d(loss)/d(output of step i) (index 0 of `pending` is the model input's, the rest shifted by one)
+  const pending: (number | undefined)[] = new Array(steps.length + 1);
+  pending[plan.output + 1] = outputGradient(output);
+  const accumulate = (i: number, d: number) => {
+    const have = pending[i + 1];
+    if (have === undefined) {
+      pending[i + 1] = d;
+      return;
+    }
+    // a tensor read by several layers: sum the gradients into a fresh buffer (either may be shared)
+    const n = sizeOf(act(i).shape);
+    const sum = memory.scratch(n * 4);
+    memory.kernels.binaryF32(have, d, sum, n, KERNEL_CONSTANTS.BIN_ADD);
+    pending[i + 1] = sum;
+  };
   const grads = new Map<string, Float32Array[]>();
   for (let i = steps.length - 1; i >= 0; i--) {
-    const r = steps[i].backward(ctx, saved[i], grad);
-    if (r.grads.length) grads.set(steps[i].layer.spec.name, r.grads);
-    grad = r.dInput;
+    const grad = pending[i + 1];
+    if (grad === undefined) continue;
+    const { plan: p, inputs } = steps[i];
+    if ('multiInput' in p) {
+      const r = p.backward(ctx, saved[i], grad);
+      inputs.forEach((from, j) => accumulate(from, r.dInputs[j]));
+    } else {
+      const r = p.backward(ctx, saved[i], grad);
+      if (r.grads.length) grads.set(p.layer.spec.name, r.grads);
+      accumulate(inputs[0], r.dInput);
+    }
   }
-  return { output: cur, dInput: grad, grads, updates };
+  const dInput = pending[0] ?? memory.scratch(x.length * 4, true);
+  return { output, dInput, grads, updates };
 }
 
-/** Trains a planned chain on batches; weights are updated in place in `arrays`. */
+/** Trains a planned model on batches; weights are updated in place in `arrays`. */
 export class SequentialTrainer {
   private readonly optimizer: OptimizerState;
   /** Weights the optimizer updates (trainable layers only), in layer order. */
@@ -86,18 +150,19 @@ export class SequentialTrainer {
 
   constructor(
     private readonly memory: WasmMemory,
-    private readonly steps: TrainableLayer[],
+    private readonly plan: TrainingPlan,
     private arrays: Map<string, Float32Array[]>,
     private readonly trainable: (layer: string) => boolean,
     optimizer: OptimizerSpec,
     private readonly loss: LossSpec,
     seed: number,
   ) {
-    for (const s of steps) {
+    for (const { plan: s } of plan.steps) {
       const name = s.layer.spec.name;
       if (!trainable(name)) continue;
+      const statistics = 'statistics' in s ? s.statistics : undefined;
       (arrays.get(name) ?? []).forEach((_, index) => {
-        if (!s.statistics?.includes(index)) this.variables.push({ layer: name, index });
+        if (!statistics?.includes(index)) this.variables.push({ layer: name, index });
       });
     }
     this.optimizer = new OptimizerState(memory, optimizer, this.variables.map((v) => (arrays.get(v.layer) as Float32Array[])[v.index].length));
@@ -150,16 +215,28 @@ export class SequentialTrainer {
     return total / T;
   }
 
-  /** Truncated BPTT needs an output at every step: recurrent layers must return sequences. */
+  /**
+   * Truncated BPTT needs an output at every step: recurrent layers must return sequences. Chunks
+   * follow one chain of layers (a DAG's branches and merges are refused by name).
+   */
   private checkTbptt(xShape: number[], yLength: number): void {
-    for (const s of this.steps) {
+    this.plan.steps.forEach(({ plan: s, inputs }, i) => {
       const l = s.layer;
+      if (inputs.length !== 1 || inputs[0] !== i - 1 || this.plan.output !== this.plan.steps.length - 1) {
+        refuse(l, 'truncated BPTT through a model that is not a chain of layers (branches or merges)', 'inbound_nodes', inputs.length);
+      }
       const kind = l.imported.className;
       if (kind === 'LSTM' && l.imported.details.returnSequences !== true) {
         refuse(l, 'truncated BPTT through an LSTM that does not return sequences (every chunk needs its own outputs and targets)', 'return_sequences', false);
       }
+      // only the plain LSTM path carries its state from chunk to chunk (see layers/lstm.ts)
+      const d = l.imported.details;
+      if (kind === 'LSTM' && (d.weightLayout !== 'fused' || d.activation !== 'tanh' || d.goBackwards)) {
+        refuse(l, 'truncated BPTT through an LSTM with go_backwards, Keras 1 per-gate weights or a non-tanh activation', d.goBackwards ? 'go_backwards' : d.weightLayout !== 'fused' ? 'weightLayout' : 'activation', d.goBackwards ? true : d.weightLayout !== 'fused' ? d.weightLayout : d.activation);
+      }
+      if (kind === 'LSTM' && Number(d.units) % 4 !== 0) refuse(l, 'truncated BPTT for an LSTM whose units are not a multiple of 4', 'units', d.units);
       if (!['LSTM', 'Dense', 'Dropout', 'Activation'].includes(kind)) refuse(l, `truncated BPTT through ${kind} layers`);
-    }
+    });
     const [B, T] = xShape;
     if (xShape.length !== 3 || yLength % (B * T) !== 0) {
       throw new InputError('truncated BPTT needs sequences x [batch, steps, features] and targets for every step', { field: 'y', value: yLength });
@@ -170,20 +247,20 @@ export class SequentialTrainer {
     const { memory } = this;
     memory.beginScratch();
     try {
-      const put = scratchPut(memory);
-      const ctx: TrainContext = { memory, seed: this.seed, put, isTrainable: this.trainable, ...(carry ? { carry } : {}) };
+      const ctx = trainContext(memory, this.seed, this.trainable, carry);
       let loss = 0;
       let output = { data: new Float32Array(0), shape: [] as number[] };
-      const { grads, updates } = forwardBackward(ctx, this.steps, this.arrays, x, xShape, (out) => {
+      const { grads, updates } = forwardBackward(ctx, this.plan, this.arrays, x, xShape, (out) => {
         const grad = memory.scratch(sizeOf(out.shape) * 4);
-        loss = lossInto(memory, this.loss, out.ptr, out.shape, put(y), y, grad, sampleWeights);
+        loss = lossInto(memory, this.loss, out.ptr, out.shape, ctx.put(y), y, grad, sampleWeights);
         output = { data: memory.f32(out.ptr, sizeOf(out.shape)).slice(), shape: out.shape.slice() };
         return grad;
       });
       this.seed = ctx.seed;
       this.optimizer.apply(
         this.variables.map((v) => (this.arrays.get(v.layer) as Float32Array[])[v.index]),
-        this.variables.map((v) => (grads.get(v.layer) as Float32Array[])[v.index]),
+        // a layer the output does not depend on gets zero gradients
+        this.variables.map((v) => grads.get(v.layer)?.[v.index] ?? new Float32Array((this.arrays.get(v.layer) as Float32Array[])[v.index].length)),
       );
       // moving statistics follow the batch (Keras updates them in training mode)
       for (const [layer, list] of updates) for (const u of list) (this.arrays.get(layer) as Float32Array[])[u.index].set(u.values);

@@ -1,6 +1,7 @@
-// Shared by the gradient checks (test/training/gradients.test.js, lstm-train-kernels.test.js):
-// the finite-difference tolerances, a seeded generator, and a float64 Keras LSTM forward pass
-// written without kerasrnn.
+// Shared by the gradient checks (test/training/gradients.test.js, layer-gradients.test.js,
+// lstm-train-kernels.test.js): the finite-difference tolerances and check, a seeded generator,
+// and float64 references written without kerasrnn (a Keras LSTM forward pass, an affine map).
+import * as assert from 'uvu/assert';
 
 /** float32 kernels against float64 central differences (step H): |g - fd| <= ATOL + RTOL |fd|. */
 export const ATOL = 2e-5;
@@ -28,6 +29,32 @@ export function finiteDifferences(param, f, skip = () => false) {
     param[i] = keep;
     return (up - down) / (2 * H);
   });
+}
+
+/** Asserts every `got[i]` is within the tolerance of `fd[i]` (null entries skipped); returns the worst error as a fraction of it. */
+export function check(label, got, fd) {
+  assert.is(got.length, fd.length, label);
+  let worst = 0;
+  fd.forEach((e, i) => {
+    if (e === null) return;
+    const err = Math.abs(got[i] - e);
+    assert.ok(err <= ATOL + RTOL * Math.abs(e), `${label}[${i}]: kernel ${got[i]} vs finite difference ${e}`);
+    worst = Math.max(worst, err / (ATOL + RTOL * Math.abs(e)));
+  });
+  return worst;
+}
+
+/** Float64 x·W + b for x [M][K], W [K][N], b [N] or null: the affine part of a Dense reference. */
+export function affine64(x, M, K, W, b, N) {
+  const y = new Float64Array(M * N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = b ? b[n] : 0;
+      for (let k = 0; k < K; k++) s += x[m * K + k] * W[k * N + n];
+      y[m * N + n] = s;
+    }
+  }
+  return y;
 }
 
 // The LSTM forward: gate blocks

@@ -7,7 +7,7 @@ import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { denseGradients, lstmGradients } from '../../dist/training/gradients.js';
 import { UnsupportedKerasConfigurationError } from '../../dist/index.js';
-import { ATOL, RTOL, rng, finiteDifferences, lstm64 as lstm64Ref } from '../support/gradient-check.js';
+import { affine64, check, finiteDifferences, rng, lstm64 as lstm64Ref } from '../support/gradient-check.js';
 
 const rand = (n, r, scale = 1) => Float64Array.from({ length: n }, () => r() * 2 * scale);
 
@@ -19,13 +19,8 @@ const act64 = {
 };
 
 function dense64(x, M, K, W, b, N, activation) {
-  const y = new Float64Array(M * N);
+  const y = affine64(x, M, K, W, b, N);
   for (let m = 0; m < M; m++) {
-    for (let n = 0; n < N; n++) {
-      let s = b ? b[n] : 0;
-      for (let k = 0; k < K; k++) s += x[m * K + k] * W[k * N + n];
-      y[m * N + n] = s;
-    }
     if (activation === 'softmax') {
       const row = y.subarray(m * N, (m + 1) * N);
       const mx = Math.max(...row);
@@ -42,17 +37,6 @@ function lstm64(x, B, T, D, W, R, b, U, gate = 'sigmoid') {
 }
 
 const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
-
-function check(label, got, fd) {
-  assert.is(got.length, fd.length, label);
-  let worst = 0;
-  fd.forEach((e, i) => {
-    const err = Math.abs(got[i] - e);
-    assert.ok(err <= ATOL + RTOL * Math.abs(e), `${label}[${i}]: kernel ${got[i]} vs finite difference ${e}`);
-    worst = Math.max(worst, err / (ATOL + RTOL * Math.abs(e)));
-  });
-  return worst;
-}
 
 async function memory() {
   return new WasmMemory(await instantiateKernels());

@@ -10,8 +10,7 @@ import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.
 import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { chainGradients } from '../../dist/training/gradients.js';
-import { ATOL, RTOL, rng, finiteDifferences } from '../support/gradient-check.js';
-
+import { affine64, check, finiteDifferences, rng } from '../support/gradient-check.js';
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 const ACT = { linear: (z) => z, tanh: Math.tanh, sigmoid, relu: (z) => Math.max(0, z) };
@@ -128,18 +127,7 @@ function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3) {
 }
 
 function dense64(det, ws, x, M, K) {
-  const N = det.units;
-  const W = ws[0].data;
-  const b = ws[1]?.data;
-  const y = new Float64Array(M * N);
-  for (let m = 0; m < M; m++) {
-    for (let n = 0; n < N; n++) {
-      let s = b ? b[n] : 0;
-      for (let k = 0; k < K; k++) s += x[m * K + k] * W[k * N + n];
-      y[m * N + n] = s;
-    }
-  }
-  return activate(det.activation, y, N);
+  return activate(det.activation, affine64(x, M, K, ws[0].data, ws[1]?.data, det.units), det.units);
 }
 
 function activate(name, y, cols) {
@@ -156,18 +144,51 @@ function activate(name, y, cols) {
   return y.map(ACT[name]);
 }
 
-/** The model in float64: layers (className, details), weights by layer name (float64 copies). */
-function forward64(layers, weights, x, xShape, keras3) {
-  let cur = x;
-  let shape = xShape.slice();
-  let mask = null;
+const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Concatenate']);
+
+/**
+ * The model in float64: layers (className, details, inbound tensors), weights by layer name
+ * (float64 copies); returns the output of layer `outputLayer`.
+ */
+function forward64(layers, weights, x, xShape, keras3, outputLayer) {
+  const values = new Map();
   let dropoutState = 1;
   for (const l of layers) {
     const det = l.details;
     const ws = weights.get(l.name) ?? [];
     const cls = l.className;
-    if (cls === 'InputLayer') continue;
-    if (cls === 'Masking') {
+    if (cls === 'InputLayer') {
+      values.set(l.name, { y: x, shape: xShape.slice(), mask: null });
+      continue;
+    }
+    const ins = l.inbound[0].map((ref) => values.get(ref.replace(/\[.*$/, '')));
+    let { y: cur, shape, mask } = ins[0];
+    if (MERGES.has(cls)) {
+      if (cls === 'Concatenate') {
+        const rows = cur.length / shape[shape.length - 1];
+        const widths = ins.map((v) => v.shape[v.shape.length - 1]);
+        const total = widths.reduce((a, b) => a + b, 0);
+        const out = new Float64Array(rows * total);
+        for (let r = 0; r < rows; r++) {
+          let off = 0;
+          ins.forEach((v, i) => {
+            out.set(v.y.subarray(r * widths[i], (r + 1) * widths[i]), r * total + off);
+            off += widths[i];
+          });
+        }
+        cur = out;
+        shape = [...shape.slice(0, -1), total];
+      } else {
+        cur = cur.map((_, i) => {
+          const vs = ins.map((v) => v.y[i]);
+          if (cls === 'Add') return vs.reduce((a, b) => a + b, 0);
+          if (cls === 'Subtract') return vs[0] - vs[1];
+          if (cls === 'Multiply') return vs.reduce((a, b) => a * b, 1);
+          return vs.reduce((a, b) => a + b, 0) / vs.length;
+        });
+      }
+      mask = null;
+    } else if (cls === 'Masking') {
       const [B, T, F] = shape;
       mask = new Uint8Array(B * T);
       const out = new Float64Array(cur.length);
@@ -253,6 +274,30 @@ function forward64(layers, weights, x, xShape, keras3) {
       cur = out;
       shape = global ? (det.keepdims ? [B, 1, C] : [B, C]) : [B, Tout, C];
       mask = null;
+    } else if (cls === 'Reshape') {
+      const rest = cur.length / shape[0];
+      const known = det.targetShape.reduce((a, v) => (v === -1 ? a : a * v), 1);
+      shape = [shape[0], ...det.targetShape.map((v) => (v === -1 ? rest / known : v))];
+    } else if (cls === 'RepeatVector' || cls === 'UpSampling1D') {
+      const C = shape[shape.length - 1];
+      const n = cls === 'RepeatVector' ? det.n : det.size;
+      const rows = cur.length / C;
+      const out = new Float64Array(rows * n * C);
+      for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) out.set(cur.subarray(r * C, (r + 1) * C), (r * n + i) * C);
+      cur = out;
+      shape = cls === 'RepeatVector' ? [shape[0], n, C] : [shape[0], shape[1] * n, C];
+    } else if (cls === 'ZeroPadding1D' || cls === 'Cropping1D') {
+      const [B, T, C] = shape;
+      const [a, z] = cls === 'ZeroPadding1D' ? det.padding : det.cropping;
+      const T2 = cls === 'ZeroPadding1D' ? T + a + z : T - a - z;
+      const out = new Float64Array(B * T2 * C);
+      for (let b = 0; b < B; b++)
+        for (let t = 0; t < T2; t++) {
+          const s = cls === 'ZeroPadding1D' ? t - a : t + a;
+          if (s >= 0 && s < T) out.set(cur.subarray((b * T + s) * C, (b * T + s + 1) * C), (b * T2 + t) * C);
+        }
+      cur = out;
+      shape = [B, T2, C];
     } else if (cls === 'Flatten') {
       shape = [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)];
       mask = null;
@@ -292,26 +337,26 @@ function forward64(layers, weights, x, xShape, keras3) {
         const u = Math.fround((dropoutState >>> 8) / 16777216);
         return u >= Math.fround(det.rate) ? v * keep : 0;
       });
+    } else if (cls === 'ReLU' || cls === 'LeakyReLU') {
+      // Keras' relu(x, negative_slope, max_value, threshold)
+      const slope = det.negativeSlope ?? 0;
+      const max = det.maxValue ?? Infinity;
+      const th = det.threshold ?? 0;
+      cur = cur.map((v) => Math.min(Math.max(v > th ? v : 0, 0), max) - slope * Math.max(th - v, 0));
+    } else if (cls === 'ELU') {
+      cur = cur.map((v) => (v > 0 ? v : det.alpha * (Math.exp(v) - 1)));
+    } else if (cls === 'Softmax') {
+      cur = activate('softmax', Float64Array.from(cur), shape[shape.length - 1]);
     } else if (cls === 'Activation') {
       cur = activate(det.activation, Float64Array.from(cur), shape[shape.length - 1]);
     } else throw new Error(`no float64 reference for ${cls}`);
+    values.set(l.name, { y: cur, shape, mask });
   }
-  return { y: cur, shape };
+  const out = values.get(outputLayer);
+  return { y: out.y, shape: out.shape };
 }
 
 const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
-
-function check(label, got, fd) {
-  assert.is(got.length, fd.length, label);
-  let worst = 0;
-  fd.forEach((e, i) => {
-    if (e === null) return;
-    const err = Math.abs(got[i] - e);
-    assert.ok(err <= ATOL + RTOL * Math.abs(e), `${label}[${i}]: kernel ${got[i]} vs finite difference ${e}`);
-    worst = Math.max(worst, err / (ATOL + RTOL * Math.abs(e)));
-  });
-  return worst;
-}
 
 let memory;
 async function mem() {
@@ -329,17 +374,18 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5 } =
   const r = rng(seed);
   const inShape = model.inputs[0].shape;
   const steps = T ?? inShape[1];
-  const xShape = ids ? [B, steps] : [B, steps, inShape[2]];
+  const xShape = ids ? [B, steps] : [B, steps, ...inShape.slice(2)];
   const n = xShape.reduce((a, b) => a * b, 1);
-  const F = ids ? 1 : xShape[2];
+  const F = xShape.slice(2).reduce((a, b) => a * b, 1);
   const x = Float64Array.from(Float32Array.from({ length: n }, () => (ids ? 1 + Math.floor((r() + 0.5) * (ids - 1)) : 2 * r())));
   for (const [b, t] of maskRows) x.fill(0, (b * steps + t) * F, (b * steps + t + 1) * F);
   const masked = (i) => maskRows.some(([b, t]) => Math.floor(i / F) === b * steps + t);
   const weights = new Map(model.getWeights().map((l) => [l.layer, l.weights.map((w) => ({ name: w.name, data: Float64Array.from(w.data) }))]));
   const keras3 = model.generation.major >= 3 && model.generation.runtime !== 'tfjs';
-  const ref = forward64(model.layers, weights, x, xShape, keras3);
+  const outputLayer = model.outputs[0].layer;
+  const ref = forward64(model.layers, weights, x, xShape, keras3, outputLayer);
   const rw = Float64Array.from(Float32Array.from({ length: ref.y.length }, () => 2 * r()));
-  const loss = () => dot(forward64(model.layers, weights, x, xShape, keras3).y, rw);
+  const loss = () => dot(forward64(model.layers, weights, x, xShape, keras3, outputLayer).y, rw);
   const arrays = new Map([...weights].map(([k, ws]) => [k, ws.map((w) => Float32Array.from(w.data))]));
   const g = chainGradients(await mem(), model.graphForSaving, model.generation, arrays, Float32Array.from(x), xShape, Float32Array.from(rw));
   let worst = check(`${file} output`, g.y, ref.y);
@@ -396,6 +442,30 @@ const CASES = [
   ['BatchNormalization in training mode, Keras 3', 'test/fixtures/layers/batchnorm_k3.keras', { B: 3 }],
   ['Embedding -> Conv1D -> MaxPooling1D -> LSTM -> Dense, tf.keras', 'test/fixtures/layers/cnn_lstm_tf.h5', { ids: 'vocab' }],
   ['Embedding -> Conv1D -> BatchNormalization -> MaxPooling1D -> LSTM -> Dense, Keras 3', 'test/fixtures/layers/cnn_lstm_k3.keras', { ids: 'vocab', B: 3 }],
+  // layers that move values: Reshape, RepeatVector, UpSampling1D, ZeroPadding1D, Cropping1D
+  ['Reshape -> LSTM -> Dense', 'test/fixtures/reshape_lstm.h5', {}],
+  ['LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense)', 'test/fixtures/repeatvector_seq2seq.h5', {}],
+  ['ZeroPadding1D -> UpSampling1D -> Cropping1D, tf.keras', 'test/fixtures/layers/steps_tf.h5', {}],
+  ['UpSampling1D -> ZeroPadding1D -> Cropping1D, Keras 3', 'test/fixtures/layers/steps_k3.keras', {}],
+  // activation layers
+  ['LeakyReLU -> ELU, Keras 1', 'test/fixtures/layers/leaky_relu_k1.h5', {}],
+  ['LeakyReLU -> ELU, Keras 3', 'test/fixtures/layers/leaky_relu_k3.keras', {}],
+  ['ReLU(max_value 6) -> Dense -> ReLU(max_value, negative_slope, threshold), Keras 2', 'test/fixtures/layers/relu_k2.h5', { B: 4 }],
+  ['ReLU(negative_slope, threshold), Keras 3', 'test/fixtures/layers/relu_k3.keras', {}],
+  ['Dense -> Softmax layer, Keras 3', 'test/fixtures/layers/softmax_k3.keras', {}],
+  // LSTM's general path: Keras 1 per-gate weights, relu activation, masks, inside Bidirectional (its plain path: gradients.test.js)
+  ['LSTM Keras 1 per-gate weights', 'test/fixtures/k1_lstm.h5', {}],
+  ['LSTM relu activation', 'test/fixtures/lstm_relu_activation.h5', {}],
+  ['Embedding(mask_zero) -> LSTM -> LSTM', 'test/fixtures/embedding_mask_zero_lstm.h5', { ids: 'vocab', T: 6, maskRows: [[0, 4], [0, 5], [1, 0]] }],
+  ['Bidirectional(LSTM) concat -> Bidirectional(LSTM) -> Dense', 'test/fixtures/bidir_lstm_concat.h5', {}],
+  ['Bidirectional(LSTM) ave', 'test/fixtures/bidir_lstm_ave.h5', {}],
+  [
+    'Embedding(mask_zero) -> Bidirectional(LSTM) concat -> Bidirectional(GRU) sum -> Dense',
+    'test/fixtures/bidir_masking_embedding.h5',
+    { ids: 'vocab', maskRows: [[0, 4], [0, 5], [1, 0], [1, 1]] },
+  ],
+  // a DAG: Add, Concatenate with the model input, Multiply / Average / Subtract, a tensor read by three layers
+  ['functional model with merges and fan-out (GRU, Dense, SimpleRNN)', 'test/fixtures/training/grad_dag_merges.h5', {}],
 ];
 
 for (const [label, file, opts] of CASES) {
@@ -410,8 +480,10 @@ test('layers and options without gradients are refused by name', async () => {
   assert.throws(() => cudnn.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /CuDNNGRU/.test(e.message) && /cu_dnngru_1/.test(e.message));
   const masked = await loadModel('test/fixtures/masking_bidir_simple_rnn_seq.h5');
   assert.throws(() => masked.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask/.test(e.message));
-  const lstmMask = await loadModel('test/fixtures/embedding_mask_zero_lstm.h5');
-  assert.throws(() => lstmMask.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask reaching LSTM/.test(e.message));
+  const noise = await loadModel('test/fixtures/layers/identity_layers_tf.h5');
+  assert.throws(() => noise.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /SpatialDropout1D/.test(e.message));
+  const backwards = await loadModel('test/fixtures/lstm_go_backwards.h5');
+  assert.throws(() => backwards.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /go_backwards/.test(e.message));
 });
 
 test('BatchNormalization moves moving_mean / moving_variance towards the batch statistics by momentum; frozen it is refused', async () => {

@@ -5,7 +5,7 @@ import { recurrentCore, type RecurrentSaved } from './recurrent.js';
 import { refuse, type Activation, type TrainableLayer } from './layer-module.js';
 
 /**
- * Bidirectional over GRU or SimpleRNN with merge_mode concat, sum, mul or ave. The backward copy
+ * Bidirectional over LSTM, GRU or SimpleRNN with merge_mode concat, sum, mul or ave. The backward copy
  * runs from the sequence's end with its buffers kept in input order, which is the order Keras
  * re-reverses its outputs into, so merging is position by position. Weights: forward's, then
  * backward's, as Keras stores them.

@@ -42,6 +42,19 @@ export interface TrainContext {
   isTrainable?(layer: string): boolean;
 }
 
+/**
+ * A context for one step inside the caller's scratch scope (`put` copies into scratch memory);
+ * `carry` is the truncated-BPTT state shared by the chunks of one batch.
+ */
+export function trainContext(memory: WasmMemory, seed: number, isTrainable?: (layer: string) => boolean, carry?: Map<string, unknown>): TrainContext {
+  const put = (a: Float32Array) => {
+    const p = memory.scratch(Math.max(1, a.length) * 4);
+    memory.f32(p, a.length).set(a);
+    return p;
+  };
+  return { memory, seed, put, ...(isTrainable ? { isTrainable } : {}), ...(carry ? { carry } : {}) };
+}
+
 /** New values of a layer's non-trainable statistics (BatchNormalization's moving averages) after a step. */
 export interface StatisticsUpdate {
   /** Index of the weight in the layer's Keras order. */
@@ -68,8 +81,23 @@ export interface TrainableLayer<Saved = unknown> {
   backward(ctx: TrainContext, saved: Saved, dOutput: number): { dInput: number; grads: Float32Array[] };
 }
 
+/**
+ * A layer with several inputs (merges: Add, Concatenate, ...): the same contract as
+ * {@link TrainableLayer} with one activation and one gradient per input. No weights.
+ */
+export interface MultiInputLayer<Saved = unknown> {
+  readonly layer: GraphLayer;
+  readonly weights: readonly string[];
+  readonly multiInput: true;
+  forward(ctx: TrainContext, inputs: Activation[]): { output: Activation; saved: Saved };
+  backward(ctx: TrainContext, saved: Saved, dOutput: number): { dInputs: number[] };
+}
+
+/** What a planner returns. */
+export type PlannedLayer = TrainableLayer | MultiInputLayer;
+
 /** A layer kind's planner: the plan of an imported layer, or a typed refusal naming the option. */
-export type LayerPlanner = (layer: GraphLayer, generation: KerasGeneration) => TrainableLayer;
+export type LayerPlanner = (layer: GraphLayer, generation: KerasGeneration) => PlannedLayer;
 
 /** Throws the refusal of `what` for this layer (and the config field / value at fault). */
 export function refuse(layer: GraphLayer, what: string, field?: string, value?: unknown): never {
@@ -99,13 +127,4 @@ export function sizeOf(shape: readonly number[]): number {
 export function activateInPlace(memory: WasmMemory, ptr: number, n: number, cols: number, id: number): void {
   if (id === 100) memory.kernels.softmaxRows(ptr, n / cols, cols);
   else if (id !== 0) memory.kernels.activate(ptr, n, id, 0);
-}
-
-/** A `put` for a TrainContext: copies an array into the memory's current scratch scope. */
-export function scratchPut(memory: WasmMemory): (a: Float32Array) => number {
-  return (a) => {
-    const p = memory.scratch(Math.max(1, a.length) * 4);
-    memory.f32(p, a.length).set(a);
-    return p;
-  };
 }

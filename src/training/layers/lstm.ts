@@ -1,61 +1,61 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import { refuse, type Activation, type TrainableLayer } from './layer-module.js';
-
-/** Gate activations the LSTM kernels implement, by the name the importer resolved (hard_sigmoid by version). */
-export const LSTM_GATES: Record<string, number> = { sigmoid: 2, hard_sigmoid_keras2: 3, hard_sigmoid_keras3: 4 };
-
-/** The kernel id of a recurrent layer's gate activation (hard_sigmoid in the form of the file's Keras version), or its refusal. */
-export function gateOf(layer: GraphLayer, generation: KerasGeneration): number {
-  const d = layer.imported.details;
-  let gate = String(d.recurrentActivation);
-  if (gate === 'hard_sigmoid') gate = generation.major >= 3 && generation.runtime !== 'tfjs' ? 'hard_sigmoid_keras3' : 'hard_sigmoid_keras2';
-  if (!(gate in LSTM_GATES)) refuse(layer, `${layer.imported.className} recurrent_activation ${String(d.recurrentActivation)}`, 'recurrent_activation', d.recurrentActivation);
-  return LSTM_GATES[gate];
-}
+import { gateOf } from './gates.js';
+import { planRecurrent, type RecurrentSaved } from './recurrent.js';
 
 /**
- * LSTM (tanh activation, fused Keras 2/3 weights, no mask, return_state, go_backwards or
- * stateful), backpropagation through time over the sequence (or over the chunk of a truncated
- * BPTT step, from the state the previous chunk left in `ctx.carry`).
+ * LSTM, backpropagation through time over the sequence (or over the chunk of a truncated BPTT
+ * step, from the state the previous chunk left in `ctx.carry`). The plain case (tanh, fused Keras
+ * 2/3 weights, forward order, no mask) runs on assembly/lstm-train.ts (SIMD, units a multiple of
+ * 4), else on lstmForwardTrain / lstmBackward of assembly/backward.ts (no dropout, no carried
+ * state). A masked input, go_backwards (with return_sequences false), Keras 1 per-gate weights or
+ * another activation go through the recurrent core of recurrent.ts (the mask-aware kernels of
+ * backward-rnn.ts), which refuses dropout; return_state and stateful are refused.
  *
  * `dropout` / `recurrent_dropout` in training as Keras applies them: one inverted-dropout mask per
  * sample on the inputs ([batch, features]) and one on the recurrent state ([batch, units]), drawn
  * once per batch from the step's seeded generator and used at every timestep (Keras 3, and Keras
  * 2 with `implementation: 2`; Keras 2's implementation 0 / 1 draw one mask per gate and are
- * refused). Kernels: assembly/lstm-train.ts (SIMD, units a multiple of 4), else the scalar ones of
- * assembly/backward.ts (no masks, no carried state).
+ * refused). A time-step mask reaching an LSTM with dropout is refused at planning.
  */
 export function planLstm(layer: GraphLayer, generation: KerasGeneration): TrainableLayer {
   const d = layer.imported.details;
-  if (d.weightLayout !== 'fused') refuse(layer, 'Keras 1 per-gate LSTM weights', 'weightLayout', d.weightLayout);
-  if (d.activation !== 'tanh') refuse(layer, `LSTM activation ${String(d.activation)}`, 'activation', d.activation);
-  for (const f of ['returnState', 'goBackwards', 'stateful'] as const) if (d[f]) refuse(layer, `LSTM ${f}`, f, true);
   const cfg = layer.spec.config;
   const rate = (f: string) => (typeof cfg[f] === 'number' ? (cfg[f] as number) : 0);
   const [dropout, recurrentDropout] = [rate('dropout'), rate('recurrent_dropout')];
+  const dropping = dropout > 0 || recurrentDropout > 0;
+  // the general path (recurrent.ts) refuses dropout by name itself
+  if (d.weightLayout !== 'fused' || d.activation !== 'tanh' || d.goBackwards) return planRecurrent(layer, generation);
+  for (const f of ['returnState', 'stateful'] as const) if (d[f]) refuse(layer, `LSTM ${f}`, f, true);
   for (const [f, v] of [['dropout', dropout], ['recurrent_dropout', recurrentDropout]] as const) {
     if (!(v >= 0 && v < 1)) refuse(layer, `LSTM ${f} outside [0, 1)`, f, v);
   }
-  if ((dropout > 0 || recurrentDropout > 0) && generation.major < 3 && cfg.implementation !== 2) {
+  if (dropping && generation.major < 3 && cfg.implementation !== 2) {
     refuse(layer, 'LSTM dropout with one mask per gate (Keras 2 implementation 0 / 1; implementation 2 and Keras 3 use one mask)', 'implementation', cfg.implementation ?? null);
   }
+  // masked inputs take the general path, which has no dropout: with dropout a mask is refused
+  const general = dropping ? undefined : (planRecurrent(layer, generation) as TrainableLayer<RecurrentSaved>);
   const gate = gateOf(layer, generation);
   const units = Number(d.units);
   const returnSequences = d.returnSequences === true;
   const useBias = d.useBias !== false;
   const name = layer.spec.name;
   const simd = units % 4 === 0;
-  if (!simd && (dropout > 0 || recurrentDropout > 0)) refuse(layer, 'LSTM dropout with units not a multiple of 4', 'units', units);
+  if (!simd && dropping) refuse(layer, 'LSTM dropout with units not a multiple of 4', 'units', units);
   type Saved = {
     input: Activation; pw: number; pr: number; pb: number; gates: number; cs: number; hs: number;
-    h0: number; c0: number; xMask: number; hMask: number; work: number;
+    h0: number; c0: number; xMask: number; hMask: number; work: number; masked?: RecurrentSaved;
   };
   const plan: TrainableLayer<Saved> = {
     layer,
     weights: useBias ? ['kernel', 'recurrent_kernel', 'bias'] : ['kernel', 'recurrent_kernel'],
-    masks: 'refuse',
+    masks: dropping ? 'refuse' : returnSequences ? 'pass' : 'consume',
     forward(ctx, input, w) {
+      if (input.mask && general) {
+        const r = general.forward(ctx, input, w);
+        return { output: r.output, saved: { input, pw: 0, pr: 0, pb: 0, gates: 0, cs: 0, hs: 0, h0: 0, c0: 0, xMask: 0, hMask: 0, work: 0, masked: r.saved } };
+      }
       const { memory } = ctx;
       const k = memory.kernels;
       const [B, T, D] = input.shape;
@@ -66,7 +66,7 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
       const cs = memory.scratch(B * T * U * 4);
       const hs = memory.scratch(B * T * U * 4);
       const carried = ctx.carry?.get(name) as LstmCarry | undefined;
-      if (carried && !simd) refuse(layer, 'truncated BPTT for an LSTM whose units are not a multiple of 4', 'units', U);
+      if (ctx.carry && !simd) refuse(layer, 'truncated BPTT for an LSTM whose units are not a multiple of 4', 'units', U);
       let [h0, c0, xMask, hMask, work] = [0, 0, 0, 0, 0];
       if (simd) {
         if (carried) [h0, c0] = [ctx.put(carried.h), ctx.put(carried.c)];
@@ -105,6 +105,7 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
       return { output: { ptr: out, shape: [B, U] }, saved };
     },
     backward(ctx, s, dOut) {
+      if (s.masked && general) return general.backward(ctx, s.masked, dOut);
       const { memory } = ctx;
       const [B, T, D] = s.input.shape;
       const U = units;

@@ -1,6 +1,22 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
 import { KERNEL_CONSTANTS } from '../../wasm/kernel-exports.js';
-import { refuse, sizeOf, type Activation, type TrainableLayer } from './layer-module.js';
+import type { WasmMemory } from '../../wasm/memory.js';
+import { refuse, sizeOf, type Activation, type TrainContext, type TrainableLayer } from './layer-module.js';
+
+/** gamma and beta in scratch memory (0 for the ones the layer does not have). */
+function putAffine(ctx: TrainContext, w: Float32Array[], scale: boolean, center: boolean): [number, number] {
+  return [scale ? ctx.put(w[0]) : 0, center ? ctx.put(w[scale ? 1 : 0]) : 0];
+}
+
+/** Backward buffers: dx [rows][C], dgamma / dbeta [C] (0 for absent ones). */
+function gradientBuffers(memory: WasmMemory, rows: number, C: number, scale: boolean, center: boolean): { dx: number; dg: number; db: number } {
+  return { dx: memory.scratch(rows * C * 4), dg: scale ? memory.scratch(C * 4) : 0, db: center ? memory.scratch(C * 4) : 0 };
+}
+
+/** dgamma, dbeta as arrays in Keras' order. */
+function affineGrads(memory: WasmMemory, dg: number, db: number, C: number): Float32Array[] {
+  return [...(dg ? [memory.f32(dg, C).slice()] : []), ...(db ? [memory.f32(db, C).slice()] : [])];
+}
 
 /** The normalised axis must be the last one (features of each step). */
 function lastAxisOnly(layer: GraphLayer): void {
@@ -24,8 +40,7 @@ export function planLayerNormalization(layer: GraphLayer): TrainableLayer {
       const { memory } = ctx;
       const C = input.shape[input.shape.length - 1];
       const rows = sizeOf(input.shape) / C;
-      const pg = scale ? ctx.put(w[0]) : 0;
-      const pb = center ? ctx.put(w[scale ? 1 : 0]) : 0;
+      const [pg, pb] = putAffine(ctx, w, scale, center);
       const y = memory.scratch(rows * C * 4);
       const xhat = memory.scratch(rows * C * 4);
       const rstd = memory.scratch(rows * 4);
@@ -34,12 +49,9 @@ export function planLayerNormalization(layer: GraphLayer): TrainableLayer {
     },
     backward(ctx, s, dOut) {
       const { memory } = ctx;
-      const dx = memory.scratch(s.rows * s.C * 4);
-      const dg = scale ? memory.scratch(s.C * 4) : 0;
-      const db = center ? memory.scratch(s.C * 4) : 0;
+      const { dx, dg, db } = gradientBuffers(memory, s.rows, s.C, scale, center);
       memory.kernels.layerNormBackward(dOut, s.rows, s.C, s.pg, s.xhat, s.rstd, dx, dg, db);
-      const grads = [...(dg ? [memory.f32(dg, s.C).slice()] : []), ...(db ? [memory.f32(db, s.C).slice()] : [])];
-      return { dInput: dx, grads };
+      return { dInput: dx, grads: affineGrads(memory, dg, db, s.C) };
     },
   };
   return plan as TrainableLayer;
@@ -70,8 +82,7 @@ export function planBatchNormalization(layer: GraphLayer): TrainableLayer {
       const { memory } = ctx;
       const C = input.shape[input.shape.length - 1];
       const rows = sizeOf(input.shape) / C;
-      const pg = scale ? ctx.put(w[0]) : 0;
-      const pb = center ? ctx.put(w[scale ? 1 : 0]) : 0;
+      const [pg, pb] = putAffine(ctx, w, scale, center);
       const y = memory.scratch(rows * C * 4);
       const xhat = memory.scratch(rows * C * 4);
       const mean = memory.scratch(C * 4);
@@ -95,12 +106,10 @@ export function planBatchNormalization(layer: GraphLayer): TrainableLayer {
     },
     backward(ctx, s, dOut) {
       const { memory } = ctx;
-      const dx = memory.scratch(s.rows * s.C * 4);
-      const dg = scale ? memory.scratch(s.C * 4) : 0;
-      const db = center ? memory.scratch(s.C * 4) : 0;
+      const { dx, dg, db } = gradientBuffers(memory, s.rows, s.C, scale, center);
       memory.kernels.batchNormBackward(dOut, s.rows, s.C, s.pg, s.xhat, s.rstd, dx, dg, db, memory.scratch(2 * s.C * 4));
-      const grads = [...(dg ? [memory.f32(dg, s.C).slice()] : []), ...(db ? [memory.f32(db, s.C).slice()] : []), new Float32Array(s.C), new Float32Array(s.C)];
-      return { dInput: dx, grads };
+      // the moving statistics get no gradient
+      return { dInput: dx, grads: [...affineGrads(memory, dg, db, s.C), new Float32Array(s.C), new Float32Array(s.C)] };
     },
   };
   return plan as TrainableLayer;

@@ -52,18 +52,3 @@ export function planPooling(layer: GraphLayer, generation: KerasGeneration): Tra
   };
   return plan as TrainableLayer;
 }
-
-/** Flatten: a reshape of row-major data (the gradient is the same floats). Keras drops the mask. */
-export function planFlatten(layer: GraphLayer): TrainableLayer {
-  return {
-    layer,
-    weights: [],
-    masks: 'consume',
-    forward(_ctx, input) {
-      return { output: { ptr: input.ptr, shape: [input.shape[0], input.shape.slice(1).reduce((a, b) => a * b, 1)] }, saved: null };
-    },
-    backward(_ctx, _s, dOut) {
-      return { dInput: dOut, grads: [] };
-    },
-  };
-}

@@ -2,12 +2,14 @@ import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import type { CellWeightLayout, GateBlock } from '../../layers/recurrent-cell.js';
 import { gruWeightLayout } from '../../layers/gru.js';
+import { lstmWeightLayout } from '../../layers/lstm.js';
 import { simpleRnnWeightLayout } from '../../layers/simple-rnn.js';
-import { gateOf } from './lstm.js';
+import { gateOf } from './gates.js';
 import { refuse, type Activation, type TrainContext, type TrainableLayer } from './layer-module.js';
 
 /**
- * GRU (reset_after true and false) and SimpleRNN for training, on assembly/backward-rnn.ts. The
+ * GRU (reset_after true and false), SimpleRNN and the general LSTM path (masks, go_backwards,
+ * Keras 1 weights, inside Bidirectional) for training, on assembly/backward-rnn.ts. The
  * stored arrays in whatever layout the file has (Keras 1 per-gate W_z/U_z/b_z..., Keras 2/3 fused,
  * the (2, 3U) bias of reset_after) are gathered into the fused layout the kernels read, through
  * the importer's own gate-block layout, and the gradients scattered back the same way: the
@@ -86,12 +88,13 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration, ins
   const d = v.details;
   checkOptions(v, insideBidirectional);
   const gru = v.className === 'GRU';
-  if (!gru && v.className !== 'SimpleRNN') refuse(v.layer, `${v.className} layers`);
+  const lstm = v.className === 'LSTM';
+  if (!gru && !lstm && v.className !== 'SimpleRNN') refuse(v.layer, `${v.className} layers`);
   const units = Number(d.units);
   const actName = String(d.activation);
   if (!(actName in CELL_ACTIVATIONS)) refuse(v.layer, `${v.className} activation ${actName}`, 'activation', actName);
   const actId = CELL_ACTIVATIONS[actName];
-  const recAct = gru ? gateOf({ ...v.layer, imported: { ...v.layer.imported, className: v.className, details: d } }, generation) : 0;
+  const recAct = gru || lstm ? gateOf({ ...v.layer, imported: { ...v.layer.imported, className: v.className, details: d } }, generation) : 0;
   const useBias = d.useBias !== false;
   const resetAfter = gru && d.resetAfter === true;
   const perGate = d.weightLayout === 'keras1-per-gate';
@@ -99,8 +102,12 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration, ins
   const returnSequences = d.returnSequences === true;
   const zeroOut = d.zeroOutputForMask === true;
   const layoutOf = (D: number): CellWeightLayout =>
-    gru ? gruWeightLayout(D, units, useBias, perGate, resetAfter) : simpleRnnWeightLayout(D, units, useBias, generation.major === 1);
-  const G = (gru ? 3 : 1) * units;
+    gru
+      ? gruWeightLayout(D, units, useBias, perGate, resetAfter)
+      : lstm
+        ? lstmWeightLayout(D, units, useBias, perGate)
+        : simpleRnnWeightLayout(D, units, useBias, generation.major === 1);
+  const G = (gru ? 3 : lstm ? 4 : 1) * units;
   return {
     units,
     returnSequences,
@@ -121,7 +128,12 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration, ins
       const mask = input.mask ?? 0;
       let gates = 0;
       let rech = 0;
-      if (gru) {
+      if (lstm) {
+        // rech holds the cell states
+        gates = memory.scratch(B * T * G * 4);
+        rech = memory.scratch(B * T * U * 4);
+        k.lstmForwardTrainMasked(input.ptr, B, T, D, U, pw, pr, pb, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, seq);
+      } else if (gru) {
         gates = memory.scratch(B * T * G * 4);
         rech = resetAfter ? memory.scratch(B * T * U * 4) : 0;
         const scratch = memory.scratch(2 * G * 4);
@@ -154,7 +166,10 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration, ins
       const db = pb ? memory.scratch(G * 4) : 0;
       const dbr = pbr ? memory.scratch(G * 4) : 0;
       const mask = s.input.mask ?? 0;
-      if (gru) {
+      if (lstm) {
+        const scratch = memory.scratch((G + 2 * U) * 4);
+        k.lstmBackwardMasked(s.input.ptr, B, T, D, U, pw, pr, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, dOut, dx, dW, dR, db, scratch);
+      } else if (gru) {
         const scratch = memory.scratch((2 * G + 2 * U) * 4);
         k.gruBackward(s.input.ptr, B, T, D, U, pw, pr, resetAfter ? 1 : 0, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, dOut, dx, dW, dR, db, dbr, scratch);
       } else {
@@ -172,7 +187,7 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration, ins
   };
 }
 
-/** GRU and SimpleRNN layers (masks from Masking / Embedding(mask_zero) carry the state over masked steps). */
+/** GRU, SimpleRNN (and LSTM's general path) layers: masks from Masking / Embedding(mask_zero) carry the state over masked steps. */
 export function planRecurrent(layer: GraphLayer, generation: KerasGeneration): TrainableLayer {
   const core = recurrentCore({ layer, className: layer.imported.className, details: layer.imported.details, config: layer.spec.config }, generation);
   const plan: TrainableLayer<RecurrentSaved> = {
