@@ -311,8 +311,8 @@ export function simpleRnnBackward(
 }
 
 /**
- * LSTM forward for training with masks and reverse processing (the plain case also has
- * lstmForwardTrain in backward.ts): gates [B][T][4U] (i, f, candidate, o after their
+ * LSTM forward for training with masks and reverse processing (the plain case's entry point
+ * {@link lstmForwardTrain} is at the end of this file): gates [B][T][4U] (i, f, candidate, o after their
  * activations), cs [B][T][U] and hs [B][T][U] (cell and hidden state after each step, both
  * carried over masked steps), out as in {@link gruForwardTrain}. b: bias [4U] or 0.
  */
@@ -409,4 +409,25 @@ export function lstmBackwardMasked(
       }
     }
   }
+}
+
+/**
+ * The plain LSTM (tanh, no mask, forward order, zero initial state) on the masked kernels above:
+ * gates [B][T][4U] after activation (i, f, c~, o), cell states cs and outputs hs [B][T][U]; the
+ * path of layers/lstm.ts when units are not a multiple of 4 (no SIMD kernel) and of gradients.ts.
+ */
+export function lstmForwardTrain(x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, b: usize, recAct: i32, gates: usize, cs: usize, hs: usize): void {
+  lstmForwardTrainMasked(x, B, T, D, U, W, R, b, 1, recAct, 0, 0, 0, gates, cs, hs, 0);
+}
+
+/**
+ * Backpropagation through time for {@link lstmForwardTrain}'s buffers. dhs [B][T][U] is
+ * d(loss)/d(h_t) from above (zeros except the last step when the layer does not return
+ * sequences). Writes dx [B][T][D], dW [D][4U], dR [U][4U], db [4U] (if db != 0). scratch: 6U floats.
+ */
+export function lstmBackward(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, recAct: i32, gates: usize, cs: usize, hs: usize, dhs: usize,
+  dx: usize, dW: usize, dR: usize, db: usize, scratch: usize,
+): void {
+  lstmBackwardMasked(x, B, T, D, U, W, R, 1, recAct, 0, 0, 0, gates, cs, hs, dhs, dx, dW, dR, db, scratch);
 }

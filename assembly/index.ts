@@ -37,9 +37,9 @@ export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizer
 export { sumSquaresF32, clipValueF32, decayWeightsF32 } from './optimizers';
 export * from './metrics';
 export { lstmForwardTrainSimd, lstmBackwardSimd, lstmTrainWorkFloats } from './lstm-train';
-export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward, dropoutMask } from './backward';
+export { activationBackward, denseBackward, denseForwardTrain, dropoutMask } from './backward';
 export {
-  gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward, lstmForwardTrainMasked, lstmBackwardMasked,
+  gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward, lstmForwardTrainMasked, lstmBackwardMasked, lstmForwardTrain, lstmBackward,
 } from './backward-rnn';
 export {
   embeddingBackward, conv1dForwardTrain, conv1dBackward, pool1dBackward, layerNormForwardTrain, layerNormBackward, batchNormForwardTrain, batchNormBackward,

@@ -10,7 +10,7 @@ export { LSTM_GATES };
 
 /**
  * Forward and backward passes of the layers training supports so far (Dense, LSTM), on the kernels
- * of assembly/backward.ts. Inputs and weights are Keras' arrays; gradients come back in the same
+ * of assembly/backward.ts (Dense) and backward-rnn.ts (LSTM). Inputs and weights are Keras' arrays; gradients come back in the same
  * layouts. Not yet wired into a training loop (and not part of the public API).
  */
 

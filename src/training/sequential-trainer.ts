@@ -220,11 +220,14 @@ export class SequentialTrainer {
    * follow one chain of layers (a DAG's branches and merges are refused by name).
    */
   private checkTbptt(xShape: number[], yLength: number): void {
-    this.plan.steps.forEach(({ plan: s, inputs }, i) => {
+    const { steps, output } = this.plan;
+    const branch = steps.findIndex(({ inputs }, i) => inputs.length !== 1 || inputs[0] !== i - 1);
+    if (branch >= 0 || output !== steps.length - 1) {
+      const at = steps[branch >= 0 ? branch : output];
+      refuse(at.plan.layer, 'truncated BPTT through a model that is not a chain of layers (branches or merges)', 'inbound_nodes', at.inputs.length);
+    }
+    steps.forEach(({ plan: s }) => {
       const l = s.layer;
-      if (inputs.length !== 1 || inputs[0] !== i - 1 || this.plan.output !== this.plan.steps.length - 1) {
-        refuse(l, 'truncated BPTT through a model that is not a chain of layers (branches or merges)', 'inbound_nodes', inputs.length);
-      }
       const kind = l.imported.className;
       if (kind === 'LSTM' && l.imported.details.returnSequences !== true) {
         refuse(l, 'truncated BPTT through an LSTM that does not return sequences (every chunk needs its own outputs and targets)', 'return_sequences', false);

@@ -8,8 +8,8 @@ import { planRecurrent, type RecurrentSaved } from './recurrent.js';
  * LSTM, backpropagation through time over the sequence (or over the chunk of a truncated BPTT
  * step, from the state the previous chunk left in `ctx.carry`). The plain case (tanh, fused Keras
  * 2/3 weights, forward order, no mask) runs on assembly/lstm-train.ts (SIMD, units a multiple of
- * 4), else on lstmForwardTrain / lstmBackward of assembly/backward.ts (no dropout, no carried
- * state). A masked input, go_backwards (with return_sequences false), Keras 1 per-gate weights or
+ * 4), else on lstmForwardTrain / lstmBackward of assembly/backward-rnn.ts (no dropout, no
+ * carried state). A masked input, go_backwards (with return_sequences false), Keras 1 per-gate weights or
  * another activation go through the recurrent core of recurrent.ts (the mask-aware kernels of
  * backward-rnn.ts), which refuses dropout; return_state and stateful are refused.
  *
