@@ -3,20 +3,19 @@ import type { WasmMemory } from '../wasm/memory.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import { LSTM_GATES } from './layers/gates.js';
-import { trainContext } from './layers/layer-module.js';
+import { ACTIVATIONS, trainContext } from './layers/layer-module.js';
 import { forwardBackward, planTraining } from './sequential-trainer.js';
 
 export { LSTM_GATES };
 
 /**
- * Forward and backward passes of the layers training supports so far (Dense, LSTM), on the kernels
- * of assembly/backward.ts (Dense) and backward-rnn.ts (LSTM). Inputs and weights are Keras' arrays; gradients come back in the same
- * layouts. Not yet wired into a training loop (and not part of the public API).
+ * Forward and backward passes of single Dense / LSTM layers on the kernels of assembly/backward.ts
+ * (Dense) and backward-rnn.ts (LSTM), and of any planned model (chainGradients), for the gradient
+ * checks. Inputs and weights are Keras' arrays; gradients come back in the same layouts. Not part
+ * of the public API.
  */
 
-/** Activations whose gradient is implemented, with their kernel ids. */
-const ACTIVATIONS: Record<string, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 5, softmax: 100 };
-
+/** The kernel id of an activation the Dense gradient implements, or its refusal. */
 function activationId(name: string, layer: string): number {
   const id = ACTIVATIONS[name];
   if (id === undefined) throw new UnsupportedKerasConfigurationError('training does not support this activation yet', { layer, field: 'activation', value: name });
