@@ -40,4 +40,14 @@ export { copySteps, permuteCopy } from './time-shape';
 export { categoryCounts, oneHotRows, bucketize, lookupSorted } from './categorical';
 export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';
 export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
-export { activationBackward, denseBackward, denseForwardTrain, lstmForwardTrain, lstmBackward, dropoutMask } from './backward';
+export { sumSquaresF32, clipValueF32, decayWeightsF32 } from './optimizers';
+export * from './metrics';
+export { lstmForwardTrainSimd, lstmBackwardSimd, lstmTrainWorkFloats } from './lstm-train';
+export { activationBackward, denseBackward, denseForwardTrain, dropoutMask } from './backward';
+export {
+  gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward, lstmForwardTrainMasked, lstmBackwardMasked, lstmForwardTrain, lstmBackward,
+} from './backward-rnn';
+export {
+  embeddingBackward, conv1dForwardTrain, conv1dBackward, pool1dBackward, layerNormForwardTrain, layerNormBackward, batchNormForwardTrain, batchNormBackward,
+  sumRepeats, activationLayerBackward,
+} from './backward-layers';

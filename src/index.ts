@@ -3,6 +3,7 @@
  * files Keras writes, in Node.js and browsers, on WebAssembly SIMD kernels.
  */
 export { loadModel, type ModelSource, type LoadOptions } from './api/load-model.js';
+export { earlyStopping, type EarlyStoppingOptions, type EarlyStoppingTarget } from './api/early-stopping.js';
 export type { TfjsSource } from './api/load-tfjs.js';
 export type { KernelBuild, KernelChoice } from './wasm/wasm-module.js';
 export type { WeightPrecision } from './wasm/memory.js';
@@ -10,7 +11,8 @@ export { DEFAULT_LIMITS, type Limits } from './api/limits.js';
 export type { CustomLayer } from './layers/custom-layer.js';
 export { Model, type LayerInfo, type OutputInfo, type ModelInput, type StringInput, type PredictOptions, type SaveOptions, type LayerWeights, type NamedWeight, type WeightValue, type RuntimeInfo } from './api/model.js';
 export type { SaveFormat } from './api/save-model.js';
-export type { CompileOptions, FitOptions } from './api/model-training.js';
+export type { CompileOptions, FitOptions, Callback, Logs, History, EvaluateOptions, TrainOnBatchOptions, KerasEntry } from './api/model-training.js';
+export type { FileTrainingConfig } from './training/training-config.js';
 export type { TensorData, TensorInput } from './types/tensor.js';
 export { Stream, type StreamState, type StreamRowState } from './api/stream.js';
 export { WorkerModel, WorkerStream, type AsyncPredictOptions, type WorkerModelInfo } from './api/worker-model.js';

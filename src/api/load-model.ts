@@ -2,6 +2,7 @@ import { InputError, InvalidKerasConfigurationError, ModelFileError } from '../e
 import { readHdf5, isHdf5, type H5Group } from '../formats/h5.js';
 import { isZip, readKerasArchive } from '../formats/keras-archive.js';
 import { parseJsonConfig, decodeUtf8 } from '../formats/json-config.js';
+import { readTrainingConfig, type FileTrainingConfig } from '../training/training-config.js';
 import { attachBatchWorkers } from '../engine/batch-workers.js';
 import type { PlanStep } from '../engine/run-plan.js';
 import type { WasmMemory } from '../wasm/memory.js';
@@ -140,6 +141,8 @@ interface LoadedConfig {
   format: string;
   /** A sentence on the source (see {@link Model.formatDetails}). */
   formatDetails?: string;
+  /** The file's training configuration (compile's defaults), if it has one. */
+  trainingConfig?: FileTrainingConfig | null;
 }
 
 function versionOf(value: unknown): string | undefined {
@@ -177,7 +180,29 @@ function fromFullH5(root: H5Group, fileName: string, limits: ResolvedLimits): Lo
   const version = versionOf(root.attr('keras_version')) ?? versionOf((json as Record<string, unknown>)?.keras_version);
   const backend = versionOf(root.attr('backend')) ?? versionOf((json as Record<string, unknown>)?.backend);
   const generation = withKeras1Backend(generationFor(json, version, backend), root);
-  return { json, generation, weights: legacyH5WeightSource(root, fileName), fileName, format: 'keras-h5', formatDetails: `Keras ${generation.version} HDF5 (.h5)` };
+  return {
+    json,
+    generation,
+    weights: legacyH5WeightSource(root, fileName),
+    fileName,
+    format: 'keras-h5',
+    formatDetails: `Keras ${generation.version} HDF5 (.h5)`,
+    trainingConfig: h5TrainingConfig(root.attr('training_config'), fileName, limits),
+  };
+}
+
+/**
+ * The `training_config` attribute of a full-model .h5 (written by `model.save()` after
+ * `compile`). Inference does not need it: a damaged one leaves the model without compile
+ * defaults instead of failing the load.
+ */
+function h5TrainingConfig(text: unknown, fileName: string, limits: ResolvedLimits): FileTrainingConfig | null {
+  if (text === undefined || text === null) return null;
+  try {
+    return readTrainingConfig(parseJsonConfig(String(text), fileName, { maxDepth: limits.maxConfigDepth }), 'training_config');
+  } catch {
+    return null;
+  }
 }
 
 /** A tf.keras SavedModel directory. */
@@ -289,6 +314,7 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
       fileName,
       format: 'keras-archive',
       formatDetails: `Keras ${version} .keras archive`,
+      trainingConfig: readTrainingConfig((archive.config as Record<string, unknown> | null)?.compile_config, 'compile_config'),
       ...(archive.assets.size > 0 ? { assets: archive.assets } : {}),
     };
   }
@@ -378,7 +404,7 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const assets = loaded.assets ? layerAssets(spec, loaded.assets, loaded.fileName) : undefined;
   const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers), assets);
   const format = { format: loaded.format, details: loaded.formatDetails ?? null };
-  const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend };
+  const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend, trainingConfig: loaded.trainingConfig ?? null };
   if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format, undefined, { kernels: null, weights, sequenceThreads: null });
   const request: KernelRequest = { kernels: build, relaxedAsked: options.kernels === 'relaxed-simd', weights, sequence: sequenceRequest(options, loaded.fileName) };
   const { steps, memory, arrays, sequenceThreads, kernels } = await instantiate(graph, loaded.weights, limits, request);

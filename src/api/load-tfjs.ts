@@ -1,6 +1,7 @@
 import { InvalidKerasConfigurationError, ModelFileError } from '../errors.js';
 import { refuseLfsPointer } from '../formats/lfs-pointer.js';
 import { decodeUtf8, parseJsonConfig } from '../formats/json-config.js';
+import { readTrainingConfig, type FileTrainingConfig } from '../training/training-config.js';
 import { isTfjsModelJson, readTfjsModelJson, tfjsWeights, type TfjsModelJson } from '../formats/tfjs-model.js';
 import { tfjsGeneration, type KerasGeneration } from '../keras/generation.js';
 import { tfjsWeightSource } from '../keras/tfjs-weights.js';
@@ -26,6 +27,7 @@ export interface LoadedTfjs {
   fileName: string;
   format: string;
   formatDetails: string;
+  trainingConfig?: FileTrainingConfig | null;
 }
 
 /** Where the weight files of a model.json are: beside its path / URL, or in a name map. */
@@ -151,7 +153,11 @@ export async function loadTfjsModelJson(json: unknown, fileName: string, resolve
   const model = readTfjsModelJson(json, fileName, limits.maxWeightBytes);
   const generation = tfjsGeneration(model.modelConfig, model.kerasVersion, model.backend);
   const weights = model.groups.length > 0 ? tfjsWeightSource(tfjsWeights(model, await groupBytes(model, resolve, fileName, limits), fileName), fileName) : null;
-  return { json: model.modelConfig, generation, weights, fileName, format: 'tfjs-layers', formatDetails: describe(model, generation) };
+  const rec = json as { trainingConfig?: unknown; modelTopology?: { training_config?: unknown } };
+  // tf.LayersModel.save() writes trainingConfig beside modelTopology; the Python converter keeps
+  // the .h5's training_config inside modelTopology
+  const trainingConfig = readTrainingConfig(rec.trainingConfig ?? rec.modelTopology?.training_config, rec.trainingConfig ? 'trainingConfig' : 'training_config');
+  return { json: model.modelConfig, generation, weights, fileName, format: 'tfjs-layers', formatDetails: describe(model, generation), trainingConfig };
 }
 
 /** model.json given as bytes read from `location` (a path or URL), or from nowhere (raw bytes). */

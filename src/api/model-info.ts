@@ -31,6 +31,8 @@ export interface RuntimeInfo {
    */
   readonly sequenceThreads: SequenceThreadsInfo | null;
 }
+import type { FileTrainingConfig } from '../training/training-config.js';
+import type { TensorData, TensorInput } from '../types/tensor.js';
 
 /** What `model.layers` tells about each layer (defined with the code that builds it). */
 export type { LayerInfo } from './layer-info.js';
@@ -58,6 +60,8 @@ export interface StoredModel {
   backend?: string;
   /** Each layer's weights in Keras' order, by layer name (null: loaded without weights). */
   arrays: Map<string, Float32Array[]> | null;
+  /** The file's training configuration (compile's defaults), null if it has none. */
+  trainingConfig?: FileTrainingConfig | null;
 }
 
 /** The parts of a Model the summary reads. */
@@ -93,4 +97,8 @@ export interface TrainingSource {
   readonly graphForSaving: ModelGraph;
   readonly maxWasmBytes: number;
   readonly info: RuntimeInfo;
+  /** Set to true (by a callback) to stop `fit` after the current batch. */
+  stopTraining: boolean;
+  /** Inference on the current (synced) weights, for evaluate and validation. */
+  predictOne(x: TensorInput): TensorData;
 }

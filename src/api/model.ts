@@ -18,7 +18,9 @@ import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.j
 import { checkNumericData, validateInput } from './validate-input.js';
 import { buildKernels } from './instantiate.js';
 import { checkFormat, formatFromPath, modelToBytes, type SaveFormat } from './save-model.js';
-import { compileModel, fitModel, trainOnBatch, type CompileOptions, type FitOptions, type TrainingSetup } from './model-training.js';
+import { compileModel, evaluateModel, fitModel, trainOnBatch, type CompileOptions, type EvaluateOptions, type FitOptions, type History, type TrainOnBatchOptions, type TrainingSetup } from './model-training.js';
+import type { FileTrainingConfig } from '../training/training-config.js';
+import { reinitializedWeights } from '../training/initializers.js';
 
 /** Options of {@link Model.save}. */
 export interface SaveOptions {
@@ -416,28 +418,74 @@ export class Model {
 
   private training: TrainingSetup | null = null;
 
+  /** Set to true (e.g. from a callback) to stop a running `fit` after the current batch. */
+  stopTraining = false;
+
   /**
-   * Prepares training with a Keras optimizer and loss (see docs/training.md for what is
-   * supported; anything else is refused here with an error naming the layer or option). The
-   * optimizer follows the update rule of the Keras version that wrote the model.
+   * The training configuration stored in the file (`training_config` of a `.h5`,
+   * `compile_config` of a `.keras`, TF.js' `trainingConfig`), null if it has none: `compile()`
+   * takes the optimizer, loss and metrics it leaves out from here.
    */
-  compile(options: CompileOptions): void {
+  get trainingConfig(): FileTrainingConfig | null {
+    return this.stored.trainingConfig ?? null;
+  }
+
+  /**
+   * Re-initialises a layer's weights from the initializers its config names
+   * (`kernel_initializer`, `recurrent_initializer`, `bias_initializer`, ...), drawn from a seeded
+   * generator (`seed`, default 1: the same seed gives the same weights). An LSTM with
+   * `unit_forget_bias` (Keras' default) gets ones in its forget-gate bias, as Keras builds it.
+   * Training continues from the new weights; the optimizer keeps its state.
+   */
+  async reinitializeLayer(name: string, options: { seed?: number } = {}): Promise<void> {
+    const layer = this.graph.layers.find((l) => l.spec.name === name);
+    if (!layer) throw new InputError('no such layer', { file: this.fileName, field: 'layer', value: name });
+    if (layer.imported.weights.length === 0) throw new InputError('the layer has no weights to re-initialise', { file: this.fileName, layer: name, className: layer.imported.className });
+    const seed = options.seed ?? 1;
+    if (!Number.isInteger(seed)) throw new InputError('seed must be an integer', { file: this.fileName, field: 'seed', value: seed });
+    // wrappers (Bidirectional, TimeDistributed) take their inner layer's initializers
+    const inner = layer.spec.config.layer as { class_name?: string; config?: Record<string, unknown> } | undefined;
+    const [className, config] = inner?.config ? [String(inner.class_name), inner.config] : [layer.imported.className, layer.spec.config];
+    const values = reinitializedWeights(className, config, layer.imported.weights, seed, { layer: name });
+    await this.setWeights({ [name]: values });
+  }
+
+  /**
+   * Prepares training with a Keras optimizer, loss and metrics; what is left out comes from the
+   * file's training configuration (see {@link Model.trainingConfig}). See docs/training.md for
+   * what is supported; anything else is refused here with an error naming the layer or option.
+   * The optimizer follows the update rule of the Keras version that wrote the model.
+   */
+  compile(options: CompileOptions = {}): void {
     if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
     this.training = compileModel(this, options);
   }
 
-  /** One training update on a batch; resolves to the batch's loss before the update. */
-  async trainOnBatch(x: TensorInput, y: TensorInput): Promise<number> {
-    const loss = await trainOnBatch(this, this.requireCompiled(), x, y);
+  /**
+   * One training update on a batch; resolves to the batch's loss before the update, or, with
+   * metrics, `[loss, ...metrics]` (Keras' train_on_batch; `returnDict` for `{ loss, ... }`).
+   */
+  async trainOnBatch(x: TensorInput, y: TensorInput, options: TrainOnBatchOptions = {}): Promise<number | number[] | Record<string, number>> {
+    const result = await trainOnBatch(this, this.requireCompiled(), x, y, options);
     await this.repack();
-    return loss;
+    return result;
   }
 
-  /** Mini-batch training for `epochs`; resolves to the loss of each epoch. */
-  async fit(x: TensorInput, y: TensorInput, options: FitOptions = {}): Promise<{ history: { loss: number[] } }> {
-    const history = await fitModel(this, this.requireCompiled(), x, y, options);
-    await this.repack();
-    return { history };
+  /**
+   * Keras' fit: mini-batch training for `epochs`, with validation, sample / class weights and
+   * callbacks; resolves to the history (`history.loss`, metrics, `val_*` per epoch).
+   */
+  async fit(x: TensorInput, y: TensorInput, options: FitOptions = {}): Promise<History> {
+    const setup = this.requireCompiled();
+    return fitModel(this, setup, x, y, options, () => this.repack());
+  }
+
+  /**
+   * Keras' evaluate: the loss (and metrics: `[loss, ...metrics]`) on (x, y) in inference mode,
+   * weighted by `sampleWeight` if given.
+   */
+  async evaluate(x: TensorInput, y: TensorInput, options: EvaluateOptions = {}): Promise<number | number[] | Record<string, number>> {
+    return evaluateModel(this, this.requireCompiled(), x, y, options);
   }
 
   private requireCompiled(): TrainingSetup {

@@ -1,15 +1,21 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
+import type { ModelGraph } from '../graph/build-graph.js';
+import type { KerasGeneration } from '../keras/generation.js';
+import { LSTM_GATES } from './layers/gates.js';
+import { ACTIVATIONS, trainContext } from './layers/layer-module.js';
+import { forwardBackward, planTraining } from './sequential-trainer.js';
+
+export { LSTM_GATES };
 
 /**
- * Forward and backward passes of the layers training supports so far (Dense, LSTM), on the kernels
- * of assembly/backward.ts. Inputs and weights are Keras' arrays; gradients come back in the same
- * layouts. Not yet wired into a training loop (and not part of the public API).
+ * Forward and backward passes of single Dense / LSTM layers on the kernels of assembly/backward.ts
+ * (Dense) and backward-rnn.ts (LSTM), and of any planned model (chainGradients), for the gradient
+ * checks. Inputs and weights are Keras' arrays; gradients come back in the same layouts. Not part
+ * of the public API.
  */
 
-/** Activations whose gradient is implemented, with their kernel ids. */
-const ACTIVATIONS: Record<string, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 5, softmax: 100 };
-
+/** The kernel id of an activation the Dense gradient implements, or its refusal. */
 function activationId(name: string, layer: string): number {
   const id = ACTIVATIONS[name];
   if (id === undefined) throw new UnsupportedKerasConfigurationError('training does not support this activation yet', { layer, field: 'activation', value: name });
@@ -60,8 +66,6 @@ export function denseGradients(
   }
 }
 
-/** Gate activations the LSTM kernels implement, by the name the importer resolved (hard_sigmoid by version). */
-export const LSTM_GATES: Record<string, number> = { sigmoid: 2, hard_sigmoid_keras2: 3, hard_sigmoid_keras3: 4 };
 
 /**
  * LSTM (tanh activation, zero initial state, no mask; gates `recurrentActivation`) over x [B][T][D] with Keras'
@@ -110,6 +114,38 @@ export function lstmGradients(
       dRecurrent: memory.f32(dR, units * G).slice(),
       dBias: db ? memory.f32(db, G).slice() : null,
     };
+  } finally {
+    memory.endScratch();
+  }
+}
+
+/**
+ * Gradients of sum(dy · output) through a whole planned model (any layers training supports):
+ * the model output, d/d(input) and d/d(weights) of every layer with weights, in the stored
+ * arrays' layout. For gradient checks; `arrays` are the model's weights by layer name.
+ */
+export function chainGradients(
+  memory: WasmMemory,
+  graph: ModelGraph,
+  generation: KerasGeneration,
+  arrays: Map<string, Float32Array[]>,
+  x: Float32Array,
+  xShape: number[],
+  dy: Float32Array,
+): { y: Float32Array; yShape: number[]; dx: Float32Array; grads: Map<string, Float32Array[]> } {
+  const plan = planTraining(graph, generation);
+  memory.beginScratch();
+  try {
+    const ctx = trainContext(memory, 1);
+    let y = new Float32Array(0);
+    let yShape: number[] = [];
+    const r = forwardBackward(ctx, plan, arrays, x, xShape, (out) => {
+      yShape = out.shape;
+      y = memory.f32(out.ptr, out.shape.reduce((a, b) => a * b, 1)).slice();
+      if (dy.length !== y.length) throw new UnsupportedKerasConfigurationError(`dy has ${dy.length} values, the output ${y.length}`, { field: 'dy' });
+      return ctx.put(dy);
+    });
+    return { y, yShape, dx: memory.f32(r.dInput, x.length).slice(), grads: r.grads };
   } finally {
     memory.endScratch();
   }

@@ -5,7 +5,9 @@ import type { WasmMemory } from '../wasm/memory.js';
  * Keras losses for training, computed by the kernels of assembly/losses.ts with Keras' default
  * reduction ("sum_over_batch_size": the mean over samples of each sample's loss, where a sample's
  * loss is the mean over its last axis for the element-wise losses and the sum over classes for the
- * cross-entropies). Sample weights and other reductions are not implemented yet.
+ * cross-entropies). With sample weights (one per sample, i.e. per entry of the first axis), each
+ * sample's loss is multiplied by its weight and the result still divided by the number of loss
+ * values, as Keras' "sum_over_batch_size" does. Other reductions are not implemented yet.
  */
 
 /** A loss as Keras names it, with its options. */
@@ -64,9 +66,9 @@ export interface LossResult {
 
 /**
  * Computes the loss of `pred` ([batch, ..., cols]) against `target` (same shape; for the sparse
- * loss, one class index per row) and its gradient d(loss)/d(pred).
+ * loss, one class index per row) and its gradient d(loss)/d(pred), optionally sample-weighted.
  */
-export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Float32Array; shape: number[] }, target: Float32Array): LossResult {
+export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Float32Array; shape: number[] }, target: Float32Array, sampleWeights?: Float32Array | null): LossResult {
   memory.beginScratch();
   try {
     const n = pred.data.length;
@@ -75,7 +77,7 @@ export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Fl
     const t = memory.scratch(Math.max(1, target.length) * 4);
     memory.f32(t, target.length).set(target);
     const g = memory.scratch(n * 4);
-    const loss = lossInto(memory, spec, p, pred.shape, t, target, g);
+    const loss = lossInto(memory, spec, p, pred.shape, t, target, g, sampleWeights);
     return { loss, grad: memory.f32(g, n).slice() };
   } finally {
     memory.endScratch();
@@ -86,7 +88,16 @@ export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Fl
  * The loss of predictions already in wasm memory (`pred`, shape `shape`) against `target` (its
  * values at `targetPtr`, also given as an array for the checks); writes the gradient to `grad`.
  */
-export function lossInto(memory: WasmMemory, spec: LossSpec, pred: number, shape: readonly number[], targetPtr: number, target: Float32Array, grad: number): number {
+export function lossInto(
+  memory: WasmMemory,
+  spec: LossSpec,
+  pred: number,
+  shape: readonly number[],
+  targetPtr: number,
+  target: Float32Array,
+  grad: number,
+  sampleWeights?: Float32Array | null,
+): number {
   const n = shape.reduce((a, b) => a * b, 1);
   const cols = shape[shape.length - 1] ?? 1;
   const rows = n / cols;
@@ -108,16 +119,31 @@ export function lossInto(memory: WasmMemory, spec: LossSpec, pred: number, shape
   const elementScale = 1 / n;
   const rowScale = 1 / rows;
   const logits = spec.fromLogits ? 1 : 0;
-  switch (spec.name) {
-    case 'mean_squared_error':
-      return k.lossMse(pred, targetPtr, n, elementScale, grad) * elementScale;
-    case 'mean_absolute_error':
-      return k.lossMae(pred, targetPtr, n, elementScale, grad) * elementScale;
-    case 'huber':
-      return k.lossHuber(pred, targetPtr, n, spec.delta ?? 1, elementScale, grad) * elementScale;
-    case 'binary_crossentropy':
-      return k.lossBinaryCrossentropy(pred, targetPtr, n, logits, smoothing, elementScale, grad) * elementScale;
-    default:
-      return k.lossCategoricalCrossentropy(pred, sparse ? 0 : targetPtr, sparse ? targetPtr : 0, rows, cols, logits, smoothing, rowScale, grad) * rowScale;
+  /** Sum of the loss over `count` values from value `at` (rows from `row`), gradient scaled by `w`. */
+  const part = (at: number, row: number, count: number, w: number): number => {
+    const [p, t, g] = [pred + at * 4, targetPtr + (sparse ? row : at) * 4, grad + at * 4];
+    const es = elementScale * w;
+    switch (spec.name) {
+      case 'mean_squared_error':
+        return k.lossMse(p, t, count, es, g) * elementScale;
+      case 'mean_absolute_error':
+        return k.lossMae(p, t, count, es, g) * elementScale;
+      case 'huber':
+        return k.lossHuber(p, t, count, spec.delta ?? 1, es, g) * elementScale;
+      case 'binary_crossentropy':
+        return k.lossBinaryCrossentropy(p, t, count, logits, smoothing, es, g) * elementScale;
+      default:
+        return k.lossCategoricalCrossentropy(p, sparse ? 0 : t, sparse ? t : 0, count / cols, cols, logits, smoothing, rowScale * w, g) * rowScale;
+    }
+  };
+  if (!sampleWeights) return part(0, 0, n, 1);
+  const samples = shape[0];
+  if (sampleWeights.length !== samples) {
+    throw new InputError(`${sampleWeights.length} sample weights for ${samples} samples`, { field: 'sampleWeight', value: sampleWeights.length });
   }
+  // one kernel call per sample (its values are contiguous): weights scale its loss and gradient
+  const perSample = n / samples;
+  let total = 0;
+  for (let b = 0; b < samples; b++) total += sampleWeights[b] * part(b * perSample, (b * perSample) / cols, perSample, sampleWeights[b]);
+  return total;
 }

@@ -1,6 +1,7 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
 import type { KerasGeneration } from '../keras/generation.js';
+import { scheduleFromConfig, type LearningRateSchedule } from './lr-schedules.js';
 
 /**
  * Keras optimizers with each version's update rule, run by the kernels of assembly/optimizers.ts.
@@ -12,6 +13,7 @@ import type { KerasGeneration } from '../keras/generation.js';
  * | RMSprop | lr g / sqrt(v + eps) | lr g / (sqrt(v) + eps); momentum / centered: not implemented (their rule differs again) | with momentum: lr g / sqrt(v + eps) (TF's ApplyRMSProp); without: lr g / (sqrt(v) + eps) | lr g / (sqrt(v) + eps), no momentum |
  * | Adam / AMSGrad | alpha = lr sqrt(1 - b2^t) / (1 - b1^t); w -= alpha m / (sqrt(v) + eps) | same | same | same |
  * | AdamW | Adam after w -= w wd lr | same | (no AdamW) | (no AdamW) |
+ * | weight_decay (any optimizer) | w -= w wd lr before the update | same | (no such argument) | (no such argument) |
  * | Adagrad | acc starts at 0.1; lr g / sqrt(acc + eps) | same | acc 0.1; lr g / (sqrt(acc) + eps) (ApplyAdagradV2) | acc starts at 0; lr g / (sqrt(acc) + eps) |
  *
  * `decay` (tf.keras <= 2.10 and standalone Keras 2) divides the learning rate by
@@ -20,7 +22,17 @@ import type { KerasGeneration } from '../keras/generation.js';
  * training ops (2.0-2.10), keras/optimizers.py of Keras 2.2 (standalone). The tf.keras 2.11+ column
  * follows keras/optimizers/optimizer_experimental/*.py as of May 2022, before those optimizers
  * became tf.keras' default.
- * Learning-rate schedules and gradient clipping are not implemented yet and are refused.
+ *
+ * Learning-rate schedules (lr-schedules.ts) are evaluated at `iterations` before each update.
+ * Gradient clipping, before the update, as the writer's version does it:
+ *
+ * | option | Keras 3, tf.keras 2.0+ | standalone Keras 2.0-2.3 |
+ * |---|---|---|
+ * | clipnorm c | each gradient g c / max(norm(g), c) (tf.clip_by_norm) | all gradients by their global norm n: g c / n where n >= c |
+ * | global_clipnorm c | all gradients g c min(1 / n, 1 / c), n the global norm (tf.clip_by_global_norm) | (no such option) |
+ * | clipvalue c | each element clipped to [-c, c] | same, after clipnorm |
+ *
+ * Keras 3 and tf.keras allow one of the three only (and so does kerasrnn for them).
  */
 
 /** Which Keras family's rules apply. */
@@ -42,6 +54,12 @@ export interface OptimizerSpec {
   weightDecay: number;
   initialAccumulator: number;
   decay: number;
+  /** A learning-rate schedule replacing `learningRate` (null: constant). */
+  schedule: LearningRateSchedule | null;
+  /** Gradient clipping (0: off). */
+  clipnorm: number;
+  clipvalue: number;
+  globalClipnorm: number;
 }
 
 /** The rule family of the Keras version that wrote a model. */
@@ -61,7 +79,7 @@ function num(config: Record<string, unknown>, key: string, fallback: number, ali
   const v = config[key] ?? (alias ? config[alias] : undefined);
   if (v === undefined || v === null) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new UnsupportedKerasConfigurationError(`optimizer ${key} must be a number (schedules are not implemented yet)`, { field: `optimizer.${key}`, value: v });
+    throw new UnsupportedKerasConfigurationError(`optimizer ${key} must be a number`, { field: `optimizer.${key}`, value: v });
   }
   return v;
 }
@@ -72,16 +90,28 @@ export function optimizerFromConfig(entry: unknown, generation: KerasGeneration)
   const name = typeof className === 'string' ? NAMES[className.replace(/^Custom>/, '')] : undefined;
   if (!name) throw new UnsupportedKerasConfigurationError('this optimizer is not implemented for training', { field: 'optimizer', value: className ?? entry });
   const config = (typeof entry === 'object' && entry !== null ? (entry as { config?: Record<string, unknown> }).config : undefined) ?? {};
-  for (const k of ['clipnorm', 'clipvalue', 'global_clipnorm']) {
-    if (config[k] !== undefined && config[k] !== null) throw new UnsupportedKerasConfigurationError('gradient clipping is not implemented yet', { field: `optimizer.${k}`, value: config[k] });
-  }
   if (config.use_ema === true) throw new UnsupportedKerasConfigurationError('use_ema is not implemented yet', { field: 'optimizer.use_ema', value: true });
+  for (const k of ['loss_scale_factor', 'gradient_accumulation_steps']) {
+    if (config[k] !== undefined && config[k] !== null) throw new UnsupportedKerasConfigurationError(`optimizer ${k} is not implemented yet`, { field: `optimizer.${k}`, value: config[k] });
+  }
   const family = optimizerFamily(generation);
+  const rate = config.learning_rate ?? config.lr;
+  const schedule = typeof rate === 'object' && rate !== null && !Array.isArray(rate) ? scheduleFromConfig(rate as { class_name?: unknown; config?: unknown }) : null;
+  const clip = (key: string) => {
+    const v = num(config, key, 0);
+    if (v < 0) throw new UnsupportedKerasConfigurationError(`optimizer ${key} must be >= 0`, { field: `optimizer.${key}`, value: v });
+    return v;
+  };
+  const [clipnorm, clipvalue, globalClipnorm] = [clip('clipnorm'), clip('clipvalue'), clip('global_clipnorm')];
+  if (family === 'standalone' && globalClipnorm > 0) throw new UnsupportedKerasConfigurationError('standalone Keras 2 has no global_clipnorm', { field: 'optimizer.global_clipnorm', value: globalClipnorm });
+  if (family !== 'standalone' && [clipnorm, clipvalue, globalClipnorm].filter((v) => v > 0).length > 1) {
+    throw new UnsupportedKerasConfigurationError('set only one of clipnorm, clipvalue and global_clipnorm (as Keras 3 requires)', { field: 'optimizer.clipnorm', value: { clipnorm, clipvalue, global_clipnorm: globalClipnorm } });
+  }
   const defaults = { sgd: 0.01, rmsprop: 0.001, adam: 0.001, adamw: 0.001, adagrad: 0.001 }[name];
   const spec: OptimizerSpec = {
     name,
     family,
-    learningRate: num(config, 'learning_rate', defaults, 'lr'),
+    learningRate: schedule ? schedule.at(0) : num(config, 'learning_rate', defaults, 'lr'),
     momentum: num(config, 'momentum', 0),
     nesterov: config.nesterov === true,
     rho: num(config, 'rho', 0.9),
@@ -93,9 +123,13 @@ export function optimizerFromConfig(entry: unknown, generation: KerasGeneration)
     weightDecay: num(config, 'weight_decay', name === 'adamw' ? 0.004 : 0),
     initialAccumulator: num(config, 'initial_accumulator_value', family === 'standalone' ? 0 : 0.1),
     decay: num(config, 'decay', 0),
+    schedule,
+    clipnorm,
+    clipvalue,
+    globalClipnorm,
   };
-  if (spec.weightDecay !== 0 && name !== 'adamw') {
-    throw new UnsupportedKerasConfigurationError('weight_decay is implemented for AdamW only', { field: 'optimizer.weight_decay', value: spec.weightDecay });
+  if (spec.weightDecay !== 0 && name !== 'adamw' && family !== 'keras3' && family !== 'tf-keras-new') {
+    throw new UnsupportedKerasConfigurationError('weight_decay is an argument of Keras 3 / tf.keras 2.11+ optimizers (and AdamW) only', { field: 'optimizer.weight_decay', value: spec.weightDecay });
   }
   if (family === 'keras3' && spec.decay !== 0) throw new UnsupportedKerasConfigurationError('Keras 3 optimizers have no decay argument', { field: 'optimizer.decay', value: spec.decay });
   return spec;
@@ -145,20 +179,34 @@ export class OptimizerState {
     this.work = sizes.map((n) => ({ w: memory.alloc(n * 4), g: memory.alloc(n * 4) }));
   }
 
+  /** The learning rate of the next update (schedule at `iterations`, then `decay`). */
+  learningRate(): number {
+    const { spec } = this;
+    const base = spec.schedule ? spec.schedule.at(this.iterations) : spec.learningRate;
+    return spec.decay !== 0 ? base / (1 + spec.decay * this.iterations) : base;
+  }
+
   /** One update step over every variable (`weights[i]` updated in place from `grads[i]`). */
   apply(weights: Float32Array[], grads: readonly Float32Array[]): void {
     const { spec, memory } = this;
     const k = memory.kernels;
-    const lr = spec.decay !== 0 ? spec.learningRate / (1 + spec.decay * this.iterations) : spec.learningRate;
+    const lr = this.learningRate();
     const t = this.iterations + 1;
     const alpha = (lr * Math.sqrt(1 - Math.pow(spec.beta2, t))) / (1 - Math.pow(spec.beta1, t));
     weights.forEach((w, i) => {
       const n = this.sizes[i];
       if (w.length !== n || grads[i].length !== n) throw new RangeError(`variable ${i}: expected ${n} values`);
+      memory.f32(this.work[i].w, n).set(w);
+      memory.f32(this.work[i].g, n).set(grads[i]);
+    });
+    this.clip();
+    const decay = spec.weightDecay !== 0 ? Math.fround(spec.weightDecay * lr) : 0;
+    weights.forEach((w, i) => {
+      const n = this.sizes[i];
       const { w: wp, g: gp } = this.work[i];
-      memory.f32(wp, n).set(w);
-      memory.f32(gp, n).set(grads[i]);
       const [s0, s1, s2] = this.slots[i];
+      // decoupled weight decay before the update (Adam's kernel applies it itself)
+      if (decay !== 0 && spec.name !== 'adam' && spec.name !== 'adamw') k.decayWeightsF32(wp, n, decay);
       switch (spec.name) {
         case 'sgd':
           k.sgdUpdate(wp, gp, s0, n, lr, spec.momentum, spec.nesterov ? 1 : 0);
@@ -170,10 +218,33 @@ export class OptimizerState {
           k.adagradUpdate(wp, gp, s0, n, lr, spec.epsilon, adagradForm(spec));
           break;
         default:
-          k.adamUpdate(wp, gp, s0, s1, s2, n, alpha, spec.beta1, spec.beta2, spec.epsilon, spec.amsgrad ? 1 : 0, spec.name === 'adamw' ? Math.fround(spec.weightDecay * lr) : 0);
+          k.adamUpdate(wp, gp, s0, s1, s2, n, alpha, spec.beta1, spec.beta2, spec.epsilon, spec.amsgrad ? 1 : 0, decay);
       }
       w.set(memory.f32(wp, n));
     });
     this.iterations++;
+  }
+
+  /** Gradient clipping in place on the gradients in wasm memory (see the table above). */
+  private clip(): void {
+    const { spec, memory } = this;
+    const k = memory.kernels;
+    const grads = this.work.map((v, i) => ({ ptr: v.g, n: this.sizes[i] }));
+    const globalNorm = () => Math.sqrt(grads.reduce((a, g) => a + k.sumSquaresF32(g.ptr, g.n), 0));
+    if (spec.family === 'standalone') {
+      if (spec.clipnorm > 0) {
+        const norm = globalNorm();
+        if (norm >= spec.clipnorm) for (const g of grads) k.scaleF32(g.ptr, g.n, Math.fround(spec.clipnorm / norm));
+      }
+    } else if (spec.clipnorm > 0) {
+      for (const g of grads) {
+        const norm = Math.sqrt(k.sumSquaresF32(g.ptr, g.n));
+        if (norm > spec.clipnorm) k.scaleF32(g.ptr, g.n, Math.fround(spec.clipnorm / norm));
+      }
+    } else if (spec.globalClipnorm > 0) {
+      const norm = globalNorm();
+      if (norm > spec.globalClipnorm) for (const g of grads) k.scaleF32(g.ptr, g.n, Math.fround(spec.globalClipnorm * (1 / norm)));
+    }
+    if (spec.clipvalue > 0) for (const g of grads) k.clipValueF32(g.ptr, g.n, spec.clipvalue);
   }
 }

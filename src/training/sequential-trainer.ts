@@ -1,91 +1,147 @@
 import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
-import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
-import type { GraphLayer, ModelGraph } from '../graph/build-graph.js';
+import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import { lossInto, type LossSpec } from './losses.js';
 import { OptimizerState, type OptimizerSpec } from './optimizers.js';
-import { LSTM_GATES } from './gradients.js';
+import { planLayer } from './layers/index.js';
+import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
+import { refuse, sizeOf, trainContext, type Activation, type PlannedLayer, type StatisticsUpdate, type TrainContext } from './layers/layer-module.js';
 
 /**
- * Training of models that are a chain of layers training supports: InputLayer, LSTM (tanh,
- * sigmoid / hard_sigmoid gates, no masks, initial states, return_state or go_backwards), Dense on
- * 2D or 3D input (linear, tanh, sigmoid, relu, softmax), Dropout (inverted dropout with a seeded
- * mask) and Activation. Every other layer or option is refused by name before anything runs.
- * Backpropagation through time covers the whole sequence. Kernels: assembly/backward.ts,
- * losses.ts, optimizers.ts; the training forward uses exact tanh / sigmoid (the predict kernels
- * use fast approximations, within 3e-7).
+ * Training of models made of layers training supports (one module per layer kind in
+ * src/training/layers/, listed in layers/index.ts), a chain or a DAG with merges (one input, one
+ * output, no shared layers): the plan refuses every other layer or option by name before anything
+ * runs. Each step runs the layers' forward passes in execution order (keeping what backward
+ * needs), the loss, the backward passes in reverse order (gradients of a tensor several layers
+ * read are summed), then the optimizer. Kernels: assembly/backward*.ts, losses.ts, optimizers.ts;
+ * the training forward uses exact tanh / sigmoid (the predict kernels use fast approximations,
+ * within 3e-7).
  */
 
-type Step =
-  | { kind: 'lstm'; layer: GraphLayer; units: number; returnSequences: boolean; gate: number; useBias: boolean }
-  | { kind: 'dense'; layer: GraphLayer; units: number; activation: number; useBias: boolean }
-  | { kind: 'dropout'; layer: GraphLayer; rate: number }
-  | { kind: 'activation'; layer: GraphLayer; activation: number };
-
-const ACTIVATIONS: Record<string, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 5, softmax: 100 };
-
-function refuse(layer: GraphLayer, what: string, field?: string, value?: unknown): never {
-  throw new UnsupportedKerasConfigurationError(`training does not support ${what} yet`, {
-    layer: layer.spec.name,
-    className: layer.imported.className,
-    ...(field !== undefined ? { field, value } : {}),
-  });
+/** One planned layer call and where its inputs come from (indices of earlier steps; -1: the model input). */
+export interface PlannedStep {
+  plan: PlannedLayer;
+  inputs: number[];
 }
 
-function activationOf(layer: GraphLayer, name: unknown): number {
-  const id = typeof name === 'string' ? ACTIVATIONS[name] : undefined;
-  if (id === undefined) refuse(layer, `the activation ${String(name)}`, 'activation', name);
-  return id;
+/** A model's training plan: its layer calls in execution order and which one is the output. */
+export interface TrainingPlan {
+  steps: PlannedStep[];
+  output: number;
 }
 
 /** The training plan of a model, or a typed refusal naming the first layer / option it cannot train. */
-export function planTraining(graph: ModelGraph, generation: KerasGeneration): Step[] {
+export function planTraining(graph: ModelGraph, generation: KerasGeneration): TrainingPlan {
   if (graph.spec.inputs.length !== 1 || graph.spec.outputs.length !== 1) {
     throw new UnsupportedKerasConfigurationError('training supports models with one input and one output so far', { field: 'inputs' });
   }
-  const steps: Step[] = [];
-  let previous = graph.spec.inputs[0].layer;
+  const steps: PlannedStep[] = [];
+  const masked: boolean[] = [];
+  // step index of each layer's output (-1: the model input)
+  const producer = new Map<string, number>([[graph.spec.inputs[0].layer, -1]]);
   for (const node of graph.nodes) {
     const layer = node.layer;
-    const d = layer.imported.details;
     if (layer.imported.className === 'InputLayer') continue;
-    if (node.inputs.length !== 1 || node.inputs[0].layer !== previous || node.inputs[0].tensor !== 0 || layer.spec.calls.length !== 1) {
-      refuse(layer, 'layers outside a single chain (branches, shared layers, several inputs)');
+    if (layer.spec.calls.length !== 1 || node.initialStates !== 0) refuse(layer, 'shared layers and initial states');
+    const inputs = node.inputs.map((ref) => {
+      const from = producer.get(ref.layer);
+      if (from === undefined || ref.tensor !== 0) refuse(layer, 'inputs other than the first output of a trained layer', 'inbound_nodes', `${ref.layer}[${ref.node}][${ref.tensor}]`);
+      return from;
+    });
+    const plan = planLayer(layer, generation);
+    const maskIn = inputs.some((i) => i >= 0 && masked[i]);
+    let maskOut: boolean;
+    if ('multiInput' in plan) {
+      if (maskIn) refuse(layer, `a time-step mask reaching ${layer.imported.className}`, 'mask', true);
+      maskOut = false;
+    } else {
+      if (inputs.length !== 1) refuse(layer, `${layer.imported.className} with ${inputs.length} inputs`, 'inbound_nodes', inputs.length);
+      const handling = plan.masks ?? 'pass';
+      if (maskIn && handling === 'refuse') refuse(layer, `a time-step mask reaching ${layer.imported.className}`, 'mask', true);
+      maskOut = handling === 'produce' || (handling === 'pass' && maskIn);
     }
-    previous = layer.spec.name;
-    switch (layer.imported.className) {
-      case 'LSTM': {
-        if (d.weightLayout !== 'fused') refuse(layer, 'Keras 1 per-gate LSTM weights', 'weightLayout', d.weightLayout);
-        if (d.activation !== 'tanh') refuse(layer, `LSTM activation ${String(d.activation)}`, 'activation', d.activation);
-        for (const f of ['returnState', 'goBackwards', 'stateful'] as const) if (d[f]) refuse(layer, `LSTM ${f}`, f, true);
-        const cfg = layer.spec.config;
-        for (const f of ['dropout', 'recurrent_dropout']) if (typeof cfg[f] === 'number' && (cfg[f] as number) > 0) refuse(layer, `LSTM ${f} in training`, f, cfg[f]);
-        let gate = String(d.recurrentActivation);
-        if (gate === 'hard_sigmoid') gate = generation.major >= 3 && generation.runtime !== 'tfjs' ? 'hard_sigmoid_keras3' : 'hard_sigmoid_keras2';
-        if (!(gate in LSTM_GATES)) refuse(layer, `LSTM recurrent_activation ${String(d.recurrentActivation)}`, 'recurrent_activation', d.recurrentActivation);
-        steps.push({ kind: 'lstm', layer, units: Number(d.units), returnSequences: d.returnSequences === true, gate: LSTM_GATES[gate], useBias: d.useBias !== false });
-        break;
-      }
-      case 'Dense':
-        steps.push({ kind: 'dense', layer, units: Number(d.units), activation: activationOf(layer, d.activation), useBias: d.useBias !== false });
-        break;
-      case 'Dropout':
-        if (layer.spec.config.noise_shape !== undefined && layer.spec.config.noise_shape !== null) refuse(layer, 'Dropout noise_shape', 'noise_shape', layer.spec.config.noise_shape);
-        steps.push({ kind: 'dropout', layer, rate: Number(d.rate ?? 0) });
-        break;
-      case 'Activation':
-        steps.push({ kind: 'activation', layer, activation: activationOf(layer, d.activation) });
-        break;
-      default:
-        refuse(layer, `${layer.imported.className} layers`);
-    }
+    producer.set(layer.spec.name, steps.length);
+    masked.push(maskOut);
+    steps.push({ plan, inputs });
   }
-  if (steps.length === 0) throw new UnsupportedKerasConfigurationError('the model has no layer to train', {});
-  return steps;
+  const out = graph.spec.outputs[0];
+  const output = producer.get(out.layer);
+  if (steps.length === 0 || output === undefined || output < 0) throw new UnsupportedKerasConfigurationError('the model has no layer to train', {});
+  // Keras weights the loss by a mask that reaches the output; training does not offer that
+  if (masked[output]) refuse(steps[output].plan.layer, 'a time-step mask reaching the model output (masked loss)', 'mask', true);
+  return { steps, output };
 }
 
-/** Trains a planned chain on batches; weights are updated in place in `arrays`. */
+/**
+ * One forward and backward pass of a plan (inside the caller's scratch scope): the layers'
+ * forward passes, `outputGradient` (given the model output, returns a pointer to
+ * d(loss)/d(output)), the backward passes in reverse order. Returns the output, the input
+ * gradient and the weight gradients by layer (layers the output does not depend on have none).
+ */
+export function forwardBackward(
+  ctx: TrainContext,
+  plan: TrainingPlan,
+  arrays: Map<string, Float32Array[]>,
+  x: Float32Array,
+  xShape: number[],
+  outputGradient: (output: Activation) => number,
+): { output: Activation; dInput: number; grads: Map<string, Float32Array[]>; updates: Map<string, StatisticsUpdate[]> } {
+  const { memory } = ctx;
+  const { steps } = plan;
+  const saved: unknown[] = [];
+  const acts: Activation[] = [];
+  const updates = new Map<string, StatisticsUpdate[]>();
+  const input: Activation = { ptr: ctx.put(x), shape: xShape.slice() };
+  const act = (i: number) => (i < 0 ? input : acts[i]);
+  for (const { plan: p, inputs } of steps) {
+    const name = p.layer.spec.name;
+    if ('multiInput' in p) {
+      const r = p.forward(ctx, inputs.map(act));
+      saved.push(r.saved);
+      acts.push(r.output);
+    } else {
+      const r = p.forward(ctx, act(inputs[0]), arrays.get(name) ?? []);
+      saved.push(r.saved);
+      acts.push(r.output);
+      if (r.updates) updates.set(name, r.updates);
+    }
+  }
+  const output = acts[plan.output];
+  // d(loss)/d(output of step i) (index 0 of `pending` is the model input's, the rest shifted by one)
+  const pending: (number | undefined)[] = new Array(steps.length + 1);
+  pending[plan.output + 1] = outputGradient(output);
+  const accumulate = (i: number, d: number) => {
+    const have = pending[i + 1];
+    if (have === undefined) {
+      pending[i + 1] = d;
+      return;
+    }
+    // a tensor read by several layers: sum the gradients into a fresh buffer (either may be shared)
+    const n = sizeOf(act(i).shape);
+    const sum = memory.scratch(n * 4);
+    memory.kernels.binaryF32(have, d, sum, n, KERNEL_CONSTANTS.BIN_ADD);
+    pending[i + 1] = sum;
+  };
+  const grads = new Map<string, Float32Array[]>();
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const grad = pending[i + 1];
+    if (grad === undefined) continue;
+    const { plan: p, inputs } = steps[i];
+    if ('multiInput' in p) {
+      const r = p.backward(ctx, saved[i], grad);
+      inputs.forEach((from, j) => accumulate(from, r.dInputs[j]));
+    } else {
+      const r = p.backward(ctx, saved[i], grad);
+      if (r.grads.length) grads.set(p.layer.spec.name, r.grads);
+      accumulate(inputs[0], r.dInput);
+    }
+  }
+  const dInput = pending[0] ?? memory.scratch(x.length * 4, true);
+  return { output, dInput, grads, updates };
+}
+
+/** Trains a planned model on batches; weights are updated in place in `arrays`. */
 export class SequentialTrainer {
   private readonly optimizer: OptimizerState;
   /** Weights the optimizer updates (trainable layers only), in layer order. */
@@ -94,17 +150,20 @@ export class SequentialTrainer {
 
   constructor(
     private readonly memory: WasmMemory,
-    private readonly steps: Step[],
+    private readonly plan: TrainingPlan,
     private arrays: Map<string, Float32Array[]>,
     private readonly trainable: (layer: string) => boolean,
     optimizer: OptimizerSpec,
     private readonly loss: LossSpec,
     seed: number,
   ) {
-    for (const s of steps) {
+    for (const { plan: s } of plan.steps) {
       const name = s.layer.spec.name;
       if (!trainable(name)) continue;
-      (arrays.get(name) ?? []).forEach((_, index) => this.variables.push({ layer: name, index }));
+      const statistics = 'statistics' in s ? s.statistics : undefined;
+      (arrays.get(name) ?? []).forEach((_, index) => {
+        if (!statistics?.includes(index)) this.variables.push({ layer: name, index });
+      });
     }
     this.optimizer = new OptimizerState(memory, optimizer, this.variables.map((v) => (arrays.get(v.layer) as Float32Array[])[v.index].length));
     this.seed = seed >>> 0 || 1;
@@ -115,128 +174,100 @@ export class SequentialTrainer {
     this.arrays = arrays;
   }
 
-  /** One update on a batch; returns the batch loss before the update. */
-  trainOnBatch(x: Float32Array, xShape: number[], y: Float32Array): number {
+  /** The model's output on the last batch trained (the training forward pass), for metrics. */
+  lastOutput: { data: Float32Array; shape: number[] } | null = null;
+
+  /**
+   * One update on a batch; returns the batch loss before the update. `sampleWeights` (one per
+   * sample) weigh each sample's loss and gradient (see losses.ts). With `tbptt` = k, truncated
+   * backpropagation through time: the sequences are cut into chunks of k steps, each chunk is one
+   * update (forward from the state the previous chunk ended in, backward within the chunk), as
+   * Deeplearning4j's truncated BPTT does; the loss returned is the mean over timesteps.
+   */
+  trainOnBatch(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights?: Float32Array | null, tbptt?: number): number {
+    if (tbptt === undefined) {
+      const r = this.step(x, xShape, y, sampleWeights ?? null, undefined);
+      this.lastOutput = r.output;
+      return r.loss;
+    }
+    const [B, T] = xShape;
+    this.checkTbptt(xShape, y.length);
+    const xStep = x.length / (B * T);
+    const yStep = y.length / (B * T);
+    const carry = new Map<string, unknown>();
+    let total = 0;
+    let out: Float32Array | null = null;
+    let outStep = 0;
+    for (let t0 = 0; t0 < T; t0 += tbptt) {
+      const len = Math.min(tbptt, T - t0);
+      const cut = (a: Float32Array, per: number) => {
+        const c = new Float32Array(B * len * per);
+        for (let b = 0; b < B; b++) c.set(a.subarray((b * T + t0) * per, (b * T + t0 + len) * per), b * len * per);
+        return c;
+      };
+      const r = this.step(cut(x, xStep), [B, len, ...xShape.slice(2)], cut(y, yStep), sampleWeights ?? null, carry);
+      total += r.loss * len;
+      outStep = r.output.data.length / (B * len);
+      out ??= new Float32Array(B * T * outStep);
+      for (let b = 0; b < B; b++) out.set(r.output.data.subarray(b * len * outStep, (b + 1) * len * outStep), (b * T + t0) * outStep);
+      this.lastOutput = { data: out, shape: [B, T, ...r.output.shape.slice(2)] };
+    }
+    return total / T;
+  }
+
+  /**
+   * Truncated BPTT needs an output at every step: recurrent layers must return sequences. Chunks
+   * follow one chain of layers (a DAG's branches and merges are refused by name).
+   */
+  private checkTbptt(xShape: number[], yLength: number): void {
+    const { steps, output } = this.plan;
+    const branch = steps.findIndex(({ inputs }, i) => inputs.length !== 1 || inputs[0] !== i - 1);
+    if (branch >= 0 || output !== steps.length - 1) {
+      const at = steps[branch >= 0 ? branch : output];
+      refuse(at.plan.layer, 'truncated BPTT through a model that is not a chain of layers (branches or merges)', 'inbound_nodes', at.inputs.length);
+    }
+    steps.forEach(({ plan: s }) => {
+      const l = s.layer;
+      const kind = l.imported.className;
+      if (kind === 'LSTM' && l.imported.details.returnSequences !== true) {
+        refuse(l, 'truncated BPTT through an LSTM that does not return sequences (every chunk needs its own outputs and targets)', 'return_sequences', false);
+      }
+      // only the plain LSTM path carries its state from chunk to chunk (see layers/lstm.ts)
+      const d = l.imported.details;
+      if (kind === 'LSTM' && (d.weightLayout !== 'fused' || d.activation !== 'tanh' || d.goBackwards)) {
+        refuse(l, 'truncated BPTT through an LSTM with go_backwards, Keras 1 per-gate weights or a non-tanh activation', d.goBackwards ? 'go_backwards' : d.weightLayout !== 'fused' ? 'weightLayout' : 'activation', d.goBackwards ? true : d.weightLayout !== 'fused' ? d.weightLayout : d.activation);
+      }
+      if (kind === 'LSTM' && Number(d.units) % 4 !== 0) refuse(l, 'truncated BPTT for an LSTM whose units are not a multiple of 4', 'units', d.units);
+      if (!['LSTM', 'Dense', 'Dropout', 'Activation'].includes(kind)) refuse(l, `truncated BPTT through ${kind} layers`);
+    });
+    const [B, T] = xShape;
+    if (xShape.length !== 3 || yLength % (B * T) !== 0) {
+      throw new InputError('truncated BPTT needs sequences x [batch, steps, features] and targets for every step', { field: 'y', value: yLength });
+    }
+  }
+
+  private step(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights: Float32Array | null, carry: Map<string, unknown> | undefined): { loss: number; output: { data: Float32Array; shape: number[] } } {
     const { memory } = this;
-    const k = memory.kernels;
-    const grads = new Map<string, Float32Array[]>();
     memory.beginScratch();
     try {
-      const put = (a: Float32Array) => {
-        const p = memory.scratch(Math.max(1, a.length) * 4);
-        memory.f32(p, a.length).set(a);
-        return p;
-      };
-      type Cache = { input: number; inShape: number[]; output: number; outShape: number[]; extra: number[] };
-      const caches: Cache[] = [];
-      let cur = put(x);
-      let shape = xShape.slice();
-      for (const s of this.steps) {
-        const w = this.arrays.get(s.layer.spec.name) ?? [];
-        const inShape = shape;
-        const n = inShape.reduce((a, b) => a * b, 1);
-        if (s.kind === 'lstm') {
-          const [B, T, D] = inShape;
-          const U = s.units;
-          const [pw, pr] = [put(w[0]), put(w[1])];
-          const pb = s.useBias ? put(w[2]) : 0;
-          const gates = memory.scratch(B * T * 4 * U * 4);
-          const cs = memory.scratch(B * T * U * 4);
-          const hs = memory.scratch(B * T * U * 4);
-          k.lstmForwardTrain(cur, B, T, D, U, pw, pr, pb, s.gate, gates, cs, hs);
-          let out = hs;
-          let outShape = [B, T, U];
-          if (!s.returnSequences) {
-            out = memory.scratch(B * U * 4);
-            const hv = memory.f32(hs, B * T * U);
-            const ov = memory.f32(out, B * U);
-            for (let b = 0; b < B; b++) ov.set(hv.subarray((b * T + T - 1) * U, (b * T + T) * U), b * U);
-            outShape = [B, U];
-          }
-          caches.push({ input: cur, inShape, output: out, outShape, extra: [pw, pr, pb, gates, cs, hs] });
-          cur = out;
-          shape = outShape;
-        } else if (s.kind === 'dense') {
-          const K = inShape[inShape.length - 1];
-          const M = n / K;
-          const N = s.units;
-          const pw = put(w[0]);
-          const pb = s.useBias ? put(w[1]) : 0;
-          const z = memory.scratch(M * N * 4);
-          k.denseForwardTrain(cur, M, K, N, pw, pb, z);
-          if (s.activation === 100) k.softmaxRows(z, M, N);
-          else if (s.activation !== 0) k.activate(z, M * N, s.activation, 0);
-          const outShape = [...inShape.slice(0, -1), N];
-          caches.push({ input: cur, inShape, output: z, outShape, extra: [pw, pb] });
-          cur = z;
-          shape = outShape;
-        } else if (s.kind === 'dropout') {
-          const mask = memory.scratch(n * 4);
-          if (s.rate > 0) this.seed = k.dropoutMask(mask, n, s.rate, this.seed) >>> 0;
-          else memory.f32(mask, n).fill(1);
-          const out = memory.scratch(n * 4);
-          k.binaryF32(cur, mask, out, n, KERNEL_CONSTANTS.BIN_MUL);
-          caches.push({ input: cur, inShape, output: out, outShape: inShape, extra: [mask] });
-          cur = out;
-        } else {
-          const out = memory.scratch(n * 4);
-          memory.f32(out, n).set(memory.f32(cur, n));
-          if (s.activation === 100) k.softmaxRows(out, n / inShape[inShape.length - 1], inShape[inShape.length - 1]);
-          else if (s.activation !== 0) k.activate(out, n, s.activation, 0);
-          caches.push({ input: cur, inShape, output: out, outShape: inShape, extra: [] });
-          cur = out;
-        }
-      }
-      const outCount = shape.reduce((a, b) => a * b, 1);
-      const target = put(y);
-      let grad = memory.scratch(outCount * 4);
-      const loss = lossInto(memory, this.loss, cur, shape, target, y, grad);
-      for (let i = this.steps.length - 1; i >= 0; i--) {
-        const s = this.steps[i];
-        const c = caches[i];
-        const n = c.inShape.reduce((a, b) => a * b, 1);
-        const dx = memory.scratch(n * 4);
-        const name = s.layer.spec.name;
-        if (s.kind === 'lstm') {
-          const [B, T, D] = c.inShape;
-          const U = s.units;
-          const [pw, pr, pb, gates, cs, hs] = c.extra;
-          let dhs = grad;
-          if (!s.returnSequences) {
-            dhs = memory.scratch(B * T * U * 4, true);
-            const dv = memory.f32(dhs, B * T * U);
-            const gv = memory.f32(grad, B * U);
-            for (let b = 0; b < B; b++) dv.set(gv.subarray(b * U, (b + 1) * U), (b * T + T - 1) * U);
-          }
-          const dW = memory.scratch(D * 4 * U * 4);
-          const dR = memory.scratch(U * 4 * U * 4);
-          const db = pb ? memory.scratch(4 * U * 4) : 0;
-          const scratch = memory.scratch(6 * U * 4);
-          k.lstmBackward(c.input, B, T, D, U, pw, pr, s.gate, gates, cs, hs, dhs, dx, dW, dR, db, scratch);
-          grads.set(name, [memory.f32(dW, D * 4 * U).slice(), memory.f32(dR, U * 4 * U).slice(), ...(db ? [memory.f32(db, 4 * U).slice()] : [])]);
-        } else if (s.kind === 'dense') {
-          const K = c.inShape[c.inShape.length - 1];
-          const M = n / K;
-          const N = s.units;
-          const [pw, pb] = c.extra;
-          const dz = memory.scratch(M * N * 4);
-          k.activationBackward(c.output, grad, M * N, N, s.activation, dz);
-          const dW = memory.scratch(K * N * 4);
-          const db = pb ? memory.scratch(N * 4) : 0;
-          k.denseBackward(c.input, dz, M, K, N, pw, dx, dW, db);
-          grads.set(name, [memory.f32(dW, K * N).slice(), ...(db ? [memory.f32(db, N).slice()] : [])]);
-        } else if (s.kind === 'dropout') {
-          k.binaryF32(grad, c.extra[0], dx, n, KERNEL_CONSTANTS.BIN_MUL);
-        } else {
-          k.activationBackward(c.output, grad, n, c.inShape[c.inShape.length - 1], s.activation, dx);
-        }
-        grad = dx;
-      }
+      const ctx = trainContext(memory, this.seed, this.trainable, carry);
+      let loss = 0;
+      let output = { data: new Float32Array(0), shape: [] as number[] };
+      const { grads, updates } = forwardBackward(ctx, this.plan, this.arrays, x, xShape, (out) => {
+        const grad = memory.scratch(sizeOf(out.shape) * 4);
+        loss = lossInto(memory, this.loss, out.ptr, out.shape, ctx.put(y), y, grad, sampleWeights);
+        output = { data: memory.f32(out.ptr, sizeOf(out.shape)).slice(), shape: out.shape.slice() };
+        return grad;
+      });
+      this.seed = ctx.seed;
       this.optimizer.apply(
         this.variables.map((v) => (this.arrays.get(v.layer) as Float32Array[])[v.index]),
-        this.variables.map((v) => (grads.get(v.layer) as Float32Array[])[v.index]),
+        // a layer the output does not depend on gets zero gradients
+        this.variables.map((v) => grads.get(v.layer)?.[v.index] ?? new Float32Array((this.arrays.get(v.layer) as Float32Array[])[v.index].length)),
       );
-      return loss;
+      // moving statistics follow the batch (Keras updates them in training mode)
+      for (const [layer, list] of updates) for (const u of list) (this.arrays.get(layer) as Float32Array[])[u.index].set(u.values);
+      return { loss, output };
     } finally {
       memory.endScratch();
     }

@@ -7,19 +7,8 @@ import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { denseGradients, lstmGradients } from '../../dist/training/gradients.js';
 import { UnsupportedKerasConfigurationError } from '../../dist/index.js';
+import { affine64, check, finiteDifferences, rng, lstm64 as lstm64Ref } from '../support/gradient-check.js';
 
-// float32 kernels against float64 differences (h = 1e-5): |g - fd| <= ATOL + RTOL |fd|
-const ATOL = 2e-5;
-const RTOL = 2e-3;
-const H = 1e-5;
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
 const rand = (n, r, scale = 1) => Float64Array.from({ length: n }, () => r() * 2 * scale);
 
 const act64 = {
@@ -30,13 +19,8 @@ const act64 = {
 };
 
 function dense64(x, M, K, W, b, N, activation) {
-  const y = new Float64Array(M * N);
+  const y = affine64(x, M, K, W, b, N);
   for (let m = 0; m < M; m++) {
-    for (let n = 0; n < N; n++) {
-      let s = b ? b[n] : 0;
-      for (let k = 0; k < K; k++) s += x[m * K + k] * W[k * N + n];
-      y[m * N + n] = s;
-    }
     if (activation === 'softmax') {
       const row = y.subarray(m * N, (m + 1) * N);
       const mx = Math.max(...row);
@@ -48,62 +32,11 @@ function dense64(x, M, K, W, b, N, activation) {
   return y;
 }
 
-const GATES = {
-  sigmoid: (z) => 1 / (1 + Math.exp(-z)),
-  hard_sigmoid_keras2: (z) => Math.min(Math.max(0.2 * z + 0.5, 0), 1),
-  hard_sigmoid_keras3: (z) => Math.min(Math.max(z + 3, 0), 6) / 6,
-};
-
 function lstm64(x, B, T, D, W, R, b, U, gate = 'sigmoid') {
-  const G = 4 * U;
-  const sig = GATES[gate];
-  const hs = new Float64Array(B * T * U);
-  for (let bi = 0; bi < B; bi++) {
-    const h = new Float64Array(U);
-    const c = new Float64Array(U);
-    for (let t = 0; t < T; t++) {
-      const z = new Float64Array(G);
-      for (let j = 0; j < G; j++) {
-        let s = b ? b[j] : 0;
-        for (let d = 0; d < D; d++) s += x[(bi * T + t) * D + d] * W[d * G + j];
-        for (let u = 0; u < U; u++) s += h[u] * R[u * G + j];
-        z[j] = s;
-      }
-      for (let u = 0; u < U; u++) {
-        c[u] = sig(z[U + u]) * c[u] + sig(z[u]) * Math.tanh(z[2 * U + u]);
-        h[u] = sig(z[3 * U + u]) * Math.tanh(c[u]);
-        hs[(bi * T + t) * U + u] = h[u];
-      }
-    }
-  }
-  return hs;
+  return lstm64Ref({ x, W, R, b }, B, T, D, U, gate);
 }
 
 const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
-
-/** Central differences of f (float64) with respect to each entry of `param`. */
-function finiteDifferences(param, f) {
-  return Array.from(param, (_, i) => {
-    const keep = param[i];
-    param[i] = keep + H;
-    const up = f();
-    param[i] = keep - H;
-    const down = f();
-    param[i] = keep;
-    return (up - down) / (2 * H);
-  });
-}
-
-function check(label, got, fd) {
-  assert.is(got.length, fd.length, label);
-  let worst = 0;
-  fd.forEach((e, i) => {
-    const err = Math.abs(got[i] - e);
-    assert.ok(err <= ATOL + RTOL * Math.abs(e), `${label}[${i}]: kernel ${got[i]} vs finite difference ${e}`);
-    worst = Math.max(worst, err / (ATOL + RTOL * Math.abs(e)));
-  });
-  return worst;
-}
 
 async function memory() {
   return new WasmMemory(await instantiateKernels());

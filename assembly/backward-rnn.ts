@@ -1,0 +1,433 @@
+// Training kernels of GRU and SimpleRNN: a forward pass that keeps what backpropagation through
+// time needs (gate activations and states per step, in buffers the caller plans) and the fused
+// backward pass over the whole sequence. Layouts are Keras' fused ones: x [B][T][D], kernel
+// [D][G·U], recurrent kernel [U][G·U], gate blocks z, r, h for GRU. The matrix-vector products
+// run along the contiguous gate axis with f32x4 (axpy / dot below), scalar only in the tails.
+//
+// Masks (u8 [B][T], 0 = none) follow Keras: a masked step leaves the state unchanged (its output
+// is the carried state, or zeros with zeroOut), so its gradient passes straight to the previous
+// step. `reverse` processes the sequence from its end (the backward half of Bidirectional);
+// every buffer stays indexed by the input's time position.
+
+import { timeIndex, isKept } from './rnn-common';
+import { ld, st, axpy, dot } from './train-common';
+
+
+
+
+/** out[0..N) = (bias or 0) + v[0..K) · M ([K][N] row-major). */
+function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): void {
+  if (bias) memory.copy(out, bias, <usize>N << 2);
+  else memory.fill(out, 0, <usize>N << 2);
+  for (let k = 0; k < K; k++) {
+    const a = ld(v, k);
+    if (a != 0) axpy(out, a, M + (<usize>(k * N) << 2), N);
+  }
+}
+
+/** Gate activation: 2 sigmoid, 3 Keras 1/2 hard_sigmoid, 4 Keras 3 hard_sigmoid. */
+@inline function gate(x: f32, recAct: i32): f32 {
+  if (recAct == 3) return min(max(<f32>0.2 * x + 0.5, <f32>0), <f32>1);
+  if (recAct == 4) return min(max(x + 3, <f32>0), <f32>6) / 6;
+  return 1 / (1 + Mathf.exp(-x));
+}
+@inline function gateSlope(y: f32, recAct: i32): f32 {
+  if (recAct == 3) return y > 0 && y < 1 ? <f32>0.2 : 0;
+  if (recAct == 4) return y > 0 && y < 1 ? <f32>1 / 6 : 0;
+  return y * (1 - y);
+}
+/** Candidate / SimpleRNN activation: 0 linear, 1 tanh, 2 sigmoid, 5 relu. */
+@inline function act(x: f32, id: i32): f32 {
+  if (id == 1) return Mathf.tanh(x);
+  if (id == 2) return 1 / (1 + Mathf.exp(-x));
+  if (id == 5) return max(x, <f32>0);
+  return x;
+}
+/** Its derivative from the output y. */
+@inline function actSlope(y: f32, id: i32): f32 {
+  if (id == 1) return 1 - y * y;
+  if (id == 2) return y * (1 - y);
+  if (id == 5) return y > 0 ? <f32>1 : 0;
+  return 1;
+}
+
+/** Pointer to row `row` of a matrix with `cols` floats per row. */
+@inline function rowOf(p: usize, row: i32, cols: i32): usize {
+  return p + (<usize>row * <usize>cols << 2);
+}
+
+/**
+ * A masked step in the forward pass: the state is carried over (zeros before any step) and the
+ * output is that state, or zeros with zeroOut.
+ */
+@inline function carryMaskedStep(hs: usize, out: usize, row: i32, prev: i32, U: i32, zeroOut: i32): void {
+  const h = rowOf(hs, row, U);
+  if (prev >= 0) memory.copy(h, rowOf(hs, prev, U), <usize>U << 2);
+  else memory.fill(h, 0, <usize>U << 2);
+  if (out) {
+    if (zeroOut) memory.fill(rowOf(out, row, U), 0, <usize>U << 2);
+    else memory.copy(rowOf(out, row, U), h, <usize>U << 2);
+  }
+}
+
+/**
+ * Entering step `row` of the backward pass: adds the gradient of the step's output to dh (a
+ * masked step's output is the carried state, or a constant zero with zeroOut). Returns whether
+ * the step was kept; a masked one passes dh on unchanged and gives its input no gradient.
+ */
+@inline function enterBackwardStep(dh: usize, dOut: usize, dx: usize, row: i32, U: i32, D: i32, kept: bool, zeroOut: i32): bool {
+  if (kept || !zeroOut) axpy(dh, 1, rowOf(dOut, row, U), U);
+  if (!kept && dx) memory.fill(rowOf(dx, row, D), 0, <usize>D << 2);
+  return kept;
+}
+
+/** The input side of a step's backward pass from dxp ([N], d(loss)/d(x·W + b)): dW += xᵀ·dxp, db += dxp, dx = dxp·Wᵀ. */
+@inline function inputSideBackward(x: usize, dx: usize, row: i32, D: i32, N: i32, W: usize, dxp: usize, dW: usize, db: usize): void {
+  const xr = rowOf(x, row, D);
+  for (let d = 0; d < D; d++) axpy(dW + (<usize>(d * N) << 2), ld(xr, d), dxp, N);
+  if (db) axpy(db, 1, dxp, N);
+  if (dx) {
+    const dxr = rowOf(dx, row, D);
+    for (let d = 0; d < D; d++) st(dxr, d, dot(dxp, W + (<usize>(d * N) << 2), N));
+  }
+}
+
+/**
+ * GRU forward for training from a zero state. Saves gates [B][T][3U] (z, r, candidate after
+ * their activations), rech [B][T][U] (reset_after only: the recurrent candidate term h·R_h + b_h
+ * before r multiplies it), hs [B][T][U] (the state after each step, carried over masked steps)
+ * and out [B][T][U] when out != 0 (hs, zeros at masked steps with zeroOut). bi: input bias [3U] or
+ * 0; br: recurrent bias [3U] (reset_after) or 0. scratch: 6U floats.
+ */
+export function gruForwardTrain(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, bi: usize, br: usize, resetAfter: i32, actId: i32, recAct: i32,
+  mask: usize, reverse: i32, zeroOut: i32, gates: usize, rech: usize, hs: usize, out: usize, scratch: usize,
+): void {
+  const G = 3 * U;
+  const xp = scratch;
+  const rp = scratch + (<usize>G << 2);
+  for (let b = 0; b < B; b++) {
+    for (let s = 0; s < T; s++) {
+      const t = timeIndex(s, T, reverse);
+      const row = b * T + t;
+      const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
+      const hNew = rowOf(hs, row, U);
+      if (!isKept(mask, b, T, t)) {
+        carryMaskedStep(hs, out, row, prev, U, zeroOut);
+        memory.fill(rowOf(gates, row, G), 0, <usize>G << 2);
+        continue;
+      }
+      vecMat(xp, bi, rowOf(x, row, D), D, W, G);
+      const g = rowOf(gates, row, G);
+      if (resetAfter) {
+        // rec = h·R + br over all three blocks (zero state: just br)
+        if (prev >= 0) vecMat(rp, br, rowOf(hs, prev, U), U, R, G);
+        else if (br) memory.copy(rp, br, <usize>G << 2);
+        else memory.fill(rp, 0, <usize>G << 2);
+        for (let u = 0; u < U; u++) {
+          const z = gate(ld(xp, u) + ld(rp, u), recAct);
+          const r = gate(ld(xp, U + u) + ld(rp, U + u), recAct);
+          const rh = ld(rp, 2 * U + u);
+          st(g, u, z);
+          st(g, U + u, r);
+          st(g, 2 * U + u, act(ld(xp, 2 * U + u) + r * rh, actId));
+          st(rech, row * U + u, rh);
+        }
+      } else {
+        // z and r from h·R_zr, then the candidate from (r·h)·R_h
+        memory.fill(rp, 0, <usize>G << 2);
+        if (prev >= 0) {
+          const hp = rowOf(hs, prev, U);
+          for (let k = 0; k < U; k++) {
+            const a = ld(hp, k);
+            if (a != 0) axpy(rp, a, R + (<usize>(k * G) << 2), 2 * U);
+          }
+          for (let u = 0; u < U; u++) st(g, u, gate(ld(xp, u) + ld(rp, u), recAct));
+          for (let u = 0; u < U; u++) st(g, U + u, gate(ld(xp, U + u) + ld(rp, U + u), recAct));
+          // rp[2U..3U) = (r·h) · R_h
+          for (let k = 0; k < U; k++) {
+            const a = ld(g, U + k) * ld(hp, k);
+            if (a != 0) axpy(rp + (<usize>(2 * U) << 2), a, R + (<usize>(k * G + 2 * U) << 2), U);
+          }
+        } else {
+          for (let u = 0; u < U; u++) st(g, u, gate(ld(xp, u), recAct));
+          for (let u = 0; u < U; u++) st(g, U + u, gate(ld(xp, U + u), recAct));
+        }
+        for (let u = 0; u < U; u++) st(g, 2 * U + u, act(ld(xp, 2 * U + u) + ld(rp, 2 * U + u), actId));
+      }
+      for (let u = 0; u < U; u++) {
+        const z = ld(g, u);
+        const hp: f32 = prev >= 0 ? ld(hs, prev * U + u) : 0;
+        st(hNew, u, z * hp + (1 - z) * ld(g, 2 * U + u));
+      }
+      if (out) memory.copy(rowOf(out, row, U), hNew, <usize>U << 2);
+    }
+  }
+}
+
+/**
+ * GRU backpropagation through time (buffers of {@link gruForwardTrain}). dOut [B][T][U] is
+ * d(loss)/d(output) at every position (zeros where the layer's output does not use a step).
+ * Writes dx [B][T][D] (if dx != 0), dW [D][3U], dR [U][3U], dbi [3U] and dbr [3U] (when nonzero).
+ * scratch: 3U + 3U + 2U floats.
+ */
+export function gruBackward(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, resetAfter: i32, actId: i32, recAct: i32, mask: usize, reverse: i32, zeroOut: i32,
+  gates: usize, rech: usize, hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, dbi: usize, dbr: usize, scratch: usize,
+): void {
+  const G = 3 * U;
+  memory.fill(dW, 0, <usize>(D * G) << 2);
+  memory.fill(dR, 0, <usize>(U * G) << 2);
+  if (dbi) memory.fill(dbi, 0, <usize>G << 2);
+  if (dbr) memory.fill(dbr, 0, <usize>G << 2);
+  const dxp = scratch; // d(loss)/d(input projection) [3U]
+  const drec = dxp + (<usize>G << 2); // d(loss)/d(recurrent projection) [3U]
+  const dh = drec + (<usize>G << 2); // d(loss)/d(state) carried backwards [U]
+  const drh = dh + (<usize>U << 2); // d(loss)/d(r·h) (reset_after false) [U]
+  for (let b = 0; b < B; b++) {
+    memory.fill(dh, 0, <usize>U << 2);
+    for (let s = T - 1; s >= 0; s--) {
+      const t = timeIndex(s, T, reverse);
+      const row = b * T + t;
+      const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
+      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, b, T, t), zeroOut)) continue;
+      const g = rowOf(gates, row, G);
+      const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : 0;
+      for (let u = 0; u < U; u++) {
+        const z = ld(g, u);
+        const hh = ld(g, 2 * U + u);
+        const d = ld(dh, u);
+        const hpu: f32 = hp ? ld(hp, u) : 0;
+        st(dxp, u, d * (hpu - hh) * gateSlope(z, recAct));
+        st(dxp, 2 * U + u, d * (1 - z) * actSlope(hh, actId));
+        // the direct path h' = z·h + ...
+        st(dh, u, d * z);
+      }
+      if (resetAfter) {
+        for (let u = 0; u < U; u++) {
+          const r = ld(g, U + u);
+          const dc = ld(dxp, 2 * U + u);
+          st(dxp, U + u, dc * ld(rech, row * U + u) * gateSlope(r, recAct));
+          st(drec, 2 * U + u, dc * r);
+        }
+        // the z and r blocks of the recurrent projection get the same gradient as the input's
+        memory.copy(drec, dxp, <usize>(2 * U) << 2);
+        if (dbr) axpy(dbr, 1, drec, G);
+        if (hp) {
+          for (let k = 0; k < U; k++) {
+            axpy(dR + (<usize>(k * G) << 2), ld(hp, k), drec, G);
+            st(dh, k, ld(dh, k) + dot(drec, R + (<usize>(k * G) << 2), G));
+          }
+        }
+      } else {
+        if (hp) {
+          // d(r·h)_k = sum_j dc_j R_h[k][j]
+          for (let k = 0; k < U; k++) st(drh, k, dot(dxp + (<usize>(2 * U) << 2), R + (<usize>(k * G + 2 * U) << 2), U));
+          for (let u = 0; u < U; u++) {
+            const r = ld(g, U + u);
+            st(dxp, U + u, ld(drh, u) * ld(hp, u) * gateSlope(r, recAct));
+          }
+          for (let k = 0; k < U; k++) {
+            const hk = ld(hp, k);
+            const dRk = dR + (<usize>(k * G) << 2);
+            axpy(dRk, hk, dxp, 2 * U);
+            axpy(dRk + (<usize>(2 * U) << 2), ld(g, U + k) * hk, dxp + (<usize>(2 * U) << 2), U);
+            st(dh, k, ld(dh, k) + ld(drh, k) * ld(g, U + k) + dot(dxp, R + (<usize>(k * G) << 2), 2 * U));
+          }
+        } else {
+          // zero state: r does not reach the output
+          memory.fill(dxp + (<usize>U << 2), 0, <usize>U << 2);
+        }
+      }
+      inputSideBackward(x, dx, row, D, G, W, dxp, dW, dbi);
+    }
+  }
+}
+
+/**
+ * SimpleRNN forward for training from a zero state: hs [B][T][U] (state after each step, carried
+ * over masked steps) and out [B][T][U] when out != 0 (hs, zeros at masked steps with zeroOut).
+ */
+export function simpleRnnForwardTrain(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, bias: usize, actId: i32, mask: usize, reverse: i32, zeroOut: i32, hs: usize, out: usize,
+): void {
+  for (let b = 0; b < B; b++) {
+    for (let s = 0; s < T; s++) {
+      const t = timeIndex(s, T, reverse);
+      const row = b * T + t;
+      const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
+      const h = rowOf(hs, row, U);
+      if (!isKept(mask, b, T, t)) {
+        carryMaskedStep(hs, out, row, prev, U, zeroOut);
+        continue;
+      }
+      vecMat(h, bias, rowOf(x, row, D), D, W, U);
+      if (prev >= 0) {
+        const hp = rowOf(hs, prev, U);
+        for (let k = 0; k < U; k++) {
+          const a = ld(hp, k);
+          if (a != 0) axpy(h, a, R + (<usize>(k * U) << 2), U);
+        }
+      }
+      for (let u = 0; u < U; u++) st(h, u, act(ld(h, u), actId));
+      if (out) memory.copy(rowOf(out, row, U), h, <usize>U << 2);
+    }
+  }
+}
+
+/**
+ * SimpleRNN backpropagation through time (buffers of {@link simpleRnnForwardTrain}); dOut as in
+ * {@link gruBackward}. Writes dx (if nonzero), dW [D][U], dR [U][U], db [U] (if nonzero).
+ * scratch: 2U floats.
+ */
+export function simpleRnnBackward(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, actId: i32, mask: usize, reverse: i32, zeroOut: i32,
+  hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, db: usize, scratch: usize,
+): void {
+  memory.fill(dW, 0, <usize>(D * U) << 2);
+  memory.fill(dR, 0, <usize>(U * U) << 2);
+  if (db) memory.fill(db, 0, <usize>U << 2);
+  const dh = scratch;
+  const dz = scratch + (<usize>U << 2);
+  for (let b = 0; b < B; b++) {
+    memory.fill(dh, 0, <usize>U << 2);
+    for (let s = T - 1; s >= 0; s--) {
+      const t = timeIndex(s, T, reverse);
+      const row = b * T + t;
+      const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
+      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, b, T, t), zeroOut)) continue;
+      const h = rowOf(hs, row, U);
+      for (let u = 0; u < U; u++) st(dz, u, ld(dh, u) * actSlope(ld(h, u), actId));
+      inputSideBackward(x, dx, row, D, U, W, dz, dW, db);
+      if (prev >= 0) {
+        const hp = rowOf(hs, prev, U);
+        for (let k = 0; k < U; k++) {
+          axpy(dR + (<usize>(k * U) << 2), ld(hp, k), dz, U);
+          st(dh, k, dot(dz, R + (<usize>(k * U) << 2), U));
+        }
+      } else memory.fill(dh, 0, <usize>U << 2);
+    }
+  }
+}
+
+/**
+ * LSTM forward for training with masks and reverse processing (the plain case's entry point
+ * {@link lstmForwardTrain} is at the end of this file): gates [B][T][4U] (i, f, candidate, o after their
+ * activations), cs [B][T][U] and hs [B][T][U] (cell and hidden state after each step, both
+ * carried over masked steps), out as in {@link gruForwardTrain}. b: bias [4U] or 0.
+ */
+export function lstmForwardTrainMasked(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, b: usize, actId: i32, recAct: i32,
+  mask: usize, reverse: i32, zeroOut: i32, gates: usize, cs: usize, hs: usize, out: usize,
+): void {
+  const G = 4 * U;
+  for (let bi = 0; bi < B; bi++) {
+    for (let s = 0; s < T; s++) {
+      const t = timeIndex(s, T, reverse);
+      const row = bi * T + t;
+      const prev: i32 = s > 0 ? bi * T + timeIndex(s - 1, T, reverse) : -1;
+      const g = rowOf(gates, row, G);
+      if (!isKept(mask, bi, T, t)) {
+        carryMaskedStep(hs, out, row, prev, U, zeroOut);
+        carryMaskedStep(cs, 0, row, prev, U, 0);
+        memory.fill(g, 0, <usize>G << 2);
+        continue;
+      }
+      vecMat(g, b, rowOf(x, row, D), D, W, G);
+      if (prev >= 0) {
+        const hp = rowOf(hs, prev, U);
+        for (let k = 0; k < U; k++) {
+          const a = ld(hp, k);
+          if (a != 0) axpy(g, a, R + (<usize>(k * G) << 2), G);
+        }
+      }
+      for (let u = 0; u < U; u++) {
+        const ig = gate(ld(g, u), recAct);
+        const fg = gate(ld(g, U + u), recAct);
+        const cg = act(ld(g, 2 * U + u), actId);
+        const og = gate(ld(g, 3 * U + u), recAct);
+        st(g, u, ig);
+        st(g, U + u, fg);
+        st(g, 2 * U + u, cg);
+        st(g, 3 * U + u, og);
+        const c = fg * (prev >= 0 ? ld(cs, prev * U + u) : 0) + ig * cg;
+        st(cs, row * U + u, c);
+        st(hs, row * U + u, og * act(c, actId));
+      }
+      if (out) memory.copy(rowOf(out, row, U), rowOf(hs, row, U), <usize>U << 2);
+    }
+  }
+}
+
+/**
+ * LSTM backpropagation through time for {@link lstmForwardTrainMasked}'s buffers; dOut as in
+ * {@link gruBackward}. Writes dx (if nonzero), dW [D][4U], dR [U][4U], db [4U] (if nonzero).
+ * scratch: 4U + 2U floats.
+ */
+export function lstmBackwardMasked(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, actId: i32, recAct: i32, mask: usize, reverse: i32, zeroOut: i32,
+  gates: usize, cs: usize, hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, db: usize, scratch: usize,
+): void {
+  const G = 4 * U;
+  memory.fill(dW, 0, <usize>(D * G) << 2);
+  memory.fill(dR, 0, <usize>(U * G) << 2);
+  if (db) memory.fill(db, 0, <usize>G << 2);
+  const dz = scratch;
+  const dh = dz + (<usize>G << 2);
+  const dc = dh + (<usize>U << 2);
+  for (let bi = 0; bi < B; bi++) {
+    memory.fill(dh, 0, <usize>(2 * U) << 2);
+    for (let s = T - 1; s >= 0; s--) {
+      const t = timeIndex(s, T, reverse);
+      const row = bi * T + t;
+      const prev: i32 = s > 0 ? bi * T + timeIndex(s - 1, T, reverse) : -1;
+      // a masked step carries c as well: dc passes on unchanged
+      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, bi, T, t), zeroOut)) continue;
+      const g = rowOf(gates, row, G);
+      for (let u = 0; u < U; u++) {
+        const ig = ld(g, u);
+        const fg = ld(g, U + u);
+        const cg = ld(g, 2 * U + u);
+        const og = ld(g, 3 * U + u);
+        const tc = act(ld(cs, row * U + u), actId);
+        const dhu = ld(dh, u);
+        const dcu = dhu * og * actSlope(tc, actId) + ld(dc, u);
+        const cPrev: f32 = prev >= 0 ? ld(cs, prev * U + u) : 0;
+        st(dz, u, dcu * cg * gateSlope(ig, recAct));
+        st(dz, U + u, dcu * cPrev * gateSlope(fg, recAct));
+        st(dz, 2 * U + u, dcu * ig * actSlope(cg, actId));
+        st(dz, 3 * U + u, dhu * tc * gateSlope(og, recAct));
+        st(dc, u, dcu * fg);
+      }
+      inputSideBackward(x, dx, row, D, G, W, dz, dW, db);
+      if (prev >= 0) {
+        const hp = rowOf(hs, prev, U);
+        for (let k = 0; k < U; k++) {
+          axpy(dR + (<usize>(k * G) << 2), ld(hp, k), dz, G);
+          st(dh, k, dot(dz, R + (<usize>(k * G) << 2), G));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The plain LSTM (tanh, no mask, forward order, zero initial state) on the masked kernels above:
+ * gates [B][T][4U] after activation (i, f, c~, o), cell states cs and outputs hs [B][T][U]; the
+ * path of layers/lstm.ts when units are not a multiple of 4 (no SIMD kernel) and of gradients.ts.
+ */
+export function lstmForwardTrain(x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, b: usize, recAct: i32, gates: usize, cs: usize, hs: usize): void {
+  lstmForwardTrainMasked(x, B, T, D, U, W, R, b, 1, recAct, 0, 0, 0, gates, cs, hs, 0);
+}
+
+/**
+ * Backpropagation through time for {@link lstmForwardTrain}'s buffers. dhs [B][T][U] is
+ * d(loss)/d(h_t) from above (zeros except the last step when the layer does not return
+ * sequences). Writes dx [B][T][D], dW [D][4U], dR [U][4U], db [4U] (if db != 0). scratch: 6U floats.
+ */
+export function lstmBackward(
+  x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, recAct: i32, gates: usize, cs: usize, hs: usize, dhs: usize,
+  dx: usize, dW: usize, dR: usize, db: usize, scratch: usize,
+): void {
+  lstmBackwardMasked(x, B, T, D, U, W, R, 1, recAct, 0, 0, 0, gates, cs, hs, dhs, dx, dW, dR, db, scratch);
+}

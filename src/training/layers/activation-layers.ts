@@ -1,0 +1,55 @@
+import type { GraphLayer } from '../../graph/build-graph.js';
+import { refuse, sizeOf, type Activation, type TrainableLayer } from './layer-module.js';
+
+/**
+ * Keras' activation layers: ReLU (negative_slope, max_value, threshold), LeakyReLU, ELU,
+ * ThresholdedReLU (forward on the predict kernels of assembly/activation-layers.ts, backward on
+ * activationLayerBackward) and Softmax over the last axis (the Dense softmax gradient). The mask
+ * passes; Softmax refuses one (Keras changes masked logits there).
+ */
+export function planActivationLayer(layer: GraphLayer): TrainableLayer {
+  const kind = layer.imported.className;
+  const d = layer.imported.details;
+  if (kind === 'Softmax') {
+    const axes = d.axis as number[];
+    const rank = layer.imported.outputShapes[0].length;
+    if (axes.length !== 1 || axes[0] !== rank - 1) refuse(layer, 'Softmax over axes other than the last', 'axis', axes);
+  }
+  // the parameters of activationLayerBackward's kind
+  const params: [number, number, number, number] =
+    kind === 'ReLU'
+      ? [0, Number(d.negativeSlope ?? 0), d.maxValue === null || d.maxValue === undefined ? Infinity : Number(d.maxValue), Number(d.threshold ?? 0)]
+      : kind === 'LeakyReLU'
+        ? [0, Number(d.negativeSlope), Infinity, 0]
+        : kind === 'ELU'
+          ? [1, Number(d.alpha), 0, 0]
+          : [2, Number(d.theta), 0, 0];
+  type Saved = { input: Activation; output: number; n: number; cols: number };
+  const plan: TrainableLayer<Saved> = {
+    layer,
+    weights: [],
+    masks: kind === 'Softmax' ? 'refuse' : 'pass',
+    forward(ctx, input) {
+      const { memory } = ctx;
+      const k = memory.kernels;
+      const n = sizeOf(input.shape);
+      const cols = input.shape[input.shape.length - 1];
+      const out = memory.scratch(n * 4);
+      if (kind === 'Softmax') {
+        k.copyF32(input.ptr, out, n);
+        k.softmaxRows(out, n / cols, cols);
+      } else if (params[0] === 0) k.reluLayer(input.ptr, out, n, params[1], params[2], params[3]);
+      else if (params[0] === 1) k.eluLayer(input.ptr, out, n, params[1]);
+      else k.thresholdedRelu(input.ptr, out, n, params[1]);
+      return { output: { ptr: out, shape: input.shape, mask: input.mask }, saved: { input, output: out, n, cols } };
+    },
+    backward(ctx, s, dOut) {
+      const { memory } = ctx;
+      const dx = memory.scratch(s.n * 4);
+      if (kind === 'Softmax') memory.kernels.activationBackward(s.output, dOut, s.n, s.cols, 100, dx);
+      else memory.kernels.activationLayerBackward(s.input.ptr, dOut, s.n, params[0], params[1], params[2], params[3], dx);
+      return { dInput: dx, grads: [] };
+    },
+  };
+  return plan as TrainableLayer;
+}

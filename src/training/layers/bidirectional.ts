@@ -1,0 +1,82 @@
+import type { GraphLayer } from '../../graph/build-graph.js';
+import type { KerasGeneration } from '../../keras/generation.js';
+import { KERNEL_CONSTANTS } from '../../wasm/kernel-exports.js';
+import { recurrentCore, type RecurrentSaved } from './recurrent.js';
+import { refuse, type Activation, type TrainableLayer } from './layer-module.js';
+
+/**
+ * Bidirectional over LSTM, GRU or SimpleRNN with merge_mode concat, sum, mul or ave. The backward copy
+ * runs from the sequence's end with its buffers kept in input order, which is the order Keras
+ * re-reverses its outputs into, so merging is position by position. Weights: forward's, then
+ * backward's, as Keras stores them.
+ */
+export function planBidirectional(layer: GraphLayer, generation: KerasGeneration): TrainableLayer {
+  const d = layer.imported.details;
+  const mode = d.mergeMode as string | null;
+  if (mode === null) refuse(layer, 'Bidirectional merge_mode None (two outputs)', 'merge_mode', null);
+  const cfg = layer.spec.config;
+  const fwd = d.forward as Record<string, unknown>;
+  const bwd = d.backward as Record<string, unknown>;
+  const configOf = (v: unknown) => ((v as { config?: Record<string, unknown> } | undefined)?.config ?? {}) as Record<string, unknown>;
+  if (fwd.goBackwards === true) refuse(layer, 'Bidirectional over a layer with go_backwards', 'layer.go_backwards', true);
+  const f = recurrentCore({ layer, className: String(fwd.className), details: fwd, config: configOf(cfg.layer) }, generation, true);
+  const b = recurrentCore({ layer, className: String(bwd.className), details: bwd, config: configOf(cfg.backward_layer ?? cfg.layer) }, generation, true);
+  const nf = f.weights.length;
+  const fu = f.units;
+  const bu = b.units;
+  const out = mode === 'concat' ? fu + bu : fu;
+  type Saved = { input: Activation; fs: RecurrentSaved; bs: RecurrentSaved; fOut: number; bOut: number; rows: number };
+  const plan: TrainableLayer<Saved> = {
+    layer,
+    weights: [...f.weights, ...b.weights],
+    masks: f.returnSequences ? 'pass' : 'consume',
+    forward(ctx, input, w) {
+      const { memory } = ctx;
+      const k = memory.kernels;
+      const fr = f.forward(ctx, input, w.slice(0, nf));
+      const br = b.forward(ctx, input, w.slice(nf));
+      const [B, T] = input.shape;
+      const fOut = f.returnSequences ? fr.seq : fr.last;
+      const bOut = b.returnSequences ? br.seq : br.last;
+      const rows = f.returnSequences ? B * T : B;
+      const y = memory.scratch(rows * out * 4);
+      const n = rows * fu;
+      if (mode === 'concat') k.concatRows(fOut, fu, bOut, bu, rows, y);
+      else if (mode === 'sum') k.binaryF32(fOut, bOut, y, n, KERNEL_CONSTANTS.BIN_ADD);
+      else if (mode === 'mul') k.binaryF32(fOut, bOut, y, n, KERNEL_CONSTANTS.BIN_MUL);
+      else {
+        k.binaryF32(fOut, bOut, y, n, KERNEL_CONSTANTS.BIN_ADD);
+        k.scaleF32(y, n, 0.5);
+      }
+      const shape = f.returnSequences ? [B, T, out] : [B, out];
+      return { output: { ptr: y, shape, mask: f.returnSequences ? input.mask : undefined }, saved: { input, fs: fr.saved, bs: br.saved, fOut, bOut, rows } };
+    },
+    backward(ctx, s, dOut) {
+      const { memory } = ctx;
+      const k = memory.kernels;
+      const { rows } = s;
+      const n = rows * fu;
+      const dF = memory.scratch(n * 4);
+      const dB = memory.scratch(rows * bu * 4);
+      if (mode === 'concat') {
+        // columns [0, fu) and [fu, fu + bu) of every row
+        k.copySteps(dOut, out, 0, dF, fu, 0, rows, fu, 1);
+        k.copySteps(dOut, out, fu, dB, bu, 0, rows, bu, 1);
+      } else if (mode === 'mul') {
+        k.binaryF32(dOut, s.bOut, dF, n, KERNEL_CONSTANTS.BIN_MUL);
+        k.binaryF32(dOut, s.fOut, dB, n, KERNEL_CONSTANTS.BIN_MUL);
+      } else {
+        k.copyF32(dOut, dF, n);
+        if (mode === 'ave') k.scaleF32(dF, n, 0.5);
+        k.copyF32(dF, dB, n);
+      }
+      const seq = f.returnSequences;
+      const fg = f.backward(ctx, s.fs, seq ? dF : 0, seq ? 0 : dF, true);
+      const bg = b.backward(ctx, s.bs, seq ? dB : 0, seq ? 0 : dB, true);
+      const count = s.input.shape.reduce((a, c) => a * c, 1);
+      k.binaryF32(fg.dx, bg.dx, fg.dx, count, KERNEL_CONSTANTS.BIN_ADD);
+      return { dInput: fg.dx, grads: [...fg.grads, ...bg.grads] };
+    },
+  };
+  return plan as TrainableLayer;
+}

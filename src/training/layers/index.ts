@@ -1,0 +1,63 @@
+import type { GraphLayer } from '../../graph/build-graph.js';
+import type { KerasGeneration } from '../../keras/generation.js';
+import { planActivation } from './activation.js';
+import { planDense } from './dense.js';
+import { planDropout } from './dropout.js';
+import { planLstm } from './lstm.js';
+import { planRecurrent } from './recurrent.js';
+import { planEmbedding } from './embedding.js';
+import { planMasking } from './masking.js';
+import { planBidirectional } from './bidirectional.js';
+import { planTimeDistributed } from './time-distributed.js';
+import { planConv1d } from './conv1d.js';
+import { planPooling } from './pooling.js';
+import { planBatchNormalization, planLayerNormalization } from './normalization.js';
+import { planMerge } from './merge.js';
+import { planFlatten, planShapeOp } from './shape-ops.js';
+import { planActivationLayer } from './activation-layers.js';
+import { refuse, type LayerPlanner, type PlannedLayer } from './layer-module.js';
+
+/** The layer kinds training supports, by Keras class name; every other class is refused by name. */
+const PLANNERS: Record<string, LayerPlanner> = {
+  LSTM: planLstm,
+  GRU: planRecurrent,
+  SimpleRNN: planRecurrent,
+  Bidirectional: planBidirectional,
+  Embedding: planEmbedding,
+  Masking: planMasking,
+  TimeDistributed: planTimeDistributed,
+  Conv1D: planConv1d,
+  MaxPooling1D: planPooling,
+  AveragePooling1D: planPooling,
+  GlobalMaxPooling1D: planPooling,
+  GlobalAveragePooling1D: planPooling,
+  Flatten: planFlatten,
+  LayerNormalization: planLayerNormalization,
+  BatchNormalization: planBatchNormalization,
+  Add: planMerge,
+  Subtract: planMerge,
+  Multiply: planMerge,
+  Average: planMerge,
+  Concatenate: planMerge,
+  Reshape: planShapeOp,
+  RepeatVector: planShapeOp,
+  UpSampling1D: planShapeOp,
+  ZeroPadding1D: planShapeOp,
+  Cropping1D: planShapeOp,
+  ReLU: planActivationLayer,
+  LeakyReLU: planActivationLayer,
+  ELU: planActivationLayer,
+  ThresholdedReLU: planActivationLayer,
+  Softmax: planActivationLayer,
+  Dense: planDense,
+  Dropout: planDropout,
+  Activation: planActivation,
+};
+
+/** The training plan of one imported layer, or a typed refusal naming it (and the option at fault). */
+export function planLayer(layer: GraphLayer, generation: KerasGeneration): PlannedLayer {
+  const planner = Object.hasOwn(PLANNERS, layer.imported.className) ? PLANNERS[layer.imported.className] : undefined;
+  if (!planner) refuse(layer, `${layer.imported.className} layers`);
+  return planner(layer, generation);
+}
+

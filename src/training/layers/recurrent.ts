@@ -1,0 +1,209 @@
+import type { GraphLayer } from '../../graph/build-graph.js';
+import type { KerasGeneration } from '../../keras/generation.js';
+import type { CellWeightLayout, GateBlock } from '../../layers/recurrent-cell.js';
+import { gruWeightLayout } from '../../layers/gru.js';
+import { lstmWeightLayout } from '../../layers/lstm.js';
+import { simpleRnnWeightLayout } from '../../layers/simple-rnn.js';
+import { gateOf } from './gates.js';
+import { refuse, type Activation, type TrainContext, type TrainableLayer } from './layer-module.js';
+
+/**
+ * GRU (reset_after true and false), SimpleRNN and the general LSTM path (masks, go_backwards,
+ * Keras 1 weights, inside Bidirectional) for training, on assembly/backward-rnn.ts. The
+ * stored arrays in whatever layout the file has (Keras 1 per-gate W_z/U_z/b_z..., Keras 2/3 fused,
+ * the (2, 3U) bias of reset_after) are gathered into the fused layout the kernels read, through
+ * the importer's own gate-block layout, and the gradients scattered back the same way: the
+ * gradients always come out in the stored arrays' layout and order.
+ */
+
+/** Candidate / SimpleRNN activations the backward kernels differentiate, with their kernel ids. */
+const CELL_ACTIVATIONS: Record<string, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 5 };
+
+/** Where a recurrent layer's options come from: the layer itself or one half of a Bidirectional. */
+export interface RecurrentView {
+  /** The graph layer errors name. */
+  layer: GraphLayer;
+  className: string;
+  details: Record<string, unknown>;
+  config: Record<string, unknown>;
+}
+
+/** Forward / backward of one recurrent direction over a whole sequence, positions kept in input order. */
+export interface RecurrentCore {
+  units: number;
+  returnSequences: boolean;
+  /** Processes the sequence from its end (go_backwards). */
+  reverse: boolean;
+  weights: string[];
+  forward(ctx: TrainContext, input: Activation, w: Float32Array[]): { seq: number; last: number; saved: RecurrentSaved };
+  /** dSeq: d(loss)/d(output) per step [B][T][U], or 0; dLast: for the last processed step [B][U], or 0. */
+  backward(ctx: TrainContext, s: RecurrentSaved, dSeq: number, dLast: number, needDx: boolean): { dx: number; grads: Float32Array[] };
+}
+
+/** What the recurrent forward keeps for backward. */
+export interface RecurrentSaved {
+  input: Activation;
+  ptrs: number[];
+}
+
+/** Gathers blocks of stored arrays into a fused [rows][gates·U] matrix. */
+function gather(arrays: Float32Array[], blocks: GateBlock[], rows: number, U: number): Float32Array {
+  const G = blocks.length * U;
+  const out = new Float32Array(rows * G);
+  blocks.forEach((b, g) => {
+    const a = arrays[b.array];
+    for (let r = 0; r < rows; r++) out.set(a.subarray(r * b.stride + b.offset, r * b.stride + b.offset + U), r * G + g * U);
+  });
+  return out;
+}
+
+/** Scatters a fused [rows][gates·U] gradient into zeroed arrays shaped like the stored ones. */
+function scatter(grads: Float32Array[], fused: Float32Array, blocks: GateBlock[], rows: number, U: number): void {
+  const G = blocks.length * U;
+  blocks.forEach((b, g) => {
+    const a = grads[b.array];
+    for (let r = 0; r < rows; r++) a.set(fused.subarray(r * G + g * U, r * G + (g + 1) * U), r * b.stride + b.offset);
+  });
+}
+
+/** Refuses the recurrent options training does not support (by name). */
+function checkOptions(v: RecurrentView, insideBidirectional: boolean): void {
+  const d = v.details;
+  for (const f of ['returnState', 'stateful'] as const) if (d[f]) refuse(v.layer, `${v.className} ${f}`, f, true);
+  for (const f of ['dropout', 'recurrent_dropout']) {
+    const rate = v.config[f];
+    if (typeof rate === 'number' && rate > 0) refuse(v.layer, `${v.className} ${f} in training`, f, rate);
+  }
+  if (!insideBidirectional && d.goBackwards && d.returnSequences) {
+    refuse(v.layer, `${v.className} go_backwards with return_sequences (reversed output order)`, 'go_backwards', true);
+  }
+}
+
+/**
+ * One recurrent direction of a GRU or SimpleRNN. `reverse` is the layer's go_backwards (inside a
+ * Bidirectional, the backward copy's); with it only return_sequences false is offered on its own
+ * (a Bidirectional re-reverses sequences, which the position-ordered buffers already are).
+ */
+export function recurrentCore(v: RecurrentView, generation: KerasGeneration, insideBidirectional = false): RecurrentCore {
+  const d = v.details;
+  checkOptions(v, insideBidirectional);
+  const gru = v.className === 'GRU';
+  const lstm = v.className === 'LSTM';
+  if (!gru && !lstm && v.className !== 'SimpleRNN') refuse(v.layer, `${v.className} layers`);
+  const units = Number(d.units);
+  const actName = String(d.activation);
+  if (!(actName in CELL_ACTIVATIONS)) refuse(v.layer, `${v.className} activation ${actName}`, 'activation', actName);
+  const actId = CELL_ACTIVATIONS[actName];
+  const recAct = gru || lstm ? gateOf({ ...v.layer, imported: { ...v.layer.imported, className: v.className, details: d } }, generation) : 0;
+  const useBias = d.useBias !== false;
+  const resetAfter = gru && d.resetAfter === true;
+  const perGate = d.weightLayout === 'keras1-per-gate';
+  const reverse = d.goBackwards === true;
+  const returnSequences = d.returnSequences === true;
+  const zeroOut = d.zeroOutputForMask === true;
+  const layoutOf = (D: number): CellWeightLayout =>
+    gru
+      ? gruWeightLayout(D, units, useBias, perGate, resetAfter)
+      : lstm
+        ? lstmWeightLayout(D, units, useBias, perGate)
+        : simpleRnnWeightLayout(D, units, useBias, generation.major === 1);
+  const G = (gru ? 3 : lstm ? 4 : 1) * units;
+  return {
+    units,
+    returnSequences,
+    reverse,
+    weights: layoutOf(1).specs.map((s) => s.name),
+    forward(ctx, input, w) {
+      const { memory } = ctx;
+      const k = memory.kernels;
+      const [B, T, D] = input.shape;
+      const U = units;
+      const layout = layoutOf(D);
+      const pw = ctx.put(gather(w, layout.input, D, U));
+      const pr = ctx.put(gather(w, layout.recurrent, U, U));
+      const pb = layout.bias ? ctx.put(gather(w, layout.bias, 1, U)) : 0;
+      const pbr = layout.recurrentBias ? ctx.put(gather(w, layout.recurrentBias, 1, U)) : 0;
+      const hs = memory.scratch(B * T * U * 4);
+      const seq = returnSequences ? memory.scratch(B * T * U * 4) : 0;
+      const mask = input.mask ?? 0;
+      let gates = 0;
+      let rech = 0;
+      if (lstm) {
+        // rech holds the cell states
+        gates = memory.scratch(B * T * G * 4);
+        rech = memory.scratch(B * T * U * 4);
+        k.lstmForwardTrainMasked(input.ptr, B, T, D, U, pw, pr, pb, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, seq);
+      } else if (gru) {
+        gates = memory.scratch(B * T * G * 4);
+        rech = resetAfter ? memory.scratch(B * T * U * 4) : 0;
+        const scratch = memory.scratch(2 * G * 4);
+        k.gruForwardTrain(input.ptr, B, T, D, U, pw, pr, pb, pbr, resetAfter ? 1 : 0, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, seq, scratch);
+      } else {
+        k.simpleRnnForwardTrain(input.ptr, B, T, D, U, pw, pr, pb, actId, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, hs, seq);
+      }
+      let last = 0;
+      if (!returnSequences) {
+        // the state after the last processed step (t = 0 when reversed)
+        last = memory.scratch(B * U * 4);
+        k.copySteps(hs, T, reverse ? 0 : T - 1, last, 1, 0, B, 1, U);
+      }
+      return { seq, last, saved: { input, ptrs: [pw, pr, pb, pbr, hs, gates, rech] } };
+    },
+    backward(ctx, s, dSeq, dLast, needDx) {
+      const { memory } = ctx;
+      const k = memory.kernels;
+      const [B, T, D] = s.input.shape;
+      const U = units;
+      const [pw, pr, pb, pbr, hs, gates, rech] = s.ptrs;
+      let dOut = dSeq;
+      if (!dOut) {
+        dOut = memory.scratch(B * T * U * 4, true);
+        k.copySteps(dLast, 1, 0, dOut, T, reverse ? 0 : T - 1, B, 1, U);
+      }
+      const dx = needDx ? memory.scratch(B * T * D * 4) : 0;
+      const dW = memory.scratch(D * G * 4);
+      const dR = memory.scratch(U * G * 4);
+      const db = pb ? memory.scratch(G * 4) : 0;
+      const dbr = pbr ? memory.scratch(G * 4) : 0;
+      const mask = s.input.mask ?? 0;
+      if (lstm) {
+        const scratch = memory.scratch((G + 2 * U) * 4);
+        k.lstmBackwardMasked(s.input.ptr, B, T, D, U, pw, pr, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, dOut, dx, dW, dR, db, scratch);
+      } else if (gru) {
+        const scratch = memory.scratch((2 * G + 2 * U) * 4);
+        k.gruBackward(s.input.ptr, B, T, D, U, pw, pr, resetAfter ? 1 : 0, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, dOut, dx, dW, dR, db, dbr, scratch);
+      } else {
+        const scratch = memory.scratch(2 * U * 4);
+        k.simpleRnnBackward(s.input.ptr, B, T, D, U, pw, pr, actId, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, hs, dOut, dx, dW, dR, db, scratch);
+      }
+      const layout = layoutOf(D);
+      const grads = layout.specs.map((spec) => new Float32Array(spec.shape.reduce((a, b) => a * b, 1)));
+      scatter(grads, memory.f32(dW, D * G), layout.input, D, U);
+      scatter(grads, memory.f32(dR, U * G), layout.recurrent, U, U);
+      if (layout.bias) scatter(grads, memory.f32(db, G), layout.bias, 1, U);
+      if (layout.recurrentBias) scatter(grads, memory.f32(dbr, G), layout.recurrentBias, 1, U);
+      return { dx, grads };
+    },
+  };
+}
+
+/** GRU, SimpleRNN (and LSTM's general path) layers: masks from Masking / Embedding(mask_zero) carry the state over masked steps. */
+export function planRecurrent(layer: GraphLayer, generation: KerasGeneration): TrainableLayer {
+  const core = recurrentCore({ layer, className: layer.imported.className, details: layer.imported.details, config: layer.spec.config }, generation);
+  const plan: TrainableLayer<RecurrentSaved> = {
+    layer,
+    weights: core.weights,
+    masks: core.returnSequences ? 'pass' : 'consume',
+    forward(ctx, input, w) {
+      const r = core.forward(ctx, input, w);
+      const [B, T] = input.shape;
+      const output: Activation = core.returnSequences ? { ptr: r.seq, shape: [B, T, core.units], mask: input.mask } : { ptr: r.last, shape: [B, core.units] };
+      return { output, saved: r.saved };
+    },
+    backward(ctx, s, dOut) {
+      const r = core.returnSequences ? core.backward(ctx, s, dOut, 0, true) : core.backward(ctx, s, 0, dOut, true);
+      return { dInput: r.dx, grads: r.grads };
+    },
+  };
+  return plan as TrainableLayer;
+}

@@ -1,0 +1,68 @@
+import { UnsupportedKerasConfigurationError } from '../errors.js';
+
+/**
+ * The training configuration a model file carries, in one form for every writer: the
+ * `training_config` attribute of a Keras 2 / tf.keras / Keras 3 legacy `.h5` (`optimizer_config`,
+ * `loss`, `metrics`, ...), the `compile_config` of a Keras 3 `.keras` archive's config.json
+ * (`optimizer`, `loss`, `metrics`, ...), or TF.js' `trainingConfig` / `modelTopology.training_config`.
+ * `model.compile()` takes its defaults from it.
+ */
+export interface FileTrainingConfig {
+  /** Where it was read: `training_config`, `compile_config` or `trainingConfig`. */
+  source: string;
+  /** The optimizer entry (`{ class_name, config }`), or null. */
+  optimizer: unknown;
+  /** The loss entry (a name or `{ class_name, config }`), or null. */
+  loss: unknown;
+  /** The metrics entries of the (single) output. */
+  metrics: unknown[];
+  /** The entries as the file gives them, for the record. */
+  raw: Record<string, unknown>;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Keras 3 serialises function losses / metrics as `{ class_name: "function", config: "mse" }`;
+ * those become the name they stand for. Other entries are kept as they are.
+ */
+export function unwrapFunction(entry: unknown): unknown {
+  if (isObject(entry) && entry.class_name === 'function' && typeof entry.config === 'string') return entry.config;
+  return entry;
+}
+
+/**
+ * Reads a training configuration object; null when absent or empty (a Keras 3 model saved before
+ * `compile` has `compile_config: {}` or none). Per-output dictionaries / lists of losses are kept
+ * as they are and refused when compile uses them (training supports one output).
+ */
+export function readTrainingConfig(raw: unknown, source: string): FileTrainingConfig | null {
+  if (!isObject(raw) || Object.keys(raw).length === 0) return null;
+  const optimizer = raw.optimizer_config ?? raw.optimizer ?? raw.optimizerConfig ?? null;
+  const loss = unwrapFunction(raw.loss ?? null);
+  let metrics: unknown = raw.metrics ?? [];
+  // one output: Keras may wrap its metrics list once more ([["accuracy"]]) or key it by output name
+  if (Array.isArray(metrics) && metrics.length === 1 && Array.isArray(metrics[0])) metrics = metrics[0];
+  if (isObject(metrics)) {
+    const lists = Object.values(metrics);
+    metrics = lists.length === 1 ? lists[0] : metrics;
+  }
+  const list = metrics === null ? [] : Array.isArray(metrics) ? metrics : [metrics];
+  return { source, optimizer, loss, metrics: list.map(unwrapFunction), raw };
+}
+
+/** Refuses a per-output loss mapping / list for a single-output model, naming it. */
+export function singleLoss(loss: unknown): unknown {
+  if (Array.isArray(loss)) {
+    if (loss.length === 1) return unwrapFunction(loss[0]);
+    throw new UnsupportedKerasConfigurationError('training supports one output: one loss', { field: 'loss', value: loss });
+  }
+  if (isObject(loss) && !('class_name' in loss)) {
+    const values = Object.values(loss);
+    if (values.length === 1) return unwrapFunction(values[0]);
+    throw new UnsupportedKerasConfigurationError('training supports one output: one loss', { field: 'loss', value: Object.keys(loss) });
+  }
+  return unwrapFunction(loss);
+}
