@@ -53,8 +53,14 @@ const T_SPIN = 1;
 const T_MAY_WAIT = 2;
 /** assembly/parallel-common.ts TEAM_BYTES: the fields, then the barrier words on their own lines. */
 export const TEAM_BYTES = 192;
-/** Barrier polls before a thread sleeps: about the length of a small step. */
-const BARRIER_SPIN = 4000;
+/**
+ * Barrier polls before a thread sleeps: longer than a large layer's step (LSTM 512 at batch 1:
+ * about 70 us per thread). A futex wait and wake costs more than the step itself in a VM, so a
+ * shorter spin that lets threads fall asleep every step lost the gain: with 4000 polls two
+ * threads ran LSTM 512 batch 1 at 1.2x one thread, with 40000 at 2.1-2.2x (bench --quick, idle
+ * 2-core machine). On an oversubscribed machine a waiting thread still sleeps after the spin.
+ */
+const BARRIER_SPIN = 40000;
 /** A worker polls this long for the next call before it sleeps (calls often come back to back). */
 const WORKER_SPIN = 20000;
 
