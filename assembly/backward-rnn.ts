@@ -9,20 +9,26 @@
 // step. `reverse` processes the sequence from its end (the backward half of Bidirectional);
 // every buffer stays indexed by the input's time position.
 
-import { timeIndex, isKept } from './rnn-common';
+import { timeIndex } from './rnn-common';
 import { ld, st, axpy, dot } from './train-common';
 
 
 
 
+/** out[0..N) += v[0..K) · M, M with K rows of `stride` floats (N <= stride: the first N columns). */
+// @ts-ignore: decorator
+@inline function addVecMat(out: usize, v: usize, K: i32, M: usize, stride: i32, N: i32): void {
+  for (let k = 0; k < K; k++) {
+    const a = ld(v, k);
+    if (a != 0) axpy(out, a, M + (<usize>(k * stride) << 2), N);
+  }
+}
+
 /** out[0..N) = (bias or 0) + v[0..K) · M ([K][N] row-major). */
 function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): void {
   if (bias) memory.copy(out, bias, <usize>N << 2);
   else memory.fill(out, 0, <usize>N << 2);
-  for (let k = 0; k < K; k++) {
-    const a = ld(v, k);
-    if (a != 0) axpy(out, a, M + (<usize>(k * N) << 2), N);
-  }
+  addVecMat(out, v, K, M, N, N);
 }
 
 /** Gate activation: 2 sigmoid, 3 Keras 1/2 hard_sigmoid, 4 Keras 3 hard_sigmoid. */
@@ -56,6 +62,18 @@ function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): vo
   return p + (<usize>row * <usize>cols << 2);
 }
 
+/** Row (b * T + t) of processing step s of batch row b; -1 for s < 0 (before the first step). */
+// @ts-ignore: decorator
+@inline function stepRow(b: i32, T: i32, s: i32, reverse: i32): i32 {
+  return s < 0 ? -1 : b * T + timeIndex(s, T, reverse);
+}
+
+/** Whether row (b * T + t) is kept: mask[b][t] != 0, or true without a mask (mask == 0). */
+// @ts-ignore: decorator
+@inline function keptRow(mask: usize, row: i32): bool {
+  return mask == 0 || load<u8>(mask + <usize>row) != 0;
+}
+
 /**
  * A masked step in the forward pass: the state is carried over (zeros before any step) and the
  * output is that state, or zeros with zeroOut.
@@ -71,11 +89,31 @@ function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): vo
 }
 
 /**
+ * Entering step `row` of the forward pass: a masked step is carried over ({@link carryMaskedStep})
+ * and reports false, so the caller skips the step's arithmetic.
+ */
+// @ts-ignore: decorator
+@inline function enterForwardStep(mask: usize, hs: usize, out: usize, row: i32, prev: i32, U: i32, zeroOut: i32): bool {
+  if (keptRow(mask, row)) return true;
+  carryMaskedStep(hs, out, row, prev, U, zeroOut);
+  return false;
+}
+
+/** Zeroes the weight gradients dW [D][G], dR [U][G] and db [G] (if nonzero) a backward pass accumulates into. */
+// @ts-ignore: decorator
+@inline function zeroGradients(dW: usize, dR: usize, db: usize, D: i32, U: i32, G: i32): void {
+  memory.fill(dW, 0, <usize>(D * G) << 2);
+  memory.fill(dR, 0, <usize>(U * G) << 2);
+  if (db) memory.fill(db, 0, <usize>G << 2);
+}
+
+/**
  * Entering step `row` of the backward pass: adds the gradient of the step's output to dh (a
  * masked step's output is the carried state, or a constant zero with zeroOut). Returns whether
  * the step was kept; a masked one passes dh on unchanged and gives its input no gradient.
  */
-@inline function enterBackwardStep(dh: usize, dOut: usize, dx: usize, row: i32, U: i32, D: i32, kept: bool, zeroOut: i32): bool {
+@inline function enterBackwardStep(mask: usize, dh: usize, dOut: usize, dx: usize, row: i32, U: i32, D: i32, zeroOut: i32): bool {
+  const kept = keptRow(mask, row);
   if (kept || !zeroOut) axpy(dh, 1, rowOf(dOut, row, U), U);
   if (!kept && dx) memory.fill(rowOf(dx, row, D), 0, <usize>D << 2);
   return kept;
@@ -89,6 +127,20 @@ function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): vo
   if (dx) {
     const dxr = rowOf(dx, row, D);
     for (let d = 0; d < D; d++) st(dxr, d, dot(dxp, W + (<usize>(d * N) << 2), N));
+  }
+}
+
+/**
+ * The recurrent side of a step's backward pass from dz ([N], d(loss)/d(h·R + ...)), h being row
+ * `prev` of hs (the state before the step): dR += hᵀ·dz and dh = dz·Rᵀ (the gradient carried to
+ * the previous step).
+ */
+// @ts-ignore: decorator
+@inline function recurrentSideBackward(hs: usize, prev: i32, U: i32, N: i32, R: usize, dz: usize, dR: usize, dh: usize): void {
+  const hp = rowOf(hs, prev, U);
+  for (let k = 0; k < U; k++) {
+    axpy(dR + (<usize>(k * N) << 2), ld(hp, k), dz, N);
+    st(dh, k, dot(dz, R + (<usize>(k * N) << 2), N));
   }
 }
 
@@ -108,12 +160,8 @@ export function gruForwardTrain(
   const rp = scratch + (<usize>G << 2);
   for (let b = 0; b < B; b++) {
     for (let s = 0; s < T; s++) {
-      const t = timeIndex(s, T, reverse);
-      const row = b * T + t;
-      const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
-      const hNew = rowOf(hs, row, U);
-      if (!isKept(mask, b, T, t)) {
-        carryMaskedStep(hs, out, row, prev, U, zeroOut);
+      const row = stepRow(b, T, s, reverse), prev = stepRow(b, T, s - 1, reverse);
+      if (!enterForwardStep(mask, hs, out, row, prev, U, zeroOut)) {
         memory.fill(rowOf(gates, row, G), 0, <usize>G << 2);
         continue;
       }
@@ -138,10 +186,7 @@ export function gruForwardTrain(
         memory.fill(rp, 0, <usize>G << 2);
         if (prev >= 0) {
           const hp = rowOf(hs, prev, U);
-          for (let k = 0; k < U; k++) {
-            const a = ld(hp, k);
-            if (a != 0) axpy(rp, a, R + (<usize>(k * G) << 2), 2 * U);
-          }
+          addVecMat(rp, hp, U, R, G, 2 * U);
           for (let u = 0; u < U; u++) st(g, u, gate(ld(xp, u) + ld(rp, u), recAct));
           for (let u = 0; u < U; u++) st(g, U + u, gate(ld(xp, U + u) + ld(rp, U + u), recAct));
           // rp[2U..3U) = (r·h) · R_h
@@ -155,6 +200,7 @@ export function gruForwardTrain(
         }
         for (let u = 0; u < U; u++) st(g, 2 * U + u, act(ld(xp, 2 * U + u) + ld(rp, 2 * U + u), actId));
       }
+      const hNew = rowOf(hs, row, U);
       for (let u = 0; u < U; u++) {
         const z = ld(g, u);
         const hp: f32 = prev >= 0 ? ld(hs, prev * U + u) : 0;
@@ -176,9 +222,7 @@ export function gruBackward(
   gates: usize, rech: usize, hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, dbi: usize, dbr: usize, scratch: usize,
 ): void {
   const G = 3 * U;
-  memory.fill(dW, 0, <usize>(D * G) << 2);
-  memory.fill(dR, 0, <usize>(U * G) << 2);
-  if (dbi) memory.fill(dbi, 0, <usize>G << 2);
+  zeroGradients(dW, dR, dbi, D, U, G);
   if (dbr) memory.fill(dbr, 0, <usize>G << 2);
   const dxp = scratch; // d(loss)/d(input projection) [3U]
   const drec = dxp + (<usize>G << 2); // d(loss)/d(recurrent projection) [3U]
@@ -187,10 +231,8 @@ export function gruBackward(
   for (let b = 0; b < B; b++) {
     memory.fill(dh, 0, <usize>U << 2);
     for (let s = T - 1; s >= 0; s--) {
-      const t = timeIndex(s, T, reverse);
-      const row = b * T + t;
-      const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
-      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, b, T, t), zeroOut)) continue;
+      const row = stepRow(b, T, s, reverse), prev = stepRow(b, T, s - 1, reverse);
+      if (!enterBackwardStep(mask, dh, dOut, dx, row, U, D, zeroOut)) continue;
       const g = rowOf(gates, row, G);
       const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : 0;
       for (let u = 0; u < U; u++) {
@@ -253,22 +295,11 @@ export function simpleRnnForwardTrain(
 ): void {
   for (let b = 0; b < B; b++) {
     for (let s = 0; s < T; s++) {
-      const t = timeIndex(s, T, reverse);
-      const row = b * T + t;
-      const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
+      const row = stepRow(b, T, s, reverse), prev = stepRow(b, T, s - 1, reverse);
+      if (!enterForwardStep(mask, hs, out, row, prev, U, zeroOut)) continue;
       const h = rowOf(hs, row, U);
-      if (!isKept(mask, b, T, t)) {
-        carryMaskedStep(hs, out, row, prev, U, zeroOut);
-        continue;
-      }
       vecMat(h, bias, rowOf(x, row, D), D, W, U);
-      if (prev >= 0) {
-        const hp = rowOf(hs, prev, U);
-        for (let k = 0; k < U; k++) {
-          const a = ld(hp, k);
-          if (a != 0) axpy(h, a, R + (<usize>(k * U) << 2), U);
-        }
-      }
+      if (prev >= 0) addVecMat(h, rowOf(hs, prev, U), U, R, U, U);
       for (let u = 0; u < U; u++) st(h, u, act(ld(h, u), actId));
       if (out) memory.copy(rowOf(out, row, U), h, <usize>U << 2);
     }
@@ -284,28 +315,18 @@ export function simpleRnnBackward(
   x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, actId: i32, mask: usize, reverse: i32, zeroOut: i32,
   hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, db: usize, scratch: usize,
 ): void {
-  memory.fill(dW, 0, <usize>(D * U) << 2);
-  memory.fill(dR, 0, <usize>(U * U) << 2);
-  if (db) memory.fill(db, 0, <usize>U << 2);
+  zeroGradients(dW, dR, db, D, U, U);
   const dh = scratch;
   const dz = scratch + (<usize>U << 2);
   for (let b = 0; b < B; b++) {
     memory.fill(dh, 0, <usize>U << 2);
     for (let s = T - 1; s >= 0; s--) {
-      const t = timeIndex(s, T, reverse);
-      const row = b * T + t;
-      const prev: i32 = s > 0 ? b * T + timeIndex(s - 1, T, reverse) : -1;
-      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, b, T, t), zeroOut)) continue;
-      const h = rowOf(hs, row, U);
-      for (let u = 0; u < U; u++) st(dz, u, ld(dh, u) * actSlope(ld(h, u), actId));
+      const row = stepRow(b, T, s, reverse), prev = stepRow(b, T, s - 1, reverse);
+      if (!enterBackwardStep(mask, dh, dOut, dx, row, U, D, zeroOut)) continue;
+      for (let u = 0; u < U; u++) st(dz, u, ld(dh, u) * actSlope(ld(hs, row * U + u), actId));
       inputSideBackward(x, dx, row, D, U, W, dz, dW, db);
-      if (prev >= 0) {
-        const hp = rowOf(hs, prev, U);
-        for (let k = 0; k < U; k++) {
-          axpy(dR + (<usize>(k * U) << 2), ld(hp, k), dz, U);
-          st(dh, k, dot(dz, R + (<usize>(k * U) << 2), U));
-        }
-      } else memory.fill(dh, 0, <usize>U << 2);
+      if (prev >= 0) recurrentSideBackward(hs, prev, U, U, R, dz, dR, dh);
+      else memory.fill(dh, 0, <usize>U << 2);
     }
   }
 }
@@ -323,24 +344,15 @@ export function lstmForwardTrainMasked(
   const G = 4 * U;
   for (let bi = 0; bi < B; bi++) {
     for (let s = 0; s < T; s++) {
-      const t = timeIndex(s, T, reverse);
-      const row = bi * T + t;
-      const prev: i32 = s > 0 ? bi * T + timeIndex(s - 1, T, reverse) : -1;
+      const row = stepRow(bi, T, s, reverse), prev = stepRow(bi, T, s - 1, reverse);
       const g = rowOf(gates, row, G);
-      if (!isKept(mask, bi, T, t)) {
-        carryMaskedStep(hs, out, row, prev, U, zeroOut);
+      if (!enterForwardStep(mask, hs, out, row, prev, U, zeroOut)) {
         carryMaskedStep(cs, 0, row, prev, U, 0);
         memory.fill(g, 0, <usize>G << 2);
         continue;
       }
       vecMat(g, b, rowOf(x, row, D), D, W, G);
-      if (prev >= 0) {
-        const hp = rowOf(hs, prev, U);
-        for (let k = 0; k < U; k++) {
-          const a = ld(hp, k);
-          if (a != 0) axpy(g, a, R + (<usize>(k * G) << 2), G);
-        }
-      }
+      if (prev >= 0) addVecMat(g, rowOf(hs, prev, U), U, R, G, G);
       for (let u = 0; u < U; u++) {
         const ig = gate(ld(g, u), recAct);
         const fg = gate(ld(g, U + u), recAct);
@@ -369,20 +381,16 @@ export function lstmBackwardMasked(
   gates: usize, cs: usize, hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, db: usize, scratch: usize,
 ): void {
   const G = 4 * U;
-  memory.fill(dW, 0, <usize>(D * G) << 2);
-  memory.fill(dR, 0, <usize>(U * G) << 2);
-  if (db) memory.fill(db, 0, <usize>G << 2);
+  zeroGradients(dW, dR, db, D, U, G);
   const dz = scratch;
   const dh = dz + (<usize>G << 2);
   const dc = dh + (<usize>U << 2);
   for (let bi = 0; bi < B; bi++) {
     memory.fill(dh, 0, <usize>(2 * U) << 2);
     for (let s = T - 1; s >= 0; s--) {
-      const t = timeIndex(s, T, reverse);
-      const row = bi * T + t;
-      const prev: i32 = s > 0 ? bi * T + timeIndex(s - 1, T, reverse) : -1;
+      const row = stepRow(bi, T, s, reverse), prev = stepRow(bi, T, s - 1, reverse);
       // a masked step carries c as well: dc passes on unchanged
-      if (!enterBackwardStep(dh, dOut, dx, row, U, D, isKept(mask, bi, T, t), zeroOut)) continue;
+      if (!enterBackwardStep(mask, dh, dOut, dx, row, U, D, zeroOut)) continue;
       const g = rowOf(gates, row, G);
       for (let u = 0; u < U; u++) {
         const ig = ld(g, u);
@@ -400,13 +408,7 @@ export function lstmBackwardMasked(
         st(dc, u, dcu * fg);
       }
       inputSideBackward(x, dx, row, D, G, W, dz, dW, db);
-      if (prev >= 0) {
-        const hp = rowOf(hs, prev, U);
-        for (let k = 0; k < U; k++) {
-          axpy(dR + (<usize>(k * G) << 2), ld(hp, k), dz, G);
-          st(dh, k, dot(dz, R + (<usize>(k * G) << 2), G));
-        }
-      }
+      if (prev >= 0) recurrentSideBackward(hs, prev, U, G, R, dz, dR, dh);
     }
   }
 }

@@ -31,18 +31,23 @@ export const POOL_AVG: i32 = 1;
   }
 }
 
+/**
+ * p[0..C) *= k, or p[0..C) /= k with `divide`. Each call passes `divide` as a literal, so after
+ * inlining the choice folds away and the loop holds one operation.
+ */
 // @ts-ignore: decorator
-@inline function scaleRow(p: usize, C: i32, k: f32): void {
+@inline function scaleRow(p: usize, C: i32, k: f32, divide: bool): void {
   const kv = f32x4.splat(k);
   const c4 = C & ~3;
   let i = 0;
   for (; i < c4; i += 4) {
     const q = p + (<usize>i << 2);
-    v128.store(q, f32x4.mul(v128.load(q), kv));
+    const v = v128.load(q);
+    v128.store(q, divide ? f32x4.div(v, kv) : f32x4.mul(v, kv));
   }
   for (; i < C; i++) {
     const q = p + (<usize>i << 2);
-    store<f32>(q, load<f32>(q) * k);
+    store<f32>(q, divide ? load<f32>(q) / k : load<f32>(q) * k);
   }
 }
 
@@ -71,7 +76,7 @@ export function pool1d(params: usize): void {
       }
       memory.copy(o, xb + <usize>lo * rowBytes, rowBytes);
       for (let s = lo + 1; s < hi; s++) combineRow(o, xb + <usize>s * rowBytes, C, mode);
-      if (mode == POOL_AVG) scaleRow(o, C, <f32>1.0 / <f32>(hi - lo));
+      if (mode == POOL_AVG) scaleRow(o, C, <f32>1.0 / <f32>(hi - lo), false);
     }
   }
 }
@@ -104,18 +109,7 @@ export function globalPool1d(x: usize, B: i32, T: i32, C: i32, mask: usize, mode
       count++;
     }
     // Division (not a reciprocal) so that count == 0 gives 0/0 = NaN exactly as Keras does.
-    const n = <f32>count;
-    const c4 = C & ~3;
-    const nv = f32x4.splat(n);
-    let i = 0;
-    for (; i < c4; i += 4) {
-      const q = o + (<usize>i << 2);
-      v128.store(q, f32x4.div(v128.load(q), nv));
-    }
-    for (; i < C; i++) {
-      const q = o + (<usize>i << 2);
-      store<f32>(q, load<f32>(q) / n);
-    }
+    scaleRow(o, C, <f32>count, true);
   }
 }
 
