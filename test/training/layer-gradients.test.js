@@ -45,6 +45,25 @@ function fusedWeights(ws, gates, U, D) {
   return { W: W.data, R: R.data, b, rb };
 }
 
+/**
+ * CuDNNLSTM / CuDNNGRU stored weights -> the plain LSTM / GRU(reset_after) arrays by Keras name, as
+ * Keras' `_convert_rnn_weights` defines it: each input-kernel gate block k [D][U] becomes
+ * `k.T.reshape((D, U), order='F')`, each recurrent block `k.T`; CuDNNLSTM's bias halves add up.
+ */
+function cudnnToPlain(ws, gates, U, D) {
+  const by = Object.fromEntries(ws.map((w) => [w.name.replace(/^.*\//, '').replace(/:0$/, ''), w.data]));
+  const G = gates * U;
+  const W = new Float64Array(D * G), R = new Float64Array(U * G);
+  for (let g = 0; g < gates; g++) {
+    const k = (d, u) => by.kernel[d * G + g * U + u];
+    // result[i][j] = k.T in Fortran order at flat i + j*D, i.e. k[d][u] with u + d*U = i + j*D
+    for (let i = 0; i < D; i++) for (let j = 0; j < U; j++) W[i * G + g * U + j] = k(Math.floor((i + j * D) / U), (i + j * D) % U);
+    for (let i = 0; i < U; i++) for (let j = 0; j < U; j++) R[i * G + g * U + j] = by.recurrent_kernel[j * G + g * U + i];
+  }
+  const b = gates === 4 ? Float64Array.from({ length: G }, (_, j) => by.bias[j] + by.bias[G + j]) : by.bias;
+  return [{ name: 'kernel', data: W }, { name: 'recurrent_kernel', data: R }, { name: 'bias', data: b }];
+}
+
 /** One direction of a GRU / SimpleRNN over x [B][T][D] in float64; returns the outputs Keras gives. */
 function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3) {
   const U = det.units;
@@ -209,6 +228,14 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
       cur = rnn64(cls, det, ws, cur, B, T, D, mask, det.goBackwards, keras3);
       shape = det.returnSequences ? [B, T, det.units] : [B, det.units];
       if (!det.returnSequences) mask = null;
+    } else if (cls === 'CuDNNLSTM' || cls === 'CuDNNGRU') {
+      const [B, T, D] = shape;
+      const lstm = cls === 'CuDNNLSTM';
+      const plain = cudnnToPlain(ws, lstm ? 4 : 3, det.units, D);
+      const cell = { units: det.units, returnSequences: det.returnSequences, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true };
+      cur = rnn64(lstm ? 'LSTM' : 'GRU', cell, plain, cur, B, T, D, null, false, keras3);
+      shape = det.returnSequences ? [B, T, det.units] : [B, det.units];
+      mask = null;
     } else if (cls === 'Bidirectional') {
       const [B, T, D] = shape;
       const nf = ws.length / 2;
@@ -408,6 +435,10 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5 } =
 
 const CASES = [
   // GRU: reset_after true (tf.keras 2 default) and false, Keras 2 defaults (hard_sigmoid), Keras 1 per-gate W_z/U_z/b_z, Keras 3
+  // CuDNNLSTM / CuDNNGRU (Keras 2, tf.keras 1.x): gradients in cuDNN's own stored layout
+  ['CuDNNLSTM return_sequences -> Dense, Keras 2', 'test/fixtures/cudnn_lstm_k2.h5', {}],
+  ['CuDNNLSTM -> Dense, tf.keras', 'test/fixtures/cudnn_lstm_tf.h5', {}],
+  ['CuDNNGRU -> Dense, Keras 2', 'test/fixtures/cudnn_gru_k2.h5', {}],
   ['GRU reset_after=True, sequences -> last', 'test/fixtures/gru_reset_after_true.h5', {}],
   ['GRU reset_after=False, sequences -> last', 'test/fixtures/gru_reset_after_false.h5', {}],
   ['GRU Keras 2 defaults (hard_sigmoid 0.2x+0.5)', 'test/fixtures/gru_keras2_defaults.h5', {}],
@@ -476,8 +507,8 @@ for (const [label, file, opts] of CASES) {
 }
 
 test('layers and options without gradients are refused by name', async () => {
-  const cudnn = await loadModel('test/fixtures/cudnn_gru_k2.h5');
-  assert.throws(() => cudnn.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /CuDNNGRU/.test(e.message) && /cu_dnngru_1/.test(e.message));
+  const separable = await loadModel('test/fixtures/layers/separable_conv1d_tf.h5');
+  assert.throws(() => separable.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /SeparableConv1D/.test(e.message) && /separable_conv1d/.test(e.message));
   const masked = await loadModel('test/fixtures/masking_bidir_simple_rnn_seq.h5');
   assert.throws(() => masked.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask/.test(e.message));
   const noise = await loadModel('test/fixtures/layers/identity_layers_tf.h5');

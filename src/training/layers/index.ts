@@ -4,6 +4,7 @@ import { planActivation } from './activation.js';
 import { planDense } from './dense.js';
 import { planDropout } from './dropout.js';
 import { planLstm } from './lstm.js';
+import { planCudnn } from './cudnn.js';
 import { planRecurrent } from './recurrent.js';
 import { planEmbedding } from './embedding.js';
 import { planMasking } from './masking.js';
@@ -21,6 +22,8 @@ import { refuse, type LayerPlanner, type PlannedLayer } from './layer-module.js'
 const PLANNERS: Record<string, LayerPlanner> = {
   LSTM: planLstm,
   GRU: planRecurrent,
+  CuDNNLSTM: planCudnn,
+  CuDNNGRU: planCudnn,
   SimpleRNN: planRecurrent,
   Bidirectional: planBidirectional,
   Embedding: planEmbedding,
