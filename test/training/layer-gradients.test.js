@@ -236,6 +236,22 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
       cur = rnn64(lstm ? 'LSTM' : 'GRU', cell, plain, cur, B, T, D, null, false, keras3);
       shape = det.returnSequences ? [B, T, det.units] : [B, det.units];
       mask = null;
+    } else if (cls === 'Permute') {
+      // out[b][i1][i2]... = in[b] at the input axes dims[0], dims[1], ... (1-based)
+      const axes = [0, ...det.dims];
+      const outShape = axes.map((a) => shape[a]);
+      const strides = shape.map((_, a) => shape.slice(a + 1).reduce((p, q) => p * q, 1));
+      const out = new Float64Array(cur.length);
+      for (let o = 0; o < out.length; o++) {
+        let rest = o, src = 0;
+        for (let i = outShape.length - 1; i >= 0; i--) {
+          src += (rest % outShape[i]) * strides[axes[i]];
+          rest = Math.floor(rest / outShape[i]);
+        }
+        out[o] = cur[src];
+      }
+      cur = out;
+      shape = outShape;
     } else if (cls === 'Bidirectional') {
       const [B, T, D] = shape;
       const nf = ws.length / 2;
@@ -476,6 +492,8 @@ const CASES = [
   // layers that move values: Reshape, RepeatVector, UpSampling1D, ZeroPadding1D, Cropping1D
   ['Reshape -> LSTM -> Dense', 'test/fixtures/reshape_lstm.h5', {}],
   ['LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense)', 'test/fixtures/repeatvector_seq2seq.h5', {}],
+  ['Permute(2, 1) -> LSTM, tf.keras', 'test/fixtures/layers/permute_tf.h5', {}],
+  ['Permute(3, 1, 2) of a 4D input, Keras 3', 'test/fixtures/layers/permute_k3.keras', {}],
   ['ZeroPadding1D -> UpSampling1D -> Cropping1D, tf.keras', 'test/fixtures/layers/steps_tf.h5', {}],
   ['UpSampling1D -> ZeroPadding1D -> Cropping1D, Keras 3', 'test/fixtures/layers/steps_k3.keras', {}],
   // activation layers

@@ -15,6 +15,7 @@ import { planPooling } from './pooling.js';
 import { planBatchNormalization, planLayerNormalization } from './normalization.js';
 import { planMerge } from './merge.js';
 import { planFlatten, planShapeOp } from './shape-ops.js';
+import { planPermute } from './permute.js';
 import { planActivationLayer } from './activation-layers.js';
 import { refuse, type LayerPlanner, type PlannedLayer } from './layer-module.js';
 
@@ -47,6 +48,7 @@ const PLANNERS: Record<string, LayerPlanner> = {
   UpSampling1D: planShapeOp,
   ZeroPadding1D: planShapeOp,
   Cropping1D: planShapeOp,
+  Permute: planPermute,
   ReLU: planActivationLayer,
   LeakyReLU: planActivationLayer,
   ELU: planActivationLayer,
