@@ -236,6 +236,21 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
       cur = rnn64(lstm ? 'LSTM' : 'GRU', cell, plain, cur, B, T, D, null, false, keras3);
       shape = det.returnSequences ? [B, T, det.units] : [B, det.units];
       mask = null;
+    } else if (cls === 'PReLU') {
+      // Keras: relu(x) - alpha * relu(-x), alpha of the input's shape with size 1 on shared_axes
+      const dims = shape.slice(1);
+      const shared = det.sharedAxes ?? [];
+      const alphaShape = dims.map((n, i) => (shared.includes(i + 1) ? 1 : n));
+      const alpha = ws[0].data;
+      cur = cur.map((v, i) => {
+        let rest = i % dims.reduce((a, b) => a * b, 1), a = 0, stride = 1;
+        for (let ax = dims.length - 1; ax >= 0; ax--) {
+          a += (alphaShape[ax] === 1 ? 0 : rest % dims[ax]) * stride;
+          stride *= alphaShape[ax];
+          rest = Math.floor(rest / dims[ax]);
+        }
+        return Math.max(v, 0) - alpha[a] * Math.max(-v, 0);
+      });
     } else if (cls === 'Permute') {
       // out[b][i1][i2]... = in[b] at the input axes dims[0], dims[1], ... (1-based)
       const axes = [0, ...det.dims];
@@ -386,6 +401,8 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
       const max = det.maxValue ?? Infinity;
       const th = det.threshold ?? 0;
       cur = cur.map((v) => Math.min(Math.max(v > th ? v : 0, 0), max) - slope * Math.max(th - v, 0));
+    } else if (cls === 'ThresholdedReLU') {
+      cur = cur.map((v) => (v > det.theta ? v : 0));
     } else if (cls === 'ELU') {
       cur = cur.map((v) => (v > 0 ? v : det.alpha * (Math.exp(v) - 1)));
     } else if (cls === 'Softmax') {
@@ -411,7 +428,7 @@ async function mem() {
  * Checks one fixture model: gradients of every weight array and (unless ids) of the input.
  * `maskRows`: [b, t] time steps set to the mask value 0 (Masking) or id 0 (Embedding).
  */
-async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5 } = {}) {
+async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, scale = 1 } = {}) {
   const model = await loadModel(file);
   if (ids === 'vocab') ids = model.layers.find((l) => l.className === 'Embedding').details.inputDim;
   const r = rng(seed);
@@ -420,7 +437,7 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5 } =
   const xShape = ids ? [B, steps] : [B, steps, ...inShape.slice(2)];
   const n = xShape.reduce((a, b) => a * b, 1);
   const F = xShape.slice(2).reduce((a, b) => a * b, 1);
-  const x = Float64Array.from(Float32Array.from({ length: n }, () => (ids ? 1 + Math.floor((r() + 0.5) * (ids - 1)) : 2 * r())));
+  const x = Float64Array.from(Float32Array.from({ length: n }, () => (ids ? 1 + Math.floor((r() + 0.5) * (ids - 1)) : 2 * scale * r())));
   for (const [b, t] of maskRows) x.fill(0, (b * steps + t) * F, (b * steps + t + 1) * F);
   const masked = (i) => maskRows.some(([b, t]) => Math.floor(i / F) === b * steps + t);
   const weights = new Map(model.getWeights().map((l) => [l.layer, l.weights.map((w) => ({ name: w.name, data: Float64Array.from(w.data) }))]));
@@ -492,6 +509,10 @@ const CASES = [
   // layers that move values: Reshape, RepeatVector, UpSampling1D, ZeroPadding1D, Cropping1D
   ['Reshape -> LSTM -> Dense', 'test/fixtures/reshape_lstm.h5', {}],
   ['LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense)', 'test/fixtures/repeatvector_seq2seq.h5', {}],
+  // inputs in [-4, 4) so that values of both PReLU branches pass ThresholdedReLU(theta 1)
+  ['PReLU (shared_axes [1], then [2]) -> ThresholdedReLU, tf.keras', 'test/fixtures/layers/prelu_tf.h5', { scale: 4 }],
+  ['PReLU -> ThresholdedReLU, Keras 1 (alphas)', 'test/fixtures/layers/prelu_k1.h5', { scale: 4 }],
+  ['PReLU, Keras 3', 'test/fixtures/layers/prelu_k3.keras', {}],
   ['Permute(2, 1) -> LSTM, tf.keras', 'test/fixtures/layers/permute_tf.h5', {}],
   ['Permute(3, 1, 2) of a 4D input, Keras 3', 'test/fixtures/layers/permute_k3.keras', {}],
   ['ZeroPadding1D -> UpSampling1D -> Cropping1D, tf.keras', 'test/fixtures/layers/steps_tf.h5', {}],

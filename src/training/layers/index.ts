@@ -16,6 +16,7 @@ import { planBatchNormalization, planLayerNormalization } from './normalization.
 import { planMerge } from './merge.js';
 import { planFlatten, planShapeOp } from './shape-ops.js';
 import { planPermute } from './permute.js';
+import { planPrelu } from './prelu.js';
 import { planActivationLayer } from './activation-layers.js';
 import { refuse, type LayerPlanner, type PlannedLayer } from './layer-module.js';
 
@@ -54,6 +55,7 @@ const PLANNERS: Record<string, LayerPlanner> = {
   ELU: planActivationLayer,
   ThresholdedReLU: planActivationLayer,
   Softmax: planActivationLayer,
+  PReLU: planPrelu,
   Dense: planDense,
   Dropout: planDropout,
   Activation: planActivation,
