@@ -163,7 +163,7 @@ function activate(name, y, cols) {
   return y.map(ACT[name]);
 }
 
-const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Concatenate']);
+const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);
 
 /**
  * The model in float64: layers (className, details, inbound tensors), weights by layer name
@@ -203,6 +203,8 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
           if (cls === 'Add') return vs.reduce((a, b) => a + b, 0);
           if (cls === 'Subtract') return vs[0] - vs[1];
           if (cls === 'Multiply') return vs.reduce((a, b) => a * b, 1);
+          if (cls === 'Maximum') return Math.max(...vs);
+          if (cls === 'Minimum') return Math.min(...vs);
           return vs.reduce((a, b) => a + b, 0) / vs.length;
         });
       }
@@ -536,6 +538,7 @@ const CASES = [
   ],
   // a DAG: Add, Concatenate with the model input, Multiply / Average / Subtract, a tensor read by three layers
   ['functional model with merges and fan-out (GRU, Dense, SimpleRNN)', 'test/fixtures/training/grad_dag_merges.h5', {}],
+  ['Maximum of three Dense branches + Minimum of two', 'test/fixtures/training/grad_minmax_merges.h5', {}],
 ];
 
 for (const [label, file, opts] of CASES) {

@@ -43,6 +43,8 @@ const PLANNERS: Record<string, LayerPlanner> = {
   Subtract: planMerge,
   Multiply: planMerge,
   Average: planMerge,
+  Maximum: planMerge,
+  Minimum: planMerge,
   Concatenate: planMerge,
   Reshape: planShapeOp,
   RepeatVector: planShapeOp,
