@@ -397,6 +397,17 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
         const u = Math.fround((dropoutState >>> 8) / 16777216);
         return u >= Math.fround(det.rate) ? v * keep : 0;
       });
+    } else if (cls === 'SpatialDropout1D') {
+      // the same generator, one draw per sample and channel ([B][C]), the mask kept at every step
+      const [B, T, C] = shape;
+      const keep = Math.fround(1 / Math.fround(1 - Math.fround(det.rate)));
+      const m = Array.from({ length: B * C }, () => {
+        dropoutState ^= dropoutState << 13;
+        dropoutState ^= dropoutState >>> 17;
+        dropoutState ^= dropoutState << 5;
+        return Math.fround((dropoutState >>> 8) / 16777216) >= Math.fround(det.rate) ? keep : 0;
+      });
+      cur = cur.map((v, i) => v * m[Math.floor(i / (T * C)) * C + (i % C)]);
     } else if (cls === 'ReLU' || cls === 'LeakyReLU') {
       // Keras' relu(x, negative_slope, max_value, threshold)
       const slope = det.negativeSlope ?? 0;
@@ -538,6 +549,7 @@ const CASES = [
   ],
   // a DAG: Add, Concatenate with the model input, Multiply / Average / Subtract, a tensor read by three layers
   ['functional model with merges and fan-out (GRU, Dense, SimpleRNN)', 'test/fixtures/training/grad_dag_merges.h5', {}],
+  ['Dense -> SpatialDropout1D(0.4) -> Dense (seeded channel masks)', 'test/fixtures/training/grad_spatial_dropout.h5', { B: 3 }],
   ['Maximum of three Dense branches + Minimum of two', 'test/fixtures/training/grad_minmax_merges.h5', {}],
 ];
 
@@ -554,7 +566,7 @@ test('layers and options without gradients are refused by name', async () => {
   const masked = await loadModel('test/fixtures/masking_bidir_simple_rnn_seq.h5');
   assert.throws(() => masked.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask/.test(e.message));
   const noise = await loadModel('test/fixtures/layers/identity_layers_tf.h5');
-  assert.throws(() => noise.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /SpatialDropout1D/.test(e.message));
+  assert.throws(() => noise.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /GaussianNoise/.test(e.message));
   const backwards = await loadModel('test/fixtures/lstm_go_backwards.h5');
   assert.throws(() => backwards.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /go_backwards/.test(e.message));
 });

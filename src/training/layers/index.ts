@@ -2,7 +2,7 @@ import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import { planActivation } from './activation.js';
 import { planDense } from './dense.js';
-import { planDropout } from './dropout.js';
+import { planDropout, planSpatialDropout1d } from './dropout.js';
 import { planLstm } from './lstm.js';
 import { planCudnn } from './cudnn.js';
 import { planRecurrent } from './recurrent.js';
@@ -60,6 +60,7 @@ const PLANNERS: Record<string, LayerPlanner> = {
   PReLU: planPrelu,
   Dense: planDense,
   Dropout: planDropout,
+  SpatialDropout1D: planSpatialDropout1d,
   Activation: planActivation,
 };
 
