@@ -408,6 +408,19 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
         return Math.fround((dropoutState >>> 8) / 16777216) >= Math.fround(det.rate) ? keep : 0;
       });
       cur = cur.map((v, i) => v * m[Math.floor(i / (T * C)) * C + (i % C)]);
+    } else if (cls === 'GaussianNoise') {
+      // the same generator: stddev * Box-Muller(u1 in (0, 1], u2 in [0, 1)) added, rounded to float32 as the kernel stores it
+      const draw = () => {
+        dropoutState ^= dropoutState << 13;
+        dropoutState ^= dropoutState >>> 17;
+        dropoutState ^= dropoutState << 5;
+        return dropoutState >>> 8;
+      };
+      cur = cur.map((v) => {
+        const u1 = (draw() + 1) / 16777216;
+        const u2 = draw() / 16777216;
+        return v + Math.fround(Math.fround(det.rate) * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+      });
     } else if (cls === 'ReLU' || cls === 'LeakyReLU') {
       // Keras' relu(x, negative_slope, max_value, threshold)
       const slope = det.negativeSlope ?? 0;
@@ -550,6 +563,7 @@ const CASES = [
   // a DAG: Add, Concatenate with the model input, Multiply / Average / Subtract, a tensor read by three layers
   ['functional model with merges and fan-out (GRU, Dense, SimpleRNN)', 'test/fixtures/training/grad_dag_merges.h5', {}],
   ['Dense -> SpatialDropout1D(0.4) -> Dense (seeded channel masks)', 'test/fixtures/training/grad_spatial_dropout.h5', { B: 3 }],
+  ['Dense -> GaussianNoise(0.5) -> Dense (seeded noise)', 'test/fixtures/training/grad_gaussian_noise.h5', { B: 3 }],
   ['Maximum of three Dense branches + Minimum of two', 'test/fixtures/training/grad_minmax_merges.h5', {}],
 ];
 
@@ -566,7 +580,7 @@ test('layers and options without gradients are refused by name', async () => {
   const masked = await loadModel('test/fixtures/masking_bidir_simple_rnn_seq.h5');
   assert.throws(() => masked.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask/.test(e.message));
   const noise = await loadModel('test/fixtures/layers/identity_layers_tf.h5');
-  assert.throws(() => noise.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /GaussianNoise/.test(e.message));
+  assert.throws(() => noise.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /GaussianDropout/.test(e.message));
   const backwards = await loadModel('test/fixtures/lstm_go_backwards.h5');
   assert.throws(() => backwards.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /go_backwards/.test(e.message));
 });

@@ -66,3 +66,29 @@ export function planSpatialDropout1d(layer: GraphLayer): TrainableLayer {
   };
   return plan as TrainableLayer;
 }
+
+/**
+ * GaussianNoise in training: the input plus stddev · N(0, 1) noise from the step's seeded generator
+ * (Box-Muller; the same seed gives the same noise, not Keras' random stream). The noise is
+ * additive, so the gradient passes unchanged.
+ */
+export function planGaussianNoise(layer: GraphLayer): TrainableLayer {
+  const stddev = Number(layer.imported.details.rate ?? 0);
+  if (!(stddev >= 0)) refuse(layer, 'GaussianNoise stddev below 0', 'stddev', stddev);
+  const plan: TrainableLayer<null> = {
+    layer,
+    weights: [],
+    forward(ctx, input) {
+      const { memory } = ctx;
+      const n = sizeOf(input.shape);
+      const out = memory.scratch(n * 4);
+      memory.kernels.copyF32(input.ptr, out, n);
+      if (stddev > 0) ctx.seed = memory.kernels.gaussianNoise(out, n, stddev, ctx.seed) >>> 0;
+      return { output: { ptr: out, shape: input.shape, mask: input.mask }, saved: null };
+    },
+    backward(_ctx, _s, dOut) {
+      return { dInput: dOut, grads: [] };
+    },
+  };
+  return plan as TrainableLayer;
+}

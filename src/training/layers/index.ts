@@ -2,7 +2,7 @@ import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import { planActivation } from './activation.js';
 import { planDense } from './dense.js';
-import { planDropout, planSpatialDropout1d } from './dropout.js';
+import { planDropout, planGaussianNoise, planSpatialDropout1d } from './dropout.js';
 import { planLstm } from './lstm.js';
 import { planCudnn } from './cudnn.js';
 import { planRecurrent } from './recurrent.js';
@@ -61,6 +61,7 @@ const PLANNERS: Record<string, LayerPlanner> = {
   Dense: planDense,
   Dropout: planDropout,
   SpatialDropout1D: planSpatialDropout1d,
+  GaussianNoise: planGaussianNoise,
   Activation: planActivation,
 };
 
