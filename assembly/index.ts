@@ -36,6 +36,8 @@ export { conv1d, conv1dScratchFloats, depthwiseConv1d } from './conv1d';
 export { pool1d, globalPool1d, globalPoolRows, POOL_MAX, POOL_AVG } from './pooling';
 export { batchNormInference, layerNorm } from './normalization';
 export { reluLayer, eluLayer, thresholdedRelu, prelu, addWhereMasked, zeroWhereMasked } from './activation-layers';
+export { preluBackward } from './prelu-backward';
+export { gaussianNoise } from './gaussian-noise';
 export { copySteps, permuteCopy } from './time-shape';
 export { categoryCounts, oneHotRows, bucketize, lookupSorted } from './categorical';
 export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';

@@ -21,45 +21,66 @@ function convertCudnnKernels(
   gates: number,
   memory: WasmMemory,
 ): Float32Array[] {
-  const k = memory.kernels;
-  const N = gates * units;
   memory.beginScratch();
   try {
-    const stage = (a: Float32Array) => {
-      const p = memory.scratch(a.length * 4);
-      memory.f32(p, a.length).set(a);
-      return p;
-    };
-    const kernel = stage(arrays[0]);
-    const recurrent = stage(arrays[1]);
-    const block = memory.scratch(Math.max(inputDim, units) * units * 4);
-    const outKernel = memory.scratch(inputDim * N * 4, true);
-    const outRecurrent = memory.scratch(units * N * 4, true);
-    const convert = (src: number, rows: number, dst: number, readAsUnitsByRows: boolean) => {
-      const transposed = memory.scratch(rows * units * 4);
-      for (let g = 0; g < gates; g++) {
-        // Gather gate g's (rows × units) block contiguously: a one-panel pack of width `units`.
-        memory.f32(block, rows * units).fill(0);
-        k.packGateColumns(src + g * units * 4, N, rows, units, 0, 1, units, block, units);
-        if (readAsUnitsByRows) k.transposeF32(block, units, rows, transposed);
-        else k.transposeF32(block, rows, units, transposed);
-        // Scatter back as columns g·units.. of the fused (rows × N) array.
-        k.packGateColumns(transposed, units, rows, units, 0, 1, N, dst + g * units * 4, N);
-      }
-    };
-    convert(kernel, inputDim, outKernel, true);
-    convert(recurrent, units, outRecurrent, false);
+    const [kernel, recurrent] = permuteCudnnKernels(memory, arrays[0], arrays[1], inputDim, units, gates, false);
     let bias = arrays[2];
     if (gates === 4) {
       const half = bias.length / 2;
-      const b = stage(bias);
-      k.binaryF32(b, b + half * 4, b, half, BinaryOp.add);
+      const b = memory.scratch(bias.length * 4);
+      memory.f32(b, bias.length).set(bias);
+      memory.kernels.binaryF32(b, b + half * 4, b, half, BinaryOp.add);
       bias = memory.f32(b, half).slice();
     }
-    return [memory.f32(outKernel, inputDim * N).slice(), memory.f32(outRecurrent, units * N).slice(), bias];
+    return [kernel, recurrent, bias];
   } finally {
     memory.endScratch();
   }
+}
+
+/**
+ * The gate-block permutation between CuDNN's stored kernels and the plain fused layout (see
+ * {@link convertCudnnKernels}); `inverse` maps plain-layout arrays back to CuDNN's (what training
+ * needs to return gradients in the file's own layout: the map is a permutation, so the gradient of
+ * the stored array is the plain gradient permuted back). Runs inside the caller's scratch scope.
+ */
+export function permuteCudnnKernels(
+  memory: WasmMemory,
+  kernelIn: Float32Array,
+  recurrentIn: Float32Array,
+  inputDim: number,
+  units: number,
+  gates: number,
+  inverse: boolean,
+): [Float32Array, Float32Array] {
+  const k = memory.kernels;
+  const N = gates * units;
+  const stage = (a: Float32Array) => {
+    const p = memory.scratch(a.length * 4);
+    memory.f32(p, a.length).set(a);
+    return p;
+  };
+  const kernel = stage(kernelIn);
+  const recurrent = stage(recurrentIn);
+  const block = memory.scratch(Math.max(inputDim, units) * units * 4);
+  const transposed = memory.scratch(Math.max(inputDim, units) * units * 4);
+  const outKernel = memory.scratch(inputDim * N * 4, true);
+  const outRecurrent = memory.scratch(units * N * 4, true);
+  const convert = (src: number, rows: number, dst: number, readAsUnitsByRows: boolean) => {
+    for (let g = 0; g < gates; g++) {
+      // Gather gate g's (rows × units) block contiguously: a one-panel pack of width `units`.
+      memory.f32(block, rows * units).fill(0);
+      k.packGateColumns(src + g * units * 4, N, rows, units, 0, 1, units, block, units);
+      if (readAsUnitsByRows) k.transposeF32(block, units, rows, transposed);
+      else k.transposeF32(block, rows, units, transposed);
+      // Scatter back as columns g·units.. of the fused (rows × N) array.
+      k.packGateColumns(transposed, units, rows, units, 0, 1, N, dst + g * units * 4, N);
+    }
+  };
+  // the inverse of "read as (units × rows), transpose" is "transpose (rows × units)", and back
+  convert(kernel, inputDim, outKernel, !inverse);
+  convert(recurrent, units, outRecurrent, inverse);
+  return [memory.f32(outKernel, inputDim * N).slice(), memory.f32(outRecurrent, units * N).slice()];
 }
 
 function cudnnImporter(kind: 'lstm' | 'gru'): LayerImporter {

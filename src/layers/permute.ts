@@ -1,4 +1,5 @@
 import { InvalidKerasConfigurationError, UnsupportedKerasConfigurationError } from '../errors.js';
+import type { WasmMemory } from '../wasm/memory.js';
 import type { LayerImporter, Shape } from './types.js';
 import { weightlessLayer } from './weightless.js';
 
@@ -35,21 +36,29 @@ export const PermuteImporter: LayerImporter = {
       {
         run(inputs, _masks, ctx) {
           const x = inputs[0];
-          const strides = x.shape.map((_, a) => x.shape.slice(a + 1).reduce((p, q) => p * q, 1));
-          const axes = [0, ...dims];
-          const n = axes.map((a) => x.shape[a]);
-          const s = axes.map((a) => strides[a]);
-          while (n.length < MAX_RANK) {
-            n.unshift(1);
-            s.unshift(0);
-          }
-          const total = x.shape.reduce((p, q) => p * q, 1);
-          const ptr = ctx.memory.scratch(total * 4);
-          ctx.memory.kernels.permuteCopy(x.ptr, ptr, n[0], n[1], n[2], n[3], n[4], s[0], s[1], s[2], s[3], s[4]);
-          return { outputs: [{ ptr, shape: axes.map((a) => x.shape[a]) }], masks: [null] };
+          const { ptr, shape } = permuteAxes(ctx.memory, x.ptr, x.shape, [0, ...dims]);
+          return { outputs: [{ ptr, shape }], masks: [null] };
         },
       },
       { details: { dims } },
     );
   },
 };
+
+/**
+ * A row-major tensor at `ptr` with its axes reordered (`axes[i]` is the input axis that becomes
+ * output axis i, batch included; at most five axes), as one strided copy into scratch memory.
+ */
+export function permuteAxes(memory: WasmMemory, src: number, shape: readonly number[], axes: readonly number[]): { ptr: number; shape: number[] } {
+  const strides = shape.map((_, a) => shape.slice(a + 1).reduce((p, q) => p * q, 1));
+  const n = axes.map((a) => shape[a]);
+  const s = axes.map((a) => strides[a]);
+  while (n.length < MAX_RANK) {
+    n.unshift(1);
+    s.unshift(0);
+  }
+  const total = shape.reduce((p, q) => p * q, 1);
+  const ptr = memory.scratch(total * 4);
+  memory.kernels.permuteCopy(src, ptr, n[0], n[1], n[2], n[3], n[4], s[0], s[1], s[2], s[3], s[4]);
+  return { ptr, shape: axes.map((a) => shape[a]) };
+}

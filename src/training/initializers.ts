@@ -159,7 +159,8 @@ const FIELD_OF: Record<string, string> = {
 /**
  * Fresh values for a layer's weights, from its config's initializers. An LSTM with
  * `unit_forget_bias` (Keras' default) gets ones in its forget-gate bias block (gate order i, f,
- * c, o) and the bias initializer elsewhere, as Keras builds it.
+ * c, o) and the bias initializer elsewhere, as Keras builds it; a CuDNNLSTM in the recurrent
+ * bias half's forget block.
  */
 export function reinitializedWeights(
   className: string,
@@ -177,6 +178,12 @@ export function reinitializedWeights(
     if (className === 'LSTM' && base === 'bias' && config.unit_forget_bias !== false) {
       const units = w.shape[w.shape.length - 1] / 4;
       values.fill(1, units, 2 * units);
+    }
+    // CuDNNLSTM's (8·units) bias: input half then recurrent half; Keras puts the ones in the
+    // recurrent half's forget block (its bias initializer: 5·units, ones(units), 2·units)
+    if (className === 'CuDNNLSTM' && base === 'bias' && config.unit_forget_bias !== false) {
+      const units = w.shape[w.shape.length - 1] / 8;
+      values.fill(1, 5 * units, 6 * units);
     }
     return values;
   });

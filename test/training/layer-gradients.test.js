@@ -45,6 +45,25 @@ function fusedWeights(ws, gates, U, D) {
   return { W: W.data, R: R.data, b, rb };
 }
 
+/**
+ * CuDNNLSTM / CuDNNGRU stored weights -> the plain LSTM / GRU(reset_after) arrays by Keras name, as
+ * Keras' `_convert_rnn_weights` defines it: each input-kernel gate block k [D][U] becomes
+ * `k.T.reshape((D, U), order='F')`, each recurrent block `k.T`; CuDNNLSTM's bias halves add up.
+ */
+function cudnnToPlain(ws, gates, U, D) {
+  const by = Object.fromEntries(ws.map((w) => [w.name.replace(/^.*\//, '').replace(/:0$/, ''), w.data]));
+  const G = gates * U;
+  const W = new Float64Array(D * G), R = new Float64Array(U * G);
+  for (let g = 0; g < gates; g++) {
+    const k = (d, u) => by.kernel[d * G + g * U + u];
+    // result[i][j] = k.T in Fortran order at flat i + j*D, i.e. k[d][u] with u + d*U = i + j*D
+    for (let i = 0; i < D; i++) for (let j = 0; j < U; j++) W[i * G + g * U + j] = k(Math.floor((i + j * D) / U), (i + j * D) % U);
+    for (let i = 0; i < U; i++) for (let j = 0; j < U; j++) R[i * G + g * U + j] = by.recurrent_kernel[j * G + g * U + i];
+  }
+  const b = gates === 4 ? Float64Array.from({ length: G }, (_, j) => by.bias[j] + by.bias[G + j]) : by.bias;
+  return [{ name: 'kernel', data: W }, { name: 'recurrent_kernel', data: R }, { name: 'bias', data: b }];
+}
+
 /** One direction of a GRU / SimpleRNN over x [B][T][D] in float64; returns the outputs Keras gives. */
 function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3) {
   const U = det.units;
@@ -144,7 +163,7 @@ function activate(name, y, cols) {
   return y.map(ACT[name]);
 }
 
-const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Concatenate']);
+const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);
 
 /**
  * The model in float64: layers (className, details, inbound tensors), weights by layer name
@@ -184,6 +203,8 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
           if (cls === 'Add') return vs.reduce((a, b) => a + b, 0);
           if (cls === 'Subtract') return vs[0] - vs[1];
           if (cls === 'Multiply') return vs.reduce((a, b) => a * b, 1);
+          if (cls === 'Maximum') return Math.max(...vs);
+          if (cls === 'Minimum') return Math.min(...vs);
           return vs.reduce((a, b) => a + b, 0) / vs.length;
         });
       }
@@ -209,6 +230,45 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
       cur = rnn64(cls, det, ws, cur, B, T, D, mask, det.goBackwards, keras3);
       shape = det.returnSequences ? [B, T, det.units] : [B, det.units];
       if (!det.returnSequences) mask = null;
+    } else if (cls === 'CuDNNLSTM' || cls === 'CuDNNGRU') {
+      const [B, T, D] = shape;
+      const lstm = cls === 'CuDNNLSTM';
+      const plain = cudnnToPlain(ws, lstm ? 4 : 3, det.units, D);
+      const cell = { units: det.units, returnSequences: det.returnSequences, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true };
+      cur = rnn64(lstm ? 'LSTM' : 'GRU', cell, plain, cur, B, T, D, null, false, keras3);
+      shape = det.returnSequences ? [B, T, det.units] : [B, det.units];
+      mask = null;
+    } else if (cls === 'PReLU') {
+      // Keras: relu(x) - alpha * relu(-x), alpha of the input's shape with size 1 on shared_axes
+      const dims = shape.slice(1);
+      const shared = det.sharedAxes ?? [];
+      const alphaShape = dims.map((n, i) => (shared.includes(i + 1) ? 1 : n));
+      const alpha = ws[0].data;
+      cur = cur.map((v, i) => {
+        let rest = i % dims.reduce((a, b) => a * b, 1), a = 0, stride = 1;
+        for (let ax = dims.length - 1; ax >= 0; ax--) {
+          a += (alphaShape[ax] === 1 ? 0 : rest % dims[ax]) * stride;
+          stride *= alphaShape[ax];
+          rest = Math.floor(rest / dims[ax]);
+        }
+        return Math.max(v, 0) - alpha[a] * Math.max(-v, 0);
+      });
+    } else if (cls === 'Permute') {
+      // out[b][i1][i2]... = in[b] at the input axes dims[0], dims[1], ... (1-based)
+      const axes = [0, ...det.dims];
+      const outShape = axes.map((a) => shape[a]);
+      const strides = shape.map((_, a) => shape.slice(a + 1).reduce((p, q) => p * q, 1));
+      const out = new Float64Array(cur.length);
+      for (let o = 0; o < out.length; o++) {
+        let rest = o, src = 0;
+        for (let i = outShape.length - 1; i >= 0; i--) {
+          src += (rest % outShape[i]) * strides[axes[i]];
+          rest = Math.floor(rest / outShape[i]);
+        }
+        out[o] = cur[src];
+      }
+      cur = out;
+      shape = outShape;
     } else if (cls === 'Bidirectional') {
       const [B, T, D] = shape;
       const nf = ws.length / 2;
@@ -337,12 +397,38 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
         const u = Math.fround((dropoutState >>> 8) / 16777216);
         return u >= Math.fround(det.rate) ? v * keep : 0;
       });
+    } else if (cls === 'SpatialDropout1D') {
+      // the same generator, one draw per sample and channel ([B][C]), the mask kept at every step
+      const [B, T, C] = shape;
+      const keep = Math.fround(1 / Math.fround(1 - Math.fround(det.rate)));
+      const m = Array.from({ length: B * C }, () => {
+        dropoutState ^= dropoutState << 13;
+        dropoutState ^= dropoutState >>> 17;
+        dropoutState ^= dropoutState << 5;
+        return Math.fround((dropoutState >>> 8) / 16777216) >= Math.fround(det.rate) ? keep : 0;
+      });
+      cur = cur.map((v, i) => v * m[Math.floor(i / (T * C)) * C + (i % C)]);
+    } else if (cls === 'GaussianNoise') {
+      // the same generator: stddev * Box-Muller(u1 in (0, 1], u2 in [0, 1)) added, rounded to float32 as the kernel stores it
+      const draw = () => {
+        dropoutState ^= dropoutState << 13;
+        dropoutState ^= dropoutState >>> 17;
+        dropoutState ^= dropoutState << 5;
+        return dropoutState >>> 8;
+      };
+      cur = cur.map((v) => {
+        const u1 = (draw() + 1) / 16777216;
+        const u2 = draw() / 16777216;
+        return v + Math.fround(Math.fround(det.rate) * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+      });
     } else if (cls === 'ReLU' || cls === 'LeakyReLU') {
       // Keras' relu(x, negative_slope, max_value, threshold)
       const slope = det.negativeSlope ?? 0;
       const max = det.maxValue ?? Infinity;
       const th = det.threshold ?? 0;
       cur = cur.map((v) => Math.min(Math.max(v > th ? v : 0, 0), max) - slope * Math.max(th - v, 0));
+    } else if (cls === 'ThresholdedReLU') {
+      cur = cur.map((v) => (v > det.theta ? v : 0));
     } else if (cls === 'ELU') {
       cur = cur.map((v) => (v > 0 ? v : det.alpha * (Math.exp(v) - 1)));
     } else if (cls === 'Softmax') {
@@ -368,7 +454,7 @@ async function mem() {
  * Checks one fixture model: gradients of every weight array and (unless ids) of the input.
  * `maskRows`: [b, t] time steps set to the mask value 0 (Masking) or id 0 (Embedding).
  */
-async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5 } = {}) {
+async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, scale = 1 } = {}) {
   const model = await loadModel(file);
   if (ids === 'vocab') ids = model.layers.find((l) => l.className === 'Embedding').details.inputDim;
   const r = rng(seed);
@@ -377,7 +463,7 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5 } =
   const xShape = ids ? [B, steps] : [B, steps, ...inShape.slice(2)];
   const n = xShape.reduce((a, b) => a * b, 1);
   const F = xShape.slice(2).reduce((a, b) => a * b, 1);
-  const x = Float64Array.from(Float32Array.from({ length: n }, () => (ids ? 1 + Math.floor((r() + 0.5) * (ids - 1)) : 2 * r())));
+  const x = Float64Array.from(Float32Array.from({ length: n }, () => (ids ? 1 + Math.floor((r() + 0.5) * (ids - 1)) : 2 * scale * r())));
   for (const [b, t] of maskRows) x.fill(0, (b * steps + t) * F, (b * steps + t + 1) * F);
   const masked = (i) => maskRows.some(([b, t]) => Math.floor(i / F) === b * steps + t);
   const weights = new Map(model.getWeights().map((l) => [l.layer, l.weights.map((w) => ({ name: w.name, data: Float64Array.from(w.data) }))]));
@@ -408,6 +494,10 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5 } =
 
 const CASES = [
   // GRU: reset_after true (tf.keras 2 default) and false, Keras 2 defaults (hard_sigmoid), Keras 1 per-gate W_z/U_z/b_z, Keras 3
+  // CuDNNLSTM / CuDNNGRU (Keras 2, tf.keras 1.x): gradients in cuDNN's own stored layout
+  ['CuDNNLSTM return_sequences -> Dense, Keras 2', 'test/fixtures/cudnn_lstm_k2.h5', {}],
+  ['CuDNNLSTM -> Dense, tf.keras', 'test/fixtures/cudnn_lstm_tf.h5', {}],
+  ['CuDNNGRU -> Dense, Keras 2', 'test/fixtures/cudnn_gru_k2.h5', {}],
   ['GRU reset_after=True, sequences -> last', 'test/fixtures/gru_reset_after_true.h5', {}],
   ['GRU reset_after=False, sequences -> last', 'test/fixtures/gru_reset_after_false.h5', {}],
   ['GRU Keras 2 defaults (hard_sigmoid 0.2x+0.5)', 'test/fixtures/gru_keras2_defaults.h5', {}],
@@ -445,6 +535,12 @@ const CASES = [
   // layers that move values: Reshape, RepeatVector, UpSampling1D, ZeroPadding1D, Cropping1D
   ['Reshape -> LSTM -> Dense', 'test/fixtures/reshape_lstm.h5', {}],
   ['LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense)', 'test/fixtures/repeatvector_seq2seq.h5', {}],
+  // inputs in [-4, 4) so that values of both PReLU branches pass ThresholdedReLU(theta 1)
+  ['PReLU (shared_axes [1], then [2]) -> ThresholdedReLU, tf.keras', 'test/fixtures/layers/prelu_tf.h5', { scale: 4 }],
+  ['PReLU -> ThresholdedReLU, Keras 1 (alphas)', 'test/fixtures/layers/prelu_k1.h5', { scale: 4 }],
+  ['PReLU, Keras 3', 'test/fixtures/layers/prelu_k3.keras', {}],
+  ['Permute(2, 1) -> LSTM, tf.keras', 'test/fixtures/layers/permute_tf.h5', {}],
+  ['Permute(3, 1, 2) of a 4D input, Keras 3', 'test/fixtures/layers/permute_k3.keras', {}],
   ['ZeroPadding1D -> UpSampling1D -> Cropping1D, tf.keras', 'test/fixtures/layers/steps_tf.h5', {}],
   ['UpSampling1D -> ZeroPadding1D -> Cropping1D, Keras 3', 'test/fixtures/layers/steps_k3.keras', {}],
   // activation layers
@@ -466,6 +562,9 @@ const CASES = [
   ],
   // a DAG: Add, Concatenate with the model input, Multiply / Average / Subtract, a tensor read by three layers
   ['functional model with merges and fan-out (GRU, Dense, SimpleRNN)', 'test/fixtures/training/grad_dag_merges.h5', {}],
+  ['Dense -> SpatialDropout1D(0.4) -> Dense (seeded channel masks)', 'test/fixtures/training/grad_spatial_dropout.h5', { B: 3 }],
+  ['Dense -> GaussianNoise(0.5) -> Dense (seeded noise)', 'test/fixtures/training/grad_gaussian_noise.h5', { B: 3 }],
+  ['Maximum of three Dense branches + Minimum of two', 'test/fixtures/training/grad_minmax_merges.h5', {}],
 ];
 
 for (const [label, file, opts] of CASES) {
@@ -476,12 +575,12 @@ for (const [label, file, opts] of CASES) {
 }
 
 test('layers and options without gradients are refused by name', async () => {
-  const cudnn = await loadModel('test/fixtures/cudnn_gru_k2.h5');
-  assert.throws(() => cudnn.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /CuDNNGRU/.test(e.message) && /cu_dnngru_1/.test(e.message));
+  const separable = await loadModel('test/fixtures/layers/separable_conv1d_tf.h5');
+  assert.throws(() => separable.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /SeparableConv1D/.test(e.message) && /separable_conv1d/.test(e.message));
   const masked = await loadModel('test/fixtures/masking_bidir_simple_rnn_seq.h5');
   assert.throws(() => masked.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask/.test(e.message));
   const noise = await loadModel('test/fixtures/layers/identity_layers_tf.h5');
-  assert.throws(() => noise.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /SpatialDropout1D/.test(e.message));
+  assert.throws(() => noise.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /GaussianDropout/.test(e.message));
   const backwards = await loadModel('test/fixtures/lstm_go_backwards.h5');
   assert.throws(() => backwards.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /go_backwards/.test(e.message));
 });

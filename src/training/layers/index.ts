@@ -2,8 +2,9 @@ import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import { planActivation } from './activation.js';
 import { planDense } from './dense.js';
-import { planDropout } from './dropout.js';
+import { planDropout, planGaussianNoise, planSpatialDropout1d } from './dropout.js';
 import { planLstm } from './lstm.js';
+import { planCudnn } from './cudnn.js';
 import { planRecurrent } from './recurrent.js';
 import { planEmbedding } from './embedding.js';
 import { planMasking } from './masking.js';
@@ -14,6 +15,8 @@ import { planPooling } from './pooling.js';
 import { planBatchNormalization, planLayerNormalization } from './normalization.js';
 import { planMerge } from './merge.js';
 import { planFlatten, planShapeOp } from './shape-ops.js';
+import { planPermute } from './permute.js';
+import { planPrelu } from './prelu.js';
 import { planActivationLayer } from './activation-layers.js';
 import { refuse, type LayerPlanner, type PlannedLayer } from './layer-module.js';
 
@@ -21,6 +24,8 @@ import { refuse, type LayerPlanner, type PlannedLayer } from './layer-module.js'
 const PLANNERS: Record<string, LayerPlanner> = {
   LSTM: planLstm,
   GRU: planRecurrent,
+  CuDNNLSTM: planCudnn,
+  CuDNNGRU: planCudnn,
   SimpleRNN: planRecurrent,
   Bidirectional: planBidirectional,
   Embedding: planEmbedding,
@@ -38,19 +43,25 @@ const PLANNERS: Record<string, LayerPlanner> = {
   Subtract: planMerge,
   Multiply: planMerge,
   Average: planMerge,
+  Maximum: planMerge,
+  Minimum: planMerge,
   Concatenate: planMerge,
   Reshape: planShapeOp,
   RepeatVector: planShapeOp,
   UpSampling1D: planShapeOp,
   ZeroPadding1D: planShapeOp,
   Cropping1D: planShapeOp,
+  Permute: planPermute,
   ReLU: planActivationLayer,
   LeakyReLU: planActivationLayer,
   ELU: planActivationLayer,
   ThresholdedReLU: planActivationLayer,
   Softmax: planActivationLayer,
+  PReLU: planPrelu,
   Dense: planDense,
   Dropout: planDropout,
+  SpatialDropout1D: planSpatialDropout1d,
+  GaussianNoise: planGaussianNoise,
   Activation: planActivation,
 };
 

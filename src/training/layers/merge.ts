@@ -3,9 +3,11 @@ import { KERNEL_CONSTANTS } from '../../wasm/kernel-exports.js';
 import { refuse, sizeOf, type Activation, type MultiInputLayer } from './layer-module.js';
 
 /**
- * Merges of equal-shaped inputs (Add, Subtract, Multiply, Average) and Concatenate on the last
- * axis, forward and backward on the element-wise kernels. Masks are refused before them (the
- * trainer does not combine masks).
+ * Merges of equal-shaped inputs (Add, Subtract, Multiply, Average, Maximum, Minimum) and
+ * Concatenate on the last axis, forward and backward on the element-wise kernels. Maximum /
+ * Minimum give each element's gradient to the input that holds the result, the earliest on a tie
+ * (Keras folds tf.maximum(output, x) over the inputs, whose gradient goes to its first argument
+ * where they are equal). Masks are refused before them (the trainer does not combine masks).
  */
 export function planMerge(layer: GraphLayer): MultiInputLayer {
   const kind = layer.imported.className;
@@ -14,8 +16,8 @@ export function planMerge(layer: GraphLayer): MultiInputLayer {
     const axis = Number(layer.spec.config.axis ?? -1);
     if (axis !== -1 && axis !== rank - 1) refuse(layer, 'Concatenate on an axis other than the last', 'axis', axis);
   }
-  const { BIN_ADD: ADD, BIN_SUB: SUB, BIN_MUL: MUL } = KERNEL_CONSTANTS;
-  type Saved = { inputs: Activation[]; n: number };
+  const { BIN_ADD: ADD, BIN_SUB: SUB, BIN_MUL: MUL, BIN_MAX: MAX, BIN_MIN: MIN, BIN_EQ: EQ, BIN_GT: GT } = KERNEL_CONSTANTS;
+  type Saved = { inputs: Activation[]; n: number; out?: number };
   const plan: MultiInputLayer<Saved> = {
     layer,
     weights: [],
@@ -40,10 +42,10 @@ export function planMerge(layer: GraphLayer): MultiInputLayer {
       const n = sizeOf(inputs[0].shape);
       const out = memory.scratch(n * 4);
       k.copyF32(inputs[0].ptr, out, n);
-      const op = kind === 'Subtract' ? SUB : kind === 'Multiply' ? MUL : ADD;
+      const op = kind === 'Subtract' ? SUB : kind === 'Multiply' ? MUL : kind === 'Maximum' ? MAX : kind === 'Minimum' ? MIN : ADD;
       for (const x of inputs.slice(1)) k.binaryF32(out, x.ptr, out, n, op);
       if (kind === 'Average') k.scaleF32(out, n, 1 / inputs.length);
-      return { output: { ptr: out, shape: inputs[0].shape }, saved: { inputs, n } };
+      return { output: { ptr: out, shape: inputs[0].shape }, saved: { inputs, n, out } };
     },
     backward(ctx, s, dOut) {
       const { memory } = ctx;
@@ -63,6 +65,21 @@ export function planMerge(layer: GraphLayer): MultiInputLayer {
         };
       }
       const { n } = s;
+      if ((kind === 'Maximum' || kind === 'Minimum') && s.out) {
+        // 1 where input i holds the result and no earlier input did ("claimed" so far)
+        const claimed = memory.scratch(n * 4, true);
+        const held = memory.scratch(n * 4);
+        return {
+          dInputs: s.inputs.map((x) => {
+            const dx = memory.scratch(n * 4);
+            k.binaryF32(x.ptr, s.out as number, held, n, EQ);
+            k.binaryF32(held, claimed, held, n, GT);
+            k.binaryF32(claimed, held, claimed, n, MAX);
+            k.binaryF32(dOut, held, dx, n, MUL);
+            return dx;
+          }),
+        };
+      }
       return {
         dInputs: s.inputs.map((_, i) => {
           const dx = memory.scratch(n * 4);
