@@ -18,31 +18,38 @@ function affineGrads(memory: WasmMemory, dg: number, db: number, C: number): Flo
   return [...(dg ? [memory.f32(dg, C).slice()] : []), ...(db ? [memory.f32(db, C).slice()] : [])];
 }
 
-/** The normalised axis must be the last one (features of each step). */
-function lastAxisOnly(layer: GraphLayer): void {
-  const axes = layer.imported.details.axis as number[];
+/**
+ * What both normalisation layers read of their config: epsilon, whether gamma (scale) and beta
+ * (center) exist, and their weight names. The normalised axis must be the last one.
+ */
+function affineConfig(layer: GraphLayer): { eps: number; scale: boolean; center: boolean; names: string[] } {
+  const d = layer.imported.details;
+  const axes = d.axis as number[];
   const rank = layer.imported.outputShapes[0].length;
   if (!Array.isArray(axes) || axes.length !== 1 || axes[0] !== rank - 1) refuse(layer, `${layer.imported.className} over axes other than the last`, 'axis', axes);
+  const scale = d.scale !== false;
+  const center = d.center !== false;
+  return { eps: Number(d.epsilon), scale, center, names: [...(scale ? ['gamma'] : []), ...(center ? ['beta'] : [])] };
+}
+
+/** Rows and channels of an input normalised over its last axis, gamma / beta placed, y and x-hat buffers. */
+function forwardBuffers(ctx: TrainContext, input: Activation, w: Float32Array[], scale: boolean, center: boolean) {
+  const C = input.shape[input.shape.length - 1];
+  const rows = sizeOf(input.shape) / C;
+  const [pg, pb] = putAffine(ctx, w, scale, center);
+  return { C, rows, pg, pb, y: ctx.memory.scratch(rows * C * 4), xhat: ctx.memory.scratch(rows * C * 4) };
 }
 
 /** LayerNormalization over the last axis (center / scale optional); the mask passes. */
 export function planLayerNormalization(layer: GraphLayer): TrainableLayer {
-  lastAxisOnly(layer);
-  const d = layer.imported.details;
-  const eps = Number(d.epsilon);
-  const scale = d.scale !== false;
-  const center = d.center !== false;
+  const { eps, scale, center, names } = affineConfig(layer);
   type Saved = { rows: number; C: number; xhat: number; rstd: number; pg: number };
   const plan: TrainableLayer<Saved> = {
     layer,
-    weights: [...(scale ? ['gamma'] : []), ...(center ? ['beta'] : [])],
+    weights: names,
     forward(ctx, input, w) {
       const { memory } = ctx;
-      const C = input.shape[input.shape.length - 1];
-      const rows = sizeOf(input.shape) / C;
-      const [pg, pb] = putAffine(ctx, w, scale, center);
-      const y = memory.scratch(rows * C * 4);
-      const xhat = memory.scratch(rows * C * 4);
+      const { C, rows, pg, pb, y, xhat } = forwardBuffers(ctx, input, w, scale, center);
       const rstd = memory.scratch(rows * 4);
       memory.kernels.layerNormForwardTrain(input.ptr, rows, C, eps, pg, pb, y, xhat, rstd);
       return { output: { ptr: y, shape: input.shape, mask: input.mask }, saved: { rows, C, xhat, rstd, pg } };
@@ -64,27 +71,19 @@ export function planLayerNormalization(layer: GraphLayer): TrainableLayer {
  * use the mask for the statistics) and when frozen (Keras versions disagree on its mode then).
  */
 export function planBatchNormalization(layer: GraphLayer): TrainableLayer {
-  lastAxisOnly(layer);
-  const d = layer.imported.details;
-  const eps = Number(d.epsilon);
-  const scale = d.scale !== false;
-  const center = d.center !== false;
+  const { eps, scale, center, names } = affineConfig(layer);
   const momentum = typeof layer.spec.config.momentum === 'number' ? (layer.spec.config.momentum as number) : 0.99;
   const iMean = (scale ? 1 : 0) + (center ? 1 : 0);
   type Saved = { rows: number; C: number; xhat: number; rstd: number; pg: number; input: Activation };
   const plan: TrainableLayer<Saved> = {
     layer,
-    weights: [...(scale ? ['gamma'] : []), ...(center ? ['beta'] : []), 'moving_mean', 'moving_variance'],
+    weights: [...names, 'moving_mean', 'moving_variance'],
     masks: 'refuse',
     statistics: [iMean, iMean + 1],
     forward(ctx, input, w) {
       if (ctx.isTrainable && !ctx.isTrainable(layer.spec.name)) refuse(layer, 'a frozen BatchNormalization (trainable false)', 'trainable', false);
       const { memory } = ctx;
-      const C = input.shape[input.shape.length - 1];
-      const rows = sizeOf(input.shape) / C;
-      const [pg, pb] = putAffine(ctx, w, scale, center);
-      const y = memory.scratch(rows * C * 4);
-      const xhat = memory.scratch(rows * C * 4);
+      const { C, rows, pg, pb, y, xhat } = forwardBuffers(ctx, input, w, scale, center);
       const mean = memory.scratch(C * 4);
       const variance = memory.scratch(C * 4);
       const rstd = memory.scratch(C * 4);
