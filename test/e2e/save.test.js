@@ -8,10 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, startBrowser } from '../support/demo-browser.js';
 import { unzipSync } from 'fflate';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { corpusManifest, corpusPath } from '../support/corpus.js';
+import { hasH5py, h5Layout } from '../support/h5py-layout.js';
 
 import { loadModel } from '../../dist/index.js';
 
@@ -126,23 +126,16 @@ if (!CHROMIUM) {
       assert.equal(tuned.getWeights().map((l) => l.weights.map((w) => Array.from(w.data))), want);
       assert.equal(Array.from(tuned.predict(x).data), Array.from(model.predict(x).data));
     }
-    let h5py = true;
-    try {
-      execFileSync('/usr/bin/python3', ['-c', 'import h5py'], { stdio: 'ignore' });
-    } catch {
-      h5py = false;
-      console.log('  skipped: /usr/bin/python3 has no h5py (layout of the browser-saved .keras)');
-    }
-    if (h5py) {
+    if (!hasH5py) console.log('  skipped: /usr/bin/python3 has no h5py (layout of the browser-saved .keras)');
+    else {
       const dir = mkdtempSync(path.join(tmpdir(), 'kerasrnn-e2e-train-'));
       try {
         const out = path.join(dir, 'tuned.keras');
         writeFileSync(out, new Uint8Array(fromPage.keras));
-        const layout = (f, skip = []) => JSON.parse(execFileSync('/usr/bin/python3', [path.join(ROOT, 'test/saving/h5_layout.py'), f, ...(skip.length ? ['--skip', ...skip] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 }));
         // the original holds Keras' optimizer variables (kerasrnn writes none); values were trained,
         // so the datasets' sums differ and everything else must not
         const structure = (objects) => Object.fromEntries(Object.entries(objects).map(([k, { sum, ...rest }]) => [k, rest]));
-        assert.equal(structure(layout(out).objects), structure(layout(file, ['optimizer']).objects));
+        assert.equal(structure(h5Layout(out).objects), structure(h5Layout(file, ['optimizer']).objects));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -4,7 +4,6 @@
 // groups, datasets and attribute types as in real Keras files of the same kind.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,25 +13,10 @@ import { readHdf5 } from '../../dist/formats/h5.js';
 import { ioDataset, loadManifestCase } from '../support/manifest-cases.js';
 import { corpusManifest, corpusPath } from '../support/corpus.js';
 import { expectError } from '../support/expect-error.js';
+import { hasH5py, h5Layout as layout } from '../support/h5py-layout.js';
 
-const PY = '/usr/bin/python3';
-const LAYOUT = new URL('./h5_layout.py', import.meta.url).pathname;
 const FIXTURE_DIRS = ['test/fixtures', 'test/fixtures/keras3', 'test/fixtures/layers', 'test/fixtures/models'];
 const FORMATS = ['keras', 'h5', 'weights.h5'];
-
-const hasH5py = (() => {
-  try {
-    execFileSync(PY, ['-c', 'import h5py'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-function layout(path, skip = []) {
-  return JSON.parse(execFileSync(PY, [LAYOUT, path, ...(skip.length ? ['--skip', ...skip] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 }));
-}
-
 function outputsOf(y) {
   return Array.isArray(y) ? y : [y];
 }

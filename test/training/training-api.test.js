@@ -300,16 +300,11 @@ test('fit: validationSplit holds out the last samples before shuffling; history 
 
 test('a real Keras 3 model of the corpus fine-tuned with its own compile_config: saved as .keras and .h5, h5py reads the trained weights where Keras expects them, kerasrnn reloads the same predictions', async () => {
   if (!corpusManifest()) return console.log('  skipped: ../shared/corpus not found');
-  const { execFileSync } = await import('node:child_process');
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import h5py'], { stdio: 'ignore' });
-  } catch {
-    return console.log('  skipped: /usr/bin/python3 has no h5py');
-  }
-  const layout = (p) => JSON.parse(execFileSync('/usr/bin/python3', ['test/saving/h5_layout.py', p], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+  const { hasH5py, h5Layout: layout } = await import('../support/h5py-layout.js');
+  if (!hasH5py) return console.log('  skipped: /usr/bin/python3 has no h5py');
   const src = corpusPath('real/KeNKeNad__DIT5411-ProjectAssignment/lstm_model.keras');
   const model = await loadModel(src);
   model.compile({ metrics: ['mae'], seed: 5 }); // Adam + mse from the file's compile_config
