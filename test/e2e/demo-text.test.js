@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, FLAGS, startDemoServer } from '../support/demo-browser.js';
+import { CHROMIUM, FLAGS, startDemoServer, openDemoPage } from '../support/demo-browser.js';
 import { loadModel, generate } from '../../dist/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,10 +42,7 @@ if (!CHROMIUM) {
     const vocab = path.join(state.dir, 'chars.json');
     fs.writeFileSync(vocab, JSON.stringify(e.vocabulary));
     const prompt = e.greedy.prompt.map((i) => e.vocabulary[i]).join('');
-    const page = await state.context.newPage();
-    const errors = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(`${state.origin}/`);
+    const { page, errors } = await openDemoPage(state);
     await page.setInputFiles('#model-file', path.join(TEXT, e.model));
     await page.waitForSelector('#text-section:not([hidden])', { timeout: 20000 });
     await page.setInputFiles('#text-vocab', vocab);

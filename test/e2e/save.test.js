@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, startBrowser } from '../support/demo-browser.js';
+import { CHROMIUM, startBrowser, openDemoPage } from '../support/demo-browser.js';
 import { unzipSync } from 'fflate';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,10 +34,7 @@ if (!CHROMIUM) {
   });
 
   test('a model changed and saved in the browser (.keras Blob, .h5 bytes) reads back in Node as the same model', async () => {
-    const page = await state.context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${state.origin}/`);
+    const { page, errors } = await openDemoPage(state);
     const saved = await page.evaluate(async () => {
       const { loadModel } = await import('/kerasrnn.js');
       const model = await loadModel(new URL('/examples/sine_forecaster.h5', location.href));
@@ -71,10 +68,7 @@ if (!CHROMIUM) {
   });
 
   test('fine-tuning in the browser gives the same weights as in Node (same seed), bit for bit', async () => {
-    const page = await state.context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${state.origin}/`);
+    const { page, errors } = await openDemoPage(state);
     const n = 8;
     const xs = Array.from({ length: n * 50 }, (_, i) => Math.fround(Math.sin(i / 7)));
     const ys = Array.from({ length: n }, (_, i) => Math.fround(Math.cos(i)));
@@ -102,10 +96,7 @@ if (!CHROMIUM) {
     const n = 16;
     const xs = Array.from({ length: n * 30 }, (_, i) => Math.fround(Math.sin(i / 5) * 0.5 + 0.5));
     const ys = Array.from({ length: n }, (_, i) => Math.fround(Math.sin(((i + 1) * 30) / 5) * 0.5 + 0.5));
-    const page = await state.context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${state.origin}/`);
+    const { page, errors } = await openDemoPage(state);
     const fromPage = await page.evaluate(async ({ bytes, xs, ys, n }) => {
       const { loadModel } = await import('/kerasrnn.js');
       const model = await loadModel(new Uint8Array(bytes), { fileName: 'lstm_model.keras' });

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, startBrowser } from '../support/demo-browser.js';
+import { CHROMIUM, startBrowser, openDemoPage } from '../support/demo-browser.js';
 
 import { loadModel } from '../../dist/index.js';
 
@@ -30,10 +30,7 @@ if (!CHROMIUM) {
   });
 
   test('predictAsync keeps the page responsive and returns predict\'s bits; errors keep their class and fields', async () => {
-    const page = await state.context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${state.origin}/`);
+    const { page, errors } = await openDemoPage(state);
     const r = await page.evaluate(async (rows) => {
       const { loadModel, InputError } = await import('/kerasrnn.js');
       const url = new URL('/examples/sine_forecaster.h5', location.href);

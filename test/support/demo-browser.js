@@ -55,3 +55,15 @@ export async function startBrowser(root, options = {}) {
   }
   return { origin, context, stop };
 }
+
+/**
+ * A new page of `browser` (what startBrowser returned) at the demo's origin, with the page's
+ * uncaught errors collected into `errors` (tests assert it stays empty).
+ */
+export async function openDemoPage(browser) {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${browser.origin}/`);
+  return { page, errors };
+}
