@@ -11,7 +11,7 @@ export { DEFAULT_LIMITS, type Limits } from './api/limits.js';
 export type { CustomLayer } from './layers/custom-layer.js';
 export { Model, type LayerInfo, type OutputInfo, type ModelInput, type StringInput, type PredictOptions, type SaveOptions, type LayerWeights, type NamedWeight, type WeightValue, type RuntimeInfo } from './api/model.js';
 export type { SaveFormat } from './api/save-model.js';
-export type { CompileOptions, FitOptions, Callback, Logs, History, EvaluateOptions, TrainOnBatchOptions, KerasEntry } from './api/model-training.js';
+export type { CompileOptions, FitOptions, Callback, Logs, History, EvaluateOptions, TrainOnBatchOptions, KerasEntry, TrainingInput, SampleWeights } from './api/model-training.js';
 export type { FileTrainingConfig } from './training/training-config.js';
 export type { TensorData, TensorInput } from './types/tensor.js';
 export { Stream, type StreamState, type StreamRowState } from './api/stream.js';

@@ -82,6 +82,8 @@ export interface SummarySource {
 export interface SaveSource {
   readonly fileName: string;
   readonly inputs: readonly { name: string; shape: Shape }[];
+  /** The model outputs (Keras' output names), in order. */
+  readonly outputs: readonly { name: string }[];
   readonly layers: readonly LayerInfo[];
   readonly stored: StoredModel;
   readonly graphForSaving: ModelGraph;
@@ -92,6 +94,8 @@ export interface TrainingSource {
   readonly fileName: string;
   readonly generation: KerasGeneration;
   readonly inputs: readonly { name: string; shape: Shape }[];
+  /** The model outputs (Keras' output names), in order. */
+  readonly outputs: readonly { name: string }[];
   readonly layers: readonly LayerInfo[];
   readonly stored: StoredModel;
   readonly graphForSaving: ModelGraph;
@@ -99,6 +103,6 @@ export interface TrainingSource {
   readonly info: RuntimeInfo;
   /** Set to true (by a callback) to stop `fit` after the current batch. */
   stopTraining: boolean;
-  /** Inference on the current (synced) weights, for evaluate and validation. */
-  predictOne(x: TensorInput): TensorData;
+  /** Inference on the current (synced) weights (one tensor per input, every output), for evaluate and validation. */
+  predictList(x: TensorInput[]): TensorData[];
 }

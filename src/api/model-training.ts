@@ -4,8 +4,8 @@ import { WasmMemory } from '../wasm/memory.js';
 import { computeLoss, lossFromConfig, type LossSpec } from '../training/losses.js';
 import { metricFromConfig, metricSums, resolveAccuracy, type MetricSpec } from '../training/metrics.js';
 import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.js';
-import { checkBatch, planTraining, SequentialTrainer } from '../training/sequential-trainer.js';
-import { singleLoss, unwrapFunction } from '../training/training-config.js';
+import { checkBatch, planTraining, SequentialTrainer, type BatchTensor, type OutputLoss } from '../training/sequential-trainer.js';
+import { isEntry, perOutput, unwrapFunction } from '../training/training-config.js';
 import type { TrainingSource } from './model-info.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
 import { checkNumericData } from './validate-input.js';
@@ -21,10 +21,20 @@ export type KerasEntry = string | { class_name: string; config?: Record<string, 
 export interface CompileOptions {
   /** `"adam"`, `"sgd"`, `"rmsprop"`, `"adamw"`, `"adagrad"` or a Keras config `{ class_name, config }`. */
   optimizer?: KerasEntry;
-  /** A Keras loss name (`"mse"`, `"categorical_crossentropy"`, ...) or `{ class_name, config }`. */
-  loss?: KerasEntry;
-  /** Metrics: `"accuracy"` (and its variants), `"mae"`, `"mse"` by name or config; `[]` for none. */
-  metrics?: KerasEntry[];
+  /**
+   * A Keras loss name (`"mse"`, `"categorical_crossentropy"`, ...) or `{ class_name, config }`;
+   * for a model with several outputs one loss for all of them, a list in the model's output
+   * order, or an object keyed by output name (`model.outputs[i].name`).
+   */
+  loss?: KerasEntry | KerasEntry[] | Record<string, KerasEntry>;
+  /**
+   * Metrics: `"accuracy"` (and its variants), `"mae"`, `"mse"` by name or config; `[]` for none.
+   * Several outputs: a flat list applies to every output (tf.keras 2's rule), a list of lists
+   * (output order) or an object keyed by output name gives each output its own.
+   */
+  metrics?: KerasEntry[] | KerasEntry[][] | Record<string, KerasEntry | KerasEntry[]>;
+  /** Weight of each output's loss in the total (a list in output order, or keyed by output name); default 1. */
+  lossWeights?: number[] | Record<string, number>;
   /** Seed of the dropout masks and of fit's shuffling (default 1). */
   seed?: number;
 }
@@ -53,13 +63,13 @@ export interface FitOptions {
   /** Shuffle the training samples before each epoch (seeded by compile's `seed`); default true. */
   shuffle?: boolean;
   /** Evaluated after each epoch (`val_loss`, `val_<metric>`): `[x, y]` or `[x, y, sampleWeight]`. */
-  validationData?: [TensorInput, TensorInput] | [TensorInput, TensorInput, ArrayLike<number>];
+  validationData?: [TrainingInput, TrainingInput] | [TrainingInput, TrainingInput, SampleWeights];
   /** Holds out the LAST fraction of the samples (before shuffling) as validation data, as Keras does. */
   validationSplit?: number;
   /** Weight of each class (by class index: argmax of one-hot targets, else the target value). */
   classWeight?: Record<number, number>;
-  /** One weight per sample, multiplying its loss. */
-  sampleWeight?: ArrayLike<number>;
+  /** One weight per sample, multiplying its loss (several outputs: one list for all, or per output). */
+  sampleWeight?: SampleWeights;
   callbacks?: Callback | Callback[];
   /**
    * Truncated backpropagation through time: each batch's sequences are cut into chunks of this
@@ -78,14 +88,14 @@ export interface History {
 /** Options of {@link Model.evaluate}. */
 export interface EvaluateOptions {
   batchSize?: number;
-  sampleWeight?: ArrayLike<number>;
+  sampleWeight?: SampleWeights;
   /** Return `{ loss, metric... }` instead of Keras' scalar / list. */
   returnDict?: boolean;
 }
 
 /** Options of {@link Model.trainOnBatch}. */
 export interface TrainOnBatchOptions {
-  sampleWeight?: ArrayLike<number>;
+  sampleWeight?: SampleWeights;
   classWeight?: Record<number, number>;
   /** Return `{ loss, metric... }` instead of Keras' scalar / list. */
   returnDict?: boolean;
@@ -93,15 +103,27 @@ export interface TrainOnBatchOptions {
   tbptt?: number;
 }
 
+/**
+ * Model inputs or targets for training: one tensor for a single input / output, else a list in
+ * the model's input / output order or an object keyed by input / output name, as Keras takes them.
+ */
+export type TrainingInput = TensorInput | TensorInput[] | Record<string, TensorInput>;
+
+/** Per-sample weights: one list (for every output), or one per output (list in output order, or keyed by output name). */
+export type SampleWeights = ArrayLike<number> | ArrayLike<number>[] | Record<string, ArrayLike<number>>;
+
 /** What a compiled model keeps for training. */
 export interface TrainingSetup {
   optimizer: OptimizerSpec;
-  loss: LossSpec;
-  /** As configured (`accuracy` unresolved: resolved per call against the targets). */
-  metrics: MetricSpec[];
+  /** Each output's loss and loss weight, in the model's output order. */
+  losses: OutputLoss[];
+  /** Each output's metrics as configured (`accuracy` unresolved: resolved per call against the targets). */
+  metrics: MetricSpec[][];
+  /** The history's key prefix of each output's loss and metrics: '' for a single output, else `<output name>_`. */
+  prefixes: string[];
   seed: number;
   /** Where each option came from (`compile` or the file's configuration), for the record. */
-  sources: { optimizer: string; loss: string; metrics: string };
+  sources: { optimizer: string; loss: string; metrics: string; lossWeights: string };
   trainer?: SequentialTrainer;
   /** A kernel instance for losses and metrics of predictions (evaluate, validation). */
   scoring?: WasmMemory;
@@ -131,8 +153,8 @@ export function compileModel(model: TrainingSource, options: CompileOptions = {}
   };
   const optimizer = from(options.optimizer, file?.optimizer, 'optimizer');
   const loss = from(options.loss, file?.loss, 'loss');
-  const metricList = options.metrics ?? file?.metrics ?? [];
-  if (!Array.isArray(metricList)) throw new InputError('metrics must be a list', { file: model.fileName, field: 'metrics', value: metricList });
+  const outputNames = model.outputs.map((o) => o.name);
+  const single = outputNames.length === 1;
   const withFile = <T>(what: string, source: string, make: () => T): T => {
     try {
       return make();
@@ -146,19 +168,43 @@ export function compileModel(model: TrainingSource, options: CompileOptions = {}
       throw e;
     }
   };
+  // one output: a one-entry list or mapping is that output's, whatever its key
+  const oneOf = (v: unknown) => (single && !isEntry(v) && v !== null && typeof v === 'object' && Object.values(v).length === 1 ? [Object.values(v)[0]] : v);
+  const losses = withFile('loss', loss.source, () => perOutput<unknown>(oneOf(unwrapFunction(loss.entry)), outputNames, 'loss', isEntry).map((e) => lossFromConfig(unwrapFunction(e))));
+  const givenWeights = options.lossWeights ?? (file?.raw.loss_weights as unknown) ?? null;
+  const weightsSource = options.lossWeights !== undefined ? 'compile' : givenWeights !== null ? (file?.source ?? 'file') : 'none';
+  const lossWeights =
+    givenWeights === null
+      ? outputNames.map(() => 1)
+      : withFile('lossWeights', weightsSource, () => perOutput<number>(oneOf(givenWeights), outputNames, 'loss_weights', () => false, 1));
+  lossWeights.forEach((w, i) => {
+    if (typeof w !== 'number' || !Number.isFinite(w)) throw new InputError(`the loss weight of output ${outputNames[i]} must be a finite number`, { file: model.fileName, field: 'lossWeights', value: w });
+  });
   const metricsSource = options.metrics !== undefined ? 'compile' : (file?.source ?? 'none');
-  const metrics = withFile('metrics', metricsSource, () => metricList.map((m) => metricFromConfig(unwrapFunction(m))));
-  const names = new Set<string>(['loss']);
-  for (const m of metrics) {
-    if (names.has(m.name)) throw new InputError(`two metrics are named ${m.name}`, { file: model.fileName, field: 'metrics', value: m.name });
-    names.add(m.name);
-  }
+  const metricsGiven: unknown = options.metrics !== undefined ? options.metrics : file ? (single ? file.metrics : (file.raw.metrics ?? [])) : [];
+  if (metricsGiven !== null && typeof metricsGiven !== 'object') throw new InputError('metrics must be a list', { file: model.fileName, field: 'metrics', value: metricsGiven });
+  const metrics = withFile('metrics', metricsSource, () => {
+    // a flat list applies to every output (tf.keras 2); a list of lists or a mapping gives each its own
+    const lists: unknown[] =
+      metricsGiven === null ? outputNames.map(() => []) : Array.isArray(metricsGiven) && (single || metricsGiven.every(isEntry)) ? outputNames.map(() => metricsGiven) : perOutput<unknown>(metricsGiven, outputNames, 'metrics', () => false, []);
+    return lists.map((l) => (l === null ? [] : Array.isArray(l) ? l : [l]).map((m) => metricFromConfig(unwrapFunction(m))));
+  });
+  const prefixes = single ? [''] : outputNames.map((n) => `${n}_`);
+  const names = new Set<string>(['loss', ...(single ? [] : prefixes.map((p) => `${p}loss`))]);
+  metrics.forEach((list, k) => {
+    for (const m of list) {
+      const key = prefixes[k] + m.name;
+      if (names.has(key)) throw new InputError(`two metrics are named ${key}`, { file: model.fileName, field: 'metrics', value: key });
+      names.add(key);
+    }
+  });
   return {
     optimizer: withFile('optimizer', optimizer.source, () => optimizerFromConfig(optimizer.entry, model.generation)),
-    loss: withFile('loss', loss.source, () => lossFromConfig(singleLoss(loss.entry))),
+    losses: losses.map((l, k) => ({ loss: l, weight: lossWeights[k] })),
     metrics,
+    prefixes,
     seed,
-    sources: { optimizer: optimizer.source === 'compile' ? 'compile' : `${optimizer.source}: ${describe(optimizer.entry)}`, loss: loss.source, metrics: metricsSource },
+    sources: { optimizer: optimizer.source === 'compile' ? 'compile' : `${optimizer.source}: ${describe(optimizer.entry)}`, loss: loss.source, metrics: metricsSource, lossWeights: weightsSource },
   };
 }
 
@@ -173,22 +219,68 @@ function tensorOf(t: TensorInput | undefined, what: string, file: string): { dat
 
 type Tensor = { data: Float32Array; shape: number[] };
 
-/** x, y (and per-sample weights) checked against the model and each other. */
-function dataOf(model: TrainingSource, x: TensorInput, y: TensorInput, what: string): { x: Tensor; y: Tensor; samples: number } {
-  const xs = tensorOf(x, `${what}x`, model.fileName);
-  const ys = tensorOf(y, `${what}y`, model.fileName);
-  checkBatch(xs, model.inputs[0].shape, ys.data.length, model.fileName);
-  const samples = xs.shape[0];
-  if (ys.shape[0] !== samples) throw new InputError(`x has ${samples} samples, y has ${ys.shape[0]}`, { file: model.fileName, field: `${what}y`, value: ys.shape });
+/** Training data: the model inputs and the targets (model order), with their sample count. */
+interface Data {
+  x: Tensor[];
+  y: Tensor[];
+  samples: number;
+}
+
+/** One tensor per name (model inputs or outputs), from one tensor, a list in model order or an object keyed by name. */
+function listOf<T>(value: unknown, names: readonly string[], field: string, file: string, isOne: (v: unknown) => boolean): T[] {
+  if (names.length === 1 && isOne(value)) return [value as T];
+  if (Array.isArray(value)) {
+    if (value.length !== names.length) throw new InputError(`${field} has ${value.length} entries for ${names.length} model ${field.endsWith('x') ? 'inputs' : 'outputs'} (${names.join(', ')})`, { file, field, value: value.length });
+    return value as T[];
+  }
+  if (value && typeof value === 'object' && !isOne(value)) {
+    const byName = value as Record<string, T>;
+    const unknown = Object.keys(byName).filter((k) => !names.includes(k));
+    if (unknown.length) throw new InputError(`${field} names ${unknown.join(', ')}, expected ${names.join(', ')}`, { file, field, value: unknown });
+    return names.map((n) => {
+      if (!(n in byName)) throw new InputError(`${field} has no entry for ${n}`, { file, field, value: n });
+      return byName[n];
+    });
+  }
+  throw new InputError(`${field} must be ${names.length === 1 ? '{ data, shape }' : `a list of ${names.length} tensors or an object keyed by ${names.join(', ')}`}`, { file, field });
+}
+
+const isTensor = (v: unknown) => !!v && typeof v === 'object' && 'shape' in v && 'data' in v;
+
+/** x, y checked against the model and each other (every input and target has the same samples). */
+function dataOf(model: TrainingSource, x: TrainingInput, y: TrainingInput, what: string): Data {
+  const file = model.fileName;
+  const xs = listOf<TensorInput>(x, model.inputs.map((i) => i.name), `${what}x`, file, isTensor).map((t, i) => tensorOf(t, model.inputs.length === 1 ? `${what}x` : `${what}x.${model.inputs[i].name}`, file));
+  const ys = listOf<TensorInput>(y, model.outputs.map((o) => o.name), `${what}y`, file, isTensor).map((t, i) => tensorOf(t, model.outputs.length === 1 ? `${what}y` : `${what}y.${model.outputs[i].name}`, file));
+  xs.forEach((t, i) => checkBatch(t, model.inputs[i].shape, ys[0].data.length, file));
+  const samples = xs[0].shape[0];
+  [...xs, ...ys].forEach((t) => {
+    if (t.shape[0] !== samples) throw new InputError(`every input and target needs the same samples: ${samples} vs ${t.shape[0]}`, { file, field: `${what}y`, value: t.shape });
+    if (t.data.length === 0) throw new InputError('y is empty', { file, field: `${what}y` });
+  });
   return { x: xs, y: ys, samples };
 }
 
-function weightsOf(values: ArrayLike<number> | undefined, samples: number, field: string, file: string): Float32Array | null {
+/** Per-output sample weights (one list for every output, or one per output), checked. */
+function weightsOf(values: SampleWeights | undefined, samples: number, field: string, model: TrainingSource): (Float32Array | null)[] | null {
   if (values === undefined || values === null) return null;
-  const w = Float32Array.from(values);
-  if (w.length !== samples) throw new InputError(`${field} has ${w.length} values for ${samples} samples`, { file, field, value: w.length });
-  if (!w.every((v) => Number.isFinite(v) && v >= 0)) throw new InputError(`${field} must hold finite values >= 0`, { file, field });
-  return w;
+  const names = model.outputs.map((o) => o.name);
+  const isList = (v: unknown) => ArrayBuffer.isView(v) || (Array.isArray(v) && v.every((e) => typeof e === 'number'));
+  const lists = isList(values) ? names.map(() => values as ArrayLike<number>) : listOf<ArrayLike<number> | null>(values, names, field, model.fileName, isList);
+  return lists.map((l) => {
+    if (l === null || l === undefined) return null;
+    const w = Float32Array.from(l);
+    if (w.length !== samples) throw new InputError(`${field} has ${w.length} values for ${samples} samples`, { file: model.fileName, field, value: w.length });
+    if (!w.every((v) => Number.isFinite(v) && v >= 0)) throw new InputError(`${field} must hold finite values >= 0`, { file: model.fileName, field });
+    return w;
+  });
+}
+
+/** Keras' class_weight (a single output only, as Keras) as per-sample weights of that output. */
+function classWeightsFor(model: TrainingSource, classWeight: Record<number, number> | undefined, y: Tensor[]): (Float32Array | null)[] | null {
+  if (classWeight === undefined || classWeight === null) return null;
+  if (y.length !== 1) throw new UnsupportedKerasConfigurationError('classWeight is only supported for models with a single output (Keras refuses it too); pass sampleWeight per output', { file: model.fileName, field: 'classWeight' });
+  return [classWeightsOf(classWeight, y[0], model.fileName)];
 }
 
 /**
@@ -226,49 +318,65 @@ async function trainerOf(model: TrainingSource, setup: TrainingSetup): Promise<S
       model.stored.arrays as Map<string, Float32Array[]>,
       (layer) => byName.get(layer)?.trainable !== false,
       setup.optimizer,
-      setup.loss,
+      setup.losses,
       setup.seed,
     );
   }
   return setup.trainer;
 }
 
-/** Running sums of the loss and metrics over an epoch / an evaluation (Keras' Mean trackers). */
+/**
+ * Running sums of the loss, each output's loss and the metrics over an epoch / an evaluation
+ * (Keras' Mean trackers). Keys as Keras writes them: `loss`, then for several outputs
+ * `<output>_loss` each, then the metrics (`<metric>`, or `<output>_<metric>` for several outputs).
+ */
 class Tracker {
   private loss = 0;
+  private outputLosses: number[];
   private samples = 0;
-  private sums: number[];
-  private rows = 0;
+  private sums: number[][];
+  private rows: number[];
 
-  constructor(private readonly metrics: MetricSpec[]) {
-    this.sums = metrics.map(() => 0);
+  constructor(private readonly setup: TrainingSetup) {
+    this.outputLosses = setup.losses.map(() => 0);
+    this.sums = setup.metrics.map((list) => list.map(() => 0));
+    this.rows = setup.metrics.map(() => 0);
   }
 
-  add(loss: number, samples: number, sums: number[], rows: number): void {
-    this.loss += loss * samples;
+  add(loss: { loss: number; outputs: number[] }, samples: number, scores: { sums: number[]; rows: number }[]): void {
+    this.loss += loss.loss * samples;
+    loss.outputs.forEach((l, k) => (this.outputLosses[k] += l * samples));
     this.samples += samples;
-    sums.forEach((v, i) => (this.sums[i] += v));
-    this.rows += rows;
+    scores.forEach((s, k) => {
+      s.sums.forEach((v, i) => (this.sums[k][i] += v));
+      this.rows[k] += s.rows;
+    });
   }
 
   logs(prefix = ''): Logs {
     const out: Logs = { [`${prefix}loss`]: this.loss / this.samples };
-    this.metrics.forEach((m, i) => (out[`${prefix}${m.name}`] = this.sums[i] / this.rows));
+    const { prefixes, metrics } = this.setup;
+    if (prefixes.length > 1) prefixes.forEach((p, k) => (out[`${prefix}${p}loss`] = this.outputLosses[k] / this.samples));
+    metrics.forEach((list, k) => list.forEach((m, i) => (out[`${prefix}${prefixes[k]}${m.name}`] = this.sums[k][i] / this.rows[k])));
     return out;
   }
 }
 
-/** The metrics with `accuracy` resolved for these predictions and targets. */
-function resolvedMetrics(setup: TrainingSetup, predShape: number[], yLength: number, file: string): MetricSpec[] {
-  const cols = predShape[predShape.length - 1] ?? 1;
-  const rows = predShape.reduce((a, b) => a * b, 1) / cols;
-  const sparse = yLength === rows && cols > 1;
-  return setup.metrics.map((m) => {
-    const r = resolveAccuracy(m, setup.loss, cols, sparse);
-    if ((r.kind === 'sparse_categorical_accuracy') !== sparse) {
-      throw new InputError(`metric ${m.name} (${r.kind}) does not fit targets of ${yLength} values for predictions of shape [${predShape.join(', ')}]`, { file, field: 'metrics', value: m.name });
-    }
-    return r;
+/** Each output's metrics with `accuracy` resolved for these predictions and targets. */
+function resolvedMetrics(setup: TrainingSetup, preds: Tensor[], ys: Tensor[], file: string): MetricSpec[][] {
+  return setup.metrics.map((list, k) => {
+    const predShape = preds[k].shape;
+    const yLength = ys[k].data.length;
+    const cols = predShape[predShape.length - 1] ?? 1;
+    const rows = predShape.reduce((a, b) => a * b, 1) / cols;
+    const sparse = yLength === rows && cols > 1;
+    return list.map((m) => {
+      const r = resolveAccuracy(m, setup.losses[k].loss, cols, sparse);
+      if ((r.kind === 'sparse_categorical_accuracy') !== sparse) {
+        throw new InputError(`metric ${m.name} (${r.kind}) does not fit targets of ${yLength} values for predictions of shape [${predShape.join(', ')}]`, { file, field: 'metrics', value: m.name });
+      }
+      return r;
+    });
   });
 }
 
@@ -289,6 +397,11 @@ function scoreMetrics(memory: WasmMemory, metrics: MetricSpec[], pred: Tensor, y
   }
 }
 
+/** Every output's metric sums. */
+function scoreAll(memory: WasmMemory, metrics: MetricSpec[][], preds: Tensor[], ys: Tensor[]): { sums: number[]; rows: number }[] {
+  return metrics.map((list, k) => scoreMetrics(memory, list, preds[k], ys[k].data));
+}
+
 async function scoringOf(model: TrainingSource, setup: TrainingSetup): Promise<WasmMemory> {
   setup.scoring ??= new WasmMemory(await instantiateKernels(), model.maxWasmBytes);
   return setup.scoring;
@@ -302,25 +415,33 @@ function take(t: Tensor, rows: ArrayLike<number>, samples: number): Tensor {
   return { data: out, shape: [rows.length, ...t.shape.slice(1)] };
 }
 
+/** Rows of every input and target (and sample weights). */
+function takeData(d: Data, rows: number[]): Data {
+  return { x: d.x.map((t) => take(t, rows, d.samples)), y: d.y.map((t) => take(t, rows, d.samples)), samples: rows.length };
+}
+
+function takeWeights(w: (Float32Array | null)[] | null, rows: number[]): (Float32Array | null)[] | null {
+  return w ? w.map((l) => (l ? Float32Array.from(rows, (r) => l[r]) : null)) : null;
+}
+
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
 /** Loss and metrics of the model's predictions (inference mode) on (x, y), Keras' evaluate. */
-async function evaluateData(model: TrainingSource, setup: TrainingSetup, x: Tensor, y: Tensor, weights: Float32Array | null, batchSize: number, prefix: string): Promise<Logs> {
+async function evaluateData(model: TrainingSource, setup: TrainingSetup, data: Data, weights: (Float32Array | null)[] | null, batchSize: number, prefix: string): Promise<Logs> {
   const memory = await scoringOf(model, setup);
-  const samples = x.shape[0];
-  let metrics: MetricSpec[] | null = null;
-  const tracker = new Tracker(setup.metrics);
-  for (let start = 0; start < samples; start += batchSize) {
-    const rows = range(start, Math.min(samples, start + batchSize));
-    const bx = take(x, rows, samples);
-    const by = take(y, rows, samples);
-    const pred = model.predictOne(bx);
-    metrics ??= resolvedMetrics(setup, pred.shape, by.data.length, model.fileName);
-    const { loss } = computeLoss(memory, setup.loss, pred, by.data, weights ? weights.subarray(start, start + rows.length) : null);
-    const { sums, rows: count } = scoreMetrics(memory, metrics, pred, by.data);
-    tracker.add(loss, rows.length, sums, count);
+  let metrics: MetricSpec[][] | null = null;
+  const tracker = new Tracker(setup);
+  for (let start = 0; start < data.samples; start += batchSize) {
+    const rows = range(start, Math.min(data.samples, start + batchSize));
+    const batch = takeData(data, rows);
+    const preds = model.predictList(batch.x);
+    metrics ??= resolvedMetrics(setup, preds, batch.y, model.fileName);
+    const bw = takeWeights(weights, rows);
+    const outputs = setup.losses.map(({ loss }, k) => computeLoss(memory, loss, preds[k], batch.y[k].data, bw?.[k] ?? null).loss);
+    const loss = outputs.reduce((a, l, k) => a + setup.losses[k].weight * l, 0);
+    tracker.add({ loss, outputs }, rows.length, scoreAll(memory, metrics, preds, batch.y));
   }
   return tracker.logs(prefix);
 }
@@ -330,37 +451,42 @@ function positiveInteger(value: number, field: string, file: string): number {
   return value;
 }
 
-/** Keras' return shape: the loss alone without metrics, else [loss, ...metrics]; or the dict. */
+/** Keras' return shape: the loss alone without metrics (and one output), else [loss, ...]; or the dict. */
 function kerasResult(logs: Logs, returnDict: boolean | undefined): number | number[] | Logs {
   if (returnDict) return logs;
   const values = Object.values(logs);
   return values.length === 1 ? values[0] : values;
 }
 
-/** One update on (x, y); resolves to the loss before it (with metrics: `[loss, ...metrics]`). */
-export async function trainOnBatch(model: TrainingSource, setup: TrainingSetup, x: TensorInput, y: TensorInput, options: TrainOnBatchOptions = {}): Promise<number | number[] | Logs> {
-  const data = dataOf(model, x, y, '');
+function oneOfWeights(model: TrainingSource, options: { sampleWeight?: SampleWeights; classWeight?: Record<number, number> }, data: Data): (Float32Array | null)[] | null {
   if (options.sampleWeight !== undefined && options.classWeight !== undefined) {
     throw new InputError('pass sampleWeight or classWeight, not both (as Keras)', { file: model.fileName, field: 'classWeight' });
   }
-  const weights = weightsOf(options.sampleWeight, data.samples, 'sampleWeight', model.fileName) ?? classWeightsOf(options.classWeight, data.y, model.fileName);
+  return weightsOf(options.sampleWeight, data.samples, 'sampleWeight', model) ?? classWeightsFor(model, options.classWeight, data.y);
+}
+
+const batchTensors = (ts: Tensor[]): BatchTensor[] => ts.map((t) => ({ data: t.data, shape: t.shape }));
+
+/** One update on (x, y); resolves to the loss before it (with metrics or several outputs: `[loss, ...]`). */
+export async function trainOnBatch(model: TrainingSource, setup: TrainingSetup, x: TrainingInput, y: TrainingInput, options: TrainOnBatchOptions = {}): Promise<number | number[] | Logs> {
+  const data = dataOf(model, x, y, '');
+  const weights = oneOfWeights(model, options, data);
   const tbptt = options.tbptt === undefined ? undefined : positiveInteger(options.tbptt, 'tbptt', model.fileName);
   const trainer = await trainerOf(model, setup);
-  const loss = trainer.trainOnBatch(data.x.data, data.x.shape, data.y.data, weights, tbptt);
-  const tracker = new Tracker(setup.metrics);
-  const out = trainer.lastOutput as Tensor;
-  const metrics = resolvedMetrics(setup, out.shape, data.y.data.length, model.fileName);
-  const { sums, rows } = scoreMetrics(await scoringOf(model, setup), metrics, out, data.y.data);
-  tracker.add(loss, data.samples, sums, rows);
+  const loss = trainer.trainOnBatch(batchTensors(data.x), data.y.map((t) => t.data), weights, tbptt);
+  const tracker = new Tracker(setup);
+  const outs = trainer.lastOutputs;
+  const metrics = resolvedMetrics(setup, outs, data.y, model.fileName);
+  tracker.add(loss, data.samples, scoreAll(await scoringOf(model, setup), metrics, outs, data.y));
   return kerasResult(tracker.logs(), options.returnDict);
 }
 
 /** Loss and metrics on (x, y) in inference mode (no dropout), as Keras' evaluate returns them. */
-export async function evaluateModel(model: TrainingSource, setup: TrainingSetup, x: TensorInput, y: TensorInput, options: EvaluateOptions = {}): Promise<number | number[] | Logs> {
+export async function evaluateModel(model: TrainingSource, setup: TrainingSetup, x: TrainingInput, y: TrainingInput, options: EvaluateOptions = {}): Promise<number | number[] | Logs> {
   const data = dataOf(model, x, y, '');
   const batchSize = positiveInteger(options.batchSize ?? 32, 'batchSize', model.fileName);
-  const weights = weightsOf(options.sampleWeight, data.samples, 'sampleWeight', model.fileName);
-  return kerasResult(await evaluateData(model, setup, data.x, data.y, weights, batchSize, ''), options.returnDict);
+  const weights = weightsOf(options.sampleWeight, data.samples, 'sampleWeight', model);
+  return kerasResult(await evaluateData(model, setup, data, weights, batchSize, ''), options.returnDict);
 }
 
 /**
@@ -368,7 +494,7 @@ export async function evaluateModel(model: TrainingSource, setup: TrainingSetup,
  * `sync` makes the model's predict use the weights trained so far (before validation and the
  * epoch-end callbacks, so that they see the model as it is).
  */
-export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: TensorInput, y: TensorInput, options: FitOptions, sync: () => Promise<void>): Promise<History> {
+export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: TrainingInput, y: TrainingInput, options: FitOptions, sync: () => Promise<void>): Promise<History> {
   const file = model.fileName;
   if (!options || typeof options !== 'object') throw new InputError('fit options must be an object', { file, field: 'options' });
   const all = dataOf(model, x, y, '');
@@ -378,9 +504,9 @@ export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: T
   if (options.sampleWeight !== undefined && options.classWeight !== undefined) {
     throw new InputError('pass sampleWeight or classWeight, not both (as Keras)', { file, field: 'classWeight' });
   }
-  let weights = weightsOf(options.sampleWeight, all.samples, 'sampleWeight', file);
+  let weights = weightsOf(options.sampleWeight, all.samples, 'sampleWeight', model);
   let train = all;
-  let validation: { x: Tensor; y: Tensor; weights: Float32Array | null } | null = null;
+  let validation: { data: Data; weights: (Float32Array | null)[] | null } | null = null;
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new InputError('pass validationData or validationSplit, not both', { file, field: 'validationSplit' });
   }
@@ -388,7 +514,7 @@ export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: T
     const v = options.validationData;
     if (!Array.isArray(v) || v.length < 2 || v.length > 3) throw new InputError('validationData must be [x, y] or [x, y, sampleWeight]', { file, field: 'validationData' });
     const vd = dataOf(model, v[0], v[1], 'validationData.');
-    validation = { x: vd.x, y: vd.y, weights: weightsOf(v[2] as ArrayLike<number> | undefined, vd.samples, 'validationData[2]', file) };
+    validation = { data: vd, weights: weightsOf(v[2] as SampleWeights | undefined, vd.samples, 'validationData[2]', model) };
   } else if (options.validationSplit !== undefined) {
     const split = options.validationSplit;
     if (typeof split !== 'number' || !(split > 0 && split < 1)) throw new InputError('validationSplit must be a number between 0 and 1', { file, field: 'validationSplit', value: split });
@@ -397,13 +523,13 @@ export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: T
     if (at === 0 || at === all.samples) {
       throw new InputError(`validationSplit ${split} leaves no ${at === 0 ? 'training' : 'validation'} samples out of ${all.samples}`, { file, field: 'validationSplit', value: split });
     }
-    const head = range(0, at);
     const tail = range(at, all.samples);
-    validation = { x: take(all.x, tail, all.samples), y: take(all.y, tail, all.samples), weights: weights ? weights.slice(at) : null };
-    train = { x: take(all.x, head, all.samples), y: take(all.y, head, all.samples), samples: at };
-    weights = weights ? weights.slice(0, at) : null;
+    const head = range(0, at);
+    validation = { data: takeData(all, tail), weights: takeWeights(weights, tail) };
+    train = takeData(all, head);
+    weights = takeWeights(weights, head);
   }
-  weights ??= classWeightsOf(options.classWeight, train.y, file);
+  weights ??= classWeightsFor(model, options.classWeight, train.y);
   const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
   for (const c of callbacks) if (!c || typeof c !== 'object') throw new InputError('callbacks must be objects with onEpochEnd / onBatchEnd / ... hooks', { file, field: 'callbacks' });
   /** Calls a hook on every callback; true when one asks to stop. */
@@ -430,7 +556,7 @@ export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: T
   const history: History = { history: {}, epoch: [] };
   model.stopTraining = false;
   let stop = await call('onTrainBegin', {});
-  let metrics: MetricSpec[] | null = null;
+  let metrics: MetricSpec[][] | null = null;
   let last: Logs = {};
   for (let epoch = 0; epoch < epochs && !stop; epoch++) {
     // a stop asked for before the epoch's first batch ends training without an empty epoch
@@ -441,23 +567,20 @@ export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: T
         [order[i], order[j]] = [order[j], order[i]];
       }
     }
-    const tracker = new Tracker(setup.metrics);
+    const tracker = new Tracker(setup);
     for (let start = 0, batch = 0; start < samples && !stop; start += batchSize, batch++) {
       const rows = order.slice(start, start + batchSize);
       if (await call('onBatchBegin', batch, { batch, size: rows.length })) stop = true;
-      const bx = take(train.x, rows, samples);
-      const by = take(train.y, rows, samples);
-      const bw = weights ? Float32Array.from(rows, (r) => (weights as Float32Array)[r]) : null;
-      const loss = trainer.trainOnBatch(bx.data, bx.shape, by.data, bw, tbptt);
-      const out = trainer.lastOutput as Tensor;
-      metrics ??= resolvedMetrics(setup, out.shape, by.data.length, file);
-      const { sums, rows: count } = scoreMetrics(scoring, metrics, out, by.data);
-      tracker.add(loss, rows.length, sums, count);
+      const b = takeData(train, rows);
+      const loss = trainer.trainOnBatch(batchTensors(b.x), b.y.map((t) => t.data), takeWeights(weights, rows), tbptt);
+      const outs = trainer.lastOutputs;
+      metrics ??= resolvedMetrics(setup, outs, b.y, file);
+      tracker.add(loss, rows.length, scoreAll(scoring, metrics, outs, b.y));
       if (await call('onBatchEnd', batch, tracker.logs())) stop = true;
     }
     const logs = tracker.logs();
     await sync();
-    if (validation) Object.assign(logs, await evaluateData(model, setup, validation.x, validation.y, validation.weights, batchSize, 'val_'));
+    if (validation) Object.assign(logs, await evaluateData(model, setup, validation.data, validation.weights, batchSize, 'val_'));
     for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
     history.epoch.push(epoch);
     last = logs;

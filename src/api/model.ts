@@ -18,7 +18,7 @@ import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.j
 import { checkNumericData, validateInput } from './validate-input.js';
 import { buildKernels } from './instantiate.js';
 import { checkFormat, formatFromPath, modelToBytes, type SaveFormat } from './save-model.js';
-import { compileModel, evaluateModel, fitModel, trainOnBatch, type CompileOptions, type EvaluateOptions, type FitOptions, type History, type TrainOnBatchOptions, type TrainingSetup } from './model-training.js';
+import { compileModel, evaluateModel, fitModel, trainOnBatch, type CompileOptions, type EvaluateOptions, type FitOptions, type History, type TrainOnBatchOptions, type TrainingInput, type TrainingSetup } from './model-training.js';
 import type { FileTrainingConfig } from '../training/training-config.js';
 import { reinitializedWeights } from '../training/initializers.js';
 
@@ -271,6 +271,11 @@ export class Model {
     return this.predict(x, { ...options, outputs: wanted })[0];
   }
 
+  /** @internal Every output for one tensor per input (training's evaluate and validation). */
+  predictList(x: TensorInput[]): TensorData[] {
+    return this.predict(x, { outputs: this.outputs.map((o) => (o.tensor === 0 ? o.layer : `${o.layer}:${o.tensor}`)) });
+  }
+
   /**
    * Runs the model and returns its outputs keyed by name, as ONNX Runtime's `session.run` does:
    * the names of `model.outputs` (`lstm`, `lstm_1` for two outputs of one layer), or the names
@@ -465,7 +470,7 @@ export class Model {
    * One training update on a batch; resolves to the batch's loss before the update, or, with
    * metrics, `[loss, ...metrics]` (Keras' train_on_batch; `returnDict` for `{ loss, ... }`).
    */
-  async trainOnBatch(x: TensorInput, y: TensorInput, options: TrainOnBatchOptions = {}): Promise<number | number[] | Record<string, number>> {
+  async trainOnBatch(x: TrainingInput, y: TrainingInput, options: TrainOnBatchOptions = {}): Promise<number | number[] | Record<string, number>> {
     const result = await trainOnBatch(this, this.requireCompiled(), x, y, options);
     await this.repack();
     return result;
@@ -475,7 +480,7 @@ export class Model {
    * Keras' fit: mini-batch training for `epochs`, with validation, sample / class weights and
    * callbacks; resolves to the history (`history.loss`, metrics, `val_*` per epoch).
    */
-  async fit(x: TensorInput, y: TensorInput, options: FitOptions = {}): Promise<History> {
+  async fit(x: TrainingInput, y: TrainingInput, options: FitOptions = {}): Promise<History> {
     const setup = this.requireCompiled();
     return fitModel(this, setup, x, y, options, () => this.repack());
   }
@@ -484,7 +489,7 @@ export class Model {
    * Keras' evaluate: the loss (and metrics: `[loss, ...metrics]`) on (x, y) in inference mode,
    * weighted by `sampleWeight` if given.
    */
-  async evaluate(x: TensorInput, y: TensorInput, options: EvaluateOptions = {}): Promise<number | number[] | Record<string, number>> {
+  async evaluate(x: TrainingInput, y: TrainingInput, options: EvaluateOptions = {}): Promise<number | number[] | Record<string, number>> {
     return evaluateModel(this, this.requireCompiled(), x, y, options);
   }
 

@@ -4,7 +4,7 @@ import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import { LSTM_GATES } from './layers/gates.js';
 import { ACTIVATIONS, trainContext } from './layers/layer-module.js';
-import { forwardBackward, planTraining } from './sequential-trainer.js';
+import { forwardBackward, planTraining, type BatchTensor } from './sequential-trainer.js';
 
 export { LSTM_GATES };
 
@@ -120,10 +120,39 @@ export function lstmGradients(
 }
 
 /**
- * Gradients of sum(dy · output) through a whole planned model (any layers training supports):
- * the model output, d/d(input) and d/d(weights) of every layer with weights, in the stored
- * arrays' layout. For gradient checks; `arrays` are the model's weights by layer name.
+ * Gradients of sum over outputs of (dy_k · output_k) through a whole planned model (any layers
+ * and graph training supports: several inputs and outputs, shared layers, states): the outputs,
+ * d/d(each input) and d/d(weights) of every layer with weights (summed over a shared layer's
+ * calls), in the stored arrays' layout. For gradient checks; `arrays` are the model's weights by
+ * layer name.
  */
+export function graphGradients(
+  memory: WasmMemory,
+  graph: ModelGraph,
+  generation: KerasGeneration,
+  arrays: Map<string, Float32Array[]>,
+  xs: BatchTensor[],
+  dys: Float32Array[],
+): { ys: BatchTensor[]; dxs: Float32Array[]; grads: Map<string, Float32Array[]> } {
+  const plan = planTraining(graph, generation);
+  memory.beginScratch();
+  try {
+    const ctx = trainContext(memory, 1);
+    let ys: BatchTensor[] = [];
+    const r = forwardBackward(ctx, plan, arrays, xs, (outs) => {
+      ys = outs.map((o) => ({ data: memory.f32(o.ptr, o.shape.reduce((a, b) => a * b, 1)).slice(), shape: o.shape.slice() }));
+      return ys.map((y, k) => {
+        if (dys[k]?.length !== y.data.length) throw new UnsupportedKerasConfigurationError(`dy[${k}] has ${dys[k]?.length} values, the output ${y.data.length}`, { field: 'dy' });
+        return ctx.put(dys[k]);
+      });
+    });
+    return { ys, dxs: r.dInputs.map((p, i) => memory.f32(p, xs[i].data.length).slice()), grads: r.grads };
+  } finally {
+    memory.endScratch();
+  }
+}
+
+/** {@link graphGradients} of a model with one input and one output. */
 export function chainGradients(
   memory: WasmMemory,
   graph: ModelGraph,
@@ -133,20 +162,6 @@ export function chainGradients(
   xShape: number[],
   dy: Float32Array,
 ): { y: Float32Array; yShape: number[]; dx: Float32Array; grads: Map<string, Float32Array[]> } {
-  const plan = planTraining(graph, generation);
-  memory.beginScratch();
-  try {
-    const ctx = trainContext(memory, 1);
-    let y = new Float32Array(0);
-    let yShape: number[] = [];
-    const r = forwardBackward(ctx, plan, arrays, x, xShape, (out) => {
-      yShape = out.shape;
-      y = memory.f32(out.ptr, out.shape.reduce((a, b) => a * b, 1)).slice();
-      if (dy.length !== y.length) throw new UnsupportedKerasConfigurationError(`dy has ${dy.length} values, the output ${y.length}`, { field: 'dy' });
-      return ctx.put(dy);
-    });
-    return { y, yShape, dx: memory.f32(r.dInput, x.length).slice(), grads: r.grads };
-  } finally {
-    memory.endScratch();
-  }
+  const r = graphGradients(memory, graph, generation, arrays, [{ data: x, shape: xShape }], [dy]);
+  return { y: r.ys[0].data, yShape: r.ys[0].shape, dx: r.dxs[0], grads: r.grads };
 }

@@ -1,6 +1,8 @@
 import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
-import type { ModelGraph } from '../graph/build-graph.js';
+import { refKey, type ModelGraph } from '../graph/build-graph.js';
+import { callReceivesMask, mergeMaskRule } from '../keras/semantics.js';
+import { mergeMasks } from '../layers/merge.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import { lossInto, type LossSpec } from './losses.js';
 import { OptimizerState, type OptimizerSpec } from './optimizers.js';
@@ -10,136 +12,239 @@ import { refuse, sizeOf, trainContext, type Activation, type PlannedLayer, type 
 
 /**
  * Training of models made of layers training supports (one module per layer kind in
- * src/training/layers/, listed in layers/index.ts), a chain or a DAG with merges (one input, one
- * output, no shared layers): the plan refuses every other layer or option by name before anything
- * runs. Each step runs the layers' forward passes in execution order (keeping what backward
- * needs), the loss, the backward passes in reverse order (gradients of a tensor several layers
- * read are summed), then the optimizer. Kernels: assembly/backward*.ts, losses.ts, optimizers.ts;
- * the training forward uses exact tanh / sigmoid (the predict kernels use fast approximations,
+ * src/training/layers/, listed in layers/index.ts): a chain or a functional DAG with any number
+ * of inputs and outputs, merges, shared layers (one plan per layer, one step per call: the weight
+ * gradients are summed over the calls) and recurrent layers taking initial states / returning
+ * their states. The plan refuses every other layer or option by name before anything runs. Each
+ * step runs the layers' forward passes in execution order (keeping what backward needs), the
+ * losses, the backward passes in reverse order (gradients of a tensor several layers read are
+ * summed), then the optimizer. Kernels: assembly/backward*.ts, losses.ts, optimizers.ts; the
+ * training forward uses exact tanh / sigmoid (the predict kernels use fast approximations,
  * within 3e-7).
  */
 
-/** One planned layer call and where its inputs come from (indices of earlier steps; -1: the model input). */
+/**
+ * One planned layer call: its plan (shared by every call of the layer), the tensors it reads (ids
+ * of the plan's tensor table: model inputs first, then each call's outputs), how many of them
+ * are initial states (the trailing ones), and the tensors it writes (its output, then the
+ * states it returns with `return_state`).
+ */
 export interface PlannedStep {
   plan: PlannedLayer;
   inputs: number[];
+  initialStates: number;
+  outputs: number[];
+  /** A merge's mask rule (Keras' by version; Concatenate always ANDs). */
+  maskRule?: 'and' | 'none' | 'or';
 }
 
-/** A model's training plan: its layer calls in execution order and which one is the output. */
+/** A model's training plan: its layer calls in execution order and which tensors are the model's inputs and outputs. */
 export interface TrainingPlan {
   steps: PlannedStep[];
-  output: number;
+  /** Tensor ids of the model inputs (0 .. inputs-1), in the model's input order. */
+  inputs: number;
+  /** Tensor ids of the model outputs, in the model's output order. */
+  outputs: number[];
+  /** Number of tensors (model inputs + every call's outputs). */
+  tensors: number;
+  /** Whether a layer is called more than once (shared: its weight gradients are summed over its calls). */
+  shared: Set<string>;
 }
 
 /** The training plan of a model, or a typed refusal naming the first layer / option it cannot train. */
 export function planTraining(graph: ModelGraph, generation: KerasGeneration): TrainingPlan {
-  if (graph.spec.inputs.length !== 1 || graph.spec.outputs.length !== 1) {
-    throw new UnsupportedKerasConfigurationError('training supports models with one input and one output so far', { field: 'inputs' });
-  }
   const steps: PlannedStep[] = [];
-  const masked: boolean[] = [];
-  // step index of each layer's output (-1: the model input)
-  const producer = new Map<string, number>([[graph.spec.inputs[0].layer, -1]]);
+  // whether each tensor carries a time-step mask
+  const masked: boolean[] = graph.spec.inputs.map(() => false);
+  const ids = new Map<string, number>(graph.spec.inputs.map((ref, i) => [refKey(ref), i]));
+  const plans = new Map<string, PlannedLayer>();
+  const calls = new Map<string, number>();
+  const mergeRule = mergeMaskRule(generation);
   for (const node of graph.nodes) {
     const layer = node.layer;
     if (layer.imported.className === 'InputLayer') continue;
-    if (layer.spec.calls.length !== 1 || node.initialStates !== 0) refuse(layer, 'shared layers and initial states');
+    const name = layer.spec.name;
     const inputs = node.inputs.map((ref) => {
-      const from = producer.get(ref.layer);
-      if (from === undefined || ref.tensor !== 0) refuse(layer, 'inputs other than the first output of a trained layer', 'inbound_nodes', `${ref.layer}[${ref.node}][${ref.tensor}]`);
+      const from = ids.get(refKey(ref));
+      if (from === undefined) refuse(layer, 'inputs other than the outputs of trained layers and model inputs', 'inbound_nodes', `${ref.layer}[${ref.node}][${ref.tensor}]`);
       return from;
     });
-    const plan = planLayer(layer, generation);
-    const maskIn = inputs.some((i) => i >= 0 && masked[i]);
+    let plan = plans.get(name);
+    if (!plan) {
+      plan = planLayer(layer, generation);
+      plans.set(name, plan);
+    }
+    calls.set(name, (calls.get(name) ?? 0) + 1);
+    const states = node.initialStates;
+    const outputCount = layer.imported.outputShapes.length;
+    if ((states > 0 || outputCount > 1) && !('multiInput' in plan) && !plan.states) {
+      refuse(layer, states > 0 ? `initial states of ${layer.imported.className}` : `several outputs of ${layer.imported.className}`, states > 0 ? 'initial_state' : 'return_state', states > 0 ? states : true);
+    }
+    // a call with initial states may not receive the mask (see keras/semantics.ts)
+    const receives = callReceivesMask(generation, states);
+    const maskIn = receives && inputs.slice(0, inputs.length - states).some((i) => masked[i]);
     let maskOut: boolean;
     if ('multiInput' in plan) {
-      if (maskIn) refuse(layer, `a time-step mask reaching ${layer.imported.className}`, 'mask', true);
-      maskOut = false;
+      const kind = layer.imported.className;
+      if (maskIn && kind !== 'Concatenate' && mergeRule === 'or' && ['Maximum', 'Minimum', 'Multiply'].includes(kind)) {
+        refuse(layer, `a time-step mask reaching ${kind} (Keras 3.4+ substitutes masked steps)`, 'mask', true);
+      }
+      maskOut = maskIn && (kind === 'Concatenate' || mergeRule !== 'none');
     } else {
-      if (inputs.length !== 1) refuse(layer, `${layer.imported.className} with ${inputs.length} inputs`, 'inbound_nodes', inputs.length);
+      if (inputs.length - states !== 1) refuse(layer, `${layer.imported.className} with ${inputs.length - states} inputs`, 'inbound_nodes', inputs.length);
       const handling = plan.masks ?? 'pass';
       if (maskIn && handling === 'refuse') refuse(layer, `a time-step mask reaching ${layer.imported.className}`, 'mask', true);
+      if (maskIn && (states > 0 || outputCount > 1)) refuse(layer, `a time-step mask reaching ${layer.imported.className} with initial states or return_state`, 'mask', true);
       maskOut = handling === 'produce' || (handling === 'pass' && maskIn);
     }
-    producer.set(layer.spec.name, steps.length);
-    masked.push(maskOut);
-    steps.push({ plan, inputs });
+    const outputs: number[] = [];
+    for (let t = 0; t < outputCount; t++) {
+      ids.set(refKey({ layer: name, node: node.callIndex, tensor: t }), masked.length);
+      outputs.push(masked.length);
+      // returned states carry no mask
+      masked.push(t === 0 && maskOut);
+    }
+    const maskRule = 'multiInput' in plan ? (layer.imported.className === 'Concatenate' ? 'and' : mergeRule) : undefined;
+    steps.push({ plan, inputs, initialStates: states, outputs, ...(maskRule ? { maskRule } : {}) });
   }
-  const out = graph.spec.outputs[0];
-  const output = producer.get(out.layer);
-  if (steps.length === 0 || output === undefined || output < 0) throw new UnsupportedKerasConfigurationError('the model has no layer to train', {});
+  const outputs = graph.spec.outputs.map((ref) => {
+    const id = ids.get(refKey(ref));
+    if (id === undefined) throw new UnsupportedKerasConfigurationError('training needs the model outputs to come from trained layers', { field: 'output_layers', value: refKey(ref) });
+    return id;
+  });
+  if (steps.length === 0 || outputs.some((id) => id < graph.spec.inputs.length)) throw new UnsupportedKerasConfigurationError('the model has no layer to train', {});
   // Keras weights the loss by a mask that reaches the output; training does not offer that
-  if (masked[output]) refuse(steps[output].plan.layer, 'a time-step mask reaching the model output (masked loss)', 'mask', true);
-  return { steps, output };
+  outputs.forEach((id) => {
+    if (!masked[id]) return;
+    const step = steps.find((s) => s.outputs.includes(id)) as PlannedStep;
+    refuse(step.plan.layer, 'a time-step mask reaching the model output (masked loss)', 'mask', true);
+  });
+  const shared = new Set([...calls].filter(([, n]) => n > 1).map(([name]) => name));
+  return { steps, inputs: graph.spec.inputs.length, outputs, tensors: masked.length, shared };
+}
+
+/** A model input or output of one batch: float32 data and its shape. */
+export interface BatchTensor {
+  data: Float32Array;
+  shape: number[];
 }
 
 /**
  * One forward and backward pass of a plan (inside the caller's scratch scope): the layers'
- * forward passes, `outputGradient` (given the model output, returns a pointer to
- * d(loss)/d(output)), the backward passes in reverse order. Returns the output, the input
- * gradient and the weight gradients by layer (layers the output does not depend on have none).
+ * forward passes, `outputGradients` (given the model outputs, returns a pointer to
+ * d(loss)/d(output) for each), the backward passes in reverse order. Returns the outputs, the
+ * gradients of the model inputs and the weight gradients by layer (summed over the calls of a
+ * shared layer; layers the outputs do not depend on have none).
  */
 export function forwardBackward(
   ctx: TrainContext,
   plan: TrainingPlan,
   arrays: Map<string, Float32Array[]>,
-  x: Float32Array,
-  xShape: number[],
-  outputGradient: (output: Activation) => number,
-): { output: Activation; dInput: number; grads: Map<string, Float32Array[]>; updates: Map<string, StatisticsUpdate[]> } {
+  xs: BatchTensor[],
+  outputGradients: (outputs: Activation[]) => number[],
+): { outputs: Activation[]; dInputs: number[]; grads: Map<string, Float32Array[]>; updates: Map<string, StatisticsUpdate[]> } {
   const { memory } = ctx;
   const { steps } = plan;
   const saved: unknown[] = [];
-  const acts: Activation[] = [];
+  const acts: Activation[] = xs.map((x) => ({ ptr: ctx.put(x.data), shape: x.shape.slice() }));
   const updates = new Map<string, StatisticsUpdate[]>();
-  const input: Activation = { ptr: ctx.put(x), shape: xShape.slice() };
-  const act = (i: number) => (i < 0 ? input : acts[i]);
-  for (const { plan: p, inputs } of steps) {
+  for (const { plan: p, inputs, initialStates, outputs, maskRule } of steps) {
     const name = p.layer.spec.name;
+    const ins = inputs.map((i) => acts[i]);
     if ('multiInput' in p) {
-      const r = p.forward(ctx, inputs.map(act));
+      const r = p.forward(ctx, ins);
       saved.push(r.saved);
-      acts.push(r.output);
+      acts[outputs[0]] = { ...r.output, ...mergedMask(ctx, ins, maskRule ?? 'and') };
     } else {
-      const r = p.forward(ctx, act(inputs[0]), arrays.get(name) ?? []);
+      const states = initialStates ? ins.slice(ins.length - initialStates) : undefined;
+      const r = p.forward(ctx, ins[0], arrays.get(name) ?? [], states);
       saved.push(r.saved);
-      acts.push(r.output);
+      acts[outputs[0]] = r.output;
+      r.states?.forEach((s, k) => (acts[outputs[k + 1]] = s));
       if (r.updates) updates.set(name, r.updates);
     }
   }
-  const output = acts[plan.output];
-  // d(loss)/d(output of step i) (index 0 of `pending` is the model input's, the rest shifted by one)
-  const pending: (number | undefined)[] = new Array(steps.length + 1);
-  pending[plan.output + 1] = outputGradient(output);
+  const modelOutputs = plan.outputs.map((i) => acts[i]);
+  // d(loss)/d(tensor i)
+  const pending: (number | undefined)[] = new Array(plan.tensors);
   const accumulate = (i: number, d: number) => {
-    const have = pending[i + 1];
+    const have = pending[i];
     if (have === undefined) {
-      pending[i + 1] = d;
+      pending[i] = d;
       return;
     }
-    // a tensor read by several layers: sum the gradients into a fresh buffer (either may be shared)
-    const n = sizeOf(act(i).shape);
+    // a tensor read by several layers (or an output also read by a layer): sum the gradients into a fresh buffer (either may be shared)
+    const n = sizeOf(acts[i].shape);
     const sum = memory.scratch(n * 4);
     memory.kernels.binaryF32(have, d, sum, n, KERNEL_CONSTANTS.BIN_ADD);
-    pending[i + 1] = sum;
+    pending[i] = sum;
   };
+  outputGradients(modelOutputs).forEach((d, k) => accumulate(plan.outputs[k], d));
   const grads = new Map<string, Float32Array[]>();
   for (let i = steps.length - 1; i >= 0; i--) {
-    const grad = pending[i + 1];
-    if (grad === undefined) continue;
-    const { plan: p, inputs } = steps[i];
+    const { plan: p, inputs, initialStates, outputs } = steps[i];
+    if (outputs.every((o) => pending[o] === undefined)) continue;
+    // an output nobody differentiates (a returned state, or the sequence when only a state is read) gets zeros
+    const dOut = outputs.map((o) => pending[o] ?? memory.scratch(sizeOf(acts[o].shape) * 4, true));
     if ('multiInput' in p) {
-      const r = p.backward(ctx, saved[i], grad);
+      const r = p.backward(ctx, saved[i], dOut[0]);
       inputs.forEach((from, j) => accumulate(from, r.dInputs[j]));
     } else {
-      const r = p.backward(ctx, saved[i], grad);
-      if (r.grads.length) grads.set(p.layer.spec.name, r.grads);
+      const r = p.backward(ctx, saved[i], dOut[0], dOut.length > 1 ? dOut.slice(1) : undefined);
+      if (r.grads.length) addGradients(memory, grads, p.layer.spec.name, r.grads);
       accumulate(inputs[0], r.dInput);
+      if (initialStates) {
+        if (!r.dStates) throw new UnsupportedKerasConfigurationError('the layer returned no initial-state gradients', { layer: p.layer.spec.name });
+        r.dStates.forEach((d, k) => accumulate(inputs[inputs.length - initialStates + k], d));
+      }
     }
   }
-  const dInput = pending[0] ?? memory.scratch(x.length * 4, true);
-  return { output, dInput, grads, updates };
+  const dInputs = xs.map((x, i) => pending[i] ?? memory.scratch(x.data.length * 4, true));
+  return { outputs: modelOutputs, dInputs, grads, updates };
 }
+
+/** The output mask of a merge under Keras' rule for the file's version (element-wise AND / OR, or none; Concatenate: AND). */
+function mergedMask(ctx: TrainContext, inputs: Activation[], rule: 'and' | 'none' | 'or'): { mask?: number } {
+  if (!inputs.some((x) => x.mask)) return {};
+  const [B, T] = inputs[0].shape;
+  const masks = inputs.map((x) => (x.mask ? { ptr: x.mask, batch: B, steps: T } : null));
+  const m = mergeMasks(ctx.memory, masks, rule);
+  return m ? { mask: m.ptr } : {};
+}
+
+/** Adds a call's weight gradients to a layer's (a shared layer's gradient is the sum over its calls). */
+function addGradients(memory: WasmMemory, grads: Map<string, Float32Array[]>, layer: string, next: Float32Array[]): void {
+  const have = grads.get(layer);
+  if (!have) {
+    grads.set(layer, next);
+    return;
+  }
+  have.forEach((g, k) => {
+    const n = g.length;
+    const a = memory.scratch(n * 4);
+    const b = memory.scratch(n * 4);
+    memory.f32(a, n).set(g);
+    memory.f32(b, n).set(next[k]);
+    memory.kernels.binaryF32(a, b, a, n, KERNEL_CONSTANTS.BIN_ADD);
+    have[k] = memory.f32(a, n).slice();
+  });
+}
+
+/** One model output's loss and its weight in the total (Keras' `loss_weights`, default 1). */
+export interface OutputLoss {
+  loss: LossSpec;
+  weight: number;
+}
+
+/** What one update reports: the total (weighted) loss and each output's loss, before the update. */
+export interface BatchLoss {
+  loss: number;
+  /** Each output's own loss (unweighted), in the model's output order. */
+  outputs: number[];
+}
+
+/** Layer kinds truncated BPTT can cut into chunks (each step's output depends on steps up to it only). */
+const TBPTT_LAYERS = new Set(['LSTM', 'Dense', 'Dropout', 'Activation', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);
 
 /** Trains a planned model on batches; weights are updated in place in `arrays`. */
 export class SequentialTrainer {
@@ -154,12 +259,15 @@ export class SequentialTrainer {
     private arrays: Map<string, Float32Array[]>,
     private readonly trainable: (layer: string) => boolean,
     optimizer: OptimizerSpec,
-    private readonly loss: LossSpec,
+    private readonly losses: OutputLoss[],
     seed: number,
   ) {
+    if (losses.length !== plan.outputs.length) throw new InputError(`${losses.length} losses for ${plan.outputs.length} outputs`, { field: 'loss' });
+    const seen = new Set<string>();
     for (const { plan: s } of plan.steps) {
       const name = s.layer.spec.name;
-      if (!trainable(name)) continue;
+      if (!trainable(name) || seen.has(name)) continue;
+      seen.add(name);
       const statistics = 'statistics' in s ? s.statistics : undefined;
       (arrays.get(name) ?? []).forEach((_, index) => {
         if (!statistics?.includes(index)) this.variables.push({ layer: name, index });
@@ -174,61 +282,66 @@ export class SequentialTrainer {
     this.arrays = arrays;
   }
 
-  /** The model's output on the last batch trained (the training forward pass), for metrics. */
-  lastOutput: { data: Float32Array; shape: number[] } | null = null;
+  /** The model's outputs on the last batch trained (the training forward pass), for metrics. */
+  lastOutputs: BatchTensor[] = [];
 
   /**
-   * One update on a batch; returns the batch loss before the update. `sampleWeights` (one per
-   * sample) weigh each sample's loss and gradient (see losses.ts). With `tbptt` = k, truncated
-   * backpropagation through time: the sequences are cut into chunks of k steps, each chunk is one
-   * update (forward from the state the previous chunk ended in, backward within the chunk), as
-   * Deeplearning4j's truncated BPTT does; the loss returned is the mean over timesteps.
+   * One update on a batch (one tensor per model input, one target per output); returns the
+   * batch loss before the update: the sum of the outputs' losses times their weights, and each
+   * output's own. `sampleWeights` (per output: one weight per sample, or null) weigh each
+   * sample's loss and gradient (see losses.ts). With `tbptt` = k, truncated backpropagation
+   * through time: the sequences are cut into chunks of k steps, each chunk is one update (forward
+   * from the state the previous chunk ended in, backward within the chunk), as Deeplearning4j's
+   * truncated BPTT does; the losses returned are means over timesteps.
    */
-  trainOnBatch(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights?: Float32Array | null, tbptt?: number): number {
+  trainOnBatch(xs: BatchTensor[], ys: Float32Array[], sampleWeights?: (Float32Array | null)[] | null, tbptt?: number): BatchLoss {
+    const weights = sampleWeights ?? ys.map(() => null);
     if (tbptt === undefined) {
-      const r = this.step(x, xShape, y, sampleWeights ?? null, undefined);
-      this.lastOutput = r.output;
+      const r = this.step(xs, ys, weights, undefined);
+      this.lastOutputs = r.outputs;
       return r.loss;
     }
-    const [B, T] = xShape;
-    this.checkTbptt(xShape, y.length);
-    const xStep = x.length / (B * T);
-    const yStep = y.length / (B * T);
+    const [B, T] = xs[0].shape;
+    this.checkTbptt(xs, ys);
     const carry = new Map<string, unknown>();
-    let total = 0;
-    let out: Float32Array | null = null;
-    let outStep = 0;
+    const total: BatchLoss = { loss: 0, outputs: ys.map(() => 0) };
+    const outs: BatchTensor[] = [];
+    const cut = (a: Float32Array, t0: number, len: number) => {
+      const per = a.length / (B * T);
+      const c = new Float32Array(B * len * per);
+      for (let b = 0; b < B; b++) c.set(a.subarray((b * T + t0) * per, (b * T + t0 + len) * per), b * len * per);
+      return c;
+    };
     for (let t0 = 0; t0 < T; t0 += tbptt) {
       const len = Math.min(tbptt, T - t0);
-      const cut = (a: Float32Array, per: number) => {
-        const c = new Float32Array(B * len * per);
-        for (let b = 0; b < B; b++) c.set(a.subarray((b * T + t0) * per, (b * T + t0 + len) * per), b * len * per);
-        return c;
-      };
-      const r = this.step(cut(x, xStep), [B, len, ...xShape.slice(2)], cut(y, yStep), sampleWeights ?? null, carry);
-      total += r.loss * len;
-      outStep = r.output.data.length / (B * len);
-      out ??= new Float32Array(B * T * outStep);
-      for (let b = 0; b < B; b++) out.set(r.output.data.subarray(b * len * outStep, (b + 1) * len * outStep), (b * T + t0) * outStep);
-      this.lastOutput = { data: out, shape: [B, T, ...r.output.shape.slice(2)] };
+      const chunk = xs.map((x) => ({ data: cut(x.data, t0, len), shape: [B, len, ...x.shape.slice(2)] }));
+      const r = this.step(chunk, ys.map((y) => cut(y, t0, len)), weights, carry);
+      total.loss += r.loss.loss * len;
+      r.loss.outputs.forEach((l, k) => (total.outputs[k] += l * len));
+      r.outputs.forEach((o, k) => {
+        const per = o.data.length / (B * len);
+        outs[k] ??= { data: new Float32Array(B * T * per), shape: [B, T, ...o.shape.slice(2)] };
+        for (let b = 0; b < B; b++) outs[k].data.set(o.data.subarray(b * len * per, (b + 1) * len * per), (b * T + t0) * per);
+      });
     }
-    return total / T;
+    this.lastOutputs = outs;
+    return { loss: total.loss / T, outputs: total.outputs.map((l) => l / T) };
   }
 
   /**
-   * Truncated BPTT needs an output at every step: recurrent layers must return sequences. Chunks
-   * follow one chain of layers (a DAG's branches and merges are refused by name).
+   * Truncated BPTT needs an output at every step: recurrent layers must return sequences, every
+   * input and target is a sequence of the same steps, and only layers that work step by step
+   * (and merges of them) are offered. Chunks carry each LSTM's state by layer, so shared layers
+   * and initial / returned states are refused by name.
    */
-  private checkTbptt(xShape: number[], yLength: number): void {
-    const { steps, output } = this.plan;
-    const branch = steps.findIndex(({ inputs }, i) => inputs.length !== 1 || inputs[0] !== i - 1);
-    if (branch >= 0 || output !== steps.length - 1) {
-      const at = steps[branch >= 0 ? branch : output];
-      refuse(at.plan.layer, 'truncated BPTT through a model that is not a chain of layers (branches or merges)', 'inbound_nodes', at.inputs.length);
-    }
-    steps.forEach(({ plan: s }) => {
+  private checkTbptt(xs: BatchTensor[], ys: Float32Array[]): void {
+    const { steps } = this.plan;
+    steps.forEach(({ plan: s, initialStates, outputs }) => {
       const l = s.layer;
       const kind = l.imported.className;
+      if (!TBPTT_LAYERS.has(kind)) refuse(l, `truncated BPTT through ${kind} layers`);
+      if (this.plan.shared.has(l.spec.name)) refuse(l, 'truncated BPTT through a shared layer', 'inbound_nodes', this.plan.steps.filter((x) => x.plan === s).length);
+      if (initialStates > 0 || outputs.length > 1) refuse(l, 'truncated BPTT with initial states or return_state', initialStates > 0 ? 'initial_state' : 'return_state', true);
       if (kind === 'LSTM' && l.imported.details.returnSequences !== true) {
         refuse(l, 'truncated BPTT through an LSTM that does not return sequences (every chunk needs its own outputs and targets)', 'return_sequences', false);
       }
@@ -238,36 +351,48 @@ export class SequentialTrainer {
         refuse(l, 'truncated BPTT through an LSTM with go_backwards, Keras 1 per-gate weights or a non-tanh activation', d.goBackwards ? 'go_backwards' : d.weightLayout !== 'fused' ? 'weightLayout' : 'activation', d.goBackwards ? true : d.weightLayout !== 'fused' ? d.weightLayout : d.activation);
       }
       if (kind === 'LSTM' && Number(d.units) % 4 !== 0) refuse(l, 'truncated BPTT for an LSTM whose units are not a multiple of 4', 'units', d.units);
-      if (!['LSTM', 'Dense', 'Dropout', 'Activation'].includes(kind)) refuse(l, `truncated BPTT through ${kind} layers`);
     });
-    const [B, T] = xShape;
-    if (xShape.length !== 3 || yLength % (B * T) !== 0) {
-      throw new InputError('truncated BPTT needs sequences x [batch, steps, features] and targets for every step', { field: 'y', value: yLength });
-    }
+    const [B, T] = xs[0].shape;
+    xs.forEach((x, i) => {
+      if (x.shape.length !== 3 || x.shape[0] !== B || x.shape[1] !== T) {
+        throw new InputError('truncated BPTT needs every input as sequences [batch, steps, features] of the same steps', { field: `x[${i}]`, value: x.shape });
+      }
+    });
+    ys.forEach((y, i) => {
+      if (y.length % (B * T) !== 0) throw new InputError('truncated BPTT needs targets for every step', { field: `y[${i}]`, value: y.length });
+    });
   }
 
-  private step(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights: Float32Array | null, carry: Map<string, unknown> | undefined): { loss: number; output: { data: Float32Array; shape: number[] } } {
+  private step(xs: BatchTensor[], ys: Float32Array[], sampleWeights: (Float32Array | null)[], carry: Map<string, unknown> | undefined): { loss: BatchLoss; outputs: BatchTensor[] } {
     const { memory } = this;
     memory.beginScratch();
     try {
       const ctx = trainContext(memory, this.seed, this.trainable, carry);
-      let loss = 0;
-      let output = { data: new Float32Array(0), shape: [] as number[] };
-      const { grads, updates } = forwardBackward(ctx, this.plan, this.arrays, x, xShape, (out) => {
-        const grad = memory.scratch(sizeOf(out.shape) * 4);
-        loss = lossInto(memory, this.loss, out.ptr, out.shape, ctx.put(y), y, grad, sampleWeights);
-        output = { data: memory.f32(out.ptr, sizeOf(out.shape)).slice(), shape: out.shape.slice() };
-        return grad;
+      const loss: BatchLoss = { loss: 0, outputs: [] };
+      let outputs: BatchTensor[] = [];
+      const { grads, updates } = forwardBackward(ctx, this.plan, this.arrays, xs, (outs) => {
+        outputs = outs.map((o) => ({ data: memory.f32(o.ptr, sizeOf(o.shape)).slice(), shape: o.shape.slice() }));
+        return outs.map((out, k) => {
+          const n = sizeOf(out.shape);
+          const grad = memory.scratch(n * 4);
+          const { loss: spec, weight } = this.losses[k];
+          const value = lossInto(memory, spec, out.ptr, out.shape, ctx.put(ys[k]), ys[k], grad, sampleWeights[k] ?? null);
+          // total = sum of weight * output loss (Keras' loss_weights)
+          if (weight !== 1) memory.kernels.scaleF32(grad, n, weight);
+          loss.outputs.push(value);
+          loss.loss += weight * value;
+          return grad;
+        });
       });
       this.seed = ctx.seed;
       this.optimizer.apply(
         this.variables.map((v) => (this.arrays.get(v.layer) as Float32Array[])[v.index]),
-        // a layer the output does not depend on gets zero gradients
+        // a layer the outputs do not depend on gets zero gradients
         this.variables.map((v) => grads.get(v.layer)?.[v.index] ?? new Float32Array((this.arrays.get(v.layer) as Float32Array[])[v.index].length)),
       );
       // moving statistics follow the batch (Keras updates them in training mode)
       for (const [layer, list] of updates) for (const u of list) (this.arrays.get(layer) as Float32Array[])[u.index].set(u.values);
-      return { loss, output };
+      return { loss, outputs };
     } finally {
       memory.endScratch();
     }

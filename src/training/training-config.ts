@@ -14,7 +14,7 @@ export interface FileTrainingConfig {
   optimizer: unknown;
   /** The loss entry (a name or `{ class_name, config }`), or null. */
   loss: unknown;
-  /** The metrics entries of the (single) output. */
+  /** The metrics entries of a single output; a per-output structure is read from `raw.metrics`. */
   metrics: unknown[];
   /** The entries as the file gives them, for the record. */
   raw: Record<string, unknown>;
@@ -53,16 +53,33 @@ export function readTrainingConfig(raw: unknown, source: string): FileTrainingCo
   return { source, optimizer, loss, metrics: list.map(unwrapFunction), raw };
 }
 
-/** Refuses a per-output loss mapping / list for a single-output model, naming it. */
-export function singleLoss(loss: unknown): unknown {
-  if (Array.isArray(loss)) {
-    if (loss.length === 1) return unwrapFunction(loss[0]);
-    throw new UnsupportedKerasConfigurationError('training supports one output: one loss', { field: 'loss', value: loss });
+/**
+ * A per-output compile entry (loss, metrics, loss weights) spread over the model's outputs, as
+ * Keras reads it: a list in output order (one per output), an object keyed by output name, or
+ * (when `isEntry` says it is one entry) the same entry for every output. An output missing from
+ * a mapping, or a name that is no output, is refused naming it.
+ */
+export function perOutput<T>(value: unknown, outputs: readonly string[], field: string, isEntry: (v: unknown) => boolean, missing?: T): T[] {
+  if (isEntry(value)) return outputs.map(() => value as T);
+  if (Array.isArray(value)) {
+    if (value.length !== outputs.length) {
+      throw new UnsupportedKerasConfigurationError(`${field} lists ${value.length} entries for ${outputs.length} outputs (${outputs.join(', ')})`, { field, value: value.length });
+    }
+    return value as T[];
   }
-  if (isObject(loss) && !('class_name' in loss)) {
-    const values = Object.values(loss);
-    if (values.length === 1) return unwrapFunction(values[0]);
-    throw new UnsupportedKerasConfigurationError('training supports one output: one loss', { field: 'loss', value: Object.keys(loss) });
+  if (isObject(value)) {
+    const unknown = Object.keys(value).filter((k) => !outputs.includes(k));
+    if (unknown.length) throw new UnsupportedKerasConfigurationError(`${field} names ${unknown.join(', ')}, which is not an output (outputs: ${outputs.join(', ')})`, { field, value: unknown });
+    return outputs.map((o) => {
+      if (o in value) return value[o] as T;
+      if (missing !== undefined) return missing;
+      throw new UnsupportedKerasConfigurationError(`${field} has no entry for output ${o} (an output without a loss is not supported)`, { field, value: o });
+    });
   }
-  return unwrapFunction(loss);
+  throw new UnsupportedKerasConfigurationError(`${field} must be one entry, a list per output or an object keyed by output name`, { field, value });
+}
+
+/** Whether a loss / metric value is one entry (a name or a serialised `{ class_name, config }`), not a per-output structure. */
+export function isEntry(v: unknown): boolean {
+  return typeof v === 'string' || (isObject(v) && 'class_name' in v);
 }

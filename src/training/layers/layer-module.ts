@@ -75,10 +75,23 @@ export interface TrainableLayer<Saved = unknown> {
    * their new values as `updates`, which the trainer writes after the step; their gradients are 0.
    */
   readonly statistics?: readonly number[];
-  /** Forward pass on `input` with the layer's current weights, keeping activations for backward. */
-  forward(ctx: TrainContext, input: Activation, weights: Float32Array[]): { output: Activation; saved: Saved; updates?: StatisticsUpdate[] };
-  /** Backward pass from d(loss)/d(output) at `dOutput`: d(loss)/d(input) and the weight gradients. */
-  backward(ctx: TrainContext, saved: Saved, dOutput: number): { dInput: number; grads: Float32Array[] };
+  /**
+   * Whether the layer takes initial states and returns its states (recurrent layers with
+   * `initial_state` / `return_state`); the trainer refuses both for layers without it.
+   */
+  readonly states?: boolean;
+  /**
+   * Forward pass on `input` with the layer's current weights, keeping activations for backward.
+   * `initial`: the initial states the call passes (Keras' order), if any; `states`: the states
+   * returned after the output (`return_state`).
+   */
+  forward(ctx: TrainContext, input: Activation, weights: Float32Array[], initial?: Activation[]): { output: Activation; saved: Saved; updates?: StatisticsUpdate[]; states?: Activation[] };
+  /**
+   * Backward pass from d(loss)/d(output) at `dOutput` (and d(loss)/d(returned states) at
+   * `dReturned`): d(loss)/d(input), the weight gradients, and d(loss)/d(initial states) when the
+   * forward pass took some.
+   */
+  backward(ctx: TrainContext, saved: Saved, dOutput: number, dReturned?: number[]): { dInput: number; grads: Float32Array[]; dStates?: number[] };
 }
 
 /**
