@@ -137,7 +137,8 @@ export function lstmForwardTrainSimd(
  * Backpropagation through time over the T steps of the forward pass above (same arguments), from
  * dhs [B][T][U] (d loss / d h_t from above). Writes dx [B][T][D] (if dx != 0), dW [D][4U],
  * dR [U][4U], db [4U] (if db != 0), and, if dh0 != 0, d loss / d h0 and d loss / d c0 ([B][U]
- * each at dh0 and dc0). Overwrites `gates` with the gate gradients.
+ * each at dh0 and dc0; dc0 must hold d loss / d c_T on entry, zeros when nothing reads the last
+ * cell state). Overwrites `gates` with the gate gradients.
  */
 export function lstmBackwardSimd(
   x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, recAct: i32,
@@ -157,7 +158,10 @@ export function lstmBackwardSimd(
   const RT = HT + (<usize>(U * N) << 2); // R^T / W^T unpacked, or x * xMask: max(U G, N D) floats
   transposeF32(R, U, G, RT);
   pack(RT, G, U, RTp);
-  memory.fill(dhNext, 0, <usize>(2 * B * U) << 2);
+  memory.fill(dhNext, 0, <usize>(B * U) << 2);
+  // with dh0, dc0 is in / out: on entry d loss / d c_T reaching the last cell state from outside (a returned state)
+  if (dh0) memory.copy(dcNext, dc0, <usize>(B * U) << 2);
+  else memory.fill(dcNext, 0, <usize>(B * U) << 2);
   const rowG = <usize>(T * G) << 2;
   const rowU = <usize>(T * U) << 2;
   const uo = <usize>U << 2;

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.js';
 import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
-import { chainGradients } from '../../dist/training/gradients.js';
+import { graphGradients } from '../../dist/training/gradients.js';
 import { affine64, check, finiteDifferences, rng } from '../support/gradient-check.js';
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
@@ -64,8 +64,12 @@ function cudnnToPlain(ws, gates, U, D) {
   return [{ name: 'kernel', data: W }, { name: 'recurrent_kernel', data: R }, { name: 'bias', data: b }];
 }
 
-/** One direction of a GRU / SimpleRNN over x [B][T][D] in float64; returns the outputs Keras gives. */
-function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3) {
+/**
+ * One direction of a GRU / SimpleRNN / LSTM over x [B][T][D] in float64; returns the outputs Keras
+ * gives. `init`: initial states [h] or [h, c] ([B][U] each) or null; `final`, if given, receives
+ * the last states `{ h, c }` (return_state).
+ */
+function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3, init = null, final = null) {
   const U = det.units;
   const gates = cls === 'GRU' ? 3 : cls === 'LSTM' ? 4 : 1;
   const G = gates * U;
@@ -74,9 +78,10 @@ function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3) {
   const gate = cls !== 'SimpleRNN' ? gateFn(det.recurrentActivation, keras3) : null;
   const seq = new Float64Array(B * T * U);
   const last = new Float64Array(B * U);
+  if (final) [final.h, final.c] = [new Float64Array(B * U), new Float64Array(B * U)];
   for (let bi = 0; bi < B; bi++) {
-    let h = new Float64Array(U);
-    let c = new Float64Array(U);
+    let h = init ? init[0].slice(bi * U, (bi + 1) * U) : new Float64Array(U);
+    let c = init?.[1] ? init[1].slice(bi * U, (bi + 1) * U) : new Float64Array(U);
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
       const kept = !mask || mask[bi * T + t];
@@ -141,6 +146,10 @@ function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3) {
       for (let u = 0; u < U; u++) seq[(bi * T + t) * U + u] = kept || !det.zeroOutputForMask ? h[u] : 0;
     }
     last.set(h, bi * U);
+    if (final) {
+      final.h.set(h, bi * U);
+      final.c.set(c, bi * U);
+    }
   }
   return det.returnSequences ? seq : last;
 }
@@ -166,21 +175,27 @@ function activate(name, y, cols) {
 const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);
 
 /**
- * The model in float64: layers (className, details, inbound tensors), weights by layer name
- * (float64 copies); returns the output of layer `outputLayer`.
+ * The model in float64: layers (className, details, inbound tensors per call), weights by layer
+ * name (float64 copies), the model inputs by name ({ y, shape }); returns the tensors `outputs`
+ * ({ layer, tensor } of call 0). Calls run as soon as their inputs exist (a shared layer's later
+ * calls too); extra inputs of a recurrent call are its initial states, return_state adds [h, c].
  */
-function forward64(layers, weights, x, xShape, keras3, outputLayer) {
+function forward64(layers, weights, inputs, keras3, outputs) {
   const values = new Map();
   let dropoutState = 1;
+  const pending = [];
   for (const l of layers) {
+    if (l.className === 'InputLayer') values.set(`${l.name}[0][0]`, { ...inputs.get(l.name), mask: null });
+    else l.inbound.forEach((_, k) => pending.push([l, k]));
+  }
+  while (pending.length) {
+    const next = pending.findIndex(([l, k]) => l.inbound[k].every((ref) => values.has(ref)));
+    const [l, call] = pending.splice(next, 1)[0];
     const det = l.details;
     const ws = weights.get(l.name) ?? [];
     const cls = l.className;
-    if (cls === 'InputLayer') {
-      values.set(l.name, { y: x, shape: xShape.slice(), mask: null });
-      continue;
-    }
-    const ins = l.inbound[0].map((ref) => values.get(ref.replace(/\[.*$/, '')));
+    const ins = l.inbound[call].map((ref) => values.get(ref));
+    const extra = [];
     let { y: cur, shape, mask } = ins[0];
     if (MERGES.has(cls)) {
       if (cls === 'Concatenate') {
@@ -227,7 +242,10 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
       shape = [...shape, dim];
     } else if (cls === 'GRU' || cls === 'SimpleRNN' || cls === 'LSTM') {
       const [B, T, D] = shape;
-      cur = rnn64(cls, det, ws, cur, B, T, D, mask, det.goBackwards, keras3);
+      const final = det.returnState ? {} : null;
+      const init = ins.length > 1 ? ins.slice(1).map((v) => v.y) : null;
+      cur = rnn64(cls, det, ws, cur, B, T, D, mask, det.goBackwards, keras3, init, final);
+      if (final) extra.push(final.h, ...(cls === 'LSTM' ? [final.c] : []));
       shape = det.returnSequences ? [B, T, det.units] : [B, det.units];
       if (!det.returnSequences) mask = null;
     } else if (cls === 'CuDNNLSTM' || cls === 'CuDNNGRU') {
@@ -436,10 +454,10 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
     } else if (cls === 'Activation') {
       cur = activate(det.activation, Float64Array.from(cur), shape[shape.length - 1]);
     } else throw new Error(`no float64 reference for ${cls}`);
-    values.set(l.name, { y: cur, shape, mask });
+    values.set(`${l.name}[${call}][0]`, { y: cur, shape, mask });
+    extra.forEach((y, i) => values.set(`${l.name}[${call}][${i + 1}]`, { y, shape: [shape[0], det.units], mask: null }));
   }
-  const out = values.get(outputLayer);
-  return { y: out.y, shape: out.shape };
+  return outputs.map((o) => values.get(`${o.layer}[0][${o.tensor}]`));
 }
 
 const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
@@ -451,35 +469,45 @@ async function mem() {
 }
 
 /**
- * Checks one fixture model: gradients of every weight array and (unless ids) of the input.
- * `maskRows`: [b, t] time steps set to the mask value 0 (Masking) or id 0 (Embedding).
+ * Checks one fixture model: gradients of every weight array and (unless ids) of every input,
+ * loss = sum over outputs of (r_k · output_k). `maskRows`: [b, t] time steps set to the mask
+ * value 0 (Masking) or id 0 (Embedding). Inputs of rank 2 with a known last axis (initial states
+ * fed as model inputs) get [B, units] values.
  */
 async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, scale = 1 } = {}) {
   const model = await loadModel(file);
   if (ids === 'vocab') ids = model.layers.find((l) => l.className === 'Embedding').details.inputDim;
   const r = rng(seed);
-  const inShape = model.inputs[0].shape;
-  const steps = T ?? inShape[1];
-  const xShape = ids ? [B, steps] : [B, steps, ...inShape.slice(2)];
-  const n = xShape.reduce((a, b) => a * b, 1);
-  const F = xShape.slice(2).reduce((a, b) => a * b, 1);
-  const x = Float64Array.from(Float32Array.from({ length: n }, () => (ids ? 1 + Math.floor((r() + 0.5) * (ids - 1)) : 2 * scale * r())));
-  for (const [b, t] of maskRows) x.fill(0, (b * steps + t) * F, (b * steps + t + 1) * F);
-  const masked = (i) => maskRows.some(([b, t]) => Math.floor(i / F) === b * steps + t);
+  const xs = model.inputs.map((input) => {
+    const inShape = input.shape;
+    const steps = T ?? inShape[1] ?? 5;
+    const xShape = ids ? [B, steps] : inShape.length === 2 ? [B, inShape[1]] : [B, steps, ...inShape.slice(2)];
+    const n = xShape.reduce((a, b) => a * b, 1);
+    const x = Float64Array.from(Float32Array.from({ length: n }, () => (ids ? 1 + Math.floor((r() + 0.5) * (ids - 1)) : 2 * scale * r())));
+    const F = xShape.slice(2).reduce((a, b) => a * b, 1);
+    for (const [b, t] of maskRows) x.fill(0, (b * steps + t) * F, (b * steps + t + 1) * F);
+    const masked = (i) => maskRows.some(([b, t]) => Math.floor(i / F) === b * steps + t);
+    return { name: input.name, x, xShape, masked };
+  });
+  const inputs = new Map(xs.map((v) => [v.name, { y: v.x, shape: v.xShape }]));
   const weights = new Map(model.getWeights().map((l) => [l.layer, l.weights.map((w) => ({ name: w.name, data: Float64Array.from(w.data) }))]));
   const keras3 = model.generation.major >= 3 && model.generation.runtime !== 'tfjs';
-  const outputLayer = model.outputs[0].layer;
-  const ref = forward64(model.layers, weights, x, xShape, keras3, outputLayer);
-  const rw = Float64Array.from(Float32Array.from({ length: ref.y.length }, () => 2 * r()));
-  const loss = () => dot(forward64(model.layers, weights, x, xShape, keras3, outputLayer).y, rw);
+  const ref = forward64(model.layers, weights, inputs, keras3, model.outputs);
+  const rw = ref.map((o) => Float64Array.from(Float32Array.from({ length: o.y.length }, () => 2 * r())));
+  const loss = () => forward64(model.layers, weights, inputs, keras3, model.outputs).reduce((s, o, k) => s + dot(o.y, rw[k]), 0);
   const arrays = new Map([...weights].map(([k, ws]) => [k, ws.map((w) => Float32Array.from(w.data))]));
-  const g = chainGradients(await mem(), model.graphForSaving, model.generation, arrays, Float32Array.from(x), xShape, Float32Array.from(rw));
-  let worst = check(`${file} output`, g.y, ref.y);
-  assert.equal(g.yShape.slice(1), ref.shape.slice(1), `${file} output shape`);
+  const g = graphGradients(await mem(), model.graphForSaving, model.generation, arrays, xs.map((v) => ({ data: Float32Array.from(v.x), shape: v.xShape })), rw.map((w) => Float32Array.from(w)));
+  let worst = 0;
+  ref.forEach((o, k) => {
+    worst = Math.max(worst, check(`${file} output ${k}`, g.ys[k].data, o.y));
+    assert.equal(g.ys[k].shape.slice(1), o.shape.slice(1), `${file} output ${k} shape`);
+  });
   if (!ids) {
-    worst = Math.max(worst, check(`${file} dx`, g.dx, finiteDifferences(x, loss, masked)));
-    // masked steps are zeroed by Masking: no gradient reaches them
-    for (let i = 0; i < n; i++) if (masked(i)) assert.is(g.dx[i], 0, `${file} dx at a masked step`);
+    xs.forEach((v, i) => {
+      worst = Math.max(worst, check(`${file} d${v.name}`, g.dxs[i], finiteDifferences(v.x, loss, v.masked)));
+      // masked steps are zeroed by Masking: no gradient reaches them
+      for (let j = 0; j < v.x.length; j++) if (v.masked(j)) assert.is(g.dxs[i][j], 0, `${file} dx at a masked step`);
+    });
   }
   for (const [layer, ws] of weights) {
     const got = g.grads.get(layer);
@@ -565,6 +593,13 @@ const CASES = [
   ['Dense -> SpatialDropout1D(0.4) -> Dense (seeded channel masks)', 'test/fixtures/training/grad_spatial_dropout.h5', { B: 3 }],
   ['Dense -> GaussianNoise(0.5) -> Dense (seeded noise)', 'test/fixtures/training/grad_gaussian_noise.h5', { B: 3 }],
   ['Maximum of three Dense branches + Minimum of two', 'test/fixtures/training/grad_minmax_merges.h5', {}],
+  // graphs: two inputs and two outputs, a Dense and an LSTM shared by both inputs (gradients summed over calls), Add, Concatenate, GRU
+  ['two inputs, two outputs, shared Dense and LSTM, Add, Concatenate, GRU', 'test/fixtures/training/train_multi_io_shared.h5', { B: 3 }],
+  // encoder-decoder: the encoder LSTM's returned [h, c] are the decoder LSTM's initial states
+  ['encoder LSTM return_state -> decoder LSTM initial_state -> Dense', 'test/fixtures/training/train_seq2seq_states.h5', { B: 3 }],
+  ['seq2seq with states, softmax decoder, tf.keras 2.6', 'test/fixtures/seq2seq_initial_state.h5', { T: 4 }],
+  // initial states fed as model inputs (three inputs; their gradients are the model inputs')
+  ['LSTM initial_state from two model inputs -> Dense', 'test/fixtures/training/grad_decoder_state_inputs.h5', { B: 3 }],
 ];
 
 for (const [label, file, opts] of CASES) {

@@ -48,6 +48,8 @@ test('SIMD LSTM forward / BPTT kernels: h, dx, dW, dR, db, dh0, dc0 match float6
       mem.f32(hs, B * T * U).forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 2e-6, `${variant} gate ${recAct}: h[${i}] ${v} vs ${want[i]}`));
       const dhs = put(rw);
       const [dx, dW, dR, db, dh0, dc0] = [B * T * D, D * G, U * G, G, B * U, B * U].map((n) => put(null, n));
+      // dc0 is in / out: no gradient reaches the last cell state from outside
+      mem.f32(dc0, B * U).fill(0);
       k.lstmBackwardSimd(px, B, T, D, U, pW, pR, recAct, ph0, pc0, pxm, phm, gates, cs, hs, dhs, dx, dW, dR, pb ? db : 0, useState ? dh0 : 0, useState ? dc0 : 0, work);
       const f = () => lstm64(p, B, T, D, U, recAct).reduce((s, v, i) => s + v * rw[i], 0);
       const fd = (param) => finiteDifferences(param, f);

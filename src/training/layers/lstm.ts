@@ -1,5 +1,6 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
+import { KERNEL_CONSTANTS } from '../../wasm/kernel-exports.js';
 import { refuse, type Activation, type TrainableLayer } from './layer-module.js';
 import { gateOf } from './gates.js';
 import { planRecurrent, type RecurrentSaved } from './recurrent.js';
@@ -11,7 +12,10 @@ import { planRecurrent, type RecurrentSaved } from './recurrent.js';
  * 4), else on lstmForwardTrain / lstmBackward of assembly/backward-rnn.ts (no dropout, no
  * carried state). A masked input, go_backwards (with return_sequences false), Keras 1 per-gate weights or
  * another activation go through the recurrent core of recurrent.ts (the mask-aware kernels of
- * backward-rnn.ts), which refuses dropout; return_state and stateful are refused.
+ * backward-rnn.ts), which refuses dropout; stateful is refused. Initial states ([h, c], from
+ * another layer or model inputs) and return_state ([h_T, c_T]) run on the SIMD kernels: their
+ * gradients go out through lstmBackwardSimd's dh0 / dc0, and a gradient reaching the returned
+ * c_T comes in through dc0 (in / out).
  *
  * `dropout` / `recurrent_dropout` in training as Keras applies them: one inverted-dropout mask per
  * sample on the inputs ([batch, features]) and one on the recurrent state ([batch, units]), drawn
@@ -27,15 +31,15 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
   const dropping = dropout > 0 || recurrentDropout > 0;
   // the general path (recurrent.ts) refuses dropout by name itself
   if (d.weightLayout !== 'fused' || d.activation !== 'tanh' || d.goBackwards) return planRecurrent(layer, generation);
-  for (const f of ['returnState', 'stateful'] as const) if (d[f]) refuse(layer, `LSTM ${f}`, f, true);
+  if (d.stateful) refuse(layer, 'LSTM stateful', 'stateful', true);
   for (const [f, v] of [['dropout', dropout], ['recurrent_dropout', recurrentDropout]] as const) {
     if (!(v >= 0 && v < 1)) refuse(layer, `LSTM ${f} outside [0, 1)`, f, v);
   }
   if (dropping && generation.major < 3 && cfg.implementation !== 2) {
     refuse(layer, 'LSTM dropout with one mask per gate (Keras 2 implementation 0 / 1; implementation 2 and Keras 3 use one mask)', 'implementation', cfg.implementation ?? null);
   }
-  // masked inputs take the general path, which has no dropout: with dropout a mask is refused
-  const general = dropping ? undefined : (planRecurrent(layer, generation) as TrainableLayer<RecurrentSaved>);
+  // masked inputs take the general path, which has no dropout and no states: with either a mask is refused
+  const general = dropping || d.returnState ? undefined : (planRecurrent(layer, generation) as TrainableLayer<RecurrentSaved>);
   const gate = gateOf(layer, generation);
   const units = Number(d.units);
   const returnSequences = d.returnSequences === true;
@@ -43,15 +47,20 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
   const name = layer.spec.name;
   const simd = units % 4 === 0;
   if (!simd && dropping) refuse(layer, 'LSTM dropout with units not a multiple of 4', 'units', units);
+  // initial states and returned states run on the SIMD kernels only
+  if (!simd && d.returnState) refuse(layer, 'LSTM return_state with units not a multiple of 4', 'units', units);
   type Saved = {
     input: Activation; pw: number; pr: number; pb: number; gates: number; cs: number; hs: number;
     h0: number; c0: number; xMask: number; hMask: number; work: number; masked?: RecurrentSaved;
+    /** Whether the call passed initial states (their gradients are returned). */
+    initial?: boolean;
   };
   const plan: TrainableLayer<Saved> = {
     layer,
     weights: useBias ? ['kernel', 'recurrent_kernel', 'bias'] : ['kernel', 'recurrent_kernel'],
     masks: dropping ? 'refuse' : returnSequences ? 'pass' : 'consume',
-    forward(ctx, input, w) {
+    states: simd,
+    forward(ctx, input, w, initial) {
       if (input.mask && general) {
         const r = general.forward(ctx, input, w);
         return { output: r.output, saved: { input, pw: 0, pr: 0, pb: 0, gates: 0, cs: 0, hs: 0, h0: 0, c0: 0, xMask: 0, hMask: 0, work: 0, masked: r.saved } };
@@ -68,8 +77,11 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
       const carried = ctx.carry?.get(name) as LstmCarry | undefined;
       if (ctx.carry && !simd) refuse(layer, 'truncated BPTT for an LSTM whose units are not a multiple of 4', 'units', U);
       let [h0, c0, xMask, hMask, work] = [0, 0, 0, 0, 0];
+      if (initial && !simd) refuse(layer, 'LSTM initial states with units not a multiple of 4', 'units', U);
       if (simd) {
         if (carried) [h0, c0] = [ctx.put(carried.h), ctx.put(carried.c)];
+        // Keras' initial_state order: [h, c]
+        if (initial) [h0, c0] = [initial[0].ptr, initial[1].ptr];
         // the masks are per sequence: a truncated BPTT step reuses its batch's masks in every chunk
         const mask = (n: number, r: number, kept: Float32Array | undefined): [number, Float32Array | undefined] => {
           if (r === 0) return [0, undefined];
@@ -96,37 +108,56 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
       } else {
         k.lstmForwardTrain(input.ptr, B, T, D, U, pw, pr, pb, gate, gates, cs, hs);
       }
-      const saved = { input, pw, pr, pb, gates, cs, hs, h0, c0, xMask, hMask, work };
-      if (returnSequences) return { output: { ptr: hs, shape: [B, T, U] }, saved };
-      const out = memory.scratch(B * U * 4);
-      const hv = memory.f32(hs, B * T * U);
-      const ov = memory.f32(out, B * U);
-      for (let b = 0; b < B; b++) ov.set(hv.subarray((b * T + T - 1) * U, (b * T + T) * U), b * U);
-      return { output: { ptr: out, shape: [B, U] }, saved };
+      const saved = { input, pw, pr, pb, gates, cs, hs, h0, c0, xMask, hMask, work, initial: !!initial };
+      const lastStep = (p: number) => {
+        const out = memory.scratch(B * U * 4);
+        k.copySteps(p, T, T - 1, out, 1, 0, B, 1, U);
+        return { ptr: out, shape: [B, U] };
+      };
+      // return_state: [h_T, c_T] after the output
+      const states = d.returnState ? [lastStep(hs), lastStep(cs)] : undefined;
+      const output = returnSequences ? { ptr: hs, shape: [B, T, U] } : lastStep(hs);
+      return { output, saved, ...(states ? { states } : {}) };
     },
-    backward(ctx, s, dOut) {
+    backward(ctx, s, dOut, dReturned) {
       if (s.masked && general) return general.backward(ctx, s.masked, dOut);
       const { memory } = ctx;
+      const k = memory.kernels;
       const [B, T, D] = s.input.shape;
       const U = units;
       const dx = memory.scratch(B * T * D * 4);
       let dhs = dOut;
       if (!returnSequences) {
         dhs = memory.scratch(B * T * U * 4, true);
-        const dv = memory.f32(dhs, B * T * U);
-        const gv = memory.f32(dOut, B * U);
-        for (let b = 0; b < B; b++) dv.set(gv.subarray(b * U, (b + 1) * U), (b * T + T - 1) * U);
+        k.copySteps(dOut, 1, 0, dhs, T, T - 1, B, 1, U);
+      }
+      // with initial or returned states: d/d(h0, c0) out, d/d(c_T) in (dc0 is in / out), d/d(h_T) added to the last step
+      const withStates = simd && (s.initial || dReturned !== undefined);
+      const dh0 = withStates ? memory.scratch(B * U * 4) : 0;
+      const dc0 = withStates ? memory.scratch(B * U * 4, true) : 0;
+      if (dReturned) {
+        if (returnSequences) {
+          const copy = memory.scratch(B * T * U * 4);
+          k.copyF32(dhs, copy, B * T * U);
+          dhs = copy;
+        }
+        const last = memory.scratch(B * U * 4);
+        k.copySteps(dhs, T, T - 1, last, 1, 0, B, 1, U);
+        k.binaryF32(last, dReturned[0], last, B * U, KERNEL_CONSTANTS.BIN_ADD);
+        k.copySteps(last, 1, 0, dhs, T, T - 1, B, 1, U);
+        k.copyF32(dReturned[1], dc0, B * U);
       }
       const dW = memory.scratch(D * 4 * U * 4);
       const dR = memory.scratch(U * 4 * U * 4);
       const db = s.pb ? memory.scratch(4 * U * 4) : 0;
       if (simd) {
-        memory.kernels.lstmBackwardSimd(s.input.ptr, B, T, D, U, s.pw, s.pr, gate, s.h0, s.c0, s.xMask, s.hMask, s.gates, s.cs, s.hs, dhs, dx, dW, dR, db, 0, 0, s.work);
+        memory.kernels.lstmBackwardSimd(s.input.ptr, B, T, D, U, s.pw, s.pr, gate, s.h0, s.c0, s.xMask, s.hMask, s.gates, s.cs, s.hs, dhs, dx, dW, dR, db, dh0, dc0, s.work);
       } else {
         const scratch = memory.scratch(6 * U * 4);
         memory.kernels.lstmBackward(s.input.ptr, B, T, D, U, s.pw, s.pr, gate, s.gates, s.cs, s.hs, dhs, dx, dW, dR, db, scratch);
       }
-      return { dInput: dx, grads: [memory.f32(dW, D * 4 * U).slice(), memory.f32(dR, U * 4 * U).slice(), ...(db ? [memory.f32(db, 4 * U).slice()] : [])] };
+      const grads = [memory.f32(dW, D * 4 * U).slice(), memory.f32(dR, U * 4 * U).slice(), ...(db ? [memory.f32(db, 4 * U).slice()] : [])];
+      return { dInput: dx, grads, ...(s.initial ? { dStates: [dh0, dc0] } : {}) };
     },
   };
   return plan as TrainableLayer;
