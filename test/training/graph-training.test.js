@@ -3,7 +3,8 @@
 // training_config), and an encoder-decoder whose encoder LSTM's returned states start the decoder
 // LSTM, against PyTorch float64 autograd through Keras' equations, losses and optimizer rules
 // (scripts/fixtures/make_training_fixtures.py graph_training_cases ->
-// test/fixtures/training/training_graph_steps.json). The gradient checks of the same models are in
+// test/fixtures/training/training_graph_steps.json), and truncated BPTT through a two-input,
+// two-output DAG. The gradient checks of the same models are in
 // layer-gradients.test.js.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -39,7 +40,7 @@ function checkWeights(model, c, t) {
 }
 
 for (const c of ref.cases) {
-  test(`${c.model} with ${c.optimizer.class_name} (${c.losses.join(' + ')}, loss_weights ${c.loss_weights.join(', ')}): 20 steps match the PyTorch reference`, async () => {
+  test(`${c.model} with ${c.optimizer.class_name} (${c.losses.join(' + ')}, loss_weights ${c.loss_weights.join(', ')}${c.tbptt ? `, tbptt ${c.tbptt}` : ''}): 20 steps match the PyTorch reference`, async () => {
     const model = await loadModel(`${dir}/${c.model}`);
     const multi = model.outputs.length > 1;
     // the multi-output model's file holds its losses, loss_weights, metrics and Adam: compile() uses them
@@ -51,7 +52,7 @@ for (const c of ref.cases) {
     const y = c.y.map((v, k) => tensor(v, c.y_shape[k]));
     let worst = 0;
     for (let t = 1; t <= 20; t++) {
-      const logs = await model.trainOnBatch(x, multi ? y : y[0], { returnDict: true });
+      const logs = await model.trainOnBatch(x, multi ? y : y[0], { returnDict: true, ...(c.tbptt ? { tbptt: c.tbptt } : {}) });
       close(logs.loss, c.total[t - 1], `step ${t} total loss`);
       if (multi) model.outputs.forEach((o, k) => close(logs[`${o.name}_loss`], c.per_output[t - 1][k], `step ${t} ${o.name}_loss`));
       if (t === 1 || t === 20) worst = Math.max(worst, checkWeights(model, c, t));

@@ -223,7 +223,11 @@ function forward64(layers, weights, inputs, keras3, outputs) {
           return vs.reduce((a, b) => a + b, 0) / vs.length;
         });
       }
-      mask = null;
+      // Keras' merge masks: AND of the masks present (Keras 1 / 2; Concatenate always); Keras 3.4+: OR when every input has one
+      const ms = ins.map((v) => v.mask);
+      const present = ms.filter((m) => m);
+      const and = !keras3 || cls === 'Concatenate';
+      mask = present.length === 0 || (!and && present.length < ms.length) ? null : present.reduce((a, m) => a.map((v, i) => (and ? v & m[i] : v | m[i])));
     } else if (cls === 'Masking') {
       const [B, T, F] = shape;
       mask = new Uint8Array(B * T);
@@ -485,8 +489,10 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, sc
     const n = xShape.reduce((a, b) => a * b, 1);
     const x = Float64Array.from(Float32Array.from({ length: n }, () => (ids ? 1 + Math.floor((r() + 0.5) * (ids - 1)) : 2 * scale * r())));
     const F = xShape.slice(2).reduce((a, b) => a * b, 1);
-    for (const [b, t] of maskRows) x.fill(0, (b * steps + t) * F, (b * steps + t + 1) * F);
-    const masked = (i) => maskRows.some(([b, t]) => Math.floor(i / F) === b * steps + t);
+    // maskRows: one list for every input, or lists by input name
+    const rows = Array.isArray(maskRows) ? maskRows : (maskRows[input.name] ?? []);
+    for (const [b, t] of rows) x.fill(0, (b * steps + t) * F, (b * steps + t + 1) * F);
+    const masked = (i) => rows.some(([b, t]) => Math.floor(i / F) === b * steps + t);
     return { name: input.name, x, xShape, masked };
   });
   const inputs = new Map(xs.map((v) => [v.name, { y: v.x, shape: v.xShape }]));
@@ -600,6 +606,12 @@ const CASES = [
   ['seq2seq with states, softmax decoder, tf.keras 2.6', 'test/fixtures/seq2seq_initial_state.h5', { T: 4 }],
   // initial states fed as model inputs (three inputs; their gradients are the model inputs')
   ['LSTM initial_state from two model inputs -> Dense', 'test/fixtures/training/grad_decoder_state_inputs.h5', { B: 3 }],
+  // masks reaching merges: each input masked at other steps; Add and Concatenate AND them (tf.keras), the GRU / SimpleRNN after them skip those steps
+  [
+    'Masking on two inputs -> Dense -> Add -> GRU, Concatenate -> SimpleRNN (merged masks)',
+    'test/fixtures/training/grad_masks_into_merges.h5',
+    { B: 3, maskRows: { in_a: [[0, 4], [1, 0], [2, 2]], in_b: [[0, 3], [0, 4], [1, 1], [2, 4]] } },
+  ],
 ];
 
 for (const [label, file, opts] of CASES) {
