@@ -97,7 +97,7 @@ export function forwardBackward(
   for (const { plan: p, inputs } of steps) {
     const name = p.layer.spec.name;
     if ('multiInput' in p) {
-      const r = p.forward(ctx, inputs.map(act));
+      const r = p.forward(ctx, inputs.map(act), arrays.get(name) ?? []);
       saved.push(r.saved);
       acts.push(r.output);
     } else {
@@ -130,6 +130,7 @@ export function forwardBackward(
     const { plan: p, inputs } = steps[i];
     if ('multiInput' in p) {
       const r = p.backward(ctx, saved[i], grad);
+      if (r.grads?.length) grads.set(p.layer.spec.name, r.grads);
       inputs.forEach((from, j) => accumulate(from, r.dInputs[j]));
     } else {
       const r = p.backward(ctx, saved[i], grad);
