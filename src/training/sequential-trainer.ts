@@ -53,8 +53,9 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
     const maskIn = inputs.some((i) => i >= 0 && masked[i]);
     let maskOut: boolean;
     if ('multiInput' in plan) {
-      if (maskIn) refuse(layer, `a time-step mask reaching ${layer.imported.className}`, 'mask', true);
-      maskOut = false;
+      if (maskIn && !plan.masks) refuse(layer, `a time-step mask reaching ${layer.imported.className}`, 'mask', true);
+      const from = plan.masks ? inputs[plan.masks.outputFrom] : undefined;
+      maskOut = from !== undefined && from >= 0 && masked[from];
     } else {
       if (inputs.length !== 1) refuse(layer, `${layer.imported.className} with ${inputs.length} inputs`, 'inbound_nodes', inputs.length);
       const handling = plan.masks ?? 'pass';

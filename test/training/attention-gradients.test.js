@@ -46,17 +46,17 @@ function dropoutStream() {
 
 /**
  * Keras' attention over heads: scores [B][H][Tq][Tv] (computed by `score(b, h, i, j)`), Keras'
- * -1e9 bias (float32) above the diagonal when causal, softmax, dropout of the weights, weights ·
- * V where V(b, j, h, e) reads the values. Returns context [B][Tq][H][dv].
+ * -1e9 bias (float32) where `masked(b, i, j)`, softmax, dropout of the weights, weights · V where
+ * V(b, j, h, e) reads the values. Returns context [B][Tq][H][dv].
  */
-function attend64({ B, H, Tq, Tv, dv }, score, V, causal, rate, drop) {
+function attend64({ B, H, Tq, Tv, dv }, score, V, masked, rate, drop) {
   const w = new Float64Array(B * H * Tq * Tv);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++)
       for (let i = 0; i < Tq; i++)
         for (let j = 0; j < Tv; j++) {
           const s = score(b, h, i, j);
-          w[((b * H + h) * Tq + i) * Tv + j] = causal && j > i ? Math.fround(s) - 1e9 : s;
+          w[((b * H + h) * Tq + i) * Tv + j] = masked(b, i, j) ? Math.fround(s) - 1e9 : s;
         }
   softmaxRows(w, Tv);
   if (rate > 0) {
@@ -93,21 +93,36 @@ function forward64(layers, weights, x, xShape, outputLayer, epsFor) {
     const det = l.details;
     const ws = weights.get(l.name) ?? [];
     if (l.className === 'InputLayer') {
-      values.set(l.name, { y: x, shape: xShape.slice() });
+      values.set(l.name, { y: x, shape: xShape.slice(), mask: null });
       continue;
     }
     const ins = l.inbound[0].map((ref) => values.get(ref.replace(/\[.*$/, '')));
     let y, shape;
     const [first] = ins;
-    if (l.className === 'Dense') {
+    // Keras' mask rules of these layers: Dense passes it, the attention layers give the query's, the rest none
+    let mask = null;
+    if (l.className === 'Embedding') {
+      const dim = det.outputDim;
+      y = new Float64Array(first.y.length * dim);
+      first.y.forEach((id, i) => y.set(ws[0].data.subarray(id * dim, (id + 1) * dim), i * dim));
+      mask = det.maskZero ? Uint8Array.from(first.y, (id) => (id !== 0 ? 1 : 0)) : null;
+      shape = [...first.shape, dim];
+    } else if (l.className === 'Dense') {
+      mask = first.mask;
       const K = first.shape[first.shape.length - 1];
       y = affine64(first.y, first.y.length / K, K, ws[0].data, ws[1]?.data, det.units);
       if (det.activation === 'tanh') y = y.map(Math.tanh);
       shape = [...first.shape.slice(0, -1), det.units];
     } else if (l.className === 'GlobalAveragePooling1D') {
+      // the average over the kept steps (Keras >= 2.1)
       const [B, T, C] = first.shape;
+      const kept = (b, t) => !first.mask || first.mask[b * T + t];
       y = new Float64Array(B * C);
-      for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) y[b * C + c] += first.y[(b * T + t) * C + c] / T;
+      for (let b = 0; b < B; b++) {
+        let count = 0;
+        for (let t = 0; t < T; t++) if (kept(b, t)) count++;
+        for (let t = 0; t < T; t++) if (kept(b, t)) for (let c = 0; c < C; c++) y[b * C + c] += first.y[(b * T + t) * C + c] / count;
+      }
       shape = [B, C];
     } else if (l.className === 'Add') {
       y = first.y.map((v, i) => v + ins[1].y[i]);
@@ -173,7 +188,11 @@ function forward64(layers, weights, x, xShape, outputLayer, epsFor) {
         }
         return s;
       };
-      y = attend64({ B, H: 1, Tq, Tv, dv }, score, (b, j, _h, e) => v.y[(b * Tv + j) * dv + e], det.causal, det.dropout ?? 0, drop);
+      // the value's mask on the scores; the query's zeroes the output rows and is the output's mask
+      const masked = (b, i, j) => (det.causal && j > i) || (v.mask && !v.mask[b * Tv + j]);
+      y = attend64({ B, H: 1, Tq, Tv, dv }, score, (b, j, _h, e) => v.y[(b * Tv + j) * dv + e], masked, det.dropout ?? 0, drop);
+      if (q.mask) y = y.map((z, i) => (q.mask[Math.floor(i / dv)] ? z : 0));
+      mask = q.mask;
       shape = [B, Tq, dv];
     } else if (l.className === 'MultiHeadAttention') {
       const [q, v, k = v] = ins;
@@ -193,11 +212,15 @@ function forward64(layers, weights, x, xShape, outputLayer, epsFor) {
         for (let e = 0; e < kd; e++) z += Q[((b * Tq + i) * H + h) * kd + e] * Kp[((b * Tv + j) * H + h) * kd + e];
         return z;
       };
-      const ctx = attend64({ B, H, Tq, Tv, dv: vd }, score, (b, j, h, e) => V[((b * Tv + j) * H + h) * vd + e], det.causal, det.dropout ?? 0, drop);
+      // Keras' attention_mask: query AND value AND key masks AND (use_causal_mask) lower-triangular
+      const off = (m, b, t, T) => m && !m[b * T + t];
+      const masked = (b, i, j) => (det.causal && j > i) || off(q.mask, b, i, Tq) || off(v.mask, b, j, Tv) || off(k.mask, b, j, Tv);
+      const ctx = attend64({ B, H, Tq, Tv, dv: vd }, score, (b, j, h, e) => V[((b * Tv + j) * H + h) * vd + e], masked, det.dropout ?? 0, drop);
+      mask = q.mask;
       y = affine64(ctx, B * Tq, H * vd, byName(ws, 'attention_output/kernel'), byName(ws, 'attention_output/bias') ?? null, od);
       shape = [B, Tq, od];
     } else throw new Error(`no float64 reference for ${l.className}`);
-    values.set(l.name, { y, shape });
+    values.set(l.name, { y, shape, mask });
   }
   return values.get(outputLayer);
 }
@@ -210,14 +233,15 @@ async function mem() {
 
 const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
 
-async function checkModel(file, { B = 2, seed = 11 } = {}) {
+/** `ids`: token ids [B][T] for a model whose input is an Embedding (no input gradient then). */
+async function checkModel(file, { B = 2, seed = 11, ids = null } = {}) {
   const model = await loadModel(DIR + file);
   const layers = model.layers;
   const r = rng(seed);
   const inShape = model.inputs[0].shape;
-  const xShape = [B, ...inShape.slice(1)];
+  const xShape = ids ? [ids.length, ids[0].length] : [B, ...inShape.slice(1)];
   const n = xShape.reduce((a, b) => a * b, 1);
-  const x = Float64Array.from(Float32Array.from({ length: n }, () => 2 * r()));
+  const x = ids ? Float64Array.from(ids.flat()) : Float64Array.from(Float32Array.from({ length: n }, () => 2 * r()));
   const weights = new Map(model.getWeights().map((l) => [l.layer, l.weights.map((w) => ({ name: w.name, data: Float64Array.from(w.data) }))]));
   const out = model.outputs[0].layer;
   // tf.keras' l2_normalize epsilon (these fixtures are tf.keras files)
@@ -229,10 +253,17 @@ async function checkModel(file, { B = 2, seed = 11 } = {}) {
   const g = chainGradients(await mem(), model.graphForSaving, model.generation, arrays, Float32Array.from(x), xShape, Float32Array.from(rw));
   let worst = check(`${file} output`, g.y, ref.y);
   assert.equal(g.yShape.slice(1), ref.shape.slice(1), `${file} output shape`);
-  worst = Math.max(worst, check(`${file} dx`, g.dx, finiteDifferences(x, loss)));
+  if (!ids) worst = Math.max(worst, check(`${file} dx`, g.dx, finiteDifferences(x, loss)));
   worst = Math.max(worst, checkWeightGradients(file, weights, g.grads, loss));
   return worst;
 }
+
+// token ids (vocabulary 6, 0 = padding) with post-padding and one sample unpadded
+const MASKED_IDS = [
+  [3, 1, 5, 0],
+  [2, 4, 0, 0],
+  [1, 2, 3, 4],
+];
 
 const CASES = [
   ['Attention(dot, use_scale) on [query, value, key], use_causal_mask', 'grad_attention_dot_scale_causal.h5'],
@@ -246,11 +277,15 @@ const CASES = [
   ['MultiHeadAttention dropout 0.25', 'grad_mha_dropout.h5'],
   ['Dot axes 2, [2, 1], [1, 1] normalize over 3D operands', 'grad_dot_3d.h5'],
   ['Dot of a 2D and a 3D operand, and of two 2D operands normalised', 'grad_dot_2d.h5'],
+  // Keras masks from Embedding(mask_zero), then a mask-aware GlobalAveragePooling1D
+  ['Embedding(mask_zero) -> self-attention Attention(use_scale): query and value masks', 'grad_attention_masked.h5', { ids: MASKED_IDS }],
+  ['Embedding(mask_zero) -> AdditiveAttention(use_scale)([Dense, Embedding]): query and value masks', 'grad_additive_attention_masked.h5', { ids: MASKED_IDS }],
+  ['Embedding(mask_zero) -> MultiHeadAttention(e, e): query AND value masks', 'grad_mha_masked.h5', { ids: MASKED_IDS }],
 ];
 
-for (const [label, file] of CASES) {
+for (const [label, file, opts] of CASES) {
   test(`${label}: gradients match float64 finite differences (${file})`, async () => {
-    const worst = await checkModel(file);
+    const worst = await checkModel(file, opts);
     console.log(`  ${label}: worst error ${(worst * 100).toFixed(1)}% of the tolerance`);
   });
 }
@@ -262,11 +297,30 @@ test('20 training steps of Attention(use_scale, causal) and MultiHeadAttention(s
   console.log(`  attention training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance after 20 steps`);
 });
 
-test('attention layers reached by a Keras mask are refused for training by name', async () => {
-  const masked = await loadModel(DIR + 'grad_attention_masked.h5');
+test('trained Attention and MultiHeadAttention models predict with the new weights and save as .keras and .h5 with the same predictions', async () => {
+  for (const file of ['train_attention.h5', 'train_mha.h5']) {
+    const c = steps.cases.find((k) => k.model === file);
+    const model = await loadModel(DIR + file);
+    model.compile({ optimizer: { class_name: 'Adam', config: { learning_rate: 0.02 } }, loss: 'mse' });
+    const x = { data: Float32Array.from(c.x), shape: c.x_shape };
+    const y = { data: Float32Array.from(c.y), shape: c.y_shape };
+    const before = model.predict(x).data.slice();
+    const { history } = await model.fit(x, y, { epochs: 5, batchSize: 2 });
+    assert.ok(history.loss[4] < history.loss[0], `${file}: loss goes down: ${history.loss}`);
+    const after = model.predict(x).data;
+    assert.ok(after.some((v, i) => v !== before[i]), `${file}: predict sees the new weights`);
+    for (const format of ['keras', 'h5']) {
+      const again = await loadModel(await model.save({ format }));
+      assert.equal(Array.from(again.predict(x).data), Array.from(after), `${file} saved as ${format}`);
+    }
+  }
+});
+
+test('Dot reached by a Keras mask is refused for training by name', async () => {
+  const masked = await loadModel(DIR + 'grad_dot_masked.h5');
   assert.throws(
     () => masked.compile({ optimizer: 'sgd', loss: 'mse' }),
-    (e) => e instanceof UnsupportedKerasConfigurationError && /time-step mask reaching Attention/.test(e.message) && e.context?.layer === 'attention',
+    (e) => e instanceof UnsupportedKerasConfigurationError && /time-step mask reaching Dot/.test(e.message) && e.context?.layer === 'dot',
   );
 });
 

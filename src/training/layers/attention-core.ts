@@ -1,6 +1,7 @@
 import { BATCH_MAT_MUL_PARAMS, MASKED_SOFTMAX_PARAMS, KERNEL_CONSTANTS, type BatchMatMulParams } from '../../wasm/kernel-exports.js';
 import type { WasmMemory } from '../../wasm/memory.js';
-import type { TrainContext } from './layer-module.js';
+import type { GraphLayer } from '../../graph/build-graph.js';
+import { refuse, type TrainContext } from './layer-module.js';
 
 /**
  * What the attention layers share in training (Attention, AdditiveAttention with one head,
@@ -9,6 +10,29 @@ import type { TrainContext } from './layer-module.js';
  * batchMatMul / maskedSoftmax / activationBackward. Tensors are (batch, steps, heads, dim)
  * row-major (heads = 1: Keras' (batch, steps, dim)); scores and weights (batch, heads, Tq, Tv).
  */
+
+/** What the attention layers' imports say about a call: roles, causal, dropout, masks. */
+export interface AttentionOptions {
+  /** Input indices of query, value and key (key = value when the call gave none). */
+  roles: [number, number, number];
+  causal: boolean;
+  /** Dropout rate of the attention weights in training. */
+  rate: number;
+  /** Whether the file's Keras version applied Keras masks in this layer. */
+  useMasks: boolean;
+  /** The trainer's mask contract: the output carries the query's mask when masks apply. */
+  masks: { outputFrom: number };
+}
+
+/** The {@link AttentionOptions} of an imported Attention / AdditiveAttention / MultiHeadAttention. */
+export function attentionOptions(layer: GraphLayer): AttentionOptions {
+  const d = layer.imported.details;
+  const roles = d.roles as [number, number, number];
+  const rate = Number(d.dropout ?? 0);
+  if (!(rate >= 0 && rate < 1)) refuse(layer, `${layer.imported.className} dropout outside [0, 1)`, 'dropout', rate);
+  const useMasks = d.masks !== false;
+  return { roles, causal: d.causal === true, rate, useMasks, masks: { outputFrom: useMasks ? roles[0] : -1 } };
+}
 
 /** Sizes of one attention call. */
 export interface AttentionDims {
@@ -85,17 +109,29 @@ export interface Attended {
   context: number;
 }
 
+/** What masks the softmax of {@link attend}: u8 [B][T] time-step masks (0: none) and Keras' causal / zeroing rules. */
+export interface ScoreMasks {
+  causal: boolean;
+  query?: number;
+  value?: number;
+  key?: number;
+  /** Masked weights multiplied by 0 after the softmax (Keras >= 3.10 MultiHeadAttention returning its scores). */
+  zeroMasked?: boolean;
+}
+
 /**
- * softmax(scores, masked by `causal` as Keras' -1e9 rule) in place, Keras' dropout of the weights
- * in training (`rate` > 0: an inverted-dropout mask from the step's seeded generator, like the
- * Dropout layer's), then context[b, :, h] = weights[b, h] · V[b, :, h].
+ * softmax(scores, masked as maskedSoftmax does: Keras' -1e9 rule) in place, Keras' dropout of the
+ * weights in training (`rate` > 0: an inverted-dropout mask from the step's seeded generator,
+ * like the Dropout layer's), then context[b, :, h] = weights[b, h] · V[b, :, h]. The softmax
+ * backward of {@link attendBackward} on the zeroed weights is also exact for `zeroMasked`.
  */
-export function attend(ctx: TrainContext, scores: number, V: number, d: AttentionDims, causal: boolean, rate: number): Attended {
+export function attend(ctx: TrainContext, scores: number, V: number, d: AttentionDims, masks: ScoreMasks, rate: number): Attended {
   const { memory } = ctx;
   const { B, H, Tq, Tv, dv } = d;
   const n = B * H * Tq * Tv;
   memory.kernels.maskedSoftmax(memory.paramBlock(MASKED_SOFTMAX_PARAMS, {
-    scores, batch: B, heads: H, rows: Tq, cols: Tv, queryMask: 0, valueMask: 0, keyMask: 0, causal: causal ? 1 : 0, zeroMasked: 0,
+    scores, batch: B, heads: H, rows: Tq, cols: Tv, queryMask: masks.query ?? 0, valueMask: masks.value ?? 0, keyMask: masks.key ?? 0,
+    causal: masks.causal ? 1 : 0, zeroMasked: masks.zeroMasked ? 1 : 0,
   }));
   let dropped = scores;
   let mask = 0;

@@ -90,6 +90,12 @@ export interface MultiInputLayer<Saved = unknown> {
   readonly layer: GraphLayer;
   readonly weights: readonly string[];
   readonly multiInput: true;
+  /**
+   * Absent: a time-step mask on any input is refused at planning. Present: the layer reads its
+   * inputs' masks (the attention layers) and its output carries the mask of input `outputFrom`
+   * (-1: no mask).
+   */
+  readonly masks?: { outputFrom: number };
   forward(ctx: TrainContext, inputs: Activation[], weights: Float32Array[]): { output: Activation; saved: Saved };
   backward(ctx: TrainContext, saved: Saved, dOutput: number): { dInputs: number[]; grads?: Float32Array[] };
 }

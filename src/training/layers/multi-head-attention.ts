@@ -1,7 +1,7 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { WasmMemory } from '../../wasm/memory.js';
-import { attend, attendBackward, dotScores, dotScoresBackward, gradientsByInput, type Attended, type AttentionDims } from './attention-core.js';
-import { refuse, type Activation, type MultiInputLayer, type TrainContext } from './layer-module.js';
+import { attend, attendBackward, attentionOptions, dotScores, dotScoresBackward, gradientsByInput, type Attended, type AttentionDims } from './attention-core.js';
+import type { Activation, MultiInputLayer, TrainContext } from './layer-module.js';
 
 /** A projection x · W + b of rows of K features to N (MultiHeadAttention's EinsumDense layers, flattened). */
 interface Projection {
@@ -40,8 +40,10 @@ function projectBackward(memory: WasmMemory, p: Projection, dy: number, grads: F
  * the attention weights from the step's seeded generator): Q = query·Wq + bq scaled by
  * 1/sqrt(key_dim), K and V likewise, per-head softmax(Q·Kᵀ)·V, then the output projection. The
  * EinsumDense kernels (features, heads, dim) / (heads, value_dim, output) are plain matrices
- * row-major, so the gradients come back in the file's layout. Masks reaching the layer are
- * refused by the trainer; the attention-scores output is not trained.
+ * row-major, so the gradients come back in the file's layout. Keras masks as the inference
+ * layer applies them (query AND value AND key masks on the scores, Keras >= 3.10's zeroing when
+ * the scores are returned; none for tf.keras before 2.10); the output carries the query's mask.
+ * The attention-scores output is not trained.
  */
 export function planMultiHeadAttention(layer: GraphLayer): MultiInputLayer {
   const d = layer.imported.details;
@@ -50,10 +52,9 @@ export function planMultiHeadAttention(layer: GraphLayer): MultiInputLayer {
   const vd = Number(d.valueDim);
   const outDim = Number(d.outputDim);
   const useBias = d.useBias !== false;
-  const causal = d.causal === true;
-  const rate = Number(d.dropout ?? 0);
-  const [qi, vi, ki] = d.roles as number[];
-  if (!(rate >= 0 && rate < 1)) refuse(layer, 'MultiHeadAttention dropout outside [0, 1)', 'dropout', rate);
+  const { roles, causal, rate, useMasks, masks } = attentionOptions(layer);
+  const [qi, vi, ki] = roles;
+  const zeroMasked = d.zeroMasked === true;
   const scale = Math.fround(1 / Math.sqrt(kd));
   const names = (p: string) => [`${p}/kernel`, ...(useBias ? [`${p}/bias`] : [])];
   const weights = [...names('query'), ...names('key'), ...names('value'), ...names('attention_output')];
@@ -62,6 +63,7 @@ export function planMultiHeadAttention(layer: GraphLayer): MultiInputLayer {
     layer,
     weights,
     multiInput: true,
+    masks,
     forward(ctx, inputs, w) {
       const { memory } = ctx;
       const per = useBias ? 2 : 1;
@@ -74,9 +76,11 @@ export function planMultiHeadAttention(layer: GraphLayer): MultiInputLayer {
       const pk = proj(1, key, H * kd);
       const pv = proj(2, v, H * vd);
       const scores = dotScores(memory, pq.y, pk.y, dims);
-      const att = attend(ctx, scores, pv.y, dims, causal, rate);
+      const mask = (a: Activation) => (useMasks ? a.mask : 0);
+      const att = attend(ctx, scores, pv.y, dims, { causal, query: mask(q), value: mask(v), key: mask(key), zeroMasked }, rate);
       const po = proj(3, { ptr: att.context, shape: [B, Tq, H * vd] }, outDim);
-      return { output: { ptr: po.y, shape: [B, Tq, outDim] }, saved: { pq, pk, pv, po, dims, att, count: inputs.length } };
+      const queryMask = mask(q);
+      return { output: { ptr: po.y, shape: [B, Tq, outDim], ...(queryMask ? { mask: queryMask } : {}) }, saved: { pq, pk, pv, po, dims, att, count: inputs.length } };
     },
     backward(ctx, s, dOut) {
       const { memory } = ctx;
