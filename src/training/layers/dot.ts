@@ -19,6 +19,7 @@ interface Operand {
  * inference layer's asRows; a 3D operand contracted on axis 1 is transposed), L2-normalised with
  * Keras' epsilon of the file's version when `normalize`, out[b] = X[b] · Y[b]ᵀ. Backward: dX =
  * dOut · Y, dY = dOutᵀ · X, through the normalisation, transposed back to the input's layout.
+ * Like Keras' Dot (and the inference layer), it ignores the inputs' masks and outputs none.
  */
 export function planDot(layer: GraphLayer, generation: KerasGeneration): MultiInputLayer {
   const axes = layer.imported.details.axes as DotAxes;
@@ -28,6 +29,7 @@ export function planDot(layer: GraphLayer, generation: KerasGeneration): MultiIn
     layer,
     weights: [],
     multiInput: true,
+    masks: { outputFrom: -1 },
     forward(ctx, inputs) {
       const { memory } = ctx;
       const B = inputs[0].shape[0];
