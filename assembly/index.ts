@@ -22,7 +22,7 @@ export { simpleRnnSequence, SIMPLE_RNN_UNIT_GROUP } from './simple-rnn-sequence'
 export {
   LSTM_SEQUENCE_PARAMS_BYTES, GRU_SEQUENCE_PARAMS_BYTES, SIMPLE_RNN_SEQUENCE_PARAMS_BYTES,
   CONV1D_PARAMS_BYTES, DEPTHWISE_CONV1D_PARAMS_BYTES, BATCH_MAT_MUL_PARAMS_BYTES, LOOKUP_SORTED_PARAMS_BYTES,
-  ADDITIVE_SCORES_PARAMS_BYTES, MASKED_SOFTMAX_PARAMS_BYTES, POOL1D_PARAMS_BYTES,
+  ADDITIVE_SCORES_PARAMS_BYTES, ADDITIVE_SCORES_BACKWARD_PARAMS_BYTES, MASKED_SOFTMAX_PARAMS_BYTES, POOL1D_PARAMS_BYTES,
 } from './param-blocks';
 export * from './tensor-op-codes';
 export { binaryF32, broadcastBinaryF32, broadcastSelectF32 } from './broadcast-binary-f32';
@@ -32,6 +32,7 @@ export { stridedCopy4 } from './strided-copy-4d';
 export { setMaskHistory, markKeptRows } from './rnn-common';
 export { maskOr, selectRows, mulRowsByMask, reverseMaskRows, l2NormalizeRows } from './masked-rows';
 export { batchMatMul, additiveScores, maskedSoftmax } from './attention';
+export { additiveScoresBackward, l2NormalizeRowsBackward } from './attention-backward';
 export { conv1d, conv1dScratchFloats, depthwiseConv1d } from './conv1d';
 export { pool1d, globalPool1d, globalPoolRows, POOL_MAX, POOL_AVG } from './pooling';
 export { batchNormInference, layerNorm } from './normalization';

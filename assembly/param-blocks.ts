@@ -182,6 +182,32 @@ export const LOOKUP_SORTED_PARAMS_BYTES: i32 = offsetof<LookupSortedParams>();
 }
 export const ADDITIVE_SCORES_PARAMS_BYTES: i32 = offsetof<AdditiveScoresParams>();
 
+/**
+ * `additiveScoresBackward` (assembly/attention-backward.ts): the gradients of
+ * {@link AdditiveScoresParams}' scores given d(loss)/d(scores).
+ */
+@unmanaged export class AdditiveScoresBackwardParams {
+  /** [batch][queries][dim] and [batch][keys][dim], as in the forward pass. */
+  q: usize;
+  k: usize;
+  /** d(loss)/d(scores) [batch][queries][keys]. */
+  dScores: usize;
+  batch: i32;
+  queries: i32;
+  keys: i32;
+  dim: i32;
+  inScale: f32;
+  /** dim weights, or 0 for all ones. */
+  w: usize;
+  outScale: f32;
+  /** Outputs (overwritten): d/dq, d/dk like q and k; d/dw [dim]; [d/d inScale, d/d outScale]. */
+  dq: usize;
+  dk: usize;
+  dw: usize;
+  dScalars: usize;
+}
+export const ADDITIVE_SCORES_BACKWARD_PARAMS_BYTES: i32 = offsetof<AdditiveScoresBackwardParams>();
+
 /** `maskedSoftmax` (assembly/attention.ts): Keras' masked softmax of scores, in place. */
 @unmanaged export class MaskedSoftmaxParams {
   /** [batch * heads][rows][cols]. */

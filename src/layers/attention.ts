@@ -71,7 +71,8 @@ function importAttention(req: ImportRequest, additive: boolean): ImportedLayer {
     outputShapes,
     weights,
     notes,
-    details: { scoreMode: mode, useScale, causal, returnAttentionScores: returnScores, masks: useMasks },
+    // roles: the input indices of query, value and key (training reads its inputs by them)
+    details: { scoreMode: mode, useScale, causal, returnAttentionScores: returnScores, masks: useMasks, roles: [qi, vi, kIdx], dropout: typeof dropout === 'number' ? dropout : 0 },
     instantiate(arrays, memory) {
       const scale = useScale ? arrays[0] : null;
       const scalePtr = additive && scale ? memory.allocF32(scale) : 0;

@@ -49,7 +49,7 @@ export function dotOutputShape(shapes: Shape[], axes: DotAxes): Shape {
  * a 2D (batch, K) input is (batch, 1, K); a 3D input contracted on axis 1 is transposed per batch.
  * With `normalize`, rows are scaled to unit L2 norm (tf.math.l2_normalize over the axis).
  */
-function asRows(memory: WasmMemory, t: Tensor, axis: number, normalizeEps: number | null): { ptr: number; P: number; K: number } {
+export function asRows(memory: WasmMemory, t: Tensor, axis: number, normalizeEps: number | null): { ptr: number; P: number; K: number } {
   const k = memory.kernels;
   const B = t.shape[0];
   let P: number;

@@ -125,7 +125,11 @@ export const MultiHeadAttentionImporter: LayerImporter = {
       outputShapes,
       weights,
       notes,
-      details: { numHeads: H, keyDim: kd, valueDim: vd, outputDim: outDim, useBias, causal, returnAttentionScores: returnScores, masks: useMasks },
+      // roles: the input indices of query, value and key (training reads its inputs by them)
+      details: {
+        numHeads: H, keyDim: kd, valueDim: vd, outputDim: outDim, useBias, causal, returnAttentionScores: returnScores, masks: useMasks,
+        roles: [qi, vi, kIdx], dropout: typeof dropout === 'number' ? dropout : 0, zeroMasked,
+      },
       instantiate(arrays, memory) {
         const per = useBias ? 2 : 1;
         const w = (i: number) => arrays[i * per];

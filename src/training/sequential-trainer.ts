@@ -86,10 +86,16 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
     let maskOut: boolean;
     if ('multiInput' in plan) {
       const kind = layer.imported.className;
-      if (maskIn && kind !== 'Concatenate' && mergeRule === 'or' && ['Maximum', 'Minimum', 'Multiply'].includes(kind)) {
-        refuse(layer, `a time-step mask reaching ${kind} (Keras 3.4+ substitutes masked steps)`, 'mask', true);
+      if (plan.masks) {
+        // Dot and the attention layers read their inputs' masks themselves; the output carries one input's mask (or none)
+        const from = plan.masks.outputFrom >= 0 ? inputs[plan.masks.outputFrom] : undefined;
+        maskOut = receives && from !== undefined && masked[from];
+      } else {
+        if (maskIn && kind !== 'Concatenate' && mergeRule === 'or' && ['Maximum', 'Minimum', 'Multiply'].includes(kind)) {
+          refuse(layer, `a time-step mask reaching ${kind} (Keras 3.4+ substitutes masked steps)`, 'mask', true);
+        }
+        maskOut = maskIn && (kind === 'Concatenate' || mergeRule !== 'none');
       }
-      maskOut = maskIn && (kind === 'Concatenate' || mergeRule !== 'none');
     } else {
       if (inputs.length - states !== 1) refuse(layer, `${layer.imported.className} with ${inputs.length - states} inputs`, 'inbound_nodes', inputs.length);
       const handling = plan.masks ?? 'pass';
@@ -98,13 +104,16 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
       maskOut = handling === 'produce' || (handling === 'pass' && maskIn);
     }
     const outputs: number[] = [];
-    for (let t = 0; t < outputCount; t++) {
+    // several-input layers produce their first output only (an attention layer's scores are not
+    // trained): a layer reading another output is refused as reading an untrained tensor
+    const produced = 'multiInput' in plan ? 1 : outputCount;
+    for (let t = 0; t < produced; t++) {
       ids.set(refKey({ layer: name, node: node.callIndex, tensor: t }), masked.length);
       outputs.push(masked.length);
       // returned states carry no mask
       masked.push(t === 0 && maskOut);
     }
-    const maskRule = 'multiInput' in plan ? (layer.imported.className === 'Concatenate' ? 'and' : mergeRule) : undefined;
+    const maskRule = 'multiInput' in plan && !plan.masks ? (layer.imported.className === 'Concatenate' ? 'and' : mergeRule) : undefined;
     steps.push({ plan, inputs, initialStates: states, outputs, ...(maskRule ? { maskRule } : {}) });
   }
   const outputs = graph.spec.outputs.map((ref) => {
@@ -152,9 +161,9 @@ export function forwardBackward(
     const name = p.layer.spec.name;
     const ins = inputs.map((i) => acts[i]);
     if ('multiInput' in p) {
-      const r = p.forward(ctx, ins);
+      const r = p.forward(ctx, ins, arrays.get(name) ?? []);
       saved.push(r.saved);
-      acts[outputs[0]] = { ...r.output, ...mergedMask(ctx, ins, maskRule ?? 'and') };
+      acts[outputs[0]] = p.masks ? r.output : { ...r.output, ...mergedMask(ctx, ins, maskRule ?? 'and') };
     } else {
       const states = initialStates ? ins.slice(ins.length - initialStates) : undefined;
       const r = p.forward(ctx, ins[0], arrays.get(name) ?? [], states);
@@ -188,6 +197,7 @@ export function forwardBackward(
     const dOut = outputs.map((o) => pending[o] ?? memory.scratch(sizeOf(acts[o].shape) * 4, true));
     if ('multiInput' in p) {
       const r = p.backward(ctx, saved[i], dOut[0]);
+      if (r.grads?.length) addGradients(memory, grads, p.layer.spec.name, r.grads);
       inputs.forEach((from, j) => accumulate(from, r.dInputs[j]));
     } else {
       const r = p.backward(ctx, saved[i], dOut[0], dOut.length > 1 ? dOut.slice(1) : undefined);

@@ -96,3 +96,21 @@ export function lstm64({ x, W, R, b, h0, c0, xMask, hMask }, B, T, D, U, gate = 
   }
   return hs;
 }
+
+/**
+ * Checks every layer's weight gradients `grads` (by layer name, from chainGradients) against
+ * central finite differences of `loss` over `weights` (layer name -> [{ name, data: Float64Array }]);
+ * returns the worst error as a fraction of the tolerance.
+ */
+export function checkWeightGradients(file, weights, grads, loss) {
+  let worst = 0;
+  for (const [layer, ws] of weights) {
+    const got = grads.get(layer);
+    assert.ok(got, `${file}: gradients of ${layer}`);
+    assert.is(got.length, ws.length, `${file} ${layer}: one gradient per weight`);
+    ws.forEach((w, i) => {
+      worst = Math.max(worst, check(`${file} ${layer} ${w.name}`, got[i], finiteDifferences(w.data, loss)));
+    });
+  }
+  return worst;
+}

@@ -7,36 +7,12 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { loadModel, InputError, UnsupportedKerasConfigurationError } from '../../dist/index.js';
 import { corpusPath, corpusManifest } from '../support/corpus.js';
+import { checkTrainingSteps } from '../support/training-steps.js';
 
 const steps = JSON.parse(readFileSync('test/fixtures/training/training_steps.json', 'utf8'));
-// float32 training against a float64 reference: after 1 and 20 steps
-const W_ATOL = 2e-5;
-const W_RTOL = 2e-4;
-const LOSS_RTOL = 1e-4;
 
 test('20 training steps match the PyTorch reference (SGD momentum, RMSprop, Adam; LSTM -> Dense MSE; LSTM sequences -> softmax Dense, categorical cross-entropy, hard_sigmoid gates)', async () => {
-  let worst = 0;
-  for (const c of steps.cases) {
-    const model = await loadModel(`test/fixtures/training/${c.model}`);
-    model.compile({ optimizer: c.optimizer, loss: c.loss });
-    const x = { data: Float32Array.from(c.x), shape: c.x_shape };
-    const y = { data: Float32Array.from(c.y), shape: c.y_shape };
-    const label = `${c.model} ${c.optimizer.class_name}`;
-    for (let t = 1; t <= 20; t++) {
-      const loss = await model.trainOnBatch(x, y);
-      assert.ok(Math.abs(loss - c.losses[t - 1]) <= LOSS_RTOL * Math.abs(c.losses[t - 1]), `${label} step ${t}: loss ${loss} vs ${c.losses[t - 1]}`);
-      if (t === 1 || t === 20) {
-        const got = model.getWeights().flatMap((l) => l.weights.map((w) => w.data));
-        c.after[String(t)].forEach((ref, v) =>
-          ref.forEach((e, i) => {
-            const err = Math.abs(got[v][i] - e);
-            worst = Math.max(worst, err / (W_ATOL + W_RTOL * Math.abs(e)));
-            assert.ok(err <= W_ATOL + W_RTOL * Math.abs(e), `${label} step ${t} weight ${v}[${i}]: ${got[v][i]} vs ${e}`);
-          }),
-        );
-      }
-    }
-  }
+  const worst = await checkTrainingSteps(steps.cases, 'test/fixtures/training/');
   console.log(`  training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance after 20 steps`);
 });
 

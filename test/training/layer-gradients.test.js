@@ -10,7 +10,7 @@ import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.
 import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { graphGradients } from '../../dist/training/gradients.js';
-import { affine64, check, finiteDifferences, rng } from '../support/gradient-check.js';
+import { affine64, check, checkWeightGradients, finiteDifferences, rng } from '../support/gradient-check.js';
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 const ACT = { linear: (z) => z, tanh: Math.tanh, sigmoid, relu: (z) => Math.max(0, z) };
@@ -515,14 +515,7 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, sc
       for (let j = 0; j < v.x.length; j++) if (v.masked(j)) assert.is(g.dxs[i][j], 0, `${file} dx at a masked step`);
     });
   }
-  for (const [layer, ws] of weights) {
-    const got = g.grads.get(layer);
-    assert.ok(got, `${file}: gradients of ${layer}`);
-    assert.is(got.length, ws.length, `${file} ${layer}: one gradient per weight`);
-    ws.forEach((w, i) => {
-      worst = Math.max(worst, check(`${file} ${layer} ${w.name}`, got[i], finiteDifferences(w.data, loss)));
-    });
-  }
+  worst = Math.max(worst, checkWeightGradients(file, weights, g.grads, loss));
   return worst;
 }
 

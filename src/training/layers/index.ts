@@ -14,6 +14,9 @@ import { planConv1d } from './conv1d.js';
 import { planPooling } from './pooling.js';
 import { planBatchNormalization, planLayerNormalization } from './normalization.js';
 import { planMerge } from './merge.js';
+import { planDot } from './dot.js';
+import { planAttention } from './attention.js';
+import { planMultiHeadAttention } from './multi-head-attention.js';
 import { planFlatten, planShapeOp } from './shape-ops.js';
 import { planPermute } from './permute.js';
 import { planPrelu } from './prelu.js';
@@ -46,6 +49,10 @@ const PLANNERS: Record<string, LayerPlanner> = {
   Maximum: planMerge,
   Minimum: planMerge,
   Concatenate: planMerge,
+  Dot: planDot,
+  Attention: planAttention,
+  AdditiveAttention: planAttention,
+  MultiHeadAttention: planMultiHeadAttention,
   Reshape: planShapeOp,
   RepeatVector: planShapeOp,
   UpSampling1D: planShapeOp,

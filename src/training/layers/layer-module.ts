@@ -95,15 +95,22 @@ export interface TrainableLayer<Saved = unknown> {
 }
 
 /**
- * A layer with several inputs (merges: Add, Concatenate, ...): the same contract as
- * {@link TrainableLayer} with one activation and one gradient per input. No weights.
+ * A layer with several inputs (merges: Add, Concatenate, ...; Dot; the attention layers): the
+ * same contract as {@link TrainableLayer} with one activation and one gradient per input (in the
+ * order of the call's inputs), and weight gradients for the layers that have weights.
  */
 export interface MultiInputLayer<Saved = unknown> {
   readonly layer: GraphLayer;
   readonly weights: readonly string[];
   readonly multiInput: true;
-  forward(ctx: TrainContext, inputs: Activation[]): { output: Activation; saved: Saved };
-  backward(ctx: TrainContext, saved: Saved, dOutput: number): { dInputs: number[] };
+  /**
+   * Absent: a time-step mask on any input is refused at planning. Present: the layer reads its
+   * inputs' masks (the attention layers) and its output carries the mask of input `outputFrom`
+   * (-1: no mask).
+   */
+  readonly masks?: { outputFrom: number };
+  forward(ctx: TrainContext, inputs: Activation[], weights: Float32Array[]): { output: Activation; saved: Saved };
+  backward(ctx: TrainContext, saved: Saved, dOutput: number): { dInputs: number[]; grads?: Float32Array[] };
 }
 
 /** What a planner returns. */
