@@ -250,9 +250,10 @@ const isTensor = (v: unknown) => !!v && typeof v === 'object' && 'shape' in v &&
 /** x, y checked against the model and each other (every input and target has the same samples). */
 function dataOf(model: TrainingSource, x: TrainingInput, y: TrainingInput, what: string): Data {
   const file = model.fileName;
-  const xs = listOf<TensorInput>(x, model.inputs.map((i) => i.name), `${what}x`, file, isTensor).map((t, i) => tensorOf(t, model.inputs.length === 1 ? `${what}x` : `${what}x.${model.inputs[i].name}`, file));
+  const xField = (i: number) => (model.inputs.length === 1 ? `${what}x` : `${what}x.${model.inputs[i].name}`);
+  const xs = listOf<TensorInput>(x, model.inputs.map((i) => i.name), `${what}x`, file, isTensor).map((t, i) => tensorOf(t, xField(i), file));
   const ys = listOf<TensorInput>(y, model.outputs.map((o) => o.name), `${what}y`, file, isTensor).map((t, i) => tensorOf(t, model.outputs.length === 1 ? `${what}y` : `${what}y.${model.outputs[i].name}`, file));
-  xs.forEach((t, i) => checkBatch(t, model.inputs[i].shape, ys[0].data.length, file));
+  xs.forEach((t, i) => checkBatch(t, model.inputs[i].shape, ys[0].data.length, file, xField(i)));
   const samples = xs[0].shape[0];
   [...xs, ...ys].forEach((t) => {
     if (t.shape[0] !== samples) throw new InputError(`every input and target needs the same samples: ${samples} vs ${t.shape[0]}`, { file, field: `${what}y`, value: t.shape });

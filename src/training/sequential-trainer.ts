@@ -91,7 +91,7 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
         const from = plan.masks.outputFrom >= 0 ? inputs[plan.masks.outputFrom] : undefined;
         maskOut = receives && from !== undefined && masked[from];
       } else {
-        if (maskIn && kind !== 'Concatenate' && mergeRule === 'or' && ['Maximum', 'Minimum', 'Multiply'].includes(kind)) {
+        if (maskIn && mergeRule === 'or' && ['Maximum', 'Minimum', 'Multiply'].includes(kind)) {
           refuse(layer, `a time-step mask reaching ${kind} (Keras 3.4+ substitutes masked steps)`, 'mask', true);
         }
         maskOut = maskIn && (kind === 'Concatenate' || mergeRule !== 'none');
@@ -410,13 +410,13 @@ export class SequentialTrainer {
 }
 
 /** Checks a batch's x / y sizes against the model before training on it. */
-export function checkBatch(x: { data: ArrayLike<number>; shape: number[] }, inputShape: (number | null)[], yLength: number, file: string): void {
+export function checkBatch(x: { data: ArrayLike<number>; shape: number[] }, inputShape: (number | null)[], yLength: number, file: string, field = 'x'): void {
   if (!x || !Array.isArray(x.shape) || x.shape.length !== inputShape.length) {
-    throw new InputError(`x must have the model input's rank ${inputShape.length}`, { file, field: 'x', value: x?.shape });
+    throw new InputError(`${field} must have the model input's rank ${inputShape.length}`, { file, field, value: x?.shape });
   }
   inputShape.forEach((d, i) => {
-    if (i > 0 && d !== null && x.shape[i] !== d) throw new InputError(`x dimension ${i} must be ${d}`, { file, field: 'x', value: x.shape });
+    if (i > 0 && d !== null && x.shape[i] !== d) throw new InputError(`${field} dimension ${i} must be ${d}`, { file, field, value: x.shape });
   });
-  if (x.data.length !== x.shape.reduce((a, b) => a * b, 1)) throw new InputError('x data does not fit its shape', { file, field: 'x', value: x.data.length });
+  if (x.data.length !== x.shape.reduce((a, b) => a * b, 1)) throw new InputError(`${field} data does not fit its shape`, { file, field, value: x.data.length });
   if (yLength === 0) throw new InputError('y is empty', { file, field: 'y' });
 }

@@ -599,6 +599,8 @@ const CASES = [
   ['seq2seq with states, softmax decoder, tf.keras 2.6', 'test/fixtures/seq2seq_initial_state.h5', { T: 4 }],
   // initial states fed as model inputs (three inputs; their gradients are the model inputs')
   ['LSTM initial_state from two model inputs -> Dense', 'test/fixtures/training/grad_decoder_state_inputs.h5', { B: 3 }],
+  // return_state as model outputs: the sequence, h (also through a Dense) and c each get a gradient
+  ['LSTM sequence and returned [h, c] as model outputs', 'test/fixtures/training/grad_lstm_state_outputs.h5', { B: 3 }],
   // masks reaching merges: each input masked at other steps; Add and Concatenate AND them (tf.keras), the GRU / SimpleRNN after them skip those steps
   [
     'Masking on two inputs -> Dense -> Add -> GRU, Concatenate -> SimpleRNN (merged masks)',
