@@ -265,10 +265,11 @@ async function main() {
     // Prepare and warm up every peer, then time the fast ones in interleaved rounds and the slow
     // ones (and TF.js, whose backends are process-global) one after the other. TF.js peers warm
     // up only right before their own timing: TF.js cpu allocates hundreds of MB per run, and the
-    // garbage collection that follows (V8's concurrent marking and sweeping threads) took one of
-    // the two cores from the interleaved rounds right after it - the 2-thread split of LSTM 512
-    // batch 1 then ran at 1.07x one thread (half its runs at 6.3 ms, half at 12-13 ms) in the
-    // full run of 2026-12-03, the only split case whose TF.js cpu warm-up came first.
+    // garbage collection that follows (V8's concurrent marking and sweeping threads) can take
+    // one of the two cores from the interleaved rounds right after it. The likely cause (inferred,
+    // see docs/benchmarks.md) of the 2-thread LSTM 512 batch 1 split at 1.07x one thread in the
+    // full run of 2026-12-03 (half its runs at 6.3 ms, half at 12-13 ms): the only split case
+    // whose TF.js cpu warm-up came first.
     const active = [];
     for (const p of casePeers) {
       if (p.unavailable) continue;
