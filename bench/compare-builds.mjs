@@ -1,12 +1,16 @@
 // `node bench/compare-builds.mjs <base-dist-dir> [--only=<substring>] [--rounds=N]`
 // `node bench/compare-builds.mjs --kernels [--only=<substring>] [--rounds=N]`
-// either with `--options=<json>` (loadModel options for both builds)
+// either with `--options=<json>` (loadModel options for both builds) and `--cpu-time`
 //
 // Times two builds of kerasrnn against each other in this one process: the current dist/ and an
 // older copy (e.g. `cp -r dist bench/out/base/dist` before a change). Each round runs the base and
 // the current build once each, alternating, so load from other processes on a shared machine
 // hits both alike; the report is the median of per-round ratios (current / base time), which is
-// what a refactor that must not slow the kernels down needs, not absolute times. Uses the
+// what a refactor that must not slow the kernels down needs, not absolute times. `--cpu-time`
+// times by the process's CPU time (user + system, all its threads) instead of wall time: on a
+// machine loaded well past its cores, wall time mostly measures the waits for a core (at load
+// 15-17 on 2 cores, wall-time ratios of unchanged kernels ranged 0.71-1.60); use it with
+// one-thread options (`--options={"sequenceThreads":1}`), since other threads' time adds up. Uses the
 // benchmark's models (bench/out/models, written by `npm run bench`).
 //
 // `--kernels` compares the two kernel builds of the current dist/ instead: loadModel's
@@ -68,11 +72,19 @@ const baseOptions = kernelsMode ? { ...common, kernels: 'simd' } : common;
 const headOptions = kernelsMode ? { ...common, kernels: 'relaxed-simd' } : common;
 
 const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
+const cpuTime = args.includes('--cpu-time');
+/** Milliseconds: wall time, or with --cpu-time this process's CPU time. */
+const clock = cpuTime
+  ? () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    }
+  : () => performance.now();
 
 console.log(
   kernelsMode
     ? `kernel builds of dist/: simd (base) vs relaxed-simd (current), ${rounds} alternating rounds per case; Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`
-    : `base ${baseDir} vs current dist/, ${rounds} alternating rounds per case`,
+    : `base ${baseDir} vs current dist/, ${rounds} alternating rounds per case${cpuTime ? ', CPU time' : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
 );
 console.log(`| case | ${kernelsMode ? 'simd' : 'base'} ms | ${kernelsMode ? 'relaxed-simd' : 'current'} ms | ${kernelsMode ? 'relaxed / simd' : 'current / base'} (median of rounds) |`);
 console.log('| --- | ---: | ---: | ---: |');
@@ -104,9 +116,9 @@ for (const spec of specs) {
       const order = r % 2 ? [a, b] : [b, a];
       const t = [];
       for (const m of order) {
-        const s = performance.now();
+        const s = clock();
         for (let i = 0; i < reps; i++) m.predict(x);
-        t.push((performance.now() - s) / reps);
+        t.push((clock() - s) / reps);
       }
       const [tA, tB] = r % 2 ? t : [t[1], t[0]];
       ta.push(tA);
@@ -118,4 +130,4 @@ for (const spec of specs) {
     b.dispose();
   }
 }
-if (kernelsMode) console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -1,7 +1,9 @@
 // Quick kernel timing (not a test): GFLOP/s of the gemm and the fused LSTM sequence kernel,
 // against simdPeak. Run `npm run build` first (the parameter-block writers come from dist/).
 // Usage: node bench/kernels-quick.mjs
+//        node bench/kernels-quick.mjs --phases   (per-phase profile of the bench's LSTM / GRU cases)
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { LSTM_SEQUENCE_PARAMS, GRU_SEQUENCE_PARAMS, SIMPLE_RNN_SEQUENCE_PARAMS } from '../dist/wasm/kernel-exports.js';
 
 const bytes = readFileSync(new URL('../build/kerasrnn.wasm', import.meta.url));
@@ -44,6 +46,22 @@ function time(fn, reps = 7, warm = 2) {
   return best;
 }
 
+/** Least CPU time (ms, this process: user + system) of one run over `reps` runs, after the same
+ * warm-up as `time`. On a shared, loaded machine wall time counts the time other processes hold
+ * the core; CPU time does not (it still pays for their cache traffic). */
+function cpuTime(fn, reps = 7) {
+  const warmStart = performance.now();
+  for (let i = 0; i < 2 || performance.now() - warmStart < 300; i++) fn();
+  let best = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const u0 = process.cpuUsage();
+    fn();
+    const u = process.cpuUsage(u0);
+    best = Math.min(best, (u.user + u.system) / 1000);
+  }
+  return best;
+}
+
 const [ACT, REC] = (process.env.ACTS ?? "1,2").split(",").map(Number);
 const peakIters = 2e7;
 const peakMs = time(() => k.simdPeak(peakIters), 5, 1);
@@ -51,6 +69,11 @@ const peak = (peakIters * 16 * 4 * 2) / peakMs / 1e6;
 console.log(`simdPeak                         ${peak.toFixed(1)} GFLOP/s`);
 const report = (name, flops, ms) =>
   console.log(`${name.padEnd(32)} ${ms.toFixed(3).padStart(9)} ms  ${(flops / ms / 1e6).toFixed(1).padStart(5)} GFLOP/s  (${((flops / ms / 1e6 / peak) * 100).toFixed(0)}% of peak)`);
+
+if (process.argv.includes('--phases')) {
+  await phaseProfile();
+  process.exit(0);
+}
 
 {
   const M = 3200, K = 64, N = 2048;
@@ -118,3 +141,59 @@ gruCase(32, 512, 100, 1, 3);
 gruCase(32, 512, 100, 0, 3);
 simpleCase(1, 128, 100, 20);
 simpleCase(32, 512, 100, 3);
+
+/**
+ * Where the time of one bench case (100 steps, 64 features) goes, in CPU time: the input
+ * projection (one gemm, B*T x F x G*Up), the whole recurrent kernel, and as a yardstick for its
+ * h . R product the same flops as T gemms of B x U x G*Up through the 2x16 gemm kernel (R packed
+ * in 16-column panels, 8 accumulators). kernel - product yardstick ~ gate epilogue + the product's
+ * own shortfall; bytes of R per step / time per step = the rate R streams at batch 1.
+ */
+async function phaseProfile() {
+  const T = 100, F = 64;
+  const line = (name, ms, flops, extra = '') =>
+    console.log(`  ${name.padEnd(28)} ${ms.toFixed(3).padStart(8)} ms  ${(flops / ms / 1e6).toFixed(1).padStart(5)} GFLOP/s  ${((flops / ms / 1e6 / peakCpu) * 100).toFixed(0).padStart(3)}% of peak${extra}`);
+  const peakCpu = (peakIters * 16 * 4 * 2) / cpuTime(() => k.simdPeak(peakIters), 5) / 1e6;
+  console.log(`simdPeak (CPU time) ${peakCpu.toFixed(1)} GFLOP/s; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  for (const [kind, U, B, resetAfter] of [['lstm', 128, 1], ['lstm', 128, 32], ['lstm', 512, 1], ['lstm', 512, 32],
+    ['gru', 128, 1, 0], ['gru', 128, 32, 0], ['gru', 512, 1, 0], ['gru', 512, 32, 0], ['gru', 512, 1, 1], ['gru', 512, 32, 1]]) {
+    const G = kind === 'lstm' ? 4 : 3;
+    const Up = Math.ceil(U / 4) * 4, N = G * Up;
+    const reps = B * U >= 32 * 512 ? 3 : U >= 512 || B > 1 ? 7 : 25;
+    const x = alloc(B * T * F), W = alloc(F * N), bias = alloc(Math.ceil(N / 16) * 16), R = alloc(U * N), R16 = alloc(U * Math.ceil(N / 16) * 16);
+    const xproj = alloc(B * T * N), xwork = alloc(B * T * N), h = alloc(B * Up), c = alloc(B * Up), hs = alloc(B * Up), cs = alloc(B * Up);
+    const rh = alloc(B * Up), rb = alloc(N), prod = alloc(B * N), out = alloc(B * T * U);
+    fillRandom(x, B * T * F, 1); fillRandom(W, F * N, 0.2); fillRandom(bias, N, 0.1); fillRandom(R, U * N, 1 / Math.sqrt(U));
+    fillRandom(R16, U * Math.ceil(N / 16) * 16, 1 / Math.sqrt(U)); fillRandom(rb, N, 0.1); fillRandom(h, B * Up, 0.5);
+    k.gemm(x, F, B * T, F, W, N, xproj, N, bias);
+    const mem = () => k.memory.buffer;
+    const run = kind === 'lstm'
+      ? () => {
+        new Float32Array(mem(), h, B * Up).fill(0); new Float32Array(mem(), c, B * Up).fill(0);
+        k.lstmSequence(params(LSTM_SEQUENCE_PARAMS, {
+          xproj, batch: B, steps: T, units: U, recurrentKernel: R, h, c, hScratch: hs, cScratch: cs,
+          outSeq: out, outLast: 0, mask: 0, activation: 1, recurrentActivation: 2, reverse: 0, zeroOutputForMask: 0,
+        }));
+      }
+      : () => {
+        // the batch-1 GRU parks pre-activations in xproj: give it a fresh copy each run
+        new Float32Array(mem(), xwork, B * T * N).set(new Float32Array(mem(), xproj, B * T * N));
+        new Float32Array(mem(), h, B * Up).fill(0);
+        k.gruSequence(params(GRU_SEQUENCE_PARAMS, {
+          xproj: xwork, batch: B, steps: T, units: U, recurrentKernel: R, recurrentBias: resetAfter ? rb : 0, h, hScratch: hs, rh,
+          outSeq: out, outLast: 0, mask: 0, activation: 1, recurrentActivation: 2, reverse: 0, zeroOutputForMask: 0, resetAfter,
+        }));
+      };
+    const copyMs = kind === 'gru' ? cpuTime(() => new Float32Array(mem(), xwork, B * T * N).set(new Float32Array(mem(), xproj, B * T * N)), reps) : 0;
+    const recFlops = 2 * B * T * U * N, inFlops = 2 * B * T * F * N;
+    const msIn = cpuTime(() => k.gemm(x, F, B * T, F, W, N, xproj, N, bias), reps);
+    const msRec = cpuTime(run, reps) - copyMs;
+    const msProd = cpuTime(() => { for (let t = 0; t < T; t++) k.gemm(h, Up, B, U, R16, N, prod, N, 0); }, reps);
+    const rBytes = U * N * 4;
+    console.log(`${kind.toUpperCase()} ${U}, batch ${B}${kind === 'gru' ? `, reset_after=${resetAfter ? 'True' : 'False'}` : ''}: R ${(rBytes / 2 ** 20).toFixed(2)} MiB`);
+    line('input gemm', msIn, inFlops, `  (${((msIn / (msIn + msRec)) * 100).toFixed(0)}% of the case)`);
+    line('recurrent kernel', msRec, recFlops, `  ${(rBytes * T / msRec / 1e6).toFixed(1)} GB/s of R`);
+    line('product yardstick (gemm)', msProd, recFlops, `  kernel - yardstick ${(msRec - msProd).toFixed(3)} ms`);
+    line('case total', msIn + msRec, inFlops + recFlops);
+  }
+}

@@ -263,7 +263,13 @@ async function main() {
     // Two threads: batch workers for batch > 1, one sequence split over both cores at batch 1.
     if (!threaded.unavailable) casePeers.splice(1, 0, threaded);
     // Prepare and warm up every peer, then time the fast ones in interleaved rounds and the slow
-    // ones (and TF.js, whose backends are process-global) one after the other.
+    // ones (and TF.js, whose backends are process-global) one after the other. TF.js peers warm
+    // up only right before their own timing: TF.js cpu allocates hundreds of MB per run, and the
+    // garbage collection that follows (V8's concurrent marking and sweeping threads) can take
+    // one of the two cores from the interleaved rounds right after it. The likely cause (inferred,
+    // see docs/benchmarks.md) of the 2-thread LSTM 512 batch 1 split at 1.07x one thread in the
+    // full run of 2026-12-03 (half its runs at 6.3 ms, half at 12-13 ms): the only split case
+    // whose TF.js cpu warm-up came first.
     const active = [];
     for (const p of casePeers) {
       if (p.unavailable) continue;
@@ -276,17 +282,20 @@ async function main() {
       let runner;
       try {
         runner = await p.prepare(full);
-        await runner.activate?.();
-        active.push({ p, key, runner, warm: await warmUp(runner.run) });
+        active.push({ p, key, runner, warm: runner.activate ? null : await warmUp(runner.run) });
       } catch (e) {
         row.peers[p.name] = { error: String(e?.message ?? e).split('\n')[0] };
         await runner?.dispose?.();
       }
     }
-    const fast = active.filter((a) => !a.warm.single && !a.runner.activate && a.warm.last <= budget.measureMs / 3);
+    const fast = active.filter((a) => !a.runner.activate && !a.warm.single && a.warm.last <= budget.measureMs / 3);
     const fastTimes = fast.length ? await timeInterleaved(fast.map((a) => a.runner.run)) : [];
     for (const a of active) {
       try {
+        if (!a.warm) {
+          await a.runner.activate();
+          a.warm = await warmUp(a.runner.run);
+        }
         const i = fast.indexOf(a);
         let times;
         if (a.warm.single) times = a.warm.single;

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: serves the demo page on http://127.0.0.1:8080/ (or --port N / PORT; 0 picks a
-// free port). Everything the page needs comes from this server, so it works offline:
+// free port; --isolated sends the COOP / COEP headers that make the page cross-origin isolated,
+// which a browser requires for SharedArrayBuffer and so for sequence threads). Everything the
+// page needs comes from this server, so it works offline:
 //   /              demo/index.html, app.js, plot.js, style.css
 //   /kerasrnn.js   dist/browser/kerasrnn.js (the package's browser build: npm run build)
 //   /kerasrnn-worker.js  dist/browser/kerasrnn-worker.js (its model worker, for { worker: true })
@@ -42,7 +44,10 @@ function resolveFile(urlPath) {
   return file;
 }
 
-export function startServer({ port = 8080, host = '127.0.0.1' } = {}) {
+/** The headers that make a page cross-origin isolated (everything it loads is same-origin here). */
+const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+export function startServer({ port = 8080, host = '127.0.0.1', isolated = false } = {}) {
   const server = http.createServer((req, res) => {
     const file = req.method === 'GET' || req.method === 'HEAD' ? resolveFile(req.url ?? '/') : null;
     fs.stat(file ?? '', (err, st) => {
@@ -55,6 +60,7 @@ export function startServer({ port = 8080, host = '127.0.0.1' } = {}) {
         'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': st.size,
         'cache-control': 'no-store',
+        ...(isolated ? ISOLATION_HEADERS : {}),
       });
       if (req.method === 'HEAD') res.end();
       else fs.createReadStream(file).pipe(res);
@@ -84,10 +90,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(1);
   }
   const port = argPort();
-  startServer({ port }).then(
+  const isolated = process.argv.includes('--isolated');
+  startServer({ port, isolated }).then(
     (server) => {
       const { port: actual } = server.address();
-      console.log(`kerasrnn demo: http://127.0.0.1:${actual}/  (Ctrl+C stops it)`);
+      console.log(`kerasrnn demo: http://127.0.0.1:${actual}/  (${isolated ? 'cross-origin isolated; ' : ''}Ctrl+C stops it)`);
     },
     (err) => {
       console.error(`kerasrnn demo: cannot listen on 127.0.0.1:${port} (${err.code ?? err.message})${err.code === 'EADDRINUSE' ? '; choose another port: npm run demo -- --port 8081' : ''}`);

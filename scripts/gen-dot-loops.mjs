@@ -9,9 +9,9 @@
 //   ...generated...
 //   // end dot-loop
 //
-// One row may also read several weight panels at once (`w=qA,qB`: the accumulators are split
-// evenly between the pointers, in order), which is how a batch-1 step interleaves independent
-// unit groups:
+// The rows may also read several weight panels at once (`w=qA,qB`: each row's accumulators are
+// split evenly between the pointers, in order), which is how a batch-1 step interleaves
+// independent unit groups, and how a batch pass covers two narrow panels per read of h:
 //
 //   // dot-loop rows=a0:zA,rA,nA,zB,rB,nB w=qA,qB step=48
 //
@@ -37,7 +37,7 @@ const check = process.argv.includes('--check');
  */
 function expand(rows, ws, step, indent, bf16, op) {
   const n = rows[0].acc.length;
-  if (ws.length > 1 && (rows.length > 1 || n % ws.length !== 0)) throw new Error(`dot-loop: several weight pointers need one row and accumulators divisible among them (${ws.join(',')})`);
+  if (ws.length > 1 && n % ws.length !== 0) throw new Error(`dot-loop: several weight pointers need accumulators divisible among them (${ws.join(',')})`);
   if (!bf16) return loop(rows, ws, step, indent, false, op);
   if (ws.length > 1) throw new Error(`dot-loop: bf16 loops read one weight pointer (got ${ws.join(',')})`);
   if (n % 2) throw new Error(`bf16 dot-loop needs an even number of f32x4 columns (got ${n})`);

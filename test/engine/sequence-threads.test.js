@@ -59,9 +59,16 @@ function assertSameBits(a, b, what) {
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) assert.unreachable(`${what}: element ${i} differs: ${a.data[i]} vs ${b.data[i]}`);
 }
 
+/**
+ * The one-thread reference runs the threads build's arithmetic: plain SIMD (where relaxed SIMD is
+ * on - Node 22+, or Node 20 with --experimental-wasm-relaxed-simd - 'auto' would pick the relaxed
+ * build, whose FMA rounds differently; the threads build has no relaxed variant).
+ */
+const ONE_THREAD = { sequenceThreads: 1, kernels: 'simd' };
+
 /** Loads one model twice: one thread, and `threads` threads splitting every call (threshold 0). */
 async function pair(spec, threads = 2) {
-  const one = await loadModel(rnnSource(spec), { sequenceThreads: 1 });
+  const one = await loadModel(rnnSource(spec), ONE_THREAD);
   const many = await loadModel(rnnSource(spec), { sequenceThreads: threads, sequenceMinStepFlops: 0 });
   return { one, many };
 }
@@ -84,7 +91,7 @@ for (const spec of CASES) for (const cell of CELLS) {
   test(`${cellName(cell)} ${spec.units} units: 2 and 3 threads give the one-thread bits (batch 1, 2, 5; last output and sequences)`, async () => {
     for (const returnSequences of [false, true]) {
       const s = { ...spec, ...cell, returnSequences };
-      const one = await loadModel(rnnSource(s), { sequenceThreads: 1 });
+      const one = await loadModel(rnnSource(s), ONE_THREAD);
       for (const threads of [2, 3]) {
         const many = await loadModel(rnnSource(s), { sequenceThreads: threads, sequenceMinStepFlops: 0 });
         assert.is(many.info.sequenceThreads.threads, threads);

@@ -11,9 +11,13 @@ export const CHROMIUM = (process.env.KERASRNN_CHROMIUM ? [process.env.KERASRNN_C
 /** Without the background-networking flags Chromium's connections are refused here, many at a time. */
 export const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 
-/** Starts `npm run demo` on a free port; resolves to { server, origin } once it prints its URL. */
-export async function startDemoServer(root) {
-  const server = spawn('npm', ['run', 'demo', '--silent', '--', '--port', '0'], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `npm run demo` on a free port (`isolated`: with its COOP / COEP headers); resolves to
+ * { server, origin } once it prints its URL.
+ */
+export async function startDemoServer(root, { isolated = false } = {}) {
+  const args = ['run', 'demo', '--silent', '--', '--port', '0', ...(isolated ? ['--isolated'] : [])];
+  const server = spawn('npm', args, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const origin = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`demo server did not start in 30 s:\n${log}`)), 30000);
@@ -34,10 +38,12 @@ export async function startDemoServer(root) {
 /**
  * The demo server plus a headless Chromium context with a fresh profile; resolves to
  * { origin, context, stop }, where stop() closes Chromium, stops the server and removes the profile.
+ * `isolated` serves the pages cross-origin isolated (startDemoServer); the rest of `options` goes
+ * to Chromium's launch.
  */
-export async function startBrowser(root, options = {}) {
+export async function startBrowser(root, { isolated = false, ...options } = {}) {
   const { chromium } = await import('playwright-core');
-  const { server, origin } = await startDemoServer(root);
+  const { server, origin } = await startDemoServer(root, { isolated });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'kerasrnn-chromium-'));
   let context = null;
   const stop = async () => {
@@ -57,13 +63,14 @@ export async function startBrowser(root, options = {}) {
 }
 
 /**
- * A new page of `browser` (what startBrowser returned) at the demo's origin, with the page's
- * uncaught errors collected into `errors` (tests assert it stays empty).
+ * A new page of `browser` (what startBrowser returned) at the demo's origin (or `origin`: another
+ * demo server's), with the page's uncaught errors collected into `errors` (tests assert it stays
+ * empty).
  */
-export async function openDemoPage(browser) {
+export async function openDemoPage(browser, origin = browser.origin) {
   const page = await browser.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${browser.origin}/`);
+  await page.goto(`${origin}/`);
   return { page, errors };
 }
