@@ -46,6 +46,7 @@ export { sumSquaresF32, clipValueF32, decayWeightsF32 } from './optimizers';
 export * from './metrics';
 export { lstmForwardTrainSimd, lstmBackwardSimd, lstmTrainWorkFloats } from './lstm-train';
 export { activationBackward, denseBackward, denseForwardTrain, dropoutMask } from './backward';
+export { activationBackwardFromInput, logSoftmaxBackward } from './activation-backward';
 export {
   gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward, lstmForwardTrainMasked, lstmBackwardMasked, lstmForwardTrain, lstmBackward,
 } from './backward-rnn';

@@ -3,7 +3,8 @@ import type { WasmMemory } from '../wasm/memory.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import { LSTM_GATES } from './layers/gates.js';
-import { ACTIVATIONS, trainContext } from './layers/layer-module.js';
+import { activationFn, activationGradient, applyActivation, trainContext } from './layers/layer-module.js';
+import { resolveActivation } from '../keras/activations.js';
 import { forwardBackward, planTraining } from './sequential-trainer.js';
 
 export { LSTM_GATES };
@@ -14,13 +15,6 @@ export { LSTM_GATES };
  * checks. Inputs and weights are Keras' arrays; gradients come back in the same layouts. Not part
  * of the public API.
  */
-
-/** The kernel id of an activation the Dense gradient implements, or its refusal. */
-function activationId(name: string, layer: string): number {
-  const id = ACTIVATIONS[name];
-  if (id === undefined) throw new UnsupportedKerasConfigurationError('training does not support this activation yet', { layer, field: 'activation', value: name });
-  return id;
-}
 
 /** Copies arrays into scratch memory; returns their pointers (0 for null). */
 function put(memory: WasmMemory, arrays: (Float32Array | null)[]): number[] {
@@ -42,20 +36,19 @@ export function denseGradients(
   activation: string,
   dy: Float32Array,
   layer = 'dense',
+  generation: KerasGeneration = { major: 2, version: '2', inferred: true },
 ): { y: Float32Array; dx: Float32Array; dKernel: Float32Array; dBias: Float32Array | null } {
   const K = x.length / M;
   const N = kernel.length / K;
-  const act = activationId(activation, layer);
+  const act = activationFn(resolveActivation(activation, generation, { layer, field: 'activation' }));
   const k = memory.kernels;
   memory.beginScratch();
   try {
     const [px, pw, pb, pdy] = put(memory, [x, kernel, bias, dy]);
-    const y = memory.scratch(M * N * 4);
-    k.denseForwardTrain(px, M, K, N, pw, pb, y);
-    if (act === 100) k.softmaxRows(y, M, N);
-    else if (act !== 0) k.activate(y, M * N, act, 0);
-    const dz = memory.scratch(M * N * 4);
-    k.activationBackward(y, pdy, M * N, N, act, dz);
+    const z = memory.scratch(M * N * 4);
+    k.denseForwardTrain(px, M, K, N, pw, pb, z);
+    const y = applyActivation(memory, z, M * N, N, act, true);
+    const dz = activationGradient(memory, act, z, y, pdy, M * N, N);
     const dx = memory.scratch(M * K * 4);
     const dW = memory.scratch(K * N * 4);
     const db = bias ? memory.scratch(N * 4) : 0;

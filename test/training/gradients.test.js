@@ -18,6 +18,47 @@ const act64 = {
   relu: (z) => Math.max(0, z),
 };
 
+/** erf by Abramowitz-Stegun 7.1.26 is too coarse for a finite difference: a series / continued fraction in float64. */
+function erf(x) {
+  const t = Math.abs(x);
+  if (t < 3) {
+    // Taylor series, converges fast for |x| < 3 in float64
+    let sum = t, term = t;
+    for (let n = 1; n < 200; n++) {
+      term *= (-t * t) / n;
+      sum += term / (2 * n + 1);
+      if (Math.abs(term) < 1e-17) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // erfc continued fraction
+  let f = 0;
+  for (let n = 60; n >= 1; n--) f = (n / 2) / (t + f);
+  return Math.sign(x) * (1 - Math.exp(-t * t) / Math.sqrt(Math.PI) / (t + f));
+}
+const softplus = (z) => Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0);
+const relu6 = (z) => Math.min(Math.max(z, 0), 6);
+/** Keras' activations (keras/src/activations/activations.py; Keras 2 hard_sigmoid from keras/backend) in float64. */
+const KERAS_ACTIVATIONS = {
+  ...act64,
+  elu: (z) => (z > 0 ? z : Math.exp(z) - 1),
+  selu: (z) => 1.0507009873554804934193349852946 * (z > 0 ? z : 1.6732632423543772848170429916717 * (Math.exp(z) - 1)),
+  softplus,
+  softsign: (z) => z / (1 + Math.abs(z)),
+  exponential: Math.exp,
+  swish: (z) => z * act64.sigmoid(z),
+  silu: (z) => z * act64.sigmoid(z),
+  gelu: (z) => 0.5 * z * (1 + erf(z / Math.SQRT2)),
+  gelu_approximate: (z) => 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3))),
+  relu6,
+  leaky_relu: (z) => (z > 0 ? z : 0.2 * z),
+  hard_silu: (z) => (z * relu6(z + 3)) / 6,
+  mish: (z) => z * Math.tanh(softplus(z)),
+  hard_tanh: (z) => Math.min(Math.max(z, -1), 1),
+  hard_sigmoid_keras2: (z) => Math.min(Math.max(0.2 * z + 0.5, 0), 1),
+  hard_sigmoid_keras3: (z) => relu6(z + 3) / 6,
+};
+
 function dense64(x, M, K, W, b, N, activation) {
   const y = affine64(x, M, K, W, b, N);
   for (let m = 0; m < M; m++) {
@@ -95,11 +136,47 @@ test('LSTM backpropagation through time: dx, dKernel, dRecurrent, dBias match fl
   console.log(`  LSTM gradient check: worst error ${(worst * 100).toFixed(1)}% of the tolerance`);
 });
 
-test('activations without a gradient yet are refused by name', async () => {
+test('Dense backward for every Keras activation (gradients from the pre-activation; hard_sigmoid by Keras version; log_softmax) matches float64 finite differences', async () => {
+  const mem = await memory();
+  const r = rng(17);
+  let worst = 0;
+  const names = [...Object.keys(KERAS_ACTIVATIONS).filter((n) => !(n in act64)), 'log_softmax'];
+  for (const name of names) {
+    const M = 3, K = 4, N = 5;
+    const keras3 = name === 'hard_sigmoid_keras3';
+    const kerasName = name.startsWith('hard_sigmoid') ? 'hard_sigmoid' : name;
+    const generation = keras3 ? { major: 3, version: '3.0.0', inferred: false } : { major: 2, version: '2.4.0', inferred: false };
+    // pre-activations spread over [-4, 4] so that the corners and both sides of each function are crossed
+    const x = Float64Array.from(Float32Array.from(rand(M * K, r)));
+    const W = Float64Array.from(Float32Array.from(rand(K * N, r, 1.5)));
+    const b = Float64Array.from(Float32Array.from(rand(N, r, 0.5)));
+    const rw = Float64Array.from(Float32Array.from(rand(M * N, r)));
+    const fwd = () => {
+      const z = affine64(x, M, K, W, b, N);
+      if (name !== 'log_softmax') return z.map(KERAS_ACTIVATIONS[name]);
+      for (let m = 0; m < M; m++) {
+        const row = z.subarray(m * N, (m + 1) * N);
+        const mx = Math.max(...row);
+        const lse = mx + Math.log(row.reduce((a, v) => a + Math.exp(v - mx), 0));
+        for (let n = 0; n < N; n++) row[n] -= lse;
+      }
+      return z;
+    };
+    const loss = () => dot(fwd(), rw);
+    const g = denseGradients(mem, Float32Array.from(x), M, Float32Array.from(W), Float32Array.from(b), kerasName, Float32Array.from(rw), 'dense', generation);
+    worst = Math.max(worst, check(`${name} y`, g.y, fwd()));
+    worst = Math.max(worst, check(`${name} dx`, g.dx, finiteDifferences(x, loss)));
+    worst = Math.max(worst, check(`${name} dKernel`, g.dKernel, finiteDifferences(W, loss)));
+    worst = Math.max(worst, check(`${name} dBias`, g.dBias, finiteDifferences(b, loss)));
+  }
+  console.log(`  ${names.length} activations: worst error ${(worst * 100).toFixed(1)}% of the tolerance`);
+});
+
+test('activations without a gradient are refused by name', async () => {
   const mem = await memory();
   assert.throws(
-    () => denseGradients(mem, new Float32Array(2), 1, new Float32Array(2), null, 'gelu', new Float32Array(1)),
-    (e) => e instanceof UnsupportedKerasConfigurationError && /activation/.test(e.message) && /gelu/.test(e.message),
+    () => denseGradients(mem, new Float32Array(2), 1, new Float32Array(2), null, 'my_custom_activation', new Float32Array(1)),
+    (e) => e instanceof UnsupportedKerasConfigurationError && /activation/.test(e.message) && /my_custom_activation/.test(e.message),
   );
 });
 

@@ -1,5 +1,5 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
-import { refuse, sizeOf, type Activation, type TrainableLayer } from './layer-module.js';
+import { refuse, sizeOf, SOFTMAX, type Activation, type TrainableLayer } from './layer-module.js';
 
 /**
  * Keras' activation layers: ReLU (negative_slope, max_value, threshold), LeakyReLU, ELU,
@@ -46,7 +46,7 @@ export function planActivationLayer(layer: GraphLayer): TrainableLayer {
     backward(ctx, s, dOut) {
       const { memory } = ctx;
       const dx = memory.scratch(s.n * 4);
-      if (kind === 'Softmax') memory.kernels.activationBackward(s.output, dOut, s.n, s.cols, 100, dx);
+      if (kind === 'Softmax') memory.kernels.activationBackward(s.output, dOut, s.n, s.cols, SOFTMAX, dx);
       else memory.kernels.activationLayerBackward(s.input.ptr, dOut, s.n, params[0], params[1], params[2], params[3], dx);
       return { dInput: dx, grads: [] };
     },

@@ -2,7 +2,7 @@ import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import { theanoConvolutions } from '../../keras/semantics.js';
 import { runtimeOutputLength, windowPadLeft, type Padding1D, type Window1D } from '../../layers/conv-utils.js';
-import { activateInPlace, activationOf, refuse, type Activation, type TrainableLayer } from './layer-module.js';
+import { activationGradient, activationOf, applyActivation, refuse, type Activation, type TrainableLayer } from './layer-module.js';
 
 /**
  * Conv1D (Keras 2 / 3; padding valid, same, causal; strides; dilation; groups 1) with the
@@ -17,10 +17,10 @@ export function planConv1d(layer: GraphLayer, generation: KerasGeneration): Trai
   const k = Number(d.kernelSize);
   const stride = Number(d.strides);
   const dilation = Number(d.dilationRate);
-  const activation = activationOf(layer, d.activation);
+  const activation = activationOf(layer, d.activation, generation);
   const useBias = d.useBias !== false;
   const win: Window1D = { padding: d.padding as Padding1D, size: k, stride, dilation, theanoSame: false };
-  type Saved = { input: Activation; z: number; Tout: number; padLeft: number; pw: number };
+  type Saved = { input: Activation; z: number; output: number; Tout: number; padLeft: number; pw: number };
   const plan: TrainableLayer<Saved> = {
     layer,
     weights: useBias ? ['kernel', 'bias'] : ['kernel'],
@@ -34,15 +34,14 @@ export function planConv1d(layer: GraphLayer, generation: KerasGeneration): Trai
       const pb = useBias ? ctx.put(w[1]) : 0;
       const z = memory.scratch(B * Tout * F * 4);
       memory.kernels.conv1dForwardTrain(input.ptr, B, T, C, Tout, F, k, stride, dilation, padLeft, pw, pb, z);
-      activateInPlace(memory, z, B * Tout * F, F, activation);
-      return { output: { ptr: z, shape: [B, Tout, F] }, saved: { input, z, Tout, padLeft, pw } };
+      const output = applyActivation(memory, z, B * Tout * F, F, activation, true);
+      return { output: { ptr: output, shape: [B, Tout, F] }, saved: { input, z, output, Tout, padLeft, pw } };
     },
     backward(ctx, s, dOut) {
       const { memory } = ctx;
       const [B, T, C] = s.input.shape;
       const n = B * s.Tout * F;
-      const dz = memory.scratch(n * 4);
-      memory.kernels.activationBackward(s.z, dOut, n, F, activation, dz);
+      const dz = activationGradient(memory, activation, s.z, s.output, dOut, n, F);
       const dx = memory.scratch(B * T * C * 4);
       const dW = memory.scratch(k * C * F * 4);
       const db = useBias ? memory.scratch(F * 4) : 0;

@@ -30,7 +30,7 @@ const PLANNERS: Record<string, LayerPlanner> = {
   Bidirectional: planBidirectional,
   Embedding: planEmbedding,
   Masking: planMasking,
-  TimeDistributed: planTimeDistributed,
+  TimeDistributed: (layer, generation) => planTimeDistributed(layer, generation, planLayer),
   Conv1D: planConv1d,
   MaxPooling1D: planPooling,
   AveragePooling1D: planPooling,
