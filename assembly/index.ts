@@ -54,3 +54,6 @@ export {
   embeddingBackward, conv1dForwardTrain, conv1dBackward, pool1dBackward, layerNormForwardTrain, layerNormBackward, batchNormForwardTrain, batchNormBackward,
   sumRepeats, activationLayerBackward,
 } from './backward-layers';
+export { regularizerPenalty } from './regularizers';
+export { alphaDropoutApply } from './alpha-dropout';
+export { expandGroupedKernel, gatherGroupedKernel } from './grouped-kernel';

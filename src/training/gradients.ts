@@ -113,7 +113,7 @@ export function lstmGradients(
 }
 
 /**
- * Gradients of sum(dy · output) through a whole planned model (any layers training supports):
+ * Gradients of sum(dy · output) + the regularization penalties (`penalty`) through a whole planned model (any layers training supports):
  * the model output, d/d(input) and d/d(weights) of every layer with weights, in the stored
  * arrays' layout. For gradient checks; `arrays` are the model's weights by layer name.
  */
@@ -125,7 +125,7 @@ export function chainGradients(
   x: Float32Array,
   xShape: number[],
   dy: Float32Array,
-): { y: Float32Array; yShape: number[]; dx: Float32Array; grads: Map<string, Float32Array[]> } {
+): { y: Float32Array; yShape: number[]; dx: Float32Array; grads: Map<string, Float32Array[]>; penalty: number } {
   const plan = planTraining(graph, generation);
   memory.beginScratch();
   try {
@@ -138,7 +138,7 @@ export function chainGradients(
       if (dy.length !== y.length) throw new UnsupportedKerasConfigurationError(`dy has ${dy.length} values, the output ${y.length}`, { field: 'dy' });
       return ctx.put(dy);
     });
-    return { y, yShape, dx: memory.f32(r.dInput, x.length).slice(), grads: r.grads };
+    return { y, yShape, dx: memory.f32(r.dInput, x.length).slice(), grads: r.grads, penalty: r.penalty };
   } finally {
     memory.endScratch();
   }

@@ -5,6 +5,7 @@ import type { KerasGeneration } from '../keras/generation.js';
 import { lossInto, type LossSpec } from './losses.js';
 import { OptimizerState, type OptimizerSpec } from './optimizers.js';
 import { planLayer } from './layers/index.js';
+import { activityPenalty, weightPenalties, type ActivityPenalty, type WeightPenalty } from './regularizers.js';
 import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 import { refuse, sizeOf, trainContext, type Activation, type PlannedLayer, type StatisticsUpdate, type TrainContext } from './layers/layer-module.js';
 
@@ -23,6 +24,10 @@ import { refuse, sizeOf, trainContext, type Activation, type PlannedLayer, type 
 export interface PlannedStep {
   plan: PlannedLayer;
   inputs: number[];
+  /** The layer's regularized weights (indices into its arrays); empty for none. */
+  weightPenalties: WeightPenalty[];
+  /** The layer's activity regularizer, if any. */
+  activity: ActivityPenalty | null;
 }
 
 /** A model's training plan: its layer calls in execution order and which one is the output. */
@@ -63,7 +68,7 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
     }
     producer.set(layer.spec.name, steps.length);
     masked.push(maskOut);
-    steps.push({ plan, inputs });
+    steps.push({ plan, inputs, weightPenalties: weightPenalties(layer), activity: activityPenalty(layer, generation) });
   }
   const out = graph.spec.outputs[0];
   const output = producer.get(out.layer);
@@ -77,7 +82,9 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
  * One forward and backward pass of a plan (inside the caller's scratch scope): the layers'
  * forward passes, `outputGradient` (given the model output, returns a pointer to
  * d(loss)/d(output)), the backward passes in reverse order. Returns the output, the input
- * gradient and the weight gradients by layer (layers the output does not depend on have none).
+ * gradient and the weight gradients by layer (layers the output does not depend on have none),
+ * with the regularizers' penalties (added to the gradients here) summed in `penalty`, which
+ * Keras adds to the loss.
  */
 export function forwardBackward(
   ctx: TrainContext,
@@ -86,8 +93,11 @@ export function forwardBackward(
   x: Float32Array,
   xShape: number[],
   outputGradient: (output: Activation) => number,
-): { output: Activation; dInput: number; grads: Map<string, Float32Array[]>; updates: Map<string, StatisticsUpdate[]> } {
+): { output: Activation; dInput: number; grads: Map<string, Float32Array[]>; updates: Map<string, StatisticsUpdate[]>; penalty: number } {
   const { memory } = ctx;
+  let penalty = 0;
+  // d(activity penalty)/d(output) of the steps with an activity regularizer
+  const activityGrads = new Map<number, number>();
   const { steps } = plan;
   const saved: unknown[] = [];
   const acts: Activation[] = [];
@@ -107,6 +117,14 @@ export function forwardBackward(
       if (r.updates) updates.set(name, r.updates);
     }
   }
+  steps.forEach(({ activity }, i) => {
+    if (!activity) return;
+    const out = acts[i];
+    const n = sizeOf(out.shape);
+    const g = memory.scratch(n * 4, true);
+    penalty += memory.kernels.regularizerPenalty(out.ptr, n, activity.l1, activity.l2, activity.perBatch ? 1 / out.shape[0] : 1, g);
+    activityGrads.set(i, g);
+  });
   const output = acts[plan.output];
   // d(loss)/d(output of step i) (index 0 of `pending` is the model input's, the rest shifted by one)
   const pending: (number | undefined)[] = new Array(steps.length + 1);
@@ -123,6 +141,7 @@ export function forwardBackward(
     memory.kernels.binaryF32(have, d, sum, n, KERNEL_CONSTANTS.BIN_ADD);
     pending[i + 1] = sum;
   };
+  for (const [i, g] of activityGrads) accumulate(i, g);
   const grads = new Map<string, Float32Array[]>();
   for (let i = steps.length - 1; i >= 0; i--) {
     const grad = pending[i + 1];
@@ -137,8 +156,21 @@ export function forwardBackward(
       accumulate(inputs[0], r.dInput);
     }
   }
+  for (const { plan: p, weightPenalties: list } of steps) {
+    const name = p.layer.spec.name;
+    if (list.length === 0 || !(ctx.isTrainable?.(name) ?? true)) continue;
+    // Keras 3 regularizes trainable weights only (Layer._get_regularization_losses)
+    const ws = arrays.get(name) ?? [];
+    const gs = grads.get(name) ?? ws.map((w) => new Float32Array(w.length));
+    for (const { index, l1, l2 } of list) {
+      const g = ctx.put(gs[index]);
+      penalty += memory.kernels.regularizerPenalty(ctx.put(ws[index]), ws[index].length, l1, l2, 1, g);
+      gs[index] = memory.f32(g, ws[index].length).slice();
+    }
+    grads.set(name, gs);
+  }
   const dInput = pending[0] ?? memory.scratch(x.length * 4, true);
-  return { output, dInput, grads, updates };
+  return { output, dInput, grads, updates, penalty };
 }
 
 /** Trains a planned model on batches; weights are updated in place in `arrays`. */
@@ -253,13 +285,15 @@ export class SequentialTrainer {
       const ctx = trainContext(memory, this.seed, this.trainable, carry);
       let loss = 0;
       let output = { data: new Float32Array(0), shape: [] as number[] };
-      const { grads, updates } = forwardBackward(ctx, this.plan, this.arrays, x, xShape, (out) => {
+      const { grads, updates, penalty } = forwardBackward(ctx, this.plan, this.arrays, x, xShape, (out) => {
         const grad = memory.scratch(sizeOf(out.shape) * 4);
         loss = lossInto(memory, this.loss, out.ptr, out.shape, ctx.put(y), y, grad, sampleWeights);
         output = { data: memory.f32(out.ptr, sizeOf(out.shape)).slice(), shape: out.shape.slice() };
         return grad;
       });
       this.seed = ctx.seed;
+      // Keras minimises and reports the loss plus the regularization losses
+      loss += penalty;
       this.optimizer.apply(
         this.variables.map((v) => (this.arrays.get(v.layer) as Float32Array[])[v.index]),
         // a layer the output does not depend on gets zero gradients

@@ -7,7 +7,7 @@ import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { denseGradients, lstmGradients } from '../../dist/training/gradients.js';
 import { UnsupportedKerasConfigurationError } from '../../dist/index.js';
-import { affine64, check, finiteDifferences, rng, lstm64 as lstm64Ref } from '../support/gradient-check.js';
+import { affine64, check, finiteDifferences, rng, lstm64 as lstm64Ref, KERAS_ACTIVATIONS } from '../support/gradient-check.js';
 
 const rand = (n, r, scale = 1) => Float64Array.from({ length: n }, () => r() * 2 * scale);
 
@@ -18,46 +18,7 @@ const act64 = {
   relu: (z) => Math.max(0, z),
 };
 
-/** erf by Abramowitz-Stegun 7.1.26 is too coarse for a finite difference: a series / continued fraction in float64. */
-function erf(x) {
-  const t = Math.abs(x);
-  if (t < 3) {
-    // Taylor series, converges fast for |x| < 3 in float64
-    let sum = t, term = t;
-    for (let n = 1; n < 200; n++) {
-      term *= (-t * t) / n;
-      sum += term / (2 * n + 1);
-      if (Math.abs(term) < 1e-17) break;
-    }
-    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  // erfc continued fraction
-  let f = 0;
-  for (let n = 60; n >= 1; n--) f = (n / 2) / (t + f);
-  return Math.sign(x) * (1 - Math.exp(-t * t) / Math.sqrt(Math.PI) / (t + f));
-}
-const softplus = (z) => Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0);
-const relu6 = (z) => Math.min(Math.max(z, 0), 6);
-/** Keras' activations (keras/src/activations/activations.py; Keras 2 hard_sigmoid from keras/backend) in float64. */
-const KERAS_ACTIVATIONS = {
-  ...act64,
-  elu: (z) => (z > 0 ? z : Math.exp(z) - 1),
-  selu: (z) => 1.0507009873554804934193349852946 * (z > 0 ? z : 1.6732632423543772848170429916717 * (Math.exp(z) - 1)),
-  softplus,
-  softsign: (z) => z / (1 + Math.abs(z)),
-  exponential: Math.exp,
-  swish: (z) => z * act64.sigmoid(z),
-  silu: (z) => z * act64.sigmoid(z),
-  gelu: (z) => 0.5 * z * (1 + erf(z / Math.SQRT2)),
-  gelu_approximate: (z) => 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3))),
-  relu6,
-  leaky_relu: (z) => (z > 0 ? z : 0.2 * z),
-  hard_silu: (z) => (z * relu6(z + 3)) / 6,
-  mish: (z) => z * Math.tanh(softplus(z)),
-  hard_tanh: (z) => Math.min(Math.max(z, -1), 1),
-  hard_sigmoid_keras2: (z) => Math.min(Math.max(0.2 * z + 0.5, 0), 1),
-  hard_sigmoid_keras3: (z) => relu6(z + 3) / 6,
-};
+
 
 function dense64(x, M, K, W, b, N, activation) {
   const y = affine64(x, M, K, W, b, N);

@@ -10,10 +10,10 @@ import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.
 import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { chainGradients } from '../../dist/training/gradients.js';
-import { affine64, check, finiteDifferences, rng } from '../support/gradient-check.js';
+import { affine64, check, finiteDifferences, rng, KERAS_ACTIVATIONS } from '../support/gradient-check.js';
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
-const ACT = { linear: (z) => z, tanh: Math.tanh, sigmoid, relu: (z) => Math.max(0, z) };
+const ACT = KERAS_ACTIVATIONS;
 /** hard_sigmoid by the Keras version that wrote the file (Keras 3 changed its slope). */
 const gateFn = (name, keras3) =>
   name === 'hard_sigmoid' ? (keras3 ? (z) => Math.min(Math.max(z + 3, 0), 6) / 6 : (z) => Math.min(Math.max(0.2 * z + 0.5, 0), 1)) : ACT[name];
@@ -145,11 +145,22 @@ function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3) {
   return det.returnSequences ? seq : last;
 }
 
-function dense64(det, ws, x, M, K) {
-  return activate(det.activation, affine64(x, M, K, ws[0].data, ws[1]?.data, det.units), det.units);
+function dense64(det, ws, x, M, K, keras3) {
+  return activate(det.activation, affine64(x, M, K, ws[0].data, ws[1]?.data, det.units), det.units, keras3);
 }
 
-function activate(name, y, cols) {
+/** Keras' activation `name` over rows of `cols` (hard_sigmoid by the Keras version). */
+function activate(name, y, cols, keras3) {
+  if (name === 'log_softmax') {
+    for (let m = 0; m < y.length / cols; m++) {
+      const row = y.subarray(m * cols, (m + 1) * cols);
+      const mx = Math.max(...row);
+      const lse = mx + Math.log(row.reduce((a, v) => a + Math.exp(v - mx), 0));
+      for (let n = 0; n < cols; n++) row[n] -= lse;
+    }
+    return y;
+  }
+  if (name === 'hard_sigmoid') return y.map(KERAS_ACTIVATIONS[keras3 ? 'hard_sigmoid_keras3' : 'hard_sigmoid_keras2']);
   if (name === 'softmax') {
     for (let m = 0; m < y.length / cols; m++) {
       const row = y.subarray(m * cols, (m + 1) * cols);
@@ -163,15 +174,72 @@ function activate(name, y, cols) {
   return y.map(ACT[name]);
 }
 
+const CONVOLUTIONS = new Set(['Conv1D', 'Convolution1D', 'AtrousConvolution1D', 'SeparableConv1D', 'DepthwiseConv1D']);
+
+/**
+ * The convolution family in float64 from the stored weights: Keras' cross-correlation (Theano
+ * files: true convolution, taps reversed, and Theano's "same": floor(span / 2) zeros first, T outputs),
+ * `groups` (input channel block g feeds filter block g), DepthwiseConv1D (channel c feeds outputs
+ * c · dm + m), SeparableConv1D (depthwise then the [1][C · dm][F] pointwise kernel and bias).
+ * Returns the pre-activation y [B][Tout][F].
+ */
+function conv64(cls, det, ws, x, [B, T, C], theano) {
+  const k = det.kernelSize, st = det.strides, dil = det.dilationRate, padding = det.padding;
+  const span = (k - 1) * dil + 1;
+  const padTotal = padding === 'valid' ? 0 : padding === 'causal' ? span - 1 : padding === 'full' ? 2 * (span - 1) : null;
+  const Tout = padTotal === null ? Math.ceil(T / st) : Math.floor((T + padTotal - span) / st) + 1;
+  const padLeft = padding === 'causal' || padding === 'full' ? span - 1 : padding === 'same' ? (theano ? Math.floor(span / 2) : Math.floor(Math.max((Tout - 1) * st + span - T, 0) / 2)) : 0;
+  const depthwise = cls === 'SeparableConv1D' || cls === 'DepthwiseConv1D';
+  const dm = det.depthMultiplier ?? 1;
+  // the tap-j weight from input channel c to output f, 0 when they are in different groups
+  const W = ws[0].data;
+  let F, tap;
+  if (depthwise) {
+    F = C * dm;
+    tap = (j, c, f) => (Math.floor(f / dm) === c ? W[(j * C + c) * dm + (f % dm)] : 0);
+  } else {
+    F = det.filters;
+    const groups = det.groups ?? 1;
+    const cg = C / groups, fg = F / groups;
+    tap = (j, c, f) => (Math.floor(c / cg) === Math.floor(f / fg) ? W[(j * cg + (c % cg)) * F + f] : 0);
+  }
+  const bias = cls === 'SeparableConv1D' ? null : ws[1]?.data;
+  const filters = cls === 'SeparableConv1D' ? det.filters : F;
+  const out = new Float64Array(B * Tout * F);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < Tout; t++)
+      for (let f = 0; f < F; f++) {
+        let v = bias ? bias[f] : 0;
+        for (let j = 0; j < k; j++) {
+          const s = t * st - padLeft + j * dil;
+          if (s < 0 || s >= T) continue;
+          for (let c = 0; c < C; c++) v += x[(b * T + s) * C + c] * tap(theano ? k - 1 - j : j, c, f);
+        }
+        out[(b * Tout + t) * F + f] = v;
+      }
+  const y = cls === 'SeparableConv1D' ? affine64(out, B * Tout, F, ws[1].data, ws[2]?.data, det.filters) : out;
+  return { y, Tout, F: filters };
+}
+
 const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);
 
 /**
  * The model in float64: layers (className, details, inbound tensors), weights by layer name
- * (float64 copies); returns the output of layer `outputLayer`.
+ * (float64 copies); returns the output of layer `outputLayer` and the regularization penalty.
+ * What the layers' details do not carry comes from the fixture script: `theano` (the file's
+ * backend), Dropout `noiseShapes` and `regularizers` ({ layer: { weights: { index: [l1, l2] },
+ * activity: [l1, l2] } }) by layer name.
  */
-function forward64(layers, weights, x, xShape, keras3, outputLayer) {
+function forward64(layers, weights, x, xShape, keras3, outputLayer, { theano = false, noiseShapes = {}, regularizers = {} } = {}) {
   const values = new Map();
   let dropoutState = 1;
+  let penalty = 0;
+  const draw = () => {
+    dropoutState ^= dropoutState << 13;
+    dropoutState ^= dropoutState >>> 17;
+    dropoutState ^= dropoutState << 5;
+    return dropoutState >>> 8;
+  };
   for (const l of layers) {
     const det = l.details;
     const ws = weights.get(l.name) ?? [];
@@ -289,30 +357,16 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
     } else if (cls === 'Dense' || (cls === 'TimeDistributed' && det.layer.className === 'Dense')) {
       const d = cls === 'Dense' ? det : det.layer;
       const K = shape[shape.length - 1];
-      cur = dense64(d, ws, cur, cur.length / K, K);
+      cur = dense64(d, ws, cur, cur.length / K, K, keras3);
       shape = [...shape.slice(0, -1), d.units];
-    } else if (cls === 'Conv1D') {
-      const [B, T, C] = shape;
-      const { filters: F, kernelSize: k, strides: st, dilationRate: dil, padding } = det;
-      const span = (k - 1) * dil + 1;
-      const Tout = padding === 'valid' ? Math.ceil((T - span + 1) / st) : Math.ceil(T / st);
-      const padLeft = padding === 'causal' ? span - 1 : padding === 'same' ? Math.floor(Math.max((Tout - 1) * st + span - T, 0) / 2) : 0;
-      const W = ws[0].data;
-      const bias = ws[1]?.data;
-      const out = new Float64Array(B * Tout * F);
-      for (let b = 0; b < B; b++)
-        for (let t = 0; t < Tout; t++)
-          for (let f = 0; f < F; f++) {
-            let v = bias ? bias[f] : 0;
-            for (let j = 0; j < k; j++) {
-              const s = t * st - padLeft + j * dil;
-              if (s < 0 || s >= T) continue;
-              for (let c = 0; c < C; c++) v += cur[(b * T + s) * C + c] * W[(j * C + c) * F + f];
-            }
-            out[(b * Tout + t) * F + f] = v;
-          }
-      cur = activate(det.activation, out, F);
-      shape = [B, Tout, F];
+    } else if (CONVOLUTIONS.has(cls) || (cls === 'TimeDistributed' && CONVOLUTIONS.has(det.layer.className))) {
+      // TimeDistributed: the inner convolution over (batch * steps) sequences
+      const inner = cls === 'TimeDistributed' ? det.layer : det;
+      const innerCls = cls === 'TimeDistributed' ? det.layer.className : cls;
+      const folded = cls === 'TimeDistributed' ? [shape[0] * shape[1], ...shape.slice(2)] : shape;
+      const { y, Tout, F } = conv64(innerCls, inner, ws, cur, folded, theano);
+      cur = activate(inner.activation, y, F, keras3);
+      shape = cls === 'TimeDistributed' ? [shape[0], shape[1], Tout, F] : [shape[0], Tout, F];
       mask = null;
     } else if (cls === 'MaxPooling1D' || cls === 'AveragePooling1D' || cls === 'GlobalMaxPooling1D' || cls === 'GlobalAveragePooling1D') {
       const [B, T, C] = shape;
@@ -387,7 +441,7 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
         }
       }
       cur = out;
-    } else if (cls === 'Dropout') {
+    } else if (cls === 'Dropout' && !noiseShapes[l.name]) {
       // the trainer's documented mask generator: xorshift32 from seed 1, keep if u >= rate, scale 1/(1-rate) (float32)
       const keep = Math.fround(1 / Math.fround(1 - Math.fround(det.rate)));
       cur = cur.map((v) => {
@@ -397,6 +451,41 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
         const u = Math.fround((dropoutState >>> 8) / 16777216);
         return u >= Math.fround(det.rate) ? v * keep : 0;
       });
+    } else if (cls === 'Dropout' && noiseShapes[l.name]) {
+      // the generator's draws over the noise shape (1 = broadcast), as Dropout's noise_shape
+      const ns = noiseShapes[l.name].map((d, i) => d ?? shape[i]);
+      const keep = Math.fround(1 / Math.fround(1 - Math.fround(det.rate)));
+      const m = Array.from({ length: ns.reduce((a, b) => a * b, 1) }, () => {
+        dropoutState ^= dropoutState << 13;
+        dropoutState ^= dropoutState >>> 17;
+        dropoutState ^= dropoutState << 5;
+        return Math.fround((dropoutState >>> 8) / 16777216) >= Math.fround(det.rate) ? keep : 0;
+      });
+      cur = cur.map((v, i) => {
+        let rest = i, at = 0, stride = 1;
+        for (let ax = shape.length - 1; ax >= 0; ax--) {
+          at += (ns[ax] === 1 ? 0 : rest % shape[ax]) * stride;
+          stride *= ns[ax];
+          rest = Math.floor(rest / shape[ax]);
+        }
+        return v * m[at];
+      });
+    } else if (cls === 'GaussianDropout') {
+      // x * (1 + sqrt(rate / (1 - rate)) z), z by the generator's Box-Muller as GaussianNoise (noise rounded to float32)
+      const sd = Math.fround(Math.sqrt(det.rate / (1 - det.rate)));
+      cur = cur.map((v) => {
+        const u1 = (draw() + 1) / 16777216;
+        const u2 = draw() / 16777216;
+        return v * Math.fround(1 + Math.fround(sd * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)));
+      });
+    } else if (cls === 'AlphaDropout') {
+      // Keras: kept = u >= rate; a (x kept + alpha' (1 - kept)) + b
+      const alphaP = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946;
+      const a = ((1 - det.rate) * (1 + det.rate * alphaP ** 2)) ** -0.5;
+      const b = -a * alphaP * det.rate;
+      cur = cur.map((v) => ((draw() / 16777216 >= Math.fround(det.rate)) ? a * v + b : a * alphaP + b));
+    } else if (cls === 'ActivityRegularization') {
+      // the identity; its penalty is added below
     } else if (cls === 'SpatialDropout1D') {
       // the same generator, one draw per sample and channel ([B][C]), the mask kept at every step
       const [B, T, C] = shape;
@@ -410,12 +499,6 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
       cur = cur.map((v, i) => v * m[Math.floor(i / (T * C)) * C + (i % C)]);
     } else if (cls === 'GaussianNoise') {
       // the same generator: stddev * Box-Muller(u1 in (0, 1], u2 in [0, 1)) added, rounded to float32 as the kernel stores it
-      const draw = () => {
-        dropoutState ^= dropoutState << 13;
-        dropoutState ^= dropoutState >>> 17;
-        dropoutState ^= dropoutState << 5;
-        return dropoutState >>> 8;
-      };
       cur = cur.map((v) => {
         const u1 = (draw() + 1) / 16777216;
         const u2 = draw() / 16777216;
@@ -434,12 +517,20 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer) {
     } else if (cls === 'Softmax') {
       cur = activate('softmax', Float64Array.from(cur), shape[shape.length - 1]);
     } else if (cls === 'Activation') {
-      cur = activate(det.activation, Float64Array.from(cur), shape[shape.length - 1]);
+      cur = activate(det.activation, Float64Array.from(cur), shape[shape.length - 1], keras3);
     } else throw new Error(`no float64 reference for ${cls}`);
+    // Keras' regularization losses: l1 sum|w| + l2 sum w^2 per regularized weight; on the output for
+    // activity regularizers, divided by the batch size in Keras 1 / 2, not in Keras 3
+    const reg = regularizers[l.name];
+    if (reg) {
+      const l1l2 = ([l1, l2], a) => a.reduce((s, v) => s + Math.fround(l1) * Math.abs(v) + Math.fround(l2) * v * v, 0);
+      for (const [i, p] of Object.entries(reg.weights ?? {})) penalty += l1l2(p, ws[i].data);
+      if (reg.activity) penalty += l1l2(reg.activity, cur) / (keras3 ? 1 : shape[0]);
+    }
     values.set(l.name, { y: cur, shape, mask });
   }
   const out = values.get(outputLayer);
-  return { y: out.y, shape: out.shape };
+  return { y: out.y, shape: out.shape, penalty };
 }
 
 const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
@@ -454,7 +545,7 @@ async function mem() {
  * Checks one fixture model: gradients of every weight array and (unless ids) of the input.
  * `maskRows`: [b, t] time steps set to the mask value 0 (Masking) or id 0 (Embedding).
  */
-async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, scale = 1 } = {}) {
+async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, scale = 1, noiseShapes = {}, regularizers = {} } = {}) {
   const model = await loadModel(file);
   if (ids === 'vocab') ids = model.layers.find((l) => l.className === 'Embedding').details.inputDim;
   const r = rng(seed);
@@ -469,12 +560,17 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, sc
   const weights = new Map(model.getWeights().map((l) => [l.layer, l.weights.map((w) => ({ name: w.name, data: Float64Array.from(w.data) }))]));
   const keras3 = model.generation.major >= 3 && model.generation.runtime !== 'tfjs';
   const outputLayer = model.outputs[0].layer;
-  const ref = forward64(model.layers, weights, x, xShape, keras3, outputLayer);
+  const options = { theano: model.generation.backend === 'theano', noiseShapes, regularizers };
+  const ref = forward64(model.layers, weights, x, xShape, keras3, outputLayer, options);
   const rw = Float64Array.from(Float32Array.from({ length: ref.y.length }, () => 2 * r()));
-  const loss = () => dot(forward64(model.layers, weights, x, xShape, keras3, outputLayer).y, rw);
+  const loss = () => {
+    const f = forward64(model.layers, weights, x, xShape, keras3, outputLayer, options);
+    return dot(f.y, rw) + f.penalty;
+  };
   const arrays = new Map([...weights].map(([k, ws]) => [k, ws.map((w) => Float32Array.from(w.data))]));
   const g = chainGradients(await mem(), model.graphForSaving, model.generation, arrays, Float32Array.from(x), xShape, Float32Array.from(rw));
   let worst = check(`${file} output`, g.y, ref.y);
+  worst = Math.max(worst, check(`${file} regularization penalty`, [g.penalty], [ref.penalty]));
   assert.equal(g.yShape.slice(1), ref.shape.slice(1), `${file} output shape`);
   if (!ids) {
     worst = Math.max(worst, check(`${file} dx`, g.dx, finiteDifferences(x, loss, masked)));
@@ -565,6 +661,43 @@ const CASES = [
   ['Dense -> SpatialDropout1D(0.4) -> Dense (seeded channel masks)', 'test/fixtures/training/grad_spatial_dropout.h5', { B: 3 }],
   ['Dense -> GaussianNoise(0.5) -> Dense (seeded noise)', 'test/fixtures/training/grad_gaussian_noise.h5', { B: 3 }],
   ['Maximum of three Dense branches + Minimum of two', 'test/fixtures/training/grad_minmax_merges.h5', {}],
+  // noise layers, Dropout noise_shape, ActivityRegularization, weight and activity regularizers (tf.keras: activity / batch)
+  [
+    'Dense(regularizers) -> GaussianDropout -> AlphaDropout -> Dropout(noise_shape) -> ActivityRegularization -> LSTM(regularizers) -> Dense(selu), tf.keras',
+    'test/fixtures/training/grad_noise_regularizers_tf.h5',
+    {
+      B: 3,
+      noiseShapes: { dropout: [null, 1, null] },
+      regularizers: {
+        dense: { weights: { 0: [0.01, 0.02], 1: [0, 0.03] }, activity: [0.05, 0] },
+        activity_regularization: { activity: [0.02, 0.03] },
+        lstm: { weights: { 0: [0, 0.01], 1: [0.02, 0], 2: [0.01, 0.01] } },
+      },
+    },
+  ],
+  [
+    'Dense(gelu, regularizers) -> ActivityRegularization -> Dense(mish, bias_regularizer), Keras 3 (activity not / batch)',
+    'test/fixtures/training/grad_regularizers_k3.keras',
+    { B: 3, regularizers: { dense: { weights: { 0: [0, 0.02] }, activity: [0.01, 0.02] }, activity_regularization: { activity: [0.01, 0.02] }, dense_1: { weights: { 1: [0.05, 0] } } } },
+  ],
+  // the convolution family: grouped Conv1D, SeparableConv1D, DepthwiseConv1D (regularizers), activations beyond the first five
+  [
+    'Conv1D(groups 2, swish) -> SeparableConv1D(causal, softplus) -> DepthwiseConv1D(hard_sigmoid) -> Dense(elu) -> Dense(softsign) -> log_softmax, tf.keras',
+    'test/fixtures/training/grad_conv_activations_tf.h5',
+    { regularizers: { conv1d: { weights: { 0: [0, 0.01] } }, separable_conv1d: { weights: { 0: [0.01, 0], 1: [0, 0.02] } } } },
+  ],
+  ['TimeDistributed(Conv1D relu6) -> TimeDistributed(Dense exponential) on [batch, 3, 6, 2]', 'test/fixtures/training/grad_td_conv_tf.h5', {}],
+  ['Convolution1D valid relu / same stride 2, Keras 1', 'test/fixtures/layers/conv1d_k1.h5', {}],
+  ['Convolution1D, Keras 1.0 (F, C, k, 1) kernel layout', 'test/fixtures/layers/conv1d_k11_layout.h5', {}],
+  ['Convolution1D (k, 1, C, F), Keras 1.1', 'test/fixtures/layers/conv1d_k11_new_layout.h5', {}],
+  ['Convolution1D same, even kernel, Keras 1 Theano (flipped taps)', 'test/fixtures/layers/conv1d_k1_theano.h5', {}],
+  ['AtrousConvolution1D, Keras 1', 'test/fixtures/layers/atrous_conv1d_k1.h5', {}],
+  ['Conv1D same / valid stride 2, Keras 2 Theano', 'test/fixtures/layers/conv1d_k2_theano.h5', {}],
+  ['Conv1D causal dilation 2, same stride 2, valid groups 2, tf.keras', 'test/fixtures/layers/conv1d_tf.h5', {}],
+  ['Conv1D same groups 3, causal dilation 3, Keras 3', 'test/fixtures/layers/conv1d_k3.keras', {}],
+  ['SeparableConv1D same dm 2 tanh, causal dilation 2 without bias, tf.keras', 'test/fixtures/layers/separable_conv1d_tf.h5', {}],
+  ['SeparableConv1D valid stride 2, Keras 3', 'test/fixtures/layers/separable_conv1d_k3.keras', {}],
+  ['DepthwiseConv1D same dm 2 relu, tf.keras', 'test/fixtures/layers/depthwise_conv1d_tf.h5', {}],
 ];
 
 for (const [label, file, opts] of CASES) {
@@ -575,12 +708,10 @@ for (const [label, file, opts] of CASES) {
 }
 
 test('layers and options without gradients are refused by name', async () => {
-  const separable = await loadModel('test/fixtures/layers/separable_conv1d_tf.h5');
-  assert.throws(() => separable.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /SeparableConv1D/.test(e.message) && /separable_conv1d/.test(e.message));
+  const orthogonal = await loadModel('test/fixtures/training/refuse_orthogonal_regularizer_tf.h5');
+  assert.throws(() => orthogonal.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /OrthogonalRegularizer/.test(e.message) && /kernel_regularizer/.test(e.message));
   const masked = await loadModel('test/fixtures/masking_bidir_simple_rnn_seq.h5');
   assert.throws(() => masked.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask/.test(e.message));
-  const noise = await loadModel('test/fixtures/layers/identity_layers_tf.h5');
-  assert.throws(() => noise.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /GaussianDropout/.test(e.message));
   const backwards = await loadModel('test/fixtures/lstm_go_backwards.h5');
   assert.throws(() => backwards.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /go_backwards/.test(e.message));
 });
