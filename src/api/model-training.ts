@@ -4,7 +4,8 @@ import { WasmMemory } from '../wasm/memory.js';
 import { computeLoss, lossFromConfig, type LossSpec } from '../training/losses.js';
 import { metricFromConfig, metricSums, resolveAccuracy, type MetricSpec } from '../training/metrics.js';
 import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.js';
-import { checkBatch, planTraining, SequentialTrainer } from '../training/sequential-trainer.js';
+import { checkBatch, planTraining, SequentialTrainer, weightRegularizationLoss, type TrainingPlan } from '../training/sequential-trainer.js';
+import { refuse } from '../training/layers/layer-module.js';
 import { singleLoss, unwrapFunction } from '../training/training-config.js';
 import type { TrainingSource } from './model-info.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
@@ -100,6 +101,8 @@ export interface TrainingSetup {
   /** As configured (`accuracy` unresolved: resolved per call against the targets). */
   metrics: MetricSpec[];
   seed: number;
+  /** The model's training plan (its regularizers for evaluate's loss). */
+  plan: TrainingPlan;
   /** Where each option came from (`compile` or the file's configuration), for the record. */
   sources: { optimizer: string; loss: string; metrics: string };
   trainer?: SequentialTrainer;
@@ -120,7 +123,7 @@ function describe(entry: unknown): string {
 export function compileModel(model: TrainingSource, options: CompileOptions = {}): TrainingSetup {
   if (!options || typeof options !== 'object') throw new InputError('compile takes { optimizer, loss, metrics }', { file: model.fileName, field: 'options' });
   if (!model.stored.arrays) throw new InputError('the model was loaded without weights: nothing to train', { file: model.fileName });
-  planTraining(model.graphForSaving, model.generation);
+  const plan = planTraining(model.graphForSaving, model.generation);
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new InputError('seed must be an integer', { file: model.fileName, field: 'seed', value: seed });
   const file = model.stored.trainingConfig ?? null;
@@ -158,6 +161,7 @@ export function compileModel(model: TrainingSource, options: CompileOptions = {}
     loss: withFile('loss', loss.source, () => lossFromConfig(singleLoss(loss.entry))),
     metrics,
     seed,
+    plan,
     sources: { optimizer: optimizer.source === 'compile' ? 'compile' : `${optimizer.source}: ${describe(optimizer.entry)}`, loss: loss.source, metrics: metricsSource },
   };
 }
@@ -310,6 +314,11 @@ function range(from: number, to: number): number[] {
 async function evaluateData(model: TrainingSource, setup: TrainingSetup, x: Tensor, y: Tensor, weights: Float32Array | null, batchSize: number, prefix: string): Promise<Logs> {
   const memory = await scoringOf(model, setup);
   const samples = x.shape[0];
+  // Keras' evaluate loss includes the regularization losses; activity ones need the layers' inference outputs
+  const activity = setup.plan.steps.find((s) => s.activity);
+  if (activity) refuse(activity.plan.layer, `the ${prefix ? 'validation' : 'evaluate'} loss of a model with activity regularization (Keras adds it on the inference outputs)`, 'activity_regularizer', true);
+  const byName = new Map(model.layers.map((l) => [l.name, l]));
+  const penalty = weightRegularizationLoss(memory, setup.plan, model.stored.arrays as Map<string, Float32Array[]>, (layer) => byName.get(layer)?.trainable !== false);
   let metrics: MetricSpec[] | null = null;
   const tracker = new Tracker(setup.metrics);
   for (let start = 0; start < samples; start += batchSize) {
@@ -320,7 +329,7 @@ async function evaluateData(model: TrainingSource, setup: TrainingSetup, x: Tens
     metrics ??= resolvedMetrics(setup, pred.shape, by.data.length, model.fileName);
     const { loss } = computeLoss(memory, setup.loss, pred, by.data, weights ? weights.subarray(start, start + rows.length) : null);
     const { sums, rows: count } = scoreMetrics(memory, metrics, pred, by.data);
-    tracker.add(loss, rows.length, sums, count);
+    tracker.add(loss + penalty, rows.length, sums, count);
   }
   return tracker.logs(prefix);
 }

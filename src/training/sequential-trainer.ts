@@ -173,6 +173,30 @@ export function forwardBackward(
   return { output, dInput, grads, updates, penalty };
 }
 
+/**
+ * The weight regularizers' loss of the trainable layers at their current weights (what Keras adds
+ * to evaluate's loss); the gradients are not kept.
+ */
+export function weightRegularizationLoss(memory: WasmMemory, plan: TrainingPlan, arrays: Map<string, Float32Array[]>, trainable: (layer: string) => boolean): number {
+  let total = 0;
+  memory.beginScratch();
+  try {
+    for (const { plan: p, weightPenalties: list } of plan.steps) {
+      if (list.length === 0 || !trainable(p.layer.spec.name)) continue;
+      const ws = arrays.get(p.layer.spec.name) ?? [];
+      for (const { index, l1, l2 } of list) {
+        const n = ws[index].length;
+        const w = memory.scratch(n * 4);
+        memory.f32(w, n).set(ws[index]);
+        total += memory.kernels.regularizerPenalty(w, n, l1, l2, 1, memory.scratch(n * 4, true));
+      }
+    }
+  } finally {
+    memory.endScratch();
+  }
+  return total;
+}
+
 /** Trains a planned model on batches; weights are updated in place in `arrays`. */
 export class SequentialTrainer {
   private readonly optimizer: OptimizerState;

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { loadModel } from '../../dist/index.js';
+import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.js';
 
 const cases = ['training_rnn_steps.json', 'training_conv_steps.json'].flatMap((f) => JSON.parse(readFileSync(`test/fixtures/training/${f}`, 'utf8')).cases);
 // float32 training against a float64 reference: the tolerances of fit.test.js
@@ -40,5 +40,21 @@ for (const c of cases) {
     console.log(`  ${c.model} ${c.optimizer.class_name}: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance`);
   });
 }
+
+test('evaluate adds the weight regularizers\' loss as Keras does (the reference loss before the first step); activity regularization is refused there by name', async () => {
+  const c = cases.find((k) => k.model === 'train_separable_conv_gelu.h5');
+  const model = await loadModel(`test/fixtures/training/${c.model}`);
+  model.compile({ optimizer: c.optimizer, loss: c.loss });
+  const loss = await model.evaluate({ data: Float32Array.from(c.x), shape: c.x_shape }, { data: Float32Array.from(c.y), shape: c.y_shape });
+  assert.ok(Math.abs(loss - c.losses[0]) <= LOSS_RTOL * Math.abs(c.losses[0]), `evaluate ${loss} vs ${c.losses[0]}`);
+  const activity = await loadModel('test/fixtures/training/grad_regularizers_k3.keras');
+  activity.compile({ optimizer: 'sgd', loss: 'mse' });
+  try {
+    await activity.evaluate({ data: new Float32Array(2 * 4 * 3), shape: [2, 4, 3] }, { data: new Float32Array(2 * 4 * 3), shape: [2, 4, 3] });
+    assert.unreachable('evaluate with activity regularization');
+  } catch (e) {
+    assert.ok(e instanceof UnsupportedKerasConfigurationError && /activity/.test(e.message) && /dense/.test(e.message), String(e));
+  }
+});
 
 test.run();
