@@ -45,7 +45,8 @@ export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizer
 export { sumSquaresF32, clipValueF32, decayWeightsF32 } from './optimizers';
 export * from './metrics';
 export { lstmForwardTrainSimd, lstmBackwardSimd, lstmTrainWorkFloats } from './lstm-train';
-export { activationBackward, denseBackward, denseForwardTrain, dropoutMask } from './backward';
+export { activationBackward, dropoutMask } from './backward';
+export { denseBackward, denseForwardTrain, denseTrainWorkFloats } from './dense-train';
 export { activationBackwardFromInput, logSoftmaxBackward } from './activation-backward';
 export {
   gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward, lstmForwardTrainMasked, lstmBackwardMasked, lstmForwardTrain, lstmBackward,

@@ -3,7 +3,7 @@ import type { WasmMemory } from '../wasm/memory.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import { LSTM_GATES } from './layers/gates.js';
-import { activationFn, activationGradient, applyActivation, trainContext } from './layers/layer-module.js';
+import { activationFn, activationGradient, applyActivation, denseWork, trainContext } from './layers/layer-module.js';
 import { resolveActivation } from '../keras/activations.js';
 import { forwardBackward, planTraining } from './sequential-trainer.js';
 
@@ -46,13 +46,13 @@ export function denseGradients(
   try {
     const [px, pw, pb, pdy] = put(memory, [x, kernel, bias, dy]);
     const z = memory.scratch(M * N * 4);
-    k.denseForwardTrain(px, M, K, N, pw, pb, z);
+    k.denseForwardTrain(px, M, K, N, pw, pb, z, denseWork(memory, M, K, N));
     const y = applyActivation(memory, z, M * N, N, act, true);
     const dz = activationGradient(memory, act, z, y, pdy, M * N, N);
     const dx = memory.scratch(M * K * 4);
     const dW = memory.scratch(K * N * 4);
     const db = bias ? memory.scratch(N * 4) : 0;
-    k.denseBackward(px, dz, M, K, N, pw, dx, dW, db);
+    k.denseBackward(px, dz, M, K, N, pw, dx, dW, db, denseWork(memory, M, K, N));
     return { y: memory.f32(y, M * N).slice(), dx: memory.f32(dx, M * K).slice(), dKernel: memory.f32(dW, K * N).slice(), dBias: db ? memory.f32(db, N).slice() : null };
   } finally {
     memory.endScratch();

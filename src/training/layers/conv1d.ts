@@ -3,7 +3,7 @@ import type { KerasGeneration } from '../../keras/generation.js';
 import { theanoConvolutions } from '../../keras/semantics.js';
 import { runtimeOutputLength, windowPadLeft, type Padding1D, type Window1D } from '../../layers/conv-utils.js';
 import type { WasmMemory } from '../../wasm/memory.js';
-import { activationGradient, activationOf, applyActivation, sizeOf, type Activation, type TrainableLayer, type TrainContext } from './layer-module.js';
+import { activationGradient, activationOf, applyActivation, denseWork, sizeOf, type Activation, type TrainableLayer, type TrainContext } from './layer-module.js';
 
 /**
  * The convolution family on assembly/backward-layers.ts (conv1dForwardTrain / conv1dBackward on a
@@ -145,7 +145,7 @@ export function planDepthwiseConv1d(layer: GraphLayer, generation: KerasGenerati
         const rows = B * saved.Tout;
         pw = ctx.put(w[1]);
         z = memory.scratch(rows * filters * 4);
-        memory.kernels.denseForwardTrain(mid, rows, C * dm, filters, pw, bias ? ctx.put(bias) : 0, z);
+        memory.kernels.denseForwardTrain(mid, rows, C * dm, filters, pw, bias ? ctx.put(bias) : 0, z, denseWork(memory, rows, C * dm, filters));
       }
       const output = applyActivation(memory, z, B * saved.Tout * filters, filters, activation, true);
       return { output: { ptr: output, shape: [B, saved.Tout, filters] }, saved: { conv: saved, mid, pw, z, output } };
@@ -161,7 +161,7 @@ export function planDepthwiseConv1d(layer: GraphLayer, generation: KerasGenerati
         const dMid = memory.scratch(rows * K * 4);
         const dPw = memory.scratch(K * filters * 4);
         const db = useBias ? memory.scratch(filters * 4) : 0;
-        memory.kernels.denseBackward(s.mid, dz, rows, K, filters, s.pw, dMid, dPw, db);
+        memory.kernels.denseBackward(s.mid, dz, rows, K, filters, s.pw, dMid, dPw, db, denseWork(memory, rows, K, filters));
         pointwise = [memory.f32(dPw, K * filters).slice(), ...(db ? [memory.f32(db, filters).slice()] : [])];
         dz = dMid;
       }

@@ -175,6 +175,11 @@ export function activationGradient(memory: WasmMemory, act: ActivationFn, pre: n
   return dz;
 }
 
+/** A scratch work buffer for the Dense kernels (assembly/dense-train.ts) on x [M][K], W [K][N]. */
+export function denseWork(memory: WasmMemory, M: number, K: number, N: number): number {
+  return memory.scratch(memory.kernels.denseTrainWorkFloats(M, K, N) * 4);
+}
+
 /** Number of elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
