@@ -221,6 +221,33 @@ function conv64(cls, det, ws, x, [B, T, C], theano) {
   return { y, Tout, F: filters };
 }
 
+/**
+ * x [shape] with `axes` moved last (in their order) and flattened into C columns, and the inverse
+ * (back(y) puts such a [rows][C] array back into x's layout).
+ */
+function axesLast(x, shape, axes) {
+  const rank = shape.length;
+  const perm = [...shape.keys()].filter((a) => !axes.includes(a)).concat([...axes].sort((a, b) => a - b));
+  const pShape = perm.map((a) => shape[a]);
+  const strides = shape.map((_, a) => shape.slice(a + 1).reduce((p, q) => p * q, 1));
+  // source index in x of each element of the permuted array
+  const src = Array.from({ length: x.length }, (_, o) => {
+    let rest = o, at = 0;
+    for (let i = rank - 1; i >= 0; i--) {
+      at += (rest % pShape[i]) * strides[perm[i]];
+      rest = Math.floor(rest / pShape[i]);
+    }
+    return at;
+  });
+  const C = axes.reduce((p, a) => p * shape[a], 1);
+  const back = (y) => {
+    const out = new Float64Array(y.length);
+    src.forEach((at, o) => (out[at] = y[o]));
+    return out;
+  };
+  return { y: Float64Array.from(src, (at) => x[at]), C, back };
+}
+
 const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);
 
 /**
@@ -416,9 +443,11 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer, { theano = f
       shape = [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)];
       mask = null;
     } else if (cls === 'LayerNormalization' || cls === 'BatchNormalization') {
-      // over the last axis; BatchNormalization in training mode: statistics of the batch (biased variance)
-      const C = shape[shape.length - 1];
+      // over `axis` (LayerNormalization: the normalised axes, BatchNormalization: the channel axis),
+      // gathered last; BatchNormalization in training mode: statistics of the batch (biased variance)
+      const { y: moved, C, back } = axesLast(cur, shape, det.axis);
       const rows = cur.length / C;
+      cur = moved;
       let i = 0;
       const gamma = det.scale !== false ? ws[i++].data : null;
       const beta = det.center !== false ? ws[i++].data : null;
@@ -440,7 +469,7 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer, { theano = f
           for (let r = 0; r < rows; r++) out[r * C + c] = (gamma ? gamma[c] : 1) * norm(r * C + c, mean, v) + (beta ? beta[c] : 0);
         }
       }
-      cur = out;
+      cur = back(out);
     } else if (cls === 'Dropout' && !noiseShapes[l.name]) {
       // the trainer's documented mask generator: xorshift32 from seed 1, keep if u >= rate, scale 1/(1-rate) (float32)
       const keep = Math.fround(1 / Math.fround(1 - Math.fround(det.rate)));
@@ -515,7 +544,8 @@ function forward64(layers, weights, x, xShape, keras3, outputLayer, { theano = f
     } else if (cls === 'ELU') {
       cur = cur.map((v) => (v > 0 ? v : det.alpha * (Math.exp(v) - 1)));
     } else if (cls === 'Softmax') {
-      cur = activate('softmax', Float64Array.from(cur), shape[shape.length - 1]);
+      const { y: moved, C, back } = axesLast(cur, shape, det.axis);
+      cur = back(activate('softmax', moved, C));
     } else if (cls === 'Activation') {
       cur = activate(det.activation, Float64Array.from(cur), shape[shape.length - 1], keras3);
     } else throw new Error(`no float64 reference for ${cls}`);
@@ -698,6 +728,10 @@ const CASES = [
   ['SeparableConv1D same dm 2 tanh, causal dilation 2 without bias, tf.keras', 'test/fixtures/layers/separable_conv1d_tf.h5', {}],
   ['SeparableConv1D valid stride 2, Keras 3', 'test/fixtures/layers/separable_conv1d_k3.keras', {}],
   ['DepthwiseConv1D same dm 2 relu, tf.keras', 'test/fixtures/layers/depthwise_conv1d_tf.h5', {}],
+  // reductions over other axes: LayerNormalization over [2], [1, 2], [1]; BatchNormalization over axis 1; Softmax over 1 and [1, 2]
+  ['LayerNormalization over the last axis, axes [1, 2] (gamma (T, F)) and axis 1, tf.keras', 'test/fixtures/layers/layernorm_tf.h5', {}],
+  ['BatchNormalization axis 1 (per time step), then without center / scale, Keras 2', 'test/fixtures/layers/batchnorm_k2.h5', { B: 3 }],
+  ['Softmax over axis 1 -> Dense -> Softmax over axes [1, 2], tf.keras', 'test/fixtures/training/grad_softmax_axes_tf.h5', {}],
 ];
 
 for (const [label, file, opts] of CASES) {
