@@ -2,8 +2,11 @@ import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import { refuse, type LayerPlanner, type TrainableLayer } from './layer-module.js';
 
+/** Inner layers whose TimeDistributed form is gradient-checked (test/training/layer-gradients.test.js). */
+const INNER = new Set(['Dense', 'Dropout', 'Activation', 'Conv1D', 'Convolution1D', 'AtrousConvolution1D', 'SeparableConv1D', 'DepthwiseConv1D']);
+
 /**
- * TimeDistributed(inner) for any single-input inner layer training supports: Keras applies the
+ * TimeDistributed(inner) for the inner layers of INNER (delegating to their modules): Keras applies the
  * inner layer to every step with the same weights, which on row-major data is the inner layer on
  * the tensor with (batch, steps) folded into one batch axis (as the inference import runs it);
  * the gradients of the steps add up in the inner module's weight gradients. Named after the
@@ -12,6 +15,7 @@ import { refuse, type LayerPlanner, type TrainableLayer } from './layer-module.j
 export function planTimeDistributed(layer: GraphLayer, generation: KerasGeneration, planInner: LayerPlanner): TrainableLayer {
   const inner = layer.imported.details.layer as Record<string, unknown>;
   const className = String(inner.className);
+  if (!INNER.has(className)) refuse(layer, `TimeDistributed(${className})`, 'layer.class_name', className);
   const innerConfig = ((layer.spec.config.layer as { config?: Record<string, unknown> } | undefined)?.config ?? {}) as Record<string, unknown>;
   const view: GraphLayer = {
     spec: { ...layer.spec, config: innerConfig },
