@@ -1,5 +1,5 @@
-// Backward kernels for training (scalar loops, correctness first) of Dense and activations, and
-// the dropout mask generator. Layouts are Keras': x [batch][steps][features], kernels [in][out].
+// Backward kernels for training of the activations whose gradient follows from their output, and
+// the dropout mask generator (Dense: dense-train.ts). Layouts are Keras': x [batch][steps][features], kernels [in][out].
 // Outputs are overwritten, not accumulated. The LSTM's are in lstm-train.ts (SIMD) and
 // backward-rnn.ts (masks, reverse, and the plain entry points lstmForwardTrain / lstmBackward).
 
@@ -26,42 +26,6 @@ export function activationBackward(y: usize, dy: usize, n: i32, cols: i32, act: 
     const yi = f(y, i);
     const d = f(dy, i);
     set(dz, i, act == 1 ? d * (1 - yi * yi) : act == 2 ? d * yi * (1 - yi) : act == 5 ? (yi > 0 ? d : 0) : d);
-  }
-}
-
-/** Dense backward from dz ([M][N], the gradient before the activation): dW = x^T dz, db = sum dz, dx = dz W^T. */
-export function denseBackward(x: usize, dz: usize, M: i32, K: i32, N: i32, W: usize, dx: usize, dW: usize, db: usize): void {
-  for (let k = 0; k < K; k++) {
-    for (let n = 0; n < N; n++) {
-      let s: f32 = 0;
-      for (let m = 0; m < M; m++) s += f(x, m * K + k) * f(dz, m * N + n);
-      set(dW, k * N + n, s);
-    }
-  }
-  if (db) {
-    for (let n = 0; n < N; n++) {
-      let s: f32 = 0;
-      for (let m = 0; m < M; m++) s += f(dz, m * N + n);
-      set(db, n, s);
-    }
-  }
-  for (let m = 0; m < M; m++) {
-    for (let k = 0; k < K; k++) {
-      let s: f32 = 0;
-      for (let n = 0; n < N; n++) s += f(dz, m * N + n) * f(W, k * N + n);
-      set(dx, m * K + k, s);
-    }
-  }
-}
-
-/** Dense pre-activation for training: z = x W + b ([M][K] x [K][N]). */
-export function denseForwardTrain(x: usize, M: i32, K: i32, N: i32, W: usize, b: usize, z: usize): void {
-  for (let m = 0; m < M; m++) {
-    for (let n = 0; n < N; n++) {
-      let s: f32 = b ? f(b, n) : 0;
-      for (let k = 0; k < K; k++) s += f(x, m * K + k) * f(W, k * N + n);
-      set(z, m * N + n, s);
-    }
   }
 }
 

@@ -46,7 +46,9 @@ export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizer
 export { sumSquaresF32, clipValueF32, decayWeightsF32 } from './optimizers';
 export * from './metrics';
 export { lstmForwardTrainSimd, lstmBackwardSimd, lstmTrainWorkFloats } from './lstm-train';
-export { activationBackward, denseBackward, denseForwardTrain, dropoutMask } from './backward';
+export { activationBackward, dropoutMask } from './backward';
+export { denseBackward, denseForwardTrain, denseTrainWorkFloats } from './dense-train';
+export { activationBackwardFromInput, logSoftmaxBackward } from './activation-backward';
 export {
   gruForwardTrain, gruBackward, simpleRnnForwardTrain, simpleRnnBackward, lstmForwardTrainMasked, lstmBackwardMasked, lstmForwardTrain, lstmBackward,
 } from './backward-rnn';
@@ -54,3 +56,6 @@ export {
   embeddingBackward, conv1dForwardTrain, conv1dBackward, pool1dBackward, layerNormForwardTrain, layerNormBackward, batchNormForwardTrain, batchNormBackward,
   sumRepeats, activationLayerBackward,
 } from './backward-layers';
+export { regularizerPenalty } from './regularizers';
+export { alphaDropoutApply } from './alpha-dropout';
+export { expandGroupedKernel, gatherGroupedKernel } from './grouped-kernel';

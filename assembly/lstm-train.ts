@@ -12,13 +12,10 @@
 //   dW = (x * xMask)^T dZ,  dR = (h_{t-1} * hMask)^T dZ,  db = column sums of dZ,  dx = (dZ W^T) * xMask.
 // Requires U % 4 == 0 (the caller uses the scalar kernels otherwise).
 import { gemm } from './gemm-f32-2x16';
-import { packGateColumns, transposeF32 } from './pack-gates';
+import { packPanels16 as pack, pad16, transposeF32 } from './pack-gates';
 import { applyAct } from './activations';
 import { tanhV, sigmoidV } from './simd-math';
 
-@inline function pad16(n: i32): i32 {
-  return (n + 15) & ~15;
-}
 
 /** Floats of the work buffer the two kernels below need for these sizes. */
 export function lstmTrainWorkFloats(B: i32, T: i32, D: i32, U: i32): i32 {
@@ -29,11 +26,6 @@ export function lstmTrainWorkFloats(B: i32, T: i32, D: i32, U: i32): i32 {
   return max(forward, backward) + 64;
 }
 
-/** Packs a K x N row-major matrix into 16-column panels for gemm (natural column order). */
-@inline function pack(src: usize, K: i32, N: i32, dst: usize): void {
-  memory.fill(dst, 0, <usize>(pad16(N) * K) << 2);
-  packGateColumns(src, N, K, N, 0, 1, N, dst, 16);
-}
 
 @inline function gateAct(z: v128, recAct: i32): v128 {
   return recAct == 2 ? sigmoidV(z) : applyAct(z, recAct);

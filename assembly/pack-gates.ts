@@ -39,3 +39,16 @@ export function transposeF32(src: usize, rows: i32, cols: i32, dst: usize): void
     }
   }
 }
+
+/** Rounds n up to a multiple of 16 (the gemm panel width). */
+// @ts-ignore: decorator
+@inline export function pad16(n: i32): i32 {
+  return (n + 15) & ~15;
+}
+
+/** Packs a K x N row-major matrix into 16-column gemm panels (natural column order; dst pad16(N) * K floats, zero-padded). */
+// @ts-ignore: decorator
+@inline export function packPanels16(src: usize, K: i32, N: i32, dst: usize): void {
+  memory.fill(dst, 0, <usize>(pad16(N) * K) << 2);
+  packGateColumns(src, N, K, N, 0, 1, N, dst, 16);
+}

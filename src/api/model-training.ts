@@ -4,7 +4,8 @@ import { WasmMemory } from '../wasm/memory.js';
 import { computeLoss, lossFromConfig, type LossSpec } from '../training/losses.js';
 import { metricFromConfig, metricSums, resolveAccuracy, type MetricSpec } from '../training/metrics.js';
 import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.js';
-import { checkBatch, planTraining, SequentialTrainer, type BatchTensor, type OutputLoss } from '../training/sequential-trainer.js';
+import { checkBatch, planTraining, SequentialTrainer, weightRegularizationLoss, type BatchTensor, type OutputLoss, type TrainingPlan } from '../training/sequential-trainer.js';
+import { refuse } from '../training/layers/layer-module.js';
 import { isEntry, perOutput, unwrapFunction } from '../training/training-config.js';
 import type { TrainingSource } from './model-info.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
@@ -122,6 +123,8 @@ export interface TrainingSetup {
   /** The history's key prefix of each output's loss and metrics: '' for a single output, else `<output name>_`. */
   prefixes: string[];
   seed: number;
+  /** The model's training plan (its regularizers for evaluate's loss). */
+  plan: TrainingPlan;
   /** Where each option came from (`compile` or the file's configuration), for the record. */
   sources: { optimizer: string; loss: string; metrics: string; lossWeights: string };
   trainer?: SequentialTrainer;
@@ -142,7 +145,7 @@ function describe(entry: unknown): string {
 export function compileModel(model: TrainingSource, options: CompileOptions = {}): TrainingSetup {
   if (!options || typeof options !== 'object') throw new InputError('compile takes { optimizer, loss, metrics }', { file: model.fileName, field: 'options' });
   if (!model.stored.arrays) throw new InputError('the model was loaded without weights: nothing to train', { file: model.fileName });
-  planTraining(model.graphForSaving, model.generation);
+  const plan = planTraining(model.graphForSaving, model.generation);
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new InputError('seed must be an integer', { file: model.fileName, field: 'seed', value: seed });
   const file = model.stored.trainingConfig ?? null;
@@ -204,6 +207,7 @@ export function compileModel(model: TrainingSource, options: CompileOptions = {}
     metrics,
     prefixes,
     seed,
+    plan,
     sources: { optimizer: optimizer.source === 'compile' ? 'compile' : `${optimizer.source}: ${describe(optimizer.entry)}`, loss: loss.source, metrics: metricsSource, lossWeights: weightsSource },
   };
 }
@@ -315,7 +319,7 @@ async function trainerOf(model: TrainingSource, setup: TrainingSetup): Promise<S
     const byName = new Map(model.layers.map((l) => [l.name, l]));
     setup.trainer = new SequentialTrainer(
       memory,
-      planTraining(model.graphForSaving, model.generation),
+      setup.plan,
       model.stored.arrays as Map<string, Float32Array[]>,
       (layer) => byName.get(layer)?.trainable !== false,
       setup.optimizer,
@@ -432,6 +436,11 @@ function range(from: number, to: number): number[] {
 /** Loss and metrics of the model's predictions (inference mode) on (x, y), Keras' evaluate. */
 async function evaluateData(model: TrainingSource, setup: TrainingSetup, data: Data, weights: (Float32Array | null)[] | null, batchSize: number, prefix: string): Promise<Logs> {
   const memory = await scoringOf(model, setup);
+  // Keras' evaluate loss includes the regularization losses; activity ones need the layers' inference outputs
+  const activity = setup.plan.steps.find((s) => s.activity);
+  if (activity) refuse(activity.plan.layer, `the ${prefix ? 'validation' : 'evaluate'} loss of a model with activity regularization (Keras adds it on the inference outputs)`, 'activity_regularizer', true);
+  const byName = new Map(model.layers.map((l) => [l.name, l]));
+  const penalty = weightRegularizationLoss(memory, setup.plan, model.stored.arrays as Map<string, Float32Array[]>, (layer) => byName.get(layer)?.trainable !== false);
   let metrics: MetricSpec[][] | null = null;
   const tracker = new Tracker(setup);
   for (let start = 0; start < data.samples; start += batchSize) {
@@ -441,7 +450,7 @@ async function evaluateData(model: TrainingSource, setup: TrainingSetup, data: D
     metrics ??= resolvedMetrics(setup, preds, batch.y, model.fileName);
     const bw = takeWeights(weights, rows);
     const outputs = setup.losses.map(({ loss }, k) => computeLoss(memory, loss, preds[k], batch.y[k].data, bw?.[k] ?? null).loss);
-    const loss = outputs.reduce((a, l, k) => a + setup.losses[k].weight * l, 0);
+    const loss = outputs.reduce((a, l, k) => a + setup.losses[k].weight * l, penalty);
     tracker.add({ loss, outputs }, rows.length, scoreAll(memory, metrics, preds, batch.y));
   }
   return tracker.logs(prefix);

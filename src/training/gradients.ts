@@ -3,7 +3,8 @@ import type { WasmMemory } from '../wasm/memory.js';
 import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import { LSTM_GATES } from './layers/gates.js';
-import { ACTIVATIONS, trainContext } from './layers/layer-module.js';
+import { activationFn, activationGradient, applyActivation, denseWork, trainContext } from './layers/layer-module.js';
+import { resolveActivation } from '../keras/activations.js';
 import { forwardBackward, planTraining, type BatchTensor } from './sequential-trainer.js';
 
 export { LSTM_GATES };
@@ -14,13 +15,6 @@ export { LSTM_GATES };
  * checks. Inputs and weights are Keras' arrays; gradients come back in the same layouts. Not part
  * of the public API.
  */
-
-/** The kernel id of an activation the Dense gradient implements, or its refusal. */
-function activationId(name: string, layer: string): number {
-  const id = ACTIVATIONS[name];
-  if (id === undefined) throw new UnsupportedKerasConfigurationError('training does not support this activation yet', { layer, field: 'activation', value: name });
-  return id;
-}
 
 /** Copies arrays into scratch memory; returns their pointers (0 for null). */
 function put(memory: WasmMemory, arrays: (Float32Array | null)[]): number[] {
@@ -42,24 +36,23 @@ export function denseGradients(
   activation: string,
   dy: Float32Array,
   layer = 'dense',
+  generation: KerasGeneration = { major: 2, version: '2', inferred: true },
 ): { y: Float32Array; dx: Float32Array; dKernel: Float32Array; dBias: Float32Array | null } {
   const K = x.length / M;
   const N = kernel.length / K;
-  const act = activationId(activation, layer);
+  const act = activationFn(resolveActivation(activation, generation, { layer, field: 'activation' }));
   const k = memory.kernels;
   memory.beginScratch();
   try {
     const [px, pw, pb, pdy] = put(memory, [x, kernel, bias, dy]);
-    const y = memory.scratch(M * N * 4);
-    k.denseForwardTrain(px, M, K, N, pw, pb, y);
-    if (act === 100) k.softmaxRows(y, M, N);
-    else if (act !== 0) k.activate(y, M * N, act, 0);
-    const dz = memory.scratch(M * N * 4);
-    k.activationBackward(y, pdy, M * N, N, act, dz);
+    const z = memory.scratch(M * N * 4);
+    k.denseForwardTrain(px, M, K, N, pw, pb, z, denseWork(memory, M, K, N));
+    const y = applyActivation(memory, z, M * N, N, act, true);
+    const dz = activationGradient(memory, act, z, y, pdy, M * N, N);
     const dx = memory.scratch(M * K * 4);
     const dW = memory.scratch(K * N * 4);
     const db = bias ? memory.scratch(N * 4) : 0;
-    k.denseBackward(px, dz, M, K, N, pw, dx, dW, db);
+    k.denseBackward(px, dz, M, K, N, pw, dx, dW, db, denseWork(memory, M, K, N));
     return { y: memory.f32(y, M * N).slice(), dx: memory.f32(dx, M * K).slice(), dKernel: memory.f32(dW, K * N).slice(), dBias: db ? memory.f32(db, N).slice() : null };
   } finally {
     memory.endScratch();
@@ -121,7 +114,8 @@ export function lstmGradients(
 
 /**
  * Gradients of sum over outputs of (dy_k · output_k) through a whole planned model (any layers
- * and graph training supports: several inputs and outputs, shared layers, states): the outputs,
+ * and graph training supports: several inputs and outputs, shared layers, states), plus the
+ * regularizers' penalties (`penalty`): the outputs,
  * d/d(each input) and d/d(weights) of every layer with weights (summed over a shared layer's
  * calls), in the stored arrays' layout. For gradient checks; `arrays` are the model's weights by
  * layer name.
@@ -133,7 +127,7 @@ export function graphGradients(
   arrays: Map<string, Float32Array[]>,
   xs: BatchTensor[],
   dys: Float32Array[],
-): { ys: BatchTensor[]; dxs: Float32Array[]; grads: Map<string, Float32Array[]> } {
+): { ys: BatchTensor[]; dxs: Float32Array[]; grads: Map<string, Float32Array[]>; penalty: number } {
   const plan = planTraining(graph, generation);
   memory.beginScratch();
   try {
@@ -146,7 +140,7 @@ export function graphGradients(
         return ctx.put(dys[k]);
       });
     });
-    return { ys, dxs: r.dInputs.map((p, i) => memory.f32(p, xs[i].data.length).slice()), grads: r.grads };
+    return { ys, dxs: r.dInputs.map((p, i) => memory.f32(p, xs[i].data.length).slice()), grads: r.grads, penalty: r.penalty };
   } finally {
     memory.endScratch();
   }
@@ -161,7 +155,7 @@ export function chainGradients(
   x: Float32Array,
   xShape: number[],
   dy: Float32Array,
-): { y: Float32Array; yShape: number[]; dx: Float32Array; grads: Map<string, Float32Array[]> } {
+): { y: Float32Array; yShape: number[]; dx: Float32Array; grads: Map<string, Float32Array[]>; penalty: number } {
   const r = graphGradients(memory, graph, generation, arrays, [{ data: x, shape: xShape }], [dy]);
-  return { y: r.ys[0].data, yShape: r.ys[0].shape, dx: r.dxs[0], grads: r.grads };
+  return { y: r.ys[0].data, yShape: r.ys[0].shape, dx: r.dxs[0], grads: r.grads, penalty: r.penalty };
 }

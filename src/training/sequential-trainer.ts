@@ -7,6 +7,7 @@ import type { KerasGeneration } from '../keras/generation.js';
 import { lossInto, type LossSpec } from './losses.js';
 import { OptimizerState, type OptimizerSpec } from './optimizers.js';
 import { planLayer } from './layers/index.js';
+import { activityPenalty, weightPenalties, type ActivityPenalty, type WeightPenalty } from './regularizers.js';
 import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 import { refuse, sizeOf, trainContext, type Activation, type PlannedLayer, type StatisticsUpdate, type TrainContext } from './layers/layer-module.js';
 
@@ -36,6 +37,10 @@ export interface PlannedStep {
   outputs: number[];
   /** A merge's mask rule (Keras' by version; Concatenate always ANDs). */
   maskRule?: 'and' | 'none' | 'or';
+  /** The layer's regularized weights (indices into its arrays); empty for none. */
+  weightPenalties: WeightPenalty[];
+  /** The layer's activity regularizer, if any. */
+  activity: ActivityPenalty | null;
 }
 
 /** A model's training plan: its layer calls in execution order and which tensors are the model's inputs and outputs. */
@@ -114,7 +119,7 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
       masked.push(t === 0 && maskOut);
     }
     const maskRule = 'multiInput' in plan && !plan.masks ? (layer.imported.className === 'Concatenate' ? 'and' : mergeRule) : undefined;
-    steps.push({ plan, inputs, initialStates: states, outputs, ...(maskRule ? { maskRule } : {}) });
+    steps.push({ plan, inputs, initialStates: states, outputs, ...(maskRule ? { maskRule } : {}), weightPenalties: weightPenalties(layer), activity: activityPenalty(layer, generation) });
   }
   const outputs = graph.spec.outputs.map((ref) => {
     const id = ids.get(refKey(ref));
@@ -143,7 +148,9 @@ export interface BatchTensor {
  * forward passes, `outputGradients` (given the model outputs, returns a pointer to
  * d(loss)/d(output) for each), the backward passes in reverse order. Returns the outputs, the
  * gradients of the model inputs and the weight gradients by layer (summed over the calls of a
- * shared layer; layers the outputs do not depend on have none).
+ * shared layer; layers the outputs do not depend on have none) (summed over the calls of a
+ * shared layer; layers the outputs do not depend on have none), with the regularizers' penalties
+ * (added to the gradients here) summed in `penalty`, which Keras adds to the loss.
  */
 export function forwardBackward(
   ctx: TrainContext,
@@ -151,8 +158,11 @@ export function forwardBackward(
   arrays: Map<string, Float32Array[]>,
   xs: BatchTensor[],
   outputGradients: (outputs: Activation[]) => number[],
-): { outputs: Activation[]; dInputs: number[]; grads: Map<string, Float32Array[]>; updates: Map<string, StatisticsUpdate[]> } {
+): { outputs: Activation[]; dInputs: number[]; grads: Map<string, Float32Array[]>; updates: Map<string, StatisticsUpdate[]>; penalty: number } {
   const { memory } = ctx;
+  let penalty = 0;
+  // d(activity penalty)/d(output) of the steps with an activity regularizer
+  const activityGrads = new Map<number, number>();
   const { steps } = plan;
   const saved: unknown[] = [];
   const acts: Activation[] = xs.map((x) => ({ ptr: ctx.put(x.data), shape: x.shape.slice() }));
@@ -173,6 +183,14 @@ export function forwardBackward(
       if (r.updates) updates.set(name, r.updates);
     }
   }
+  steps.forEach(({ activity, outputs }) => {
+    if (!activity) return;
+    const out = acts[outputs[0]];
+    const n = sizeOf(out.shape);
+    const g = memory.scratch(n * 4, true);
+    penalty += memory.kernels.regularizerPenalty(out.ptr, n, activity.l1, activity.l2, activity.perBatch ? 1 / out.shape[0] : 1, g);
+    activityGrads.set(outputs[0], g);
+  });
   const modelOutputs = plan.outputs.map((i) => acts[i]);
   // d(loss)/d(tensor i)
   const pending: (number | undefined)[] = new Array(plan.tensors);
@@ -189,6 +207,7 @@ export function forwardBackward(
     pending[i] = sum;
   };
   outputGradients(modelOutputs).forEach((d, k) => accumulate(plan.outputs[k], d));
+  for (const [i, g] of activityGrads) accumulate(i, g);
   const grads = new Map<string, Float32Array[]>();
   for (let i = steps.length - 1; i >= 0; i--) {
     const { plan: p, inputs, initialStates, outputs } = steps[i];
@@ -209,8 +228,52 @@ export function forwardBackward(
       }
     }
   }
+  // a shared layer's weights are regularized once, not per call
+  const penalized = new Set<string>();
+  for (const { plan: p, weightPenalties: list } of steps) {
+    const name = p.layer.spec.name;
+    if (penalized.has(name)) continue;
+    penalized.add(name);
+    if (list.length === 0 || !(ctx.isTrainable?.(name) ?? true)) continue;
+    // Keras 3 regularizes trainable weights only (Layer._get_regularization_losses)
+    const ws = arrays.get(name) ?? [];
+    const gs = grads.get(name) ?? ws.map((w) => new Float32Array(w.length));
+    for (const { index, l1, l2 } of list) {
+      const g = ctx.put(gs[index]);
+      penalty += memory.kernels.regularizerPenalty(ctx.put(ws[index]), ws[index].length, l1, l2, 1, g);
+      gs[index] = memory.f32(g, ws[index].length).slice();
+    }
+    grads.set(name, gs);
+  }
   const dInputs = xs.map((x, i) => pending[i] ?? memory.scratch(x.data.length * 4, true));
-  return { outputs: modelOutputs, dInputs, grads, updates };
+  return { outputs: modelOutputs, dInputs, grads, updates, penalty };
+}
+
+/**
+ * The weight regularizers' loss of the trainable layers at their current weights (what Keras adds
+ * to evaluate's loss); the gradients are not kept.
+ */
+export function weightRegularizationLoss(memory: WasmMemory, plan: TrainingPlan, arrays: Map<string, Float32Array[]>, trainable: (layer: string) => boolean): number {
+  let total = 0;
+  memory.beginScratch();
+  try {
+    const penalized = new Set<string>();
+    for (const { plan: p, weightPenalties: list } of plan.steps) {
+      if (penalized.has(p.layer.spec.name)) continue;
+      penalized.add(p.layer.spec.name);
+      if (list.length === 0 || !trainable(p.layer.spec.name)) continue;
+      const ws = arrays.get(p.layer.spec.name) ?? [];
+      for (const { index, l1, l2 } of list) {
+        const n = ws[index].length;
+        const w = memory.scratch(n * 4);
+        memory.f32(w, n).set(ws[index]);
+        total += memory.kernels.regularizerPenalty(w, n, l1, l2, 1, memory.scratch(n * 4, true));
+      }
+    }
+  } finally {
+    memory.endScratch();
+  }
+  return total;
 }
 
 /** The output mask of a merge under Keras' rule for the file's version (element-wise AND / OR, or none; Concatenate: AND). */
@@ -380,7 +443,7 @@ export class SequentialTrainer {
       const ctx = trainContext(memory, this.seed, this.trainable, carry);
       const loss: BatchLoss = { loss: 0, outputs: [] };
       let outputs: BatchTensor[] = [];
-      const { grads, updates } = forwardBackward(ctx, this.plan, this.arrays, xs, (outs) => {
+      const { grads, updates, penalty } = forwardBackward(ctx, this.plan, this.arrays, xs, (outs) => {
         outputs = outs.map((o) => ({ data: memory.f32(o.ptr, sizeOf(o.shape)).slice(), shape: o.shape.slice() }));
         return outs.map((out, k) => {
           const n = sizeOf(out.shape);
@@ -395,6 +458,8 @@ export class SequentialTrainer {
         });
       });
       this.seed = ctx.seed;
+      // Keras minimises and reports the loss plus the regularization losses
+      loss.loss += penalty;
       this.optimizer.apply(
         this.variables.map((v) => (this.arrays.get(v.layer) as Float32Array[])[v.index]),
         // a layer the outputs do not depend on gets zero gradients

@@ -114,3 +114,47 @@ export function checkWeightGradients(file, weights, grads, loss) {
   }
   return worst;
 }
+
+/** erf in float64 (a Taylor series, a continued fraction of erfc beyond 3): Abramowitz-Stegun 7.1.26 is too coarse for finite differences. */
+function erf(x) {
+  const t = Math.abs(x);
+  if (t < 3) {
+    // Taylor series, converges fast for |x| < 3 in float64
+    let sum = t, term = t;
+    for (let n = 1; n < 200; n++) {
+      term *= (-t * t) / n;
+      sum += term / (2 * n + 1);
+      if (Math.abs(term) < 1e-17) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // erfc continued fraction
+  let f = 0;
+  for (let n = 60; n >= 1; n--) f = (n / 2) / (t + f);
+  return Math.sign(x) * (1 - Math.exp(-t * t) / Math.sqrt(Math.PI) / (t + f));
+}
+const softplus = (z) => Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0);
+const relu6 = (z) => Math.min(Math.max(z, 0), 6);
+/** Keras' activations (keras/src/activations/activations.py; Keras 2 hard_sigmoid from keras/backend) in float64. */
+export const KERAS_ACTIVATIONS = {
+  linear: (z) => z,
+  tanh: Math.tanh,
+  sigmoid: (z) => 1 / (1 + Math.exp(-z)),
+  relu: (z) => Math.max(0, z),
+  elu: (z) => (z > 0 ? z : Math.exp(z) - 1),
+  selu: (z) => 1.0507009873554804934193349852946 * (z > 0 ? z : 1.6732632423543772848170429916717 * (Math.exp(z) - 1)),
+  softplus,
+  softsign: (z) => z / (1 + Math.abs(z)),
+  exponential: Math.exp,
+  swish: (z) => z / (1 + Math.exp(-z)),
+  silu: (z) => z / (1 + Math.exp(-z)),
+  gelu: (z) => 0.5 * z * (1 + erf(z / Math.SQRT2)),
+  gelu_approximate: (z) => 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3))),
+  relu6,
+  leaky_relu: (z) => (z > 0 ? z : 0.2 * z),
+  hard_silu: (z) => (z * relu6(z + 3)) / 6,
+  mish: (z) => z * Math.tanh(softplus(z)),
+  hard_tanh: (z) => Math.min(Math.max(z, -1), 1),
+  hard_sigmoid_keras2: (z) => Math.min(Math.max(0.2 * z + 0.5, 0), 1),
+  hard_sigmoid_keras3: (z) => relu6(z + 3) / 6,
+};

@@ -7,7 +7,7 @@ import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { denseGradients, lstmGradients } from '../../dist/training/gradients.js';
 import { UnsupportedKerasConfigurationError } from '../../dist/index.js';
-import { affine64, check, finiteDifferences, rng, lstm64 as lstm64Ref } from '../support/gradient-check.js';
+import { affine64, check, finiteDifferences, rng, lstm64 as lstm64Ref, KERAS_ACTIVATIONS } from '../support/gradient-check.js';
 
 const rand = (n, r, scale = 1) => Float64Array.from({ length: n }, () => r() * 2 * scale);
 
@@ -17,6 +17,8 @@ const act64 = {
   sigmoid: (z) => 1 / (1 + Math.exp(-z)),
   relu: (z) => Math.max(0, z),
 };
+
+
 
 function dense64(x, M, K, W, b, N, activation) {
   const y = affine64(x, M, K, W, b, N);
@@ -95,11 +97,47 @@ test('LSTM backpropagation through time: dx, dKernel, dRecurrent, dBias match fl
   console.log(`  LSTM gradient check: worst error ${(worst * 100).toFixed(1)}% of the tolerance`);
 });
 
-test('activations without a gradient yet are refused by name', async () => {
+test('Dense backward for every Keras activation (gradients from the pre-activation; hard_sigmoid by Keras version; log_softmax) matches float64 finite differences', async () => {
+  const mem = await memory();
+  const r = rng(17);
+  let worst = 0;
+  const names = [...Object.keys(KERAS_ACTIVATIONS).filter((n) => !(n in act64)), 'log_softmax'];
+  for (const name of names) {
+    const M = 3, K = 4, N = 5;
+    const keras3 = name === 'hard_sigmoid_keras3';
+    const kerasName = name.startsWith('hard_sigmoid') ? 'hard_sigmoid' : name;
+    const generation = keras3 ? { major: 3, version: '3.0.0', inferred: false } : { major: 2, version: '2.4.0', inferred: false };
+    // pre-activations spread over [-4, 4] so that the corners and both sides of each function are crossed
+    const x = Float64Array.from(Float32Array.from(rand(M * K, r)));
+    const W = Float64Array.from(Float32Array.from(rand(K * N, r, 1.5)));
+    const b = Float64Array.from(Float32Array.from(rand(N, r, 0.5)));
+    const rw = Float64Array.from(Float32Array.from(rand(M * N, r)));
+    const fwd = () => {
+      const z = affine64(x, M, K, W, b, N);
+      if (name !== 'log_softmax') return z.map(KERAS_ACTIVATIONS[name]);
+      for (let m = 0; m < M; m++) {
+        const row = z.subarray(m * N, (m + 1) * N);
+        const mx = Math.max(...row);
+        const lse = mx + Math.log(row.reduce((a, v) => a + Math.exp(v - mx), 0));
+        for (let n = 0; n < N; n++) row[n] -= lse;
+      }
+      return z;
+    };
+    const loss = () => dot(fwd(), rw);
+    const g = denseGradients(mem, Float32Array.from(x), M, Float32Array.from(W), Float32Array.from(b), kerasName, Float32Array.from(rw), 'dense', generation);
+    worst = Math.max(worst, check(`${name} y`, g.y, fwd()));
+    worst = Math.max(worst, check(`${name} dx`, g.dx, finiteDifferences(x, loss)));
+    worst = Math.max(worst, check(`${name} dKernel`, g.dKernel, finiteDifferences(W, loss)));
+    worst = Math.max(worst, check(`${name} dBias`, g.dBias, finiteDifferences(b, loss)));
+  }
+  console.log(`  ${names.length} activations: worst error ${(worst * 100).toFixed(1)}% of the tolerance`);
+});
+
+test('activations without a gradient are refused by name', async () => {
   const mem = await memory();
   assert.throws(
-    () => denseGradients(mem, new Float32Array(2), 1, new Float32Array(2), null, 'gelu', new Float32Array(1)),
-    (e) => e instanceof UnsupportedKerasConfigurationError && /activation/.test(e.message) && /gelu/.test(e.message),
+    () => denseGradients(mem, new Float32Array(2), 1, new Float32Array(2), null, 'my_custom_activation', new Float32Array(1)),
+    (e) => e instanceof UnsupportedKerasConfigurationError && /activation/.test(e.message) && /my_custom_activation/.test(e.message),
   );
 });
 

@@ -10,10 +10,10 @@ import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.
 import { instantiateKernels } from '../../dist/wasm/wasm-module.js';
 import { WasmMemory } from '../../dist/wasm/memory.js';
 import { graphGradients } from '../../dist/training/gradients.js';
-import { affine64, check, checkWeightGradients, finiteDifferences, rng } from '../support/gradient-check.js';
+import { affine64, check, checkWeightGradients, finiteDifferences, rng, KERAS_ACTIVATIONS } from '../support/gradient-check.js';
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
-const ACT = { linear: (z) => z, tanh: Math.tanh, sigmoid, relu: (z) => Math.max(0, z) };
+const ACT = KERAS_ACTIVATIONS;
 /** hard_sigmoid by the Keras version that wrote the file (Keras 3 changed its slope). */
 const gateFn = (name, keras3) =>
   name === 'hard_sigmoid' ? (keras3 ? (z) => Math.min(Math.max(z + 3, 0), 6) / 6 : (z) => Math.min(Math.max(0.2 * z + 0.5, 0), 1)) : ACT[name];
@@ -154,11 +154,22 @@ function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3, init = null, fina
   return det.returnSequences ? seq : last;
 }
 
-function dense64(det, ws, x, M, K) {
-  return activate(det.activation, affine64(x, M, K, ws[0].data, ws[1]?.data, det.units), det.units);
+function dense64(det, ws, x, M, K, keras3) {
+  return activate(det.activation, affine64(x, M, K, ws[0].data, ws[1]?.data, det.units), det.units, keras3);
 }
 
-function activate(name, y, cols) {
+/** Keras' activation `name` over rows of `cols` (hard_sigmoid by the Keras version). */
+function activate(name, y, cols, keras3) {
+  if (name === 'log_softmax') {
+    for (let m = 0; m < y.length / cols; m++) {
+      const row = y.subarray(m * cols, (m + 1) * cols);
+      const mx = Math.max(...row);
+      const lse = mx + Math.log(row.reduce((a, v) => a + Math.exp(v - mx), 0));
+      for (let n = 0; n < cols; n++) row[n] -= lse;
+    }
+    return y;
+  }
+  if (name === 'hard_sigmoid') return y.map(KERAS_ACTIVATIONS[keras3 ? 'hard_sigmoid_keras3' : 'hard_sigmoid_keras2']);
   if (name === 'softmax') {
     for (let m = 0; m < y.length / cols; m++) {
       const row = y.subarray(m * cols, (m + 1) * cols);
@@ -172,17 +183,102 @@ function activate(name, y, cols) {
   return y.map(ACT[name]);
 }
 
+const CONVOLUTIONS = new Set(['Conv1D', 'Convolution1D', 'AtrousConvolution1D', 'SeparableConv1D', 'DepthwiseConv1D']);
+
+/**
+ * The convolution family in float64 from the stored weights: Keras' cross-correlation (Theano
+ * files: true convolution, taps reversed, and Theano's "same": floor(span / 2) zeros first, T outputs),
+ * `groups` (input channel block g feeds filter block g), DepthwiseConv1D (channel c feeds outputs
+ * c · dm + m), SeparableConv1D (depthwise then the [1][C · dm][F] pointwise kernel and bias).
+ * Returns the pre-activation y [B][Tout][F].
+ */
+function conv64(cls, det, ws, x, [B, T, C], theano) {
+  const k = det.kernelSize, st = det.strides, dil = det.dilationRate, padding = det.padding;
+  const span = (k - 1) * dil + 1;
+  const padTotal = padding === 'valid' ? 0 : padding === 'causal' ? span - 1 : padding === 'full' ? 2 * (span - 1) : null;
+  const Tout = padTotal === null ? Math.ceil(T / st) : Math.floor((T + padTotal - span) / st) + 1;
+  const padLeft = padding === 'causal' || padding === 'full' ? span - 1 : padding === 'same' ? (theano ? Math.floor(span / 2) : Math.floor(Math.max((Tout - 1) * st + span - T, 0) / 2)) : 0;
+  const depthwise = cls === 'SeparableConv1D' || cls === 'DepthwiseConv1D';
+  const dm = det.depthMultiplier ?? 1;
+  // the tap-j weight from input channel c to output f, 0 when they are in different groups
+  const W = ws[0].data;
+  let F, tap;
+  if (depthwise) {
+    F = C * dm;
+    tap = (j, c, f) => (Math.floor(f / dm) === c ? W[(j * C + c) * dm + (f % dm)] : 0);
+  } else {
+    F = det.filters;
+    const groups = det.groups ?? 1;
+    const cg = C / groups, fg = F / groups;
+    tap = (j, c, f) => (Math.floor(c / cg) === Math.floor(f / fg) ? W[(j * cg + (c % cg)) * F + f] : 0);
+  }
+  const bias = cls === 'SeparableConv1D' ? null : ws[1]?.data;
+  const filters = cls === 'SeparableConv1D' ? det.filters : F;
+  const out = new Float64Array(B * Tout * F);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < Tout; t++)
+      for (let f = 0; f < F; f++) {
+        let v = bias ? bias[f] : 0;
+        for (let j = 0; j < k; j++) {
+          const s = t * st - padLeft + j * dil;
+          if (s < 0 || s >= T) continue;
+          for (let c = 0; c < C; c++) v += x[(b * T + s) * C + c] * tap(theano ? k - 1 - j : j, c, f);
+        }
+        out[(b * Tout + t) * F + f] = v;
+      }
+  const y = cls === 'SeparableConv1D' ? affine64(out, B * Tout, F, ws[1].data, ws[2]?.data, det.filters) : out;
+  return { y, Tout, F: filters };
+}
+
+/**
+ * x [shape] with `axes` moved last (in their order) and flattened into C columns, and the inverse
+ * (back(y) puts such a [rows][C] array back into x's layout).
+ */
+function axesLast(x, shape, axes) {
+  const rank = shape.length;
+  const perm = [...shape.keys()].filter((a) => !axes.includes(a)).concat([...axes].sort((a, b) => a - b));
+  const pShape = perm.map((a) => shape[a]);
+  const strides = shape.map((_, a) => shape.slice(a + 1).reduce((p, q) => p * q, 1));
+  // source index in x of each element of the permuted array
+  const src = Array.from({ length: x.length }, (_, o) => {
+    let rest = o, at = 0;
+    for (let i = rank - 1; i >= 0; i--) {
+      at += (rest % pShape[i]) * strides[perm[i]];
+      rest = Math.floor(rest / pShape[i]);
+    }
+    return at;
+  });
+  const C = axes.reduce((p, a) => p * shape[a], 1);
+  const back = (y) => {
+    const out = new Float64Array(y.length);
+    src.forEach((at, o) => (out[at] = y[o]));
+    return out;
+  };
+  return { y: Float64Array.from(src, (at) => x[at]), C, back };
+}
+
 const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);
 
 /**
+/**
  * The model in float64: layers (className, details, inbound tensors per call), weights by layer
  * name (float64 copies), the model inputs by name ({ y, shape }); returns the tensors `outputs`
- * ({ layer, tensor } of call 0). Calls run as soon as their inputs exist (a shared layer's later
- * calls too); extra inputs of a recurrent call are its initial states, return_state adds [h, c].
+ * ({ layer, tensor } of call 0) as `outs` and the regularization penalty. Calls run as soon as
+ * their inputs exist (a shared layer's later calls too); extra inputs of a recurrent call are its
+ * initial states, return_state adds [h, c]. What the layers' details do not carry comes from the
+ * fixture script: `theano` (the file's backend), Dropout `noiseShapes` and `regularizers` ({ layer:
+ * { weights: { index: [l1, l2] }, activity: [l1, l2] } }) by layer name.
  */
-function forward64(layers, weights, inputs, keras3, outputs) {
+function forward64(layers, weights, inputs, keras3, outputs, { theano = false, noiseShapes = {}, regularizers = {} } = {}) {
   const values = new Map();
   let dropoutState = 1;
+  let penalty = 0;
+  const draw = () => {
+    dropoutState ^= dropoutState << 13;
+    dropoutState ^= dropoutState >>> 17;
+    dropoutState ^= dropoutState << 5;
+    return dropoutState >>> 8;
+  };
   const pending = [];
   for (const l of layers) {
     if (l.className === 'InputLayer') values.set(`${l.name}[0][0]`, { ...inputs.get(l.name), mask: null });
@@ -311,30 +407,16 @@ function forward64(layers, weights, inputs, keras3, outputs) {
     } else if (cls === 'Dense' || (cls === 'TimeDistributed' && det.layer.className === 'Dense')) {
       const d = cls === 'Dense' ? det : det.layer;
       const K = shape[shape.length - 1];
-      cur = dense64(d, ws, cur, cur.length / K, K);
+      cur = dense64(d, ws, cur, cur.length / K, K, keras3);
       shape = [...shape.slice(0, -1), d.units];
-    } else if (cls === 'Conv1D') {
-      const [B, T, C] = shape;
-      const { filters: F, kernelSize: k, strides: st, dilationRate: dil, padding } = det;
-      const span = (k - 1) * dil + 1;
-      const Tout = padding === 'valid' ? Math.ceil((T - span + 1) / st) : Math.ceil(T / st);
-      const padLeft = padding === 'causal' ? span - 1 : padding === 'same' ? Math.floor(Math.max((Tout - 1) * st + span - T, 0) / 2) : 0;
-      const W = ws[0].data;
-      const bias = ws[1]?.data;
-      const out = new Float64Array(B * Tout * F);
-      for (let b = 0; b < B; b++)
-        for (let t = 0; t < Tout; t++)
-          for (let f = 0; f < F; f++) {
-            let v = bias ? bias[f] : 0;
-            for (let j = 0; j < k; j++) {
-              const s = t * st - padLeft + j * dil;
-              if (s < 0 || s >= T) continue;
-              for (let c = 0; c < C; c++) v += cur[(b * T + s) * C + c] * W[(j * C + c) * F + f];
-            }
-            out[(b * Tout + t) * F + f] = v;
-          }
-      cur = activate(det.activation, out, F);
-      shape = [B, Tout, F];
+    } else if (CONVOLUTIONS.has(cls) || (cls === 'TimeDistributed' && CONVOLUTIONS.has(det.layer.className))) {
+      // TimeDistributed: the inner convolution over (batch * steps) sequences
+      const inner = cls === 'TimeDistributed' ? det.layer : det;
+      const innerCls = cls === 'TimeDistributed' ? det.layer.className : cls;
+      const folded = cls === 'TimeDistributed' ? [shape[0] * shape[1], ...shape.slice(2)] : shape;
+      const { y, Tout, F } = conv64(innerCls, inner, ws, cur, folded, theano);
+      cur = activate(inner.activation, y, F, keras3);
+      shape = cls === 'TimeDistributed' ? [shape[0], shape[1], Tout, F] : [shape[0], Tout, F];
       mask = null;
     } else if (cls === 'MaxPooling1D' || cls === 'AveragePooling1D' || cls === 'GlobalMaxPooling1D' || cls === 'GlobalAveragePooling1D') {
       const [B, T, C] = shape;
@@ -384,9 +466,11 @@ function forward64(layers, weights, inputs, keras3, outputs) {
       shape = [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)];
       mask = null;
     } else if (cls === 'LayerNormalization' || cls === 'BatchNormalization') {
-      // over the last axis; BatchNormalization in training mode: statistics of the batch (biased variance)
-      const C = shape[shape.length - 1];
+      // over `axis` (LayerNormalization: the normalised axes, BatchNormalization: the channel axis),
+      // gathered last; BatchNormalization in training mode: statistics of the batch (biased variance)
+      const { y: moved, C, back } = axesLast(cur, shape, det.axis);
       const rows = cur.length / C;
+      cur = moved;
       let i = 0;
       const gamma = det.scale !== false ? ws[i++].data : null;
       const beta = det.center !== false ? ws[i++].data : null;
@@ -408,8 +492,8 @@ function forward64(layers, weights, inputs, keras3, outputs) {
           for (let r = 0; r < rows; r++) out[r * C + c] = (gamma ? gamma[c] : 1) * norm(r * C + c, mean, v) + (beta ? beta[c] : 0);
         }
       }
-      cur = out;
-    } else if (cls === 'Dropout') {
+      cur = back(out);
+    } else if (cls === 'Dropout' && !noiseShapes[l.name]) {
       // the trainer's documented mask generator: xorshift32 from seed 1, keep if u >= rate, scale 1/(1-rate) (float32)
       const keep = Math.fround(1 / Math.fround(1 - Math.fround(det.rate)));
       cur = cur.map((v) => {
@@ -419,6 +503,41 @@ function forward64(layers, weights, inputs, keras3, outputs) {
         const u = Math.fround((dropoutState >>> 8) / 16777216);
         return u >= Math.fround(det.rate) ? v * keep : 0;
       });
+    } else if (cls === 'Dropout' && noiseShapes[l.name]) {
+      // the generator's draws over the noise shape (1 = broadcast), as Dropout's noise_shape
+      const ns = noiseShapes[l.name].map((d, i) => d ?? shape[i]);
+      const keep = Math.fround(1 / Math.fround(1 - Math.fround(det.rate)));
+      const m = Array.from({ length: ns.reduce((a, b) => a * b, 1) }, () => {
+        dropoutState ^= dropoutState << 13;
+        dropoutState ^= dropoutState >>> 17;
+        dropoutState ^= dropoutState << 5;
+        return Math.fround((dropoutState >>> 8) / 16777216) >= Math.fround(det.rate) ? keep : 0;
+      });
+      cur = cur.map((v, i) => {
+        let rest = i, at = 0, stride = 1;
+        for (let ax = shape.length - 1; ax >= 0; ax--) {
+          at += (ns[ax] === 1 ? 0 : rest % shape[ax]) * stride;
+          stride *= ns[ax];
+          rest = Math.floor(rest / shape[ax]);
+        }
+        return v * m[at];
+      });
+    } else if (cls === 'GaussianDropout') {
+      // x * (1 + sqrt(rate / (1 - rate)) z), z by the generator's Box-Muller as GaussianNoise (noise rounded to float32)
+      const sd = Math.fround(Math.sqrt(det.rate / (1 - det.rate)));
+      cur = cur.map((v) => {
+        const u1 = (draw() + 1) / 16777216;
+        const u2 = draw() / 16777216;
+        return v * Math.fround(1 + Math.fround(sd * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)));
+      });
+    } else if (cls === 'AlphaDropout') {
+      // Keras: kept = u >= rate; a (x kept + alpha' (1 - kept)) + b
+      const alphaP = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946;
+      const a = ((1 - det.rate) * (1 + det.rate * alphaP ** 2)) ** -0.5;
+      const b = -a * alphaP * det.rate;
+      cur = cur.map((v) => ((draw() / 16777216 >= Math.fround(det.rate)) ? a * v + b : a * alphaP + b));
+    } else if (cls === 'ActivityRegularization') {
+      // the identity; its penalty is added below
     } else if (cls === 'SpatialDropout1D') {
       // the same generator, one draw per sample and channel ([B][C]), the mask kept at every step
       const [B, T, C] = shape;
@@ -432,12 +551,6 @@ function forward64(layers, weights, inputs, keras3, outputs) {
       cur = cur.map((v, i) => v * m[Math.floor(i / (T * C)) * C + (i % C)]);
     } else if (cls === 'GaussianNoise') {
       // the same generator: stddev * Box-Muller(u1 in (0, 1], u2 in [0, 1)) added, rounded to float32 as the kernel stores it
-      const draw = () => {
-        dropoutState ^= dropoutState << 13;
-        dropoutState ^= dropoutState >>> 17;
-        dropoutState ^= dropoutState << 5;
-        return dropoutState >>> 8;
-      };
       cur = cur.map((v) => {
         const u1 = (draw() + 1) / 16777216;
         const u2 = draw() / 16777216;
@@ -454,14 +567,23 @@ function forward64(layers, weights, inputs, keras3, outputs) {
     } else if (cls === 'ELU') {
       cur = cur.map((v) => (v > 0 ? v : det.alpha * (Math.exp(v) - 1)));
     } else if (cls === 'Softmax') {
-      cur = activate('softmax', Float64Array.from(cur), shape[shape.length - 1]);
+      const { y: moved, C, back } = axesLast(cur, shape, det.axis);
+      cur = back(activate('softmax', moved, C));
     } else if (cls === 'Activation') {
-      cur = activate(det.activation, Float64Array.from(cur), shape[shape.length - 1]);
+      cur = activate(det.activation, Float64Array.from(cur), shape[shape.length - 1], keras3);
     } else throw new Error(`no float64 reference for ${cls}`);
+    // Keras' regularization losses: l1 sum|w| + l2 sum w^2 per regularized weight (once per layer);
+    // on the output for activity regularizers (per call), divided by the batch size in Keras 1 / 2, not in Keras 3
+    const reg = regularizers[l.name];
+    if (reg) {
+      const l1l2 = ([l1, l2], a) => a.reduce((s, v) => s + Math.fround(l1) * Math.abs(v) + Math.fround(l2) * v * v, 0);
+      if (call === 0) for (const [i, p] of Object.entries(reg.weights ?? {})) penalty += l1l2(p, ws[i].data);
+      if (reg.activity) penalty += l1l2(reg.activity, cur) / (keras3 ? 1 : shape[0]);
+    }
     values.set(`${l.name}[${call}][0]`, { y: cur, shape, mask });
     extra.forEach((y, i) => values.set(`${l.name}[${call}][${i + 1}]`, { y, shape: [shape[0], det.units], mask: null }));
   }
-  return outputs.map((o) => values.get(`${o.layer}[0][${o.tensor}]`));
+  return { outs: outputs.map((o) => values.get(`${o.layer}[0][${o.tensor}]`)), penalty };
 }
 
 const dot = (a, r) => a.reduce((s, v, i) => s + v * r[i], 0);
@@ -478,7 +600,7 @@ async function mem() {
  * value 0 (Masking) or id 0 (Embedding). Inputs of rank 2 with a known last axis (initial states
  * fed as model inputs) get [B, units] values.
  */
-async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, scale = 1 } = {}) {
+async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, scale = 1, noiseShapes = {}, regularizers = {} } = {}) {
   const model = await loadModel(file);
   if (ids === 'vocab') ids = model.layers.find((l) => l.className === 'Embedding').details.inputDim;
   const r = rng(seed);
@@ -498,13 +620,18 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, sc
   const inputs = new Map(xs.map((v) => [v.name, { y: v.x, shape: v.xShape }]));
   const weights = new Map(model.getWeights().map((l) => [l.layer, l.weights.map((w) => ({ name: w.name, data: Float64Array.from(w.data) }))]));
   const keras3 = model.generation.major >= 3 && model.generation.runtime !== 'tfjs';
-  const ref = forward64(model.layers, weights, inputs, keras3, model.outputs);
-  const rw = ref.map((o) => Float64Array.from(Float32Array.from({ length: o.y.length }, () => 2 * r())));
-  const loss = () => forward64(model.layers, weights, inputs, keras3, model.outputs).reduce((s, o, k) => s + dot(o.y, rw[k]), 0);
+  const options = { theano: model.generation.backend === 'theano', noiseShapes, regularizers };
+  const run = () => forward64(model.layers, weights, inputs, keras3, model.outputs, options);
+  const ref = run();
+  const rw = ref.outs.map((o) => Float64Array.from(Float32Array.from({ length: o.y.length }, () => 2 * r())));
+  const loss = () => {
+    const f = run();
+    return f.outs.reduce((s, o, k) => s + dot(o.y, rw[k]), f.penalty);
+  };
   const arrays = new Map([...weights].map(([k, ws]) => [k, ws.map((w) => Float32Array.from(w.data))]));
   const g = graphGradients(await mem(), model.graphForSaving, model.generation, arrays, xs.map((v) => ({ data: Float32Array.from(v.x), shape: v.xShape })), rw.map((w) => Float32Array.from(w)));
-  let worst = 0;
-  ref.forEach((o, k) => {
+  let worst = check(`${file} regularization penalty`, [g.penalty], [ref.penalty]);
+  ref.outs.forEach((o, k) => {
     worst = Math.max(worst, check(`${file} output ${k}`, g.ys[k].data, o.y));
     assert.equal(g.ys[k].shape.slice(1), o.shape.slice(1), `${file} output ${k} shape`);
   });
@@ -607,6 +734,47 @@ const CASES = [
     'test/fixtures/training/grad_masks_into_merges.h5',
     { B: 3, maskRows: { in_a: [[0, 4], [1, 0], [2, 2]], in_b: [[0, 3], [0, 4], [1, 1], [2, 4]] } },
   ],
+  // noise layers, Dropout noise_shape, ActivityRegularization, weight and activity regularizers (tf.keras: activity / batch)
+  [
+    'Dense(regularizers) -> GaussianDropout -> AlphaDropout -> Dropout(noise_shape) -> ActivityRegularization -> LSTM(regularizers) -> Dense(selu), tf.keras',
+    'test/fixtures/training/grad_noise_regularizers_tf.h5',
+    {
+      B: 3,
+      noiseShapes: { dropout: [null, 1, null] },
+      regularizers: {
+        dense: { weights: { 0: [0.01, 0.02], 1: [0, 0.03] }, activity: [0.05, 0] },
+        activity_regularization: { activity: [0.02, 0.03] },
+        lstm: { weights: { 0: [0, 0.01], 1: [0.02, 0], 2: [0.01, 0.01] } },
+      },
+    },
+  ],
+  [
+    'Dense(gelu, regularizers) -> ActivityRegularization -> Dense(mish, bias_regularizer), Keras 3 (activity not / batch)',
+    'test/fixtures/training/grad_regularizers_k3.keras',
+    { B: 3, regularizers: { dense: { weights: { 0: [0, 0.02] }, activity: [0.01, 0.02] }, activity_regularization: { activity: [0.01, 0.02] }, dense_1: { weights: { 1: [0.05, 0] } } } },
+  ],
+  // the convolution family: grouped Conv1D, SeparableConv1D, DepthwiseConv1D (regularizers), activations beyond the first five
+  [
+    'Conv1D(groups 2, swish) -> SeparableConv1D(causal, softplus) -> DepthwiseConv1D(hard_sigmoid) -> Dense(elu) -> Dense(softsign) -> log_softmax, tf.keras',
+    'test/fixtures/training/grad_conv_activations_tf.h5',
+    { regularizers: { conv1d: { weights: { 0: [0, 0.01] } }, separable_conv1d: { weights: { 0: [0.01, 0], 1: [0, 0.02] } } } },
+  ],
+  ['TimeDistributed(Conv1D relu6) -> TimeDistributed(Dense exponential) on [batch, 3, 6, 2]', 'test/fixtures/training/grad_td_conv_tf.h5', {}],
+  ['Convolution1D valid relu / same stride 2, Keras 1', 'test/fixtures/layers/conv1d_k1.h5', {}],
+  ['Convolution1D, Keras 1.0 (F, C, k, 1) kernel layout', 'test/fixtures/layers/conv1d_k11_layout.h5', {}],
+  ['Convolution1D (k, 1, C, F), Keras 1.1', 'test/fixtures/layers/conv1d_k11_new_layout.h5', {}],
+  ['Convolution1D same, even kernel, Keras 1 Theano (flipped taps)', 'test/fixtures/layers/conv1d_k1_theano.h5', {}],
+  ['AtrousConvolution1D, Keras 1', 'test/fixtures/layers/atrous_conv1d_k1.h5', {}],
+  ['Conv1D same / valid stride 2, Keras 2 Theano', 'test/fixtures/layers/conv1d_k2_theano.h5', {}],
+  ['Conv1D causal dilation 2, same stride 2, valid groups 2, tf.keras', 'test/fixtures/layers/conv1d_tf.h5', {}],
+  ['Conv1D same groups 3, causal dilation 3, Keras 3', 'test/fixtures/layers/conv1d_k3.keras', {}],
+  ['SeparableConv1D same dm 2 tanh, causal dilation 2 without bias, tf.keras', 'test/fixtures/layers/separable_conv1d_tf.h5', {}],
+  ['SeparableConv1D valid stride 2, Keras 3', 'test/fixtures/layers/separable_conv1d_k3.keras', {}],
+  ['DepthwiseConv1D same dm 2 relu, tf.keras', 'test/fixtures/layers/depthwise_conv1d_tf.h5', {}],
+  // reductions over other axes: LayerNormalization over [2], [1, 2], [1]; BatchNormalization over axis 1; Softmax over 1 and [1, 2]
+  ['LayerNormalization over the last axis, axes [1, 2] (gamma (T, F)) and axis 1, tf.keras', 'test/fixtures/layers/layernorm_tf.h5', {}],
+  ['BatchNormalization axis 1 (per time step), then without center / scale, Keras 2', 'test/fixtures/layers/batchnorm_k2.h5', { B: 3 }],
+  ['Softmax over axis 1 -> Dense -> Softmax over axes [1, 2], tf.keras', 'test/fixtures/training/grad_softmax_axes_tf.h5', {}],
 ];
 
 for (const [label, file, opts] of CASES) {
@@ -617,12 +785,10 @@ for (const [label, file, opts] of CASES) {
 }
 
 test('layers and options without gradients are refused by name', async () => {
-  const separable = await loadModel('test/fixtures/layers/separable_conv1d_tf.h5');
-  assert.throws(() => separable.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /SeparableConv1D/.test(e.message) && /separable_conv1d/.test(e.message));
+  const orthogonal = await loadModel('test/fixtures/training/refuse_orthogonal_regularizer_tf.h5');
+  assert.throws(() => orthogonal.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /OrthogonalRegularizer/.test(e.message) && /kernel_regularizer/.test(e.message));
   const masked = await loadModel('test/fixtures/masking_bidir_simple_rnn_seq.h5');
   assert.throws(() => masked.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask/.test(e.message));
-  const noise = await loadModel('test/fixtures/layers/identity_layers_tf.h5');
-  assert.throws(() => noise.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /GaussianDropout/.test(e.message));
   const backwards = await loadModel('test/fixtures/lstm_go_backwards.h5');
   assert.throws(() => backwards.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /go_backwards/.test(e.message));
 });

@@ -1,20 +1,16 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
-import { refuse, sizeOf, type Activation, type TrainableLayer } from './layer-module.js';
+import { overAxes } from './axes-last.js';
+import { refuse, sizeOf, SOFTMAX, type Activation, type TrainableLayer } from './layer-module.js';
 
 /**
  * Keras' activation layers: ReLU (negative_slope, max_value, threshold), LeakyReLU, ELU,
  * ThresholdedReLU (forward on the predict kernels of assembly/activation-layers.ts, backward on
- * activationLayerBackward) and Softmax over the last axis (the Dense softmax gradient). The mask
+ * activationLayerBackward) and Softmax over any axes (the Dense softmax gradient, by overAxes). The mask
  * passes; Softmax refuses one (Keras changes masked logits there).
  */
 export function planActivationLayer(layer: GraphLayer): TrainableLayer {
   const kind = layer.imported.className;
   const d = layer.imported.details;
-  if (kind === 'Softmax') {
-    const axes = d.axis as number[];
-    const rank = layer.imported.outputShapes[0].length;
-    if (axes.length !== 1 || axes[0] !== rank - 1) refuse(layer, 'Softmax over axes other than the last', 'axis', axes);
-  }
   // the parameters of activationLayerBackward's kind
   const params: [number, number, number, number] =
     kind === 'ReLU'
@@ -46,10 +42,15 @@ export function planActivationLayer(layer: GraphLayer): TrainableLayer {
     backward(ctx, s, dOut) {
       const { memory } = ctx;
       const dx = memory.scratch(s.n * 4);
-      if (kind === 'Softmax') memory.kernels.activationBackward(s.output, dOut, s.n, s.cols, 100, dx);
+      if (kind === 'Softmax') memory.kernels.activationBackward(s.output, dOut, s.n, s.cols, SOFTMAX, dx);
       else memory.kernels.activationLayerBackward(s.input.ptr, dOut, s.n, params[0], params[1], params[2], params[3], dx);
       return { dInput: dx, grads: [] };
     },
   };
-  return plan as TrainableLayer;
+  if (kind !== 'Softmax') return plan as TrainableLayer;
+  // Softmax over other axes (or several): over the last of the input permuted so that they come last
+  const axes = d.axis as number[];
+  const rank = layer.imported.outputShapes[0].length;
+  if (!Array.isArray(axes) || axes.length === 0 || axes.some((a) => !(Number.isInteger(a) && a >= 1 && a < rank))) refuse(layer, `Softmax over axes ${JSON.stringify(axes)}`, 'axis', axes);
+  return axes.length === 1 && axes[0] === rank - 1 ? (plan as TrainableLayer) : overAxes(layer, plan as TrainableLayer, axes, rank);
 }

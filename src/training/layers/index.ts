@@ -2,7 +2,7 @@ import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import { planActivation } from './activation.js';
 import { planDense } from './dense.js';
-import { planDropout, planGaussianNoise, planSpatialDropout1d } from './dropout.js';
+import { planActivityRegularization, planAlphaDropout, planDropout, planGaussianDropout, planGaussianNoise, planSpatialDropout1d } from './dropout.js';
 import { planLstm } from './lstm.js';
 import { planCudnn } from './cudnn.js';
 import { planRecurrent } from './recurrent.js';
@@ -10,7 +10,7 @@ import { planEmbedding } from './embedding.js';
 import { planMasking } from './masking.js';
 import { planBidirectional } from './bidirectional.js';
 import { planTimeDistributed } from './time-distributed.js';
-import { planConv1d } from './conv1d.js';
+import { planConv1d, planDepthwiseConv1d } from './conv1d.js';
 import { planPooling } from './pooling.js';
 import { planBatchNormalization, planLayerNormalization } from './normalization.js';
 import { planMerge } from './merge.js';
@@ -33,8 +33,13 @@ const PLANNERS: Record<string, LayerPlanner> = {
   Bidirectional: planBidirectional,
   Embedding: planEmbedding,
   Masking: planMasking,
-  TimeDistributed: planTimeDistributed,
+  TimeDistributed: (layer, generation) => planTimeDistributed(layer, generation, planLayer),
   Conv1D: planConv1d,
+  Convolution1D: planConv1d,
+  AtrousConvolution1D: planConv1d,
+  SeparableConv1D: planDepthwiseConv1d,
+  SeparableConvolution1D: planDepthwiseConv1d,
+  DepthwiseConv1D: planDepthwiseConv1d,
   MaxPooling1D: planPooling,
   AveragePooling1D: planPooling,
   GlobalMaxPooling1D: planPooling,
@@ -69,6 +74,9 @@ const PLANNERS: Record<string, LayerPlanner> = {
   Dropout: planDropout,
   SpatialDropout1D: planSpatialDropout1d,
   GaussianNoise: planGaussianNoise,
+  GaussianDropout: planGaussianDropout,
+  AlphaDropout: planAlphaDropout,
+  ActivityRegularization: planActivityRegularization,
   Activation: planActivation,
 };
 

@@ -2,6 +2,7 @@ import { UnsupportedKerasConfigurationError } from '../../errors.js';
 import type { WasmMemory } from '../../wasm/memory.js';
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
+import { ActivationId, resolveActivation, type Activation as ResolvedActivation } from '../../keras/activations.js';
 
 /**
  * The one interface every trainable layer kind implements (one module per kind under
@@ -128,23 +129,78 @@ export function refuse(layer: GraphLayer, what: string, field?: string, value?: 
   });
 }
 
-/** Activations whose gradient assembly/backward.ts implements, with their kernel ids (100: softmax over the last axis). */
-export const ACTIVATIONS: Record<string, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 5, softmax: 100 };
+/**
+ * A Keras activation as training runs it: an element-wise kernel id of assembly/activation-ids.ts
+ * (with leaky_relu's slope), or SOFTMAX / LOG_SOFTMAX over the last axis. `fromOutput`: its
+ * gradient is a function of its output (linear, tanh, sigmoid, relu, softmax, log_softmax), so
+ * the pre-activation need not be kept; the others' gradients read the pre-activation.
+ */
+export interface ActivationFn {
+  readonly id: number;
+  readonly alpha: number;
+  readonly fromOutput: boolean;
+}
 
-/** The kernel id of a layer's activation, or its refusal. */
-export function activationOf(layer: GraphLayer, name: unknown): number {
-  const id = typeof name === 'string' ? ACTIVATIONS[name] : undefined;
-  if (id === undefined) refuse(layer, `the activation ${String(name)}`, 'activation', name);
-  return id;
+/** Kernel ids of the row-wise activations (beside the element-wise ACT_* ids). */
+export const SOFTMAX = 100;
+export const LOG_SOFTMAX = 101;
+const FROM_OUTPUT = new Set<number>([ActivationId.linear, ActivationId.tanh, ActivationId.sigmoid, ActivationId.relu, SOFTMAX, LOG_SOFTMAX]);
+
+/**
+ * A layer's activation resolved as the inference import resolves it (hard_sigmoid by the file's
+ * Keras version, gelu exact or approximate, leaky_relu's slope), or its refusal by name.
+ */
+export function activationOf(layer: GraphLayer, value: unknown, generation: KerasGeneration): ActivationFn {
+  let a;
+  try {
+    a = resolveActivation(value, generation, { layer: layer.spec.name, className: layer.imported.className, field: 'activation' });
+  } catch {
+    refuse(layer, `the activation ${JSON.stringify(value)}`, 'activation', value);
+  }
+  if (a.kind !== 'elementwise' && a.axis !== -1) refuse(layer, `${a.name} over axis ${a.axis}`, 'activation', value);
+  return activationFn(a);
+}
+
+/** The training form of an activation resolved by src/keras/activations.ts (softmaxes over the last axis). */
+export function activationFn(a: ResolvedActivation): ActivationFn {
+  if (a.kind !== 'elementwise') return { id: a.kind === 'softmax' ? SOFTMAX : LOG_SOFTMAX, alpha: 0, fromOutput: true };
+  return { id: a.id, alpha: a.alpha, fromOutput: FROM_OUTPUT.has(a.id) };
+}
+
+/**
+ * The activation of `n` floats at `pre` (rows of `cols` for the softmaxes): in place when the
+ * caller owns `pre` and the gradient needs only the output, else into a new scratch buffer (the
+ * pre-activation is kept for {@link activationGradient}). Returns the output's pointer.
+ */
+export function applyActivation(memory: WasmMemory, pre: number, n: number, cols: number, act: ActivationFn, owned: boolean): number {
+  if (act.id === ActivationId.linear) return pre;
+  let out = pre;
+  if (!owned || !act.fromOutput) {
+    out = memory.scratch(n * 4);
+    memory.kernels.copyF32(pre, out, n);
+  }
+  if (act.id === SOFTMAX) memory.kernels.softmaxRows(out, n / cols, cols);
+  else if (act.id === LOG_SOFTMAX) memory.kernels.logSoftmaxRows(out, n / cols, cols);
+  else memory.kernels.activate(out, n, act.id, act.alpha);
+  return out;
+}
+
+/** d(loss)/d(pre-activation) from d(loss)/d(output) at `dOut`, into a new scratch buffer. */
+export function activationGradient(memory: WasmMemory, act: ActivationFn, pre: number, out: number, dOut: number, n: number, cols: number): number {
+  const dz = memory.scratch(n * 4);
+  const k = memory.kernels;
+  if (act.id === LOG_SOFTMAX) k.logSoftmaxBackward(out, dOut, n / cols, cols, dz);
+  else if (act.fromOutput) k.activationBackward(out, dOut, n, cols, act.id, dz);
+  else k.activationBackwardFromInput(pre, dOut, n, act.id, act.alpha, dz);
+  return dz;
+}
+
+/** A scratch work buffer for the Dense kernels (assembly/dense-train.ts) on x [M][K], W [K][N]. */
+export function denseWork(memory: WasmMemory, M: number, K: number, N: number): number {
+  return memory.scratch(memory.kernels.denseTrainWorkFloats(M, K, N) * 4);
 }
 
 /** Number of elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
-}
-
-/** Applies activation `id` in place to `n` floats at `ptr` (rows of `cols` for softmax). */
-export function activateInPlace(memory: WasmMemory, ptr: number, n: number, cols: number, id: number): void {
-  if (id === 100) memory.kernels.softmaxRows(ptr, n / cols, cols);
-  else if (id !== 0) memory.kernels.activate(ptr, n, id, 0);
 }

@@ -1,7 +1,7 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { WasmMemory } from '../../wasm/memory.js';
 import { attend, attendBackward, attentionOptions, dotScores, dotScoresBackward, gradientsByInput, type Attended, type AttentionDims } from './attention-core.js';
-import type { Activation, MultiInputLayer, TrainContext } from './layer-module.js';
+import { denseWork, type Activation, type MultiInputLayer, type TrainContext } from './layer-module.js';
 
 /** A projection x · W + b of rows of K features to N (MultiHeadAttention's EinsumDense layers, flattened). */
 interface Projection {
@@ -20,7 +20,7 @@ function projectForward(ctx: TrainContext, x: Activation, w: Float32Array, b: Fl
   const pw = ctx.put(w);
   const pb = b ? ctx.put(b) : 0;
   const y = ctx.memory.scratch(rows * N * 4);
-  ctx.memory.kernels.denseForwardTrain(x.ptr, rows, K, N, pw, pb, y);
+  ctx.memory.kernels.denseForwardTrain(x.ptr, rows, K, N, pw, pb, y, denseWork(ctx.memory, rows, K, N));
   return { x, rows, K, N, w: pw, b: pb, y };
 }
 
@@ -29,7 +29,7 @@ function projectBackward(memory: WasmMemory, p: Projection, dy: number, grads: F
   const dx = memory.scratch(p.rows * p.K * 4);
   const dW = memory.scratch(p.K * p.N * 4);
   const db = p.b ? memory.scratch(p.N * 4) : 0;
-  memory.kernels.denseBackward(p.x.ptr, dy, p.rows, p.K, p.N, p.w, dx, dW, db);
+  memory.kernels.denseBackward(p.x.ptr, dy, p.rows, p.K, p.N, p.w, dx, dW, db, denseWork(memory, p.rows, p.K, p.N));
   grads.push(memory.f32(dW, p.K * p.N).slice());
   if (db) grads.push(memory.f32(db, p.N).slice());
   return dx;

@@ -1,6 +1,7 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
 import { KERNEL_CONSTANTS } from '../../wasm/kernel-exports.js';
 import type { WasmMemory } from '../../wasm/memory.js';
+import { overAxes } from './axes-last.js';
 import { refuse, sizeOf, type Activation, type TrainContext, type TrainableLayer } from './layer-module.js';
 
 /** gamma and beta in scratch memory (0 for the ones the layer does not have). */
@@ -20,13 +21,21 @@ function affineGrads(memory: WasmMemory, dg: number, db: number, C: number): Flo
 
 /**
  * What both normalisation layers read of their config: epsilon, whether gamma (scale) and beta
- * (center) exist, and their weight names. The normalised axis must be the last one.
+ * (center) exist, and their weight names.
  */
+
+/**
+ * The layer's plan over the last axis, wrapped to run over its `axis` (LayerNormalization: the
+ * normalised axes; BatchNormalization: the channel axis) when that is not the last alone.
+ */
+function overLayerAxes(layer: GraphLayer, lastAxis: TrainableLayer): TrainableLayer {
+  const axes = layer.imported.details.axis as number[];
+  const rank = layer.imported.outputShapes[0].length;
+  if (!Array.isArray(axes) || axes.length === 0 || axes.some((a) => !(Number.isInteger(a) && a >= 1 && a < rank))) refuse(layer, `${layer.imported.className} over axes ${JSON.stringify(axes)}`, 'axis', axes);
+  return axes.length === 1 && axes[0] === rank - 1 ? lastAxis : overAxes(layer, lastAxis, axes, rank);
+}
 function affineConfig(layer: GraphLayer): { eps: number; scale: boolean; center: boolean; names: string[] } {
   const d = layer.imported.details;
-  const axes = d.axis as number[];
-  const rank = layer.imported.outputShapes[0].length;
-  if (!Array.isArray(axes) || axes.length !== 1 || axes[0] !== rank - 1) refuse(layer, `${layer.imported.className} over axes other than the last`, 'axis', axes);
   const scale = d.scale !== false;
   const center = d.center !== false;
   return { eps: Number(d.epsilon), scale, center, names: [...(scale ? ['gamma'] : []), ...(center ? ['beta'] : [])] };
@@ -40,7 +49,7 @@ function forwardBuffers(ctx: TrainContext, input: Activation, w: Float32Array[],
   return { C, rows, pg, pb, y: ctx.memory.scratch(rows * C * 4), xhat: ctx.memory.scratch(rows * C * 4) };
 }
 
-/** LayerNormalization over the last axis (center / scale optional); the mask passes. */
+/** LayerNormalization over its axes (any set, by {@link overAxes}; center / scale optional); the mask passes. */
 export function planLayerNormalization(layer: GraphLayer): TrainableLayer {
   const { eps, scale, center, names } = affineConfig(layer);
   type Saved = { rows: number; C: number; xhat: number; rstd: number; pg: number };
@@ -61,11 +70,11 @@ export function planLayerNormalization(layer: GraphLayer): TrainableLayer {
       return { dInput: dx, grads: affineGrads(memory, dg, db, s.C) };
     },
   };
-  return plan as TrainableLayer;
+  return overLayerAxes(layer, plan as TrainableLayer);
 }
 
 /**
- * BatchNormalization in training mode over the last axis: normalises with the batch's mean and
+ * BatchNormalization in training mode over its channel axis (any, by {@link overAxes}): normalises with the batch's mean and
  * biased variance and moves moving_mean / moving_variance towards them by `momentum` (Keras 2 / 3
  * on inputs that are not 4D: the biased variance in both). Refused on masked input (Keras 3 would
  * use the mask for the statistics) and when frozen (Keras versions disagree on its mode then).
@@ -111,5 +120,5 @@ export function planBatchNormalization(layer: GraphLayer): TrainableLayer {
       return { dInput: dx, grads: [...affineGrads(memory, dg, db, s.C), new Float32Array(s.C), new Float32Array(s.C)] };
     },
   };
-  return plan as TrainableLayer;
+  return overLayerAxes(layer, plan as TrainableLayer);
 }
