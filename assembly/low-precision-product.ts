@@ -11,7 +11,7 @@
 // for - the product dominates a step, so the separate update pass costs little.
 import { madd } from './madd';
 import { bf16Lo, bf16Hi } from './bf16';
-import { int8Cols0, int8Cols1, int8Cols2, int8Cols3 } from './int8';
+import { int8Lo, int8Hi, INT8_WIDEN_FACTOR } from './int8';
 
 /** Bytes of one panel row: 16 columns of int8 or of bfloat16. */
 // @ts-ignore: decorator
@@ -19,14 +19,15 @@ import { int8Cols0, int8Cols1, int8Cols2, int8Cols3 } from './int8';
   return int8 ? 16 : 32;
 }
 
-/** Stores one panel's four column vectors of one row, times their int8 scales. */
+/** Stores one panel's four column vectors of one row, times their int8 scales (and 2^-16, see int8.ts). */
 // @ts-ignore: decorator
 @inline function storeColumns(int8: bool, dst: usize, scale: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
   if (int8) {
-    v0 = f32x4.mul(v0, v128.load(scale, 0));
-    v1 = f32x4.mul(v1, v128.load(scale, 16));
-    v2 = f32x4.mul(v2, v128.load(scale, 32));
-    v3 = f32x4.mul(v3, v128.load(scale, 48));
+    const unit = f32x4.splat(1 / INT8_WIDEN_FACTOR);
+    v0 = f32x4.mul(v0, f32x4.mul(v128.load(scale, 0), unit));
+    v1 = f32x4.mul(v1, f32x4.mul(v128.load(scale, 16), unit));
+    v2 = f32x4.mul(v2, f32x4.mul(v128.load(scale, 32), unit));
+    v3 = f32x4.mul(v3, f32x4.mul(v128.load(scale, 48), unit));
   }
   v128.store(dst, v0, 0);
   v128.store(dst, v1, 16);
@@ -61,11 +62,11 @@ import { int8Cols0, int8Cols1, int8Cols2, int8Cols3 } from './int8';
     if (int8) {
       while (x < xEnd) {
         const s = v128.load32_splat(x);
-        const wa = v128.load(qA), wb = v128.load(qB);
-        a0 = madd(a0, s, int8Cols0(wa)); a1 = madd(a1, s, int8Cols1(wa));
-        a2 = madd(a2, s, int8Cols2(wa)); a3 = madd(a3, s, int8Cols3(wa));
-        b0 = madd(b0, s, int8Cols0(wb)); b1 = madd(b1, s, int8Cols1(wb));
-        b2 = madd(b2, s, int8Cols2(wb)); b3 = madd(b3, s, int8Cols3(wb));
+        const wa0 = v128.load8x8_s(qA, 0), wa1 = v128.load8x8_s(qA, 8), wb0 = v128.load8x8_s(qB, 0), wb1 = v128.load8x8_s(qB, 8);
+        a0 = madd(a0, s, int8Lo(wa0)); a1 = madd(a1, s, int8Hi(wa0));
+        a2 = madd(a2, s, int8Lo(wa1)); a3 = madd(a3, s, int8Hi(wa1));
+        b0 = madd(b0, s, int8Lo(wb0)); b1 = madd(b1, s, int8Hi(wb0));
+        b2 = madd(b2, s, int8Lo(wb1)); b3 = madd(b3, s, int8Hi(wb1));
         x += 4; qA += 16; qB += 16;
       }
     } else {
@@ -83,23 +84,23 @@ import { int8Cols0, int8Cols1, int8Cols2, int8Cols3 } from './int8';
     storeColumns(int8, out + col, scales + col, a0, a1, a2, a3);
     storeColumns(int8, out + col + 64, scales + col + 64, b0, b1, b2, b3);
   }
-  // Every panel at larger batches (each widened row serves two batch rows), the odd one at batch 1.
+  // Every panel at larger batches (each widened row serves two batch rows; an odd last row runs
+  // as its own pair, the copy discarded), the odd one at batch 1.
   for (let p = nPair; p < panels; p++) {
     const panel = R + <usize>p * panelBytes;
     const col = <usize>p << 6;
-    let b = 0;
-    for (; b + 2 <= B; b += 2) {
+    for (let b = 0; b < B; b += 2) {
       const x0 = a + <usize>b * aRow;
-      const x1 = x0 + aRow;
+      const pair = b + 1 < B;
       let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
       let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-      let xa = x0, xb = x1, q = panel;
+      let xa = x0, xb = pair ? x0 + aRow : x0, q = panel;
       const xEnd = x0 + aBytes;
       while (xa < xEnd) {
         let w0: v128, w1: v128, w2: v128, w3: v128;
         if (int8) {
-          const w = v128.load(q);
-          w0 = int8Cols0(w); w1 = int8Cols1(w); w2 = int8Cols2(w); w3 = int8Cols3(w);
+          const h0 = v128.load8x8_s(q, 0), h1 = v128.load8x8_s(q, 8);
+          w0 = int8Lo(h0); w1 = int8Hi(h0); w2 = int8Lo(h1); w3 = int8Hi(h1);
         } else {
           const bw0 = v128.load(q, 0), bw1 = v128.load(q, 16);
           w0 = bf16Lo(bw0); w1 = bf16Hi(bw0); w2 = bf16Lo(bw1); w3 = bf16Hi(bw1);
@@ -112,26 +113,7 @@ import { int8Cols0, int8Cols1, int8Cols2, int8Cols3 } from './int8';
       }
       const o0 = out + <usize>b * outRow + col;
       storeColumns(int8, o0, scales + col, a0, a1, a2, a3);
-      storeColumns(int8, o0 + outRow, scales + col, b0, b1, b2, b3);
-    }
-    if (b < B) {
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      let xa = a + <usize>b * aRow, q = panel;
-      const xEnd = xa + aBytes;
-      while (xa < xEnd) {
-        let w0: v128, w1: v128, w2: v128, w3: v128;
-        if (int8) {
-          const w = v128.load(q);
-          w0 = int8Cols0(w); w1 = int8Cols1(w); w2 = int8Cols2(w); w3 = int8Cols3(w);
-        } else {
-          const bw0 = v128.load(q, 0), bw1 = v128.load(q, 16);
-          w0 = bf16Lo(bw0); w1 = bf16Hi(bw0); w2 = bf16Lo(bw1); w3 = bf16Hi(bw1);
-        }
-        const s = v128.load32_splat(xa);
-        a0 = madd(a0, s, w0); a1 = madd(a1, s, w1); a2 = madd(a2, s, w2); a3 = madd(a3, s, w3);
-        xa += 4; q += rowBytes;
-      }
-      storeColumns(int8, out + <usize>b * outRow + col, scales + col, a0, a1, a2, a3);
+      if (pair) storeColumns(int8, o0 + outRow, scales + col, b0, b1, b2, b3);
     }
   }
 }

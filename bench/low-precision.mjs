@@ -48,29 +48,46 @@ function probes(c, at) {
       const ref = JSON.parse(readFileSync(at(c.reference), 'utf8'));
       const xs = ref.inputs.map((t) => ({ data: Float32Array.from(t.data.flat(Infinity)), shape: t.shape }));
       ref.outputs.forEach((t, i) => out.push({ what: `reference_output ${i}`, run: (m) => [m.predict(xs.length === 1 ? xs[0] : xs)].flat()[i].data, ref: Float64Array.from(t.data.flat(Infinity)) }));
-    } else if ((k.kind === 'model_output' || k.kind === 'layer_output') && k.input && c.io) {
+    } else if ((k.kind === 'model_output' || k.kind === 'layer_output') && (k.input || k.inputs) && c.io) {
+      // as test/support/manifest-cases.js reads them: several inputs, and outputs by index
       const io = readHdf5(readFileSync(at(c.io)), c.io);
-      const ds = io.dataset(k.input);
-      const x = { data: ds.readFloat32(), shape: ds.shape };
+      const xs = (k.inputs ?? [k.input]).map((p) => {
+        const ds = io.dataset(p);
+        return { data: ds.readFloat32(), shape: ds.shape };
+      });
+      const x = xs.length === 1 ? xs[0] : xs;
       const ref = io.dataset(k.expected).readFloat32();
-      out.push({ what: k.kind === 'layer_output' ? `layer ${k.layer}` : 'model output', run: (m) => (k.kind === 'layer_output' ? m.predict(x, { outputs: [k.layer] })[0] : m.predict(x)).data, ref });
+      const name = k.output === undefined ? k.layer : `${k.layer}:${k.output}`;
+      const run = (m) => (k.kind === 'layer_output' ? m.predict(x, { outputs: [name] })[0] : [m.predict(x)].flat()[k.output ?? 0]).data;
+      out.push({ what: k.kind === 'layer_output' ? `layer ${name}` : `model output${k.output === undefined ? '' : ` ${k.output}`}`, run, ref });
     }
   }
   return out;
 }
 
-/** A fixed input for a model without reference outputs: batch 2, 8 steps where free, values in [0, 1). */
+/**
+ * A fixed input for a model without reference outputs: batch 2, 8 steps where free, values in
+ * [0, 1); a model that takes token ids (Embedding) gets ids 0-3 instead.
+ */
 function fixedInput(m) {
-  const xs = m.inputs.map((inp) => {
+  const make = (ids) => m.inputs.map((inp) => {
     const shape = [2, ...inp.shape.slice(1).map((d, i) => d ?? (i === 0 ? 8 : 4))];
     const n = shape.reduce((a, b) => a * b, 1);
-    return { data: benchInput(n).map((v) => (v + 1) / 2), shape };
+    return { data: benchInput(n).map((v) => (ids ? Math.floor((v + 1) * 2) : (v + 1) / 2)), shape };
   });
-  return [{ what: 'fixed input', run: (m) => [m.predict(xs.length === 1 ? xs[0] : xs)].flat()[0].data, ref: null }];
+  const predict = (model, xs) => [model.predict(xs.length === 1 ? xs[0] : xs)].flat()[0].data;
+  let ids = false;
+  try {
+    predict(m, make(false));
+  } catch {
+    ids = true;
+  }
+  return [{ what: ids ? 'fixed token ids' : 'fixed input', run: (model) => predict(model, make(ids)), ref: null }];
 }
 
 async function accuracyOf(title, dir, manifestFile) {
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  if (!Array.isArray(manifest.cases)) return;
   const at = (p) => path.join(dir, p);
   const rows = [];
   const counts = { cases: 0, noRecurrent: 0, notLoaded: 0, failed: 0 };
@@ -122,21 +139,42 @@ async function accuracyOf(title, dir, manifestFile) {
     }
     Object.values(models).forEach((m) => m.dispose());
   }
+  // One row per case: its worst output (largest share of the tolerance, or of |low - float32|).
   const fmt = (e) => (e ? `${e.err.toExponential(1)} (${e.ratio < 10 ? e.ratio.toFixed(2) : e.ratio.toFixed(0)})` : '-');
-  console.log(`\n### ${title}\n`);
-  console.log(`${counts.cases} cases with a model: ${counts.notLoaded} not loaded with weights, ${counts.noRecurrent} without an LSTM / GRU / SimpleRNN layer; ${rows.length} outputs compared below.\n`);
-  console.log('| case | output | max abs output | float32 error (x tol) | bf16 error (x tol) | int8 error (x tol) | max abs bf16 - float32 | max abs int8 - float32 |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const cases = new Map();
   for (const r of rows) {
+    const c = cases.get(r.id) ?? { id: r.id, outputs: 0, notRun: [], changed: 0 };
+    cases.set(r.id, c);
     if (!r.diff) {
-      console.log(`| ${r.id} | ${r.what} | | | | | | |`);
+      c.notRun.push(r.what);
       continue;
     }
-    console.log(`| ${r.id} | ${r.what} | ${r.scale.toPrecision(3)} | ${fmt(r.ref?.float32)} | ${fmt(r.ref?.bf16)} | ${fmt(r.ref?.int8)} | ${r.diff.bf16.err.toExponential(1)} | ${r.diff.int8.err.toExponential(1)} |`);
+    c.outputs++;
+    if (r.diff.bf16.err > 0 || r.diff.int8.err > 0) c.changed++;
+    const worse = (k, a, b) => (!a || (b.ref ? b.ref[k].ratio > a.ref[k].ratio : b.diff[k === 'float32' ? 'int8' : k].err > a.diff[k === 'float32' ? 'int8' : k].err) ? b : a);
+    for (const k of ['float32', ...LOW]) c[k] = worse(k, c[k], r);
   }
-  const worst = (k) => Math.max(0, ...rows.filter((r) => r.ref).map((r) => r.ref[k].ratio));
-  const rel = (k) => median(rows.filter((r) => r.diff && r.scale > 0).map((r) => r.diff[k].err / r.scale));
-  if (rows.length) console.log(`\nworst error x tolerance against the references: float32 ${worst('float32').toFixed(2)}, bf16 ${worst('bf16').toFixed(1)}, int8 ${worst('int8').toFixed(1)}; median of max |low - float32| / max |output|: bf16 ${rel('bf16').toExponential(1)}, int8 ${rel('int8').toExponential(1)}`);
+  console.log(`\n### ${title}\n`);
+  console.log(`${counts.cases} cases with a model: ${counts.notLoaded} not loaded with weights, ${counts.noRecurrent} without an LSTM / GRU / SimpleRNN layer; ${cases.size} cases (${rows.length} outputs) compared, one row per case with its worst output per column.\n`);
+  console.log('| case | outputs (changed) | float32 error (x tol) | bf16 error (x tol) | int8 error (x tol) | max abs bf16 - float32 (max abs output) | max abs int8 - float32 (max abs output) |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of cases.values()) {
+    const note = c.notRun.length ? `; not run: ${c.notRun.join(', ')}` : '';
+    if (!c.outputs) {
+      console.log(`| ${c.id} | 0${note} | | | | | |`);
+      continue;
+    }
+    const d = (k) => `${c[k].diff[k].err.toExponential(1)} (${c[k].scale.toPrecision(3)})`;
+    console.log(`| ${c.id} | ${c.outputs} (${c.changed})${note} | ${fmt(c.float32.ref?.float32)} | ${fmt(c.bf16.ref?.bf16)} | ${fmt(c.int8.ref?.int8)} | ${d('bf16')} | ${d('int8')} |`);
+  }
+  const compared = rows.filter((r) => r.diff);
+  const worst = (k) => Math.max(0, ...compared.filter((r) => r.ref).map((r) => r.ref[k].ratio));
+  const rel = (k) => median(compared.filter((r) => r.scale > 0).map((r) => r.diff[k].err / r.scale));
+  const maxRel = (k) => Math.max(0, ...compared.filter((r) => r.scale > 0).map((r) => r.diff[k].err / r.scale));
+  if (compared.length) {
+    console.log(`\nworst error x tolerance against the references: float32 ${worst('float32').toFixed(2)}, bf16 ${worst('bf16').toFixed(1)}, int8 ${worst('int8').toFixed(1)}`);
+    console.log(`max |low - float32| / max |output| per output: median bf16 ${rel('bf16').toExponential(1)}, int8 ${rel('int8').toExponential(1)}; worst bf16 ${maxRel('bf16').toExponential(1)}, int8 ${maxRel('int8').toExponential(1)}`);
+  }
 }
 
 async function accuracy() {

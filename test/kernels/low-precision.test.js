@@ -32,7 +32,7 @@ function bf16Of(x) {
   return new Float32Array(Uint32Array.of((upper << 16) >>> 0).buffer)[0];
 }
 
-/** Where bf16 column c of a 16-column panel row sits, in u16 (assembly/bf16.ts' lane order). */
+/** Where column c of a 16-column panel row sits, in u16 for bf16 or bytes for int8 (assembly/bf16.ts' lane order). */
 const bf16Lane = (c) => (c & ~7) + ((c & 7) < 4 ? (c & 7) << 1 : (((c & 7) - 4) << 1) + 1);
 
 /**
@@ -73,7 +73,7 @@ function packLow(int8, mat, U, G, UG, regions) {
           const w = mat[k * G * U + gate * U + u];
           let v;
           if (int8) {
-            const q = q8[panel * U * 16 + k * 16 + (col % 16)];
+            const q = q8[panel * U * 16 + k * 16 + bf16Lane(col % 16)]; // int8 bytes use bf16's lane order
             const want = s > 0 ? Math.max(-127, Math.min(127, rint(Math.fround(w / s)))) : 0;
             if (q !== want) assert.unreachable(`int8 q[${k}][${col}] = ${q}, want ${want} (w ${w}, s ${s})`);
             v = s * q;
