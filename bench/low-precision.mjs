@@ -1,4 +1,4 @@
-// `node bench/low-precision.mjs [--rounds=N] [--only=<case id part>] [--no-speed] [--no-accuracy]`
+// `node bench/low-precision.mjs [--rounds=N] [--only=<case id part>] [--batches=1,32] [--no-speed] [--no-accuracy]`
 //
 // What loadModel's `weights: 'bf16'` and `weights: 'int8'` cost and gain, for docs/precision.md:
 // - accuracy: every model of the corpus (../shared/corpus) and of the project's fixtures
@@ -23,6 +23,7 @@ const root = path.join(here, '..');
 const args = process.argv.slice(2);
 const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 15);
 const only = args.find((a) => a.startsWith('--only='))?.slice(7);
+const batches = (args.find((a) => a.startsWith('--batches='))?.slice(10) ?? '1,32').split(',').map(Number);
 const { loadModel } = await import(pathToFileURL(path.join(root, 'dist', 'index.js')).href);
 const { readHdf5 } = await import(pathToFileURL(path.join(root, 'dist', 'formats', 'h5.js')).href);
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -208,7 +209,7 @@ async function speed() {
     const names = ['float32', ...LOW];
     const models = [];
     for (const weights of names) models.push(await loadModel(bytes, { fileName: `${s.id}.h5`, weights, sequenceThreads: 1 }));
-    for (const batch of [1, 32]) {
+    for (const batch of batches) {
       const x = { data: benchInput(batch * 100 * 64), shape: [batch, 100, 64] };
       const ys = models.map((m) => m.predict(x).data);
       const t0 = performance.now();
