@@ -27,9 +27,12 @@
   return (bits + 0x7fff + ((bits >> 16) & 1)) >> 16;
 }
 
-/** Where column c of a packed bf16 panel row lives, in u16 from the row start (lane order above). */
+/**
+ * Where column c of a packed bf16 panel row lives, in u16 from the row start (lane order above);
+ * int8.ts lays its bytes out the same way, for the same two instructions.
+ */
 // @ts-ignore: decorator
-@inline function laneOf(c: i32): i32 {
+@inline export function laneOf(c: i32): i32 {
   const j = c & 7;
   return (c & ~7) + (j < 4 ? j << 1 : ((j - 4) << 1) + 1);
 }

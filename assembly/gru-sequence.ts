@@ -22,7 +22,7 @@ import { GruSequenceParams } from './param-blocks';
 
 /** h' = z * h + (1 - z) * hh (as hh + z * (h - hh)), masking and outputs for one row/group. */
 // @ts-ignore: decorator
-@inline function gruFinish(
+@inline export function gruFinish(
   z: v128, hh: v128, b: i32, g: i32, s: i32, t: i32, T: i32, U: i32, Up: i32,
   hCur: usize, hNext: usize, outSeq: usize, outLast: usize, mask: usize, reverse: i32, zeroOutputForMask: i32,
 ): void {
@@ -41,7 +41,7 @@ import { GruSequenceParams } from './param-blocks';
 }
 
 // @ts-ignore: decorator
-@inline function loadBias(recBias: usize, off: usize): v128 {
+@inline export function loadBias(recBias: usize, off: usize): v128 {
   return recBias ? v128.load(recBias + off) : f32x4.splat(0.0);
 }
 

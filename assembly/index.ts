@@ -17,6 +17,8 @@ export { maskingLayer } from './masking';
 export { simdPeak } from './simd-peak';
 export { lstmSequence, LSTM_UNIT_GROUP } from './lstm-sequence';
 export { packGateColumnsBf16 } from './bf16';
+export { packGateColumnsInt8 } from './int8';
+export { lstmSequenceLowPrecision, gruSequenceLowPrecision, simpleRnnSequenceLowPrecision } from './low-precision-sequence';
 export { gruSequence, GRU_UNIT_GROUP } from './gru-sequence';
 export { simpleRnnSequence, SIMPLE_RNN_UNIT_GROUP } from './simple-rnn-sequence';
 export {

@@ -18,7 +18,7 @@ import { LstmSequenceParams } from './param-blocks';
 
 /** Gate activations, state update, masking and outputs of one batch row and one unit group. */
 // @ts-ignore: decorator
-@inline function lstmEpilogue(
+@inline export function lstmEpilogue(
   ai: v128, af: v128, ac: v128, ao: v128, b: i32, g: i32, s: i32, t: i32, B: i32, T: i32, U: i32, Up: i32,
   hCur: usize, cCur: usize, hNext: usize, cNext: usize, outSeq: usize, outLast: usize, mask: usize,
   act: i32, recAct: i32, reverse: i32, zeroOutputForMask: i32,

@@ -44,6 +44,15 @@
    * 'bf16'), read by lstmSequence and simpleRnnSequence; 0: float32. gruSequence requires 0.
    */
   recurrentBf16: i32;
+  /**
+   * 1: recurrentKernel holds int8 in 16-column panels (int8.ts' packGateColumnsInt8; loadModel's
+   * weights: 'int8'), read by low-precision-sequence.ts; 0: float32, or bfloat16 there.
+   */
+  recurrentInt8: i32;
+  /** int8: the float32 scale of each column of recurrentKernel, in its column order; else 0. */
+  recurrentScales: usize;
+  /** low-precision-sequence.ts: scratch for one step's recurrent product (see each kernel); else 0. */
+  products: usize;
 }
 
 /** `lstmSequence` (assembly/lstm-sequence.ts): the cell state c and its scratch twin besides h. */

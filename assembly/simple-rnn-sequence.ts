@@ -30,7 +30,7 @@ import { SimpleRnnSequenceParams } from './param-blocks';
 }
 
 // @ts-ignore: decorator
-@inline function simpleRow(
+@inline export function simpleRow(
   a0: v128, a1: v128, a2: v128, a3: v128, b: i32, g: i32, s: i32, t: i32, T: i32, U: i32, Up: i32,
   hCur: usize, hNext: usize, outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {

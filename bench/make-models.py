@@ -3,7 +3,8 @@
 Run by bench/run.mjs with /usr/bin/python3 (numpy + h5py, Debian's python3-numpy / python3-h5py);
 reads a JSON list of model specs on stdin:
   {"id", "kind": "lstm"|"gru"|"simple_rnn", "units", "features", "steps",
-   "arch": "single"|"stacked"|"bidirectional", "return_sequences": bool, "units2"?: int}
+   "arch": "single"|"stacked"|"bidirectional", "return_sequences": bool, "units2"?: int,
+   "reset_after"?: bool (GRU, arch single only; bench/low-precision.mjs)}
 and writes, per spec, into the folder given as argv[1]:
   <id>.h5           the Keras model (Sequential, batch_input_shape [None, steps, features])
   <id>.weights.bin  every weight array, float32 little-endian, Keras layout, in model order
@@ -12,7 +13,8 @@ The JavaScript peers (TF.js, ONNX Runtime, the scalar floor) build their network
 none of them depends on kerasrnn's own HDF5 reader.
 
 Every weight comes from numpy's seeded generator, so the files are identical on every run.
-GRUs use reset_after=False (standalone Keras 2 semantics): TF.js' GRU supports only that form.
+GRUs use reset_after=False (standalone Keras 2 semantics): TF.js' GRU supports only that form,
+unless a spec asks for reset_after (then the bias is (2, 3 * units): input and recurrent rows).
 """
 
 import json
@@ -42,8 +44,8 @@ def rnn_weights(rng, kind, n_in, units):
     return [kernel.astype(np.float32), recurrent.astype(np.float32), bias.astype(np.float32)]
 
 
-def rnn_layer(gen, kind, units, w, **kw):
-    extra = {"reset_after": False} if kind == "gru" else {}
+def rnn_layer(gen, kind, units, w, reset_after=False, **kw):
+    extra = {"reset_after": reset_after} if kind == "gru" else {}
     return gen.rnn(CLASS[kind], units, *w, recurrent_activation="sigmoid", **extra, **kw)
 
 
@@ -56,7 +58,10 @@ def build(spec):
     arrays = []  # (layer, name, array) in model order
     if spec["arch"] == "single":
         w = rnn_weights(rng, kind, F, U)
-        layer = rnn_layer(g, kind, U, w, return_sequences=rs, batch_input_shape=bis)
+        reset_after = kind == "gru" and bool(spec.get("reset_after", False))
+        if reset_after:
+            w[2] = np.stack([w[2], rng.uniform(-0.1, 0.1, w[2].shape).astype(np.float32)])
+        layer = rnn_layer(g, kind, U, w, reset_after, return_sequences=rs, batch_input_shape=bis)
         layers = [layer]
         arrays += [(layer.name, n, a) for n, a in zip(("kernel", "recurrent_kernel", "bias"), w)]
     elif spec["arch"] == "stacked":

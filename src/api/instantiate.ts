@@ -18,7 +18,7 @@ export async function buildKernels(
 ): Promise<{ steps: PlanStep[]; memory: WasmMemory; sequenceThreads: SequenceThreadsInfo; kernels: KernelBuild }> {
   const sequence = request.sequence ?? {};
   const minStepFlops = sequence.minStepFlops ?? DEFAULT_MIN_STEP_FLOPS;
-  const reason = splittable(graph, minStepFlops);
+  const reason = splittable(graph, minStepFlops, request.weights);
   // The threads build is plain SIMD: a model asked to run the relaxed build by name stays on it
   // and on one thread; under 'auto', splitting a large layer over cores is the larger gain.
   const info =
@@ -51,28 +51,54 @@ export interface SequenceThreadsRequest {
   minStepFlops?: number;
 }
 
-/** Cells with a parallel sequence kernel (assembly/*-sequence-parallel.ts): flops per step per units². */
-const PARALLEL_CELLS = new Map([['lstm', 8], ['gru', 6]]);
+/**
+ * Cells with a parallel sequence kernel (assembly/*-sequence-parallel.ts): flops per step per
+ * units², by weight precision (the low-precision kernels, int8 and GRU's bf16, run on one thread).
+ */
+const PARALLEL_CELLS: Record<WeightPrecision, ReadonlyMap<string, number>> = {
+  float32: new Map([['lstm', 8], ['gru', 6]]),
+  bf16: new Map([['lstm', 8]]),
+  int8: new Map(),
+};
+
+/** Whether `test` holds for a layer's details or a record nested in them (a Bidirectional's halves). */
+function someDetails(details: unknown, test: (r: Record<string, unknown>) => boolean, depth = 0): boolean {
+  if (!details || typeof details !== 'object' || depth > 4) return false;
+  const r = details as Record<string, unknown>;
+  return test(r) || Object.values(r).some((v) => someDetails(v, test, depth + 1));
+}
 
 /**
  * Null when some recurrent layer of the graph (Bidirectional halves included) has a parallel
  * kernel and enough units for a batch-1 step to reach `minStepFlops`; else why not. Models
  * without one keep the plain build: its memory is not shared and no worker is ever started.
  */
-function splittable(graph: ModelGraph, minStepFlops: number): string | null {
+function splittable(graph: ModelGraph, minStepFlops: number, weights: WeightPrecision): string | null {
+  if (weights === 'int8') return "weights: 'int8' runs each sequence on one thread (its kernels have no multi-thread form)";
   let small = false;
-  const visit = (d: unknown, depth: number): boolean => {
-    if (!d || typeof d !== 'object' || depth > 4) return false;
-    const r = d as Record<string, unknown>;
-    const perUnit2 = typeof r.cell === 'string' ? PARALLEL_CELLS.get(r.cell) : undefined;
-    if (perUnit2 !== undefined && typeof r.units === 'number') {
-      if (perUnit2 * r.units * r.units >= minStepFlops) return true;
-      small = true;
-    }
-    return Object.values(r).some((v) => visit(v, depth + 1));
+  const large = (r: Record<string, unknown>): boolean => {
+    const perUnit2 = typeof r.cell === 'string' ? PARALLEL_CELLS[weights].get(r.cell) : undefined;
+    if (perUnit2 === undefined || typeof r.units !== 'number') return false;
+    if (perUnit2 * r.units * r.units >= minStepFlops) return true;
+    small = true;
+    return false;
   };
-  if (graph.layers.some((l) => visit(l.imported.details, 0))) return null;
-  return small ? `no LSTM or GRU layer is large enough to split (a step needs ${minStepFlops} flops at batch 1)` : 'no layer has a multi-thread kernel (LSTM and GRU have one)';
+  if (graph.layers.some((l) => someDetails(l.imported.details, large))) return null;
+  if (small) return `no LSTM or GRU layer is large enough to split (a step needs ${minStepFlops} flops at batch 1)`;
+  return weights === 'bf16' ? "no layer has a multi-thread kernel (with weights: 'bf16', LSTM has one)" : 'no layer has a multi-thread kernel (LSTM and GRU have one)';
+}
+
+/** The recurrent cell kinds (`details.cell` of LSTM, GRU, SimpleRNN and their CuDNN forms) whose recurrent kernels loadModel's `weights` stores. */
+const LOW_PRECISION_CELLS = new Set(['lstm', 'gru', 'simple']);
+
+/**
+ * The layers whose recurrent kernels a `weights` other than float32 stores in reduced precision
+ * (a Bidirectional or other wrapper counts once): what `model.info.lowPrecisionLayers` lists.
+ */
+export function lowPrecisionLayers(graph: ModelGraph, weights: WeightPrecision): string[] {
+  if (weights === 'float32') return [];
+  const recurrent = (r: Record<string, unknown>) => typeof r.cell === 'string' && LOW_PRECISION_CELLS.has(r.cell);
+  return graph.layers.filter((l) => someDetails(l.imported.details, recurrent)).map((l) => l.spec.name);
 }
 
 /** Same as {@link buildKernels} with an already instantiated wasm module (synchronous). */

@@ -25,7 +25,7 @@ import type { SavedModelFiles } from '../formats/saved-model.js';
 import { limitError, renameReaderLimit, resolveLimits, type Limits, type ResolvedLimits } from './limits.js';
 import { Model } from './model.js';
 import { startWorkerModel, type WorkerModel } from './worker-model.js';
-import { buildKernels, type KernelRequest, type SequenceThreadsRequest } from './instantiate.js';
+import { buildKernels, lowPrecisionLayers, type KernelRequest, type SequenceThreadsRequest } from './instantiate.js';
 import { resolveKernelBuild, type KernelBuild, type KernelChoice } from '../wasm/wasm-module.js';
 import type { WeightPrecision } from '../wasm/memory.js';
 import type { SequenceThreadsInfo } from '../wasm/sequence-threads.js';
@@ -121,11 +121,13 @@ export interface LoadOptions {
    */
   kernels?: KernelChoice;
   /**
-   * Opt-in reduced-precision weights: `'bf16'` stores the recurrent kernels of LSTM and SimpleRNN
-   * layers as bfloat16 (half the bytes each time step streams; what bounds a large layer at batch
-   * 1), widened to float32 in registers; activations, states, biases, input kernels and other
-   * layers stay float32. Results change by the bf16 rounding of the weights (see
-   * docs/precision.md for the measured speed-up and error). Default `'float32'`.
+   * Opt-in reduced-precision weights: `'bf16'` stores the recurrent kernels of LSTM, GRU and
+   * SimpleRNN layers as bfloat16 (half the bytes each time step streams; what bounds a large layer
+   * at batch 1), `'int8'` as signed bytes with one float32 scale per column (a quarter of the
+   * bytes), widened to float32 in registers; activations, states, biases, input kernels and other
+   * layers stay float32. Results change by the rounding of the weights, and both are slower than
+   * float32 at larger batches (see docs/precision.md for the measured speed-up and error).
+   * `model.info.lowPrecisionLayers` names the layers it applies to. Default `'float32'`.
    */
   weights?: WeightPrecision;
 }
@@ -396,8 +398,8 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const limits = resolveLimits(options.limits, options.maxInflatedBytes);
   const build = resolveKernelBuild(options.kernels, options.fileName);
   const weights = options.weights ?? 'float32';
-  if (weights !== 'float32' && weights !== 'bf16') {
-    throw new InputError("weights must be 'float32' or 'bf16'", { file: options.fileName, field: 'weights', value: weights });
+  if (weights !== 'float32' && weights !== 'bf16' && weights !== 'int8') {
+    throw new InputError("weights must be 'float32', 'bf16' or 'int8'", { file: options.fileName, field: 'weights', value: weights });
   }
   const loaded = await loadConfig(source, options, limits);
   const spec = parseModelConfig(loaded.json, loaded.fileName, loaded.generation);
@@ -405,10 +407,10 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers), assets);
   const format = { format: loaded.format, details: loaded.formatDetails ?? null };
   const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend, trainingConfig: loaded.trainingConfig ?? null };
-  if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format, undefined, { kernels: null, weights, sequenceThreads: null });
+  if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format, undefined, { kernels: null, weights, lowPrecisionLayers: lowPrecisionLayers(graph, weights), sequenceThreads: null });
   const request: KernelRequest = { kernels: build, relaxedAsked: options.kernels === 'relaxed-simd', weights, sequence: sequenceRequest(options, loaded.fileName) };
   const { steps, memory, arrays, sequenceThreads, kernels } = await instantiate(graph, loaded.weights, limits, request);
-  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits, { kernels, weights, sequenceThreads }, request);
+  const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits, { kernels, weights, lowPrecisionLayers: lowPrecisionLayers(graph, weights), sequenceThreads }, request);
   // The workers run the build this thread chose, so a split batch gives the same bits as one thread.
   if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, kernels, fileName: options.fileName ?? loaded.fileName });
   return model;

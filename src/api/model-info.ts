@@ -20,10 +20,17 @@ export interface RuntimeInfo {
    */
   readonly kernels: KernelBuild | null;
   /**
-   * loadModel's `weights`: `float32`, or `bf16` (the recurrent kernels of LSTM and SimpleRNN layers
-   * stored as bfloat16; other weights stay float32).
+   * loadModel's `weights`: `float32`, `bf16` or `int8` (the recurrent kernels of LSTM, GRU and
+   * SimpleRNN layers stored as bfloat16, or as int8 with a float32 scale per column; other
+   * weights stay float32).
    */
   readonly weights: WeightPrecision;
+  /**
+   * The layers whose recurrent kernels `weights` stores in reduced precision (LSTM, GRU,
+   * SimpleRNN, their CuDNN forms, wrappers of them such as Bidirectional); empty for float32,
+   * and for a model with no such layer, where `weights` changes nothing.
+   */
+  readonly lowPrecisionLayers: readonly string[];
   /**
    * One sequence on several threads (loadModel's `sequenceThreads`, resolved against the
    * runtime): `threads` is how many a large enough call is split over, `fallback` says why it is 1.

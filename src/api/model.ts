@@ -108,7 +108,7 @@ export class Model {
     /** Caps of loadModel's `limits` option (maxBatchSteps is checked at every predict). */
     private readonly limits: ResolvedLimits = DEFAULT_LIMITS,
     /** How the model runs (loadModel's `kernels`, `weights` and `sequenceThreads`, resolved). */
-    private runtime: RuntimeInfo = { kernels: null, weights: 'float32', sequenceThreads: null },
+    private runtime: RuntimeInfo = { kernels: null, weights: 'float32', lowPrecisionLayers: [], sequenceThreads: null },
     /** What loadModel asked of the kernels, for rebuilding the instance (setWeights, fit). */
     private readonly kernelRequest: KernelRequest = { kernels: 'simd', weights: 'float32' },
   ) {
@@ -514,7 +514,7 @@ export class Model {
     this.workers?.dispose();
     this.workers = null;
     this.memory?.threads?.dispose();
-    this.runtime = { kernels, weights: this.kernelRequest.weights, sequenceThreads };
+    this.runtime = { ...this.runtime, kernels, sequenceThreads };
     this.steps = steps;
     this.memory = memory;
     this.planCache.clear();

@@ -19,11 +19,19 @@ function origin(model: SummarySource): string {
   return g.backend ? `${version}, ${g.backend} backend${g.backendInferred ? ' (inferred from the weight names)' : ''}` : version;
 }
 
-/** The summary's Kernels line: which build of the wasm kernels predict runs. */
+/** What loadModel's `weights` changed: the reduced-precision recurrent kernels, or that there were none. */
+function weightsNote(model: SummarySource): string {
+  const { weights, lowPrecisionLayers: layers } = model.info;
+  if (weights === 'float32') return '';
+  if (layers.length === 0) return `, float32 weights (weights: '${weights}' applies to LSTM, GRU and SimpleRNN layers; this model has none)`;
+  return `, ${weights} recurrent weights (${layers.length} layer${layers.length === 1 ? '' : 's'}: ${layers.join(', ')})`;
+}
+
+/** The summary's Kernels line: which build of the wasm kernels predict runs, and the weight precision. */
 function kernelsLine(model: SummarySource): string[] {
   const k = model.info.kernels;
   if (k === null) return [];
-  const weights = model.info.weights === 'bf16' ? ', bf16 recurrent weights (LSTM, SimpleRNN)' : '';
+  const weights = weightsNote(model);
   return [`Kernels: ${k === 'relaxed-simd' ? 'wasm relaxed SIMD (fused multiply-add)' : 'wasm SIMD'}${weights}`];
 }
 

@@ -50,19 +50,21 @@ export const GRU_TWO_PASS_PANELS: readonly (readonly number[])[] = [[0, 1], [2]]
  * The GRU step: `assembly/gru-sequence.ts` (state h; reset_after selects the candidate form); on
  * a threads-build instance, a call whose recurrent product is large enough runs
  * `assembly/gru-sequence-parallel.ts` on all the model's sequence threads (bit-identical).
+ * bf16 and int8 weights run `assembly/low-precision-sequence.ts`, on one thread.
  */
 export const GRU_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.GRU_UNIT_GROUP, 'GRU_UNIT_GROUP'),
-  bf16: false, // its 12- and 4-column panels do not fit bf16's 8-column vectors (yet)
+  bf16: false, // its 12- and 4-column panels do not fit bf16's 8-column vectors: bf16 runs the low-precision kernel
   forward(cell, memory, b) {
     // r * h of the reset_after = false form, one row per batch entry
     const rh = memory.scratch(b.batch * paddedUnits(cell) * 4);
     const params = memory.paramBlock(GRU_SEQUENCE_PARAMS, {
-      ...sequenceFields(cell, b),
+      ...sequenceFields(cell, b, memory),
       recurrentBias: b.recurrentBias,
       rh,
       resetAfter: cell.resetAfter ? 1 : 0,
     });
+    if (b.lowPrecision) return memory.kernels.gruSequenceLowPrecision(params);
     const threads = memory.threads;
     // 2 flops per multiply-add of h (units) by the recurrent kernel (3 * units columns), per row.
     if (threads?.worthSplitting(6 * b.batch * cell.units * cell.units, b.steps)) threads.split('gruSequenceParallel', params, memory.scratch(TEAM_BYTES));

@@ -46,13 +46,15 @@ export function lstmWeightLayout(inputDim: number, units: number, useBias: boole
 /**
  * The LSTM step: `assembly/lstm-sequence.ts` (states h, c); on a threads-build instance, a call
  * whose recurrent product is large enough runs `assembly/lstm-sequence-parallel.ts` on all the
- * model's sequence threads instead (bit-identical results).
+ * model's sequence threads instead (bit-identical results). int8 weights run
+ * `assembly/low-precision-sequence.ts`, on one thread.
  */
 export const LSTM_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.LSTM_UNIT_GROUP, 'LSTM_UNIT_GROUP'),
   bf16: true,
   forward(cell, memory, b) {
-    const params = memory.paramBlock(LSTM_SEQUENCE_PARAMS, { ...sequenceFields(cell, b), c: b.states[1], cScratch: b.scratchStates[1] });
+    const params = memory.paramBlock(LSTM_SEQUENCE_PARAMS, { ...sequenceFields(cell, b, memory), c: b.states[1], cScratch: b.scratchStates[1] });
+    if (b.lowPrecision) return memory.kernels.lstmSequenceLowPrecision(params);
     const threads = memory.threads;
     // 2 flops per multiply-add of h (units) by the recurrent kernel (4 * units columns), per row.
     if (threads?.worthSplitting(8 * b.batch * cell.units * cell.units, b.steps)) threads.split('lstmSequenceParallel', params, memory.scratch(TEAM_BYTES));

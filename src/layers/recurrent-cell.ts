@@ -28,12 +28,27 @@ export interface CellWeightLayout {
   recurrentBias: GateBlock[] | null;
 }
 
+/**
+ * A recurrent kernel packed for `assembly/low-precision-sequence.ts`: 16-column panels of the
+ * cell's engine columns (one region per entry of `recurrentPanels`), int8 or bfloat16.
+ */
+export interface LowPrecisionRecurrent {
+  /** int8 with one float32 scale per column (assembly/int8.ts), else bfloat16. */
+  int8: boolean;
+  /** int8: the column scales, region after region (whole panels); else 0. */
+  scales: number;
+  /** Floats per batch row of the per-step product scratch: the widest region, in whole panels. */
+  productRow: number;
+}
+
 /** Packed weights of a cell in wasm memory (engine column order). */
 export interface PackedCell {
   inputKernel: number;
   recurrentKernel: number;
-  /** The recurrent kernel holds bfloat16 (assembly/bf16.ts' packGateColumnsBf16), not float32. */
+  /** The recurrent kernel holds bfloat16 in the cell kernel's own panels (assembly/bf16.ts' packGateColumnsBf16). */
   recurrentBf16: boolean;
+  /** Or it is packed for the low-precision kernels (loadModel's weights: 'int8', and 'bf16' for a cell without `bf16`). */
+  lowPrecision: LowPrecisionRecurrent | null;
   bias: number;
   recurrentBias: number;
 }
@@ -48,6 +63,8 @@ export interface SequenceBuffers {
   recurrentKernel: number;
   /** The recurrent kernel is bfloat16 (only for a CellKernel with `bf16`). */
   recurrentBf16: boolean;
+  /** Or it is packed for assembly/low-precision-sequence.ts, whose kernels then run the sequence. */
+  lowPrecision: LowPrecisionRecurrent | null;
   recurrentBias: number;
   /** The cell's states ([batch][paddedUnits] each, in `stateNames` order) and as many scratch rows. */
   states: number[];
@@ -74,8 +91,9 @@ export interface CellKernel {
    */
   readonly unitGroup: number;
   /**
-   * Whether `forward` can read a bfloat16 recurrent kernel (loadModel's `weights: 'bf16'`); cells
-   * without it keep float32 weights under that option.
+   * Whether the cell's own sequence kernel reads a bfloat16 recurrent kernel (loadModel's
+   * `weights: 'bf16'`); a cell without it runs its bf16 weights on the low-precision kernel, as
+   * every cell does int8 weights (`forward` then receives `lowPrecision`).
    */
   readonly bf16: boolean;
   /** Runs the whole sequence (one wasm call), updating `states` in place. */
@@ -117,7 +135,8 @@ export interface CellDefinition {
  * `assembly/param-blocks.ts`), filled from the loop's buffers; a cell with more state or options
  * adds its own fields.
  */
-export function sequenceFields(cell: CellDefinition, b: SequenceBuffers): SequenceParams {
+export function sequenceFields(cell: CellDefinition, b: SequenceBuffers, memory: WasmMemory): SequenceParams {
+  const low = b.lowPrecision;
   return {
     xproj: b.xproj,
     batch: b.batch,
@@ -134,6 +153,9 @@ export function sequenceFields(cell: CellDefinition, b: SequenceBuffers): Sequen
     reverse: b.reverse ? 1 : 0,
     zeroOutputForMask: b.zeroOutputForMask ? 1 : 0,
     recurrentBf16: b.recurrentBf16 ? 1 : 0,
+    recurrentInt8: low?.int8 ? 1 : 0,
+    recurrentScales: low?.scales ?? 0,
+    products: low ? memory.scratch(b.batch * low.productRow * 4) : 0,
   };
 }
 
@@ -162,13 +184,25 @@ export function packCell(cell: CellDefinition, inputDim: number, arrays: Float32
   const G = cell.gates;
   const UG = cell.kernel.unitGroup;
   const U = cell.units;
-  const N = G * paddedUnits(cell);
+  const Up = paddedUnits(cell);
+  const N = G * Up;
   const panels16 = Math.ceil(N / 16);
 
   const inputKernel = memory.alloc(panels16 * inputDim * 16 * 4);
-  // bf16: the recurrent panels are packed straight to bfloat16, half the persistent bytes.
+  // The recurrent kernel: float32 or bf16 in the cell kernel's own panels (bf16 packed straight
+  // to bfloat16, half the persistent bytes), or int8 / bf16 in the low-precision kernels'
+  // 16-column panels, each region padded to whole panels.
   const recurrentBf16 = memory.weights === 'bf16' && cell.kernel.bf16;
-  const recurrentKernel = memory.alloc(U * N * (recurrentBf16 ? 2 : 4));
+  const low = memory.weights !== 'float32' && !recurrentBf16;
+  const int8 = memory.weights === 'int8';
+  const elementBytes = int8 ? 1 : memory.weights === 'bf16' ? 2 : 4;
+  const regions = (cell.recurrentPanels ?? [layout.recurrent.map((_, g) => g)]).map((gates) => ({
+    gates,
+    width: low ? 16 : UG * gates.length,
+    columns: low ? Math.ceil((Up * gates.length) / 16) * 16 : Up * gates.length,
+  }));
+  const recurrentKernel = memory.alloc(regions.reduce((n, r) => n + U * r.columns * elementBytes, 0));
+  const scales = int8 ? memory.alloc(regions.reduce((n, r) => n + r.columns * 4, 0)) : 0;
   const bias = layout.bias ? memory.alloc(panels16 * 16 * 4) : 0;
   const recurrentBias = layout.recurrentBias ? memory.alloc(panels16 * 16 * 4) : 0;
 
@@ -183,20 +217,23 @@ export function packCell(cell: CellDefinition, inputDim: number, arrays: Float32
       blocks.forEach((b, g) => k.packGateColumns(src[b.array] + b.offset * 4, b.stride, rows, U, g, G, UG, dst, width));
     };
     pack(layout.input, inputDim, inputKernel, 16);
-    const regions = cell.recurrentPanels ?? [layout.recurrent.map((_, g) => g)];
-    const packColumns = recurrentBf16 ? k.packGateColumnsBf16 : k.packGateColumns;
     let region = recurrentKernel;
-    for (const gates of regions) {
+    let regionScales = scales;
+    for (const { gates, width, columns } of regions) {
       gates.forEach((gate, j) => {
         const b = layout.recurrent[gate];
-        packColumns(src[b.array] + b.offset * 4, b.stride, U, U, j, gates.length, UG, region, UG * gates.length);
+        const from = src[b.array] + b.offset * 4;
+        if (int8) k.packGateColumnsInt8(from, b.stride, U, U, j, gates.length, UG, region, width, regionScales);
+        else (elementBytes === 2 ? k.packGateColumnsBf16 : k.packGateColumns)(from, b.stride, U, U, j, gates.length, UG, region, width);
       });
-      region += U * paddedUnits(cell) * gates.length * (recurrentBf16 ? 2 : 4);
+      region += U * columns * elementBytes;
+      regionScales += columns * 4;
     }
     if (layout.bias) pack(layout.bias, 1, bias, 16);
     if (layout.recurrentBias) pack(layout.recurrentBias, 1, recurrentBias, 16);
   } finally {
     memory.endScratch();
   }
-  return { inputKernel, recurrentKernel, recurrentBf16, bias, recurrentBias };
+  const lowPrecision = low ? { int8, scales, productRow: Math.max(...regions.map((r) => r.columns)) } : null;
+  return { inputKernel, recurrentKernel, recurrentBf16, lowPrecision, bias, recurrentBias };
 }

@@ -214,6 +214,7 @@ class RecurrentKernel implements LayerKernel {
       steps: T,
       recurrentKernel: this.packed.recurrentKernel,
       recurrentBf16: this.packed.recurrentBf16,
+      lowPrecision: this.packed.lowPrecision,
       recurrentBias: this.packed.recurrentBias,
       states,
       scratchStates,

@@ -19,13 +19,14 @@ export function simpleRnnWeightLayout(inputDim: number, units: number, useBias: 
   };
 }
 
-/** The SimpleRNN step: `assembly/simple-rnn-sequence.ts` (state h, no gates). */
+/** The SimpleRNN step: `assembly/simple-rnn-sequence.ts` (state h, no gates); int8 weights: `assembly/low-precision-sequence.ts`. */
 export const SIMPLE_RNN_KERNEL: CellKernel = {
   unitGroup: unitGroupOf(KERNEL_CONSTANTS.SIMPLE_RNN_UNIT_GROUP, 'SIMPLE_RNN_UNIT_GROUP'),
   bf16: true,
   forward(cell, memory, b) {
-    const params = memory.paramBlock(SIMPLE_RNN_SEQUENCE_PARAMS, sequenceFields(cell, b));
-    memory.kernels.simpleRnnSequence(params);
+    const params = memory.paramBlock(SIMPLE_RNN_SEQUENCE_PARAMS, sequenceFields(cell, b, memory));
+    if (b.lowPrecision) memory.kernels.simpleRnnSequenceLowPrecision(params);
+    else memory.kernels.simpleRnnSequence(params);
   },
 };
 

@@ -14,10 +14,11 @@ function alignUp(n: number): number {
 
 /**
  * How a model stores the matrices its recurrent kernels stream every step (loadModel's `weights`):
- * `float32`, or `bf16` (the upper half of each float32, rounded to nearest even) for the cells whose
- * kernels read it. Activations and accumulation stay float32 either way.
+ * `float32`, `bf16` (the upper half of each float32, rounded to nearest even) or `int8` (signed
+ * bytes with one float32 scale per column) for the recurrent kernels of LSTM, GRU and SimpleRNN
+ * cells. Activations and accumulation stay float32 either way.
  */
-export type WeightPrecision = 'float32' | 'bf16';
+export type WeightPrecision = 'float32' | 'bf16' | 'int8';
 
 /**
  * Owns one kernel instance's linear memory. Weights live in a persistent region allocated at load;
