@@ -141,6 +141,11 @@ export function forwardBackward(
   return { output, dInput, grads, updates };
 }
 
+/** Recurrent layers that carry their state from chunk to chunk (layers/recurrent.ts, lstm.ts, cudnn.ts). */
+const RECURRENT_LAYERS = ['LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU'];
+/** Layers truncated BPTT runs through: the recurrent ones and layers that act on each step alone. */
+const TBPTT_LAYERS = [...RECURRENT_LAYERS, 'Dense', 'Dropout', 'Activation'];
+
 /** Trains a planned model on batches; weights are updated in place in `arrays`. */
 export class SequentialTrainer {
   private readonly optimizer: OptimizerState;
@@ -229,16 +234,14 @@ export class SequentialTrainer {
     steps.forEach(({ plan: s }) => {
       const l = s.layer;
       const kind = l.imported.className;
-      if (kind === 'LSTM' && l.imported.details.returnSequences !== true) {
-        refuse(l, 'truncated BPTT through an LSTM that does not return sequences (every chunk needs its own outputs and targets)', 'return_sequences', false);
-      }
-      // only the plain LSTM path carries its state from chunk to chunk (see layers/lstm.ts)
       const d = l.imported.details;
-      if (kind === 'LSTM' && (d.weightLayout !== 'fused' || d.activation !== 'tanh' || d.goBackwards)) {
-        refuse(l, 'truncated BPTT through an LSTM with go_backwards, Keras 1 per-gate weights or a non-tanh activation', d.goBackwards ? 'go_backwards' : d.weightLayout !== 'fused' ? 'weightLayout' : 'activation', d.goBackwards ? true : d.weightLayout !== 'fused' ? d.weightLayout : d.activation);
+      if (!TBPTT_LAYERS.includes(kind)) refuse(l, `truncated BPTT through ${kind} layers`);
+      if (!RECURRENT_LAYERS.includes(kind)) return;
+      if (d.returnSequences !== true) {
+        refuse(l, `truncated BPTT through a ${kind} that does not return sequences (every chunk needs its own outputs and targets)`, 'return_sequences', false);
       }
-      if (kind === 'LSTM' && Number(d.units) % 4 !== 0) refuse(l, 'truncated BPTT for an LSTM whose units are not a multiple of 4', 'units', d.units);
-      if (!['LSTM', 'Dense', 'Dropout', 'Activation'].includes(kind)) refuse(l, `truncated BPTT through ${kind} layers`);
+      // a chunk's carried state is where the sequence's forward order left it
+      if (d.goBackwards) refuse(l, `truncated BPTT through a ${kind} with go_backwards`, 'go_backwards', true);
     });
     const [B, T] = xShape;
     if (xShape.length !== 3 || yLength % (B * T) !== 0) {
