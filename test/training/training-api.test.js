@@ -107,9 +107,10 @@ test('training steps with sample weights, a schedule and clipping match PyTorch 
   console.log(`  weighted / scheduled / clipped training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance`);
 });
 
-test('truncated BPTT and LSTM dropout / recurrent_dropout (Keras\' per-sequence masks, fixed by seed): 20 training steps match PyTorch autograd after 1 and 20 steps (SGD momentum, RMSprop, Adam)', async () => {
+/** Trains each reference case 20 steps (seed 1, as the references draw the masks); returns the worst weight error after steps 1 and 20. */
+async function stepCases(cases) {
   let worst = 0;
-  for (const c of ref.tbptt_dropout) {
+  for (const c of cases) {
     const model = await loadModel(`${dir}/${c.model}`);
     model.compile({ optimizer: c.optimizer, loss: c.loss, seed: 1 });
     const x = tensor(c.x, c.x_shape);
@@ -121,6 +122,11 @@ test('truncated BPTT and LSTM dropout / recurrent_dropout (Keras\' per-sequence 
       if (t === 1 || t === 20) worst = Math.max(worst, compareWeights(model, c.after[String(t)], `${label} step ${t}`));
     }
   }
+  return worst;
+}
+
+test('truncated BPTT and LSTM dropout / recurrent_dropout (Keras\' per-sequence masks, fixed by seed): 20 training steps match PyTorch autograd after 1 and 20 steps (SGD momentum, RMSprop, Adam)', async () => {
+  const worst = await stepCases(ref.tbptt_dropout);
   assert.is(ref.tbptt_dropout.length, 12);
   console.log(`  truncated BPTT / dropout training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance`);
   // truncation changes the result (the reference is not BPTT over the whole sequence in disguise)
@@ -145,6 +151,18 @@ test('truncated BPTT and LSTM dropout / recurrent_dropout (Keras\' per-sequence 
     () => assert.unreachable(),
     (e) => assert.ok(e instanceof UnsupportedKerasConfigurationError && /not a chain/.test(e.message) && e.context?.layer !== undefined, e.message),
   );
+});
+
+test('GRU dropout / recurrent_dropout (tf.keras implementation 2) and truncated BPTT through GRU: 20 training steps match PyTorch autograd after 1 and 20 steps (SGD momentum, RMSprop, Adam)', async () => {
+  assert.is(ref.gru_rules.length, 9);
+  const worst = await stepCases(ref.gru_rules);
+  console.log(`  GRU dropout / tbptt training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance`);
+  // the masks matter: the same model without them trains differently
+  const c = ref.gru_rules.find((k) => k.dropout[0] > 0 && !k.tbptt);
+  const plain = await loadModel(`${dir}/train_gru8_seq.h5`);
+  plain.compile({ optimizer: c.optimizer, loss: c.loss, seed: 1 });
+  const loss = await plain.trainOnBatch(tensor(c.x, c.x_shape), tensor(c.y, c.y_shape));
+  assert.ok(Math.abs(loss - c.losses[0]) > 1e-3 * Math.abs(c.losses[0]), 'dropout changes the first step');
 });
 
 test('class weights equal the sample weights they stand for; Keras\' return shapes of trainOnBatch / evaluate', async () => {
