@@ -66,7 +66,7 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
       const saved = { input, pw, pr, pb, gates, cs, hs, h0, c0, xMask, hMask, work };
       if (returnSequences) return { output: { ptr: hs, shape: [B, T, U] }, saved };
       const out = memory.scratch(B * U * 4);
-      memory.f32(out, B * U).set(stepOf(ctx, hs, B, T, U, T - 1));
+      k.copySteps(hs, T, T - 1, out, 1, 0, B, 1, U);
       return { output: { ptr: out, shape: [B, U] }, saved };
     },
     backward(ctx, s, dOut) {

@@ -122,8 +122,8 @@ export function dropoutMaskOf(ctx: TrainContext, count: number, rate: number, ke
 
 /** Row t of every batch row of a [B][T][U] buffer, as a [B][U] array (a chunk's last state). */
 export function stepOf(ctx: TrainContext, p: number, B: number, T: number, U: number, t: number): Float32Array {
-  const out = new Float32Array(B * U);
-  const v = ctx.memory.f32(p, B * T * U);
-  for (let b = 0; b < B; b++) out.set(v.subarray((b * T + t) * U, (b * T + t + 1) * U), b * U);
-  return out;
+  const { memory } = ctx;
+  const out = memory.scratch(B * U * 4);
+  memory.kernels.copySteps(p, T, t, out, 1, 0, B, 1, U);
+  return memory.f32(out, B * U).slice();
 }
