@@ -163,6 +163,17 @@ test('GRU dropout / recurrent_dropout (tf.keras implementation 2) and truncated 
   plain.compile({ optimizer: c.optimizer, loss: c.loss, seed: 1 });
   const loss = await plain.trainOnBatch(tensor(c.x, c.x_shape), tensor(c.y, c.y_shape));
   assert.ok(Math.abs(loss - c.losses[0]) > 1e-3 * Math.abs(c.losses[0]), 'dropout changes the first step');
+  // refused by name: a reversed direction has no state to carry from chunk to chunk
+  const xs = tensor(new Float32Array(3 * 5 * 3).fill(0.1), [3, 5, 3]);
+  for (const [file, pattern] of [['grad_gru_dropout_impl1_backwards.h5', /go_backwards/], ['grad_bidir_cudnn_gru.h5', /Bidirectional/]]) {
+    const m = await loadModel(`${dir}/${file}`);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const out = m.predict(xs);
+    await m.trainOnBatch(xs, tensor(new Float32Array(out.data.length), out.shape), { tbptt: 2 }).then(
+      () => assert.unreachable(),
+      (e) => assert.ok(e instanceof UnsupportedKerasConfigurationError && pattern.test(e.message) && /truncated BPTT/.test(e.message), e.message),
+    );
+  }
 });
 
 test('class weights equal the sample weights they stand for; Keras\' return shapes of trainOnBatch / evaluate', async () => {
