@@ -8,8 +8,8 @@ import { refuse, type TrainContext } from './layer-module.js';
  * used at every step, either one mask for all gate blocks or one per block, and (GRU) whether the
  * update gate mixes the dropped state. The rules, from each version's recurrent cells:
  *
- * - Keras 2 / tf.keras `implementation` 0 or 1: one mask per gate block (LSTM 4, GRU 3) for the
- *   inputs and one per block for the state; `implementation` 2: one of each. GRU implementation 2
+ * - Keras 2 / tf.keras `implementation` 1 (and 0 before 2.1.3): one mask per gate block (LSTM 4,
+ *   GRU 3) for the inputs and one per block for the state; `implementation` 2: one of each. GRU implementation 2
  *   from Keras 2.1.3 on rebinds `h_tm1 *= rec_dp_mask[0]`, so `h = z * h_tm1 + ...` mixes the
  *   dropped state (2.0.0 - 2.1.2 dropped it only inside the products).
  * - Keras 3 before 3.8: one mask of each for every implementation; `h_tm1 = h_tm1 * rec_dp_mask`
@@ -83,6 +83,8 @@ export function dropoutRule(layer: GraphLayer, className: string, config: Record
   if (generation.major === 2) {
     const impl = config.implementation;
     if (impl !== 0 && impl !== 1 && impl !== 2) refuse(layer, `${className} dropout without a stated implementation (0 / 1: one mask per gate, 2: one mask)`, 'implementation', impl ?? null);
+    // implementation 0 drew per-gate masks in the layers of 2.0.0 - 2.1.2; the cells of 2.1.3+ deprecate it
+    if (impl === 0 && atLeast(generation.version, 2, 1, 3) !== false) refuse(layer, `${className} dropout with the deprecated implementation 0 of Keras 2.1.3+ (or an unstated version)`, 'implementation', 0);
     if (impl !== 2) return { rate, recurrentRate, sets: gates, mixDroppedState: false };
     let mix = false;
     if (gru && recurrentRate > 0) {
