@@ -8,9 +8,15 @@
 // is the carried state, or zeros with zeroOut), so its gradient passes straight to the previous
 // step. `reverse` processes the sequence from its end (the backward half of Bidirectional);
 // every buffer stays indexed by the input's time position.
+//
+// Dropout (a RecurrentTrainParams block) follows Keras: the same inverted-dropout masks at every
+// step of a sequence, on the inputs before the kernel and on the state before the recurrent
+// kernel, one mask for all gate blocks or one per block; the state a step starts from may be a
+// carried one (truncated BPTT), which gets no gradient.
 
 import { timeIndex } from './rnn-common';
 import { ld, st, axpy, dot } from './train-common';
+import { RecurrentTrainParams } from './param-blocks';
 
 
 
@@ -22,13 +28,6 @@ import { ld, st, axpy, dot } from './train-common';
     const a = ld(v, k);
     if (a != 0) axpy(out, a, M + (<usize>(k * stride) << 2), N);
   }
-}
-
-/** out[0..N) = (bias or 0) + v[0..K) · M ([K][N] row-major). */
-function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): void {
-  if (bias) memory.copy(out, bias, <usize>N << 2);
-  else memory.fill(out, 0, <usize>N << 2);
-  addVecMat(out, v, K, M, N, N);
 }
 
 /** Gate activation: 2 sigmoid, 3 Keras 1/2 hard_sigmoid, 4 Keras 3 hard_sigmoid. */
@@ -75,12 +74,12 @@ function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): vo
 }
 
 /**
- * A masked step in the forward pass: the state is carried over (zeros before any step) and the
- * output is that state, or zeros with zeroOut.
+ * A masked step in the forward pass: the state is carried over from `from` (the previous state,
+ * 0 = zeros) and the output is that state, or zeros with zeroOut.
  */
-@inline function carryMaskedStep(hs: usize, out: usize, row: i32, prev: i32, U: i32, zeroOut: i32): void {
+@inline function carryMaskedStep(hs: usize, out: usize, row: i32, from: usize, U: i32, zeroOut: i32): void {
   const h = rowOf(hs, row, U);
-  if (prev >= 0) memory.copy(h, rowOf(hs, prev, U), <usize>U << 2);
+  if (from) memory.copy(h, from, <usize>U << 2);
   else memory.fill(h, 0, <usize>U << 2);
   if (out) {
     if (zeroOut) memory.fill(rowOf(out, row, U), 0, <usize>U << 2);
@@ -93,9 +92,9 @@ function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): vo
  * and reports false, so the caller skips the step's arithmetic.
  */
 // @ts-ignore: decorator
-@inline function enterForwardStep(mask: usize, hs: usize, out: usize, row: i32, prev: i32, U: i32, zeroOut: i32): bool {
+@inline function enterForwardStep(mask: usize, hs: usize, out: usize, row: i32, from: usize, U: i32, zeroOut: i32): bool {
   if (keptRow(mask, row)) return true;
-  carryMaskedStep(hs, out, row, prev, U, zeroOut);
+  carryMaskedStep(hs, out, row, from, U, zeroOut);
   return false;
 }
 
@@ -119,59 +118,139 @@ function vecMat(out: usize, bias: usize, v: usize, K: i32, M: usize, N: i32): vo
   return kept;
 }
 
-/** The input side of a step's backward pass from dxp ([N], d(loss)/d(x·W + b)): dW += xᵀ·dxp, db += dxp, dx = dxp·Wᵀ. */
-@inline function inputSideBackward(x: usize, dx: usize, row: i32, D: i32, N: i32, W: usize, dxp: usize, dW: usize, db: usize): void {
-  const xr = rowOf(x, row, D);
-  for (let d = 0; d < D; d++) axpy(dW + (<usize>(d * N) << 2), ld(xr, d), dxp, N);
-  if (db) axpy(db, 1, dxp, N);
-  if (dx) {
-    const dxr = rowOf(dx, row, D);
-    for (let d = 0; d < D; d++) st(dxr, d, dot(dxp, W + (<usize>(d * N) << 2), N));
-  }
-}
-
 /**
- * The recurrent side of a step's backward pass from dz ([N], d(loss)/d(h·R + ...)), h being row
- * `prev` of hs (the state before the step): dR += hᵀ·dz and dh = dz·Rᵀ (the gradient carried to
- * the previous step).
+ * A field of the RecurrentTrainParams block at `extra`, or its default (0; maskSets 1) without
+ * one. Read into locals once per call (no allocation: the kernels never use the managed heap).
  */
-// @ts-ignore: decorator
-@inline function recurrentSideBackward(hs: usize, prev: i32, U: i32, N: i32, R: usize, dz: usize, dR: usize, dh: usize): void {
-  const hp = rowOf(hs, prev, U);
-  for (let k = 0; k < U; k++) {
-    axpy(dR + (<usize>(k * N) << 2), ld(hp, k), dz, N);
-    st(dh, k, dot(dz, R + (<usize>(k * N) << 2), N));
+@inline function initialH(extra: usize): usize { return extra ? changetype<RecurrentTrainParams>(extra).h0 : 0; }
+@inline function initialC(extra: usize): usize { return extra ? changetype<RecurrentTrainParams>(extra).c0 : 0; }
+@inline function inputMaskOf(extra: usize): usize { return extra ? changetype<RecurrentTrainParams>(extra).inputMask : 0; }
+@inline function stateMaskOf(extra: usize): usize { return extra ? changetype<RecurrentTrainParams>(extra).stateMask : 0; }
+@inline function maskSetsOf(extra: usize): i32 { return extra ? max(changetype<RecurrentTrainParams>(extra).maskSets, 1) : 1; }
+@inline function mixesDroppedState(extra: usize): bool { return extra ? changetype<RecurrentTrainParams>(extra).mixDroppedState != 0 : false; }
+
+/** Row b of a [B][n] buffer, or 0 when the buffer is absent. */
+@inline function rowOrNone(p: usize, b: i32, n: i32): usize {
+  return p ? rowOf(p, b, n) : 0;
+}
+
+/** Mask set g of one batch row's [sets][n] dropout masks (the only set when sets == 1). */
+@inline function maskSet(m: usize, g: i32, sets: i32, n: i32): usize {
+  const set: i32 = sets > 1 ? g : 0;
+  return m + (<usize>(set * n) << 2);
+}
+
+/** dst[s] = src ⊙ m[s] for each of `sets` masks of n floats; returns dst. */
+function dropSets(dst: usize, src: usize, m: usize, sets: i32, n: i32): usize {
+  for (let s = 0; s < sets; s++) {
+    const d = dst + (<usize>(s * n) << 2);
+    const ms = m + (<usize>(s * n) << 2);
+    for (let i = 0; i < n; i++) st(d, i, ld(src, i) * ld(ms, i));
+  }
+  return dst;
+}
+
+/** The vector gate block g reads: v itself, or its dropped copy (set g of `dropped`, or its only set). */
+@inline function blockInput(v: usize, dropped: usize, g: i32, sets: i32, n: i32): usize {
+  return dropped ? maskSet(dropped, g, sets, n) : v;
+}
+
+/**
+ * out[b0·U .. (b0 + nb)·U) += (each block's input) · M for gate blocks b0..b0+nb of M ([K][G]):
+ * one product over all the blocks without dropout, block by block with its dropped copy.
+ */
+function addBlocks(out: usize, v: usize, dropped: usize, K: i32, M: usize, G: i32, U: i32, b0: i32, nb: i32, sets: i32): void {
+  const off = <usize>(b0 * U) << 2;
+  if (!dropped || sets == 1) {
+    addVecMat(out + off, blockInput(v, dropped, 0, sets, K), K, M + off, G, nb * U);
+    return;
+  }
+  for (let g = b0; g < b0 + nb; g++) {
+    const o = <usize>(g * U) << 2;
+    addVecMat(out + o, maskSet(dropped, g, sets, K), K, M + o, G, U);
+  }
+}
+
+/** out = bias (or zeros) over G floats. */
+@inline function startWith(out: usize, bias: usize, G: i32): void {
+  if (bias) memory.copy(out, bias, <usize>G << 2);
+  else memory.fill(out, 0, <usize>G << 2);
+}
+
+/**
+ * The backward of {@link addBlocks} for blocks b0..b0+nb given dz ([G], the gradient of the
+ * projection): dM[:, blocks] += (block input)ᵀ·dz_block, and dv += m_block ⊙ (dz_block · M_blockᵀ)
+ * (m = 1 without dropout) when dv != 0.
+ */
+function addBlocksBackward(v: usize, dropped: usize, m: usize, K: i32, M: usize, G: i32, U: i32, b0: i32, nb: i32, sets: i32, dz: usize, dM: usize, dv: usize): void {
+  const single = !dropped || sets == 1;
+  for (let g = b0; g < b0 + (single ? 1 : nb); g++) {
+    const o = <usize>(g * U) << 2;
+    const n = single ? nb * U : U;
+    const src = blockInput(v, dropped, g, sets, K);
+    const ms: usize = dropped ? maskSet(m, g, sets, K) : 0;
+    for (let k = 0; k < K; k++) {
+      const rowOff = <usize>(k * G) << 2;
+      axpy(dM + rowOff + o, ld(src, k), dz + o, n);
+      if (dv) {
+        const d = dot(dz + o, M + rowOff + o, n);
+        st(dv, k, ld(dv, k) + (ms ? ld(ms, k) * d : d));
+      }
+    }
   }
 }
 
 /**
- * GRU forward for training from a zero state. Saves gates [B][T][3U] (z, r, candidate after
- * their activations), rech [B][T][U] (reset_after only: the recurrent candidate term h·R_h + b_h
- * before r multiplies it), hs [B][T][U] (the state after each step, carried over masked steps)
- * and out [B][T][U] when out != 0 (hs, zeros at masked steps with zeroOut). bi: input bias [3U] or
- * 0; br: recurrent bias [3U] (reset_after) or 0. scratch: 6U floats.
+ * The input side of a step's backward pass from dxp ([G], d(loss)/d(x·W + b)) over `nb` gate
+ * blocks: dW += xᵀ·dxp, db += dxp, dx = dxp·Wᵀ, with the step's dropped input copies (0 without
+ * dropout) and masks.
+ */
+@inline function inputSideBackward(x: usize, xDropped: usize, xm: usize, sets: i32, dx: usize, row: i32, D: i32, G: i32, U: i32, nb: i32, W: usize, dxp: usize, dW: usize, db: usize): void {
+  if (db) axpy(db, 1, dxp, G);
+  const dxr: usize = dx ? rowOf(dx, row, D) : 0;
+  if (dxr) memory.fill(dxr, 0, <usize>D << 2);
+  addBlocksBackward(rowOf(x, row, D), xDropped, xm, D, W, G, U, 0, nb, sets, dxp, dW, dxr);
+}
+
+/**
+ * GRU forward for training. Saves gates [B][T][3U] (z, r, candidate after their activations),
+ * rech [B][T][U] (reset_after only: the recurrent candidate term h·R_h + b_h before r
+ * multiplies it), hs [B][T][U] (the state after each step, carried over masked steps) and out
+ * [B][T][U] when out != 0 (hs, zeros at masked steps with zeroOut). bi: input bias [3U] or 0;
+ * br: recurrent bias [3U] (reset_after) or 0. extra: a RecurrentTrainParams block (initial state,
+ * dropout masks) or 0. scratch: 6U + 3D + 3U floats.
  */
 export function gruForwardTrain(
   x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, bi: usize, br: usize, resetAfter: i32, actId: i32, recAct: i32,
-  mask: usize, reverse: i32, zeroOut: i32, gates: usize, rech: usize, hs: usize, out: usize, scratch: usize,
+  mask: usize, reverse: i32, zeroOut: i32, gates: usize, rech: usize, hs: usize, out: usize, scratch: usize, extra: usize,
 ): void {
   const G = 3 * U;
+  const h0s = initialH(extra), inputMask = inputMaskOf(extra), stateMask = stateMaskOf(extra);
+  const sets = maskSetsOf(extra);
   const xp = scratch;
   const rp = scratch + (<usize>G << 2);
+  const xd = rp + (<usize>G << 2);
+  const hd = xd + (<usize>(3 * D) << 2);
   for (let b = 0; b < B; b++) {
+    const h0 = rowOrNone(h0s, b, U);
+    const xm = rowOrNone(inputMask, b, sets * D);
+    const hm = rowOrNone(stateMask, b, sets * U);
     for (let s = 0; s < T; s++) {
       const row = stepRow(b, T, s, reverse), prev = stepRow(b, T, s - 1, reverse);
-      if (!enterForwardStep(mask, hs, out, row, prev, U, zeroOut)) {
+      const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : h0;
+      if (!enterForwardStep(mask, hs, out, row, hp, U, zeroOut)) {
         memory.fill(rowOf(gates, row, G), 0, <usize>G << 2);
         continue;
       }
-      vecMat(xp, bi, rowOf(x, row, D), D, W, G);
+      const xr = rowOf(x, row, D);
+      startWith(xp, bi, G);
+      addBlocks(xp, xr, xm ? dropSets(xd, xr, xm, sets, D) : 0, D, W, G, U, 0, 3, sets);
+      const hDropped: usize = hm && hp ? dropSets(hd, hp, hm, sets, U) : 0;
       const g = rowOf(gates, row, G);
       if (resetAfter) {
         // rec = h·R + br over all three blocks (zero state: just br)
-        if (prev >= 0) vecMat(rp, br, rowOf(hs, prev, U), U, R, G);
-        else if (br) memory.copy(rp, br, <usize>G << 2);
-        else memory.fill(rp, 0, <usize>G << 2);
+        startWith(rp, br, G);
+        if (hp) addBlocks(rp, hp, hDropped, U, R, G, U, 0, 3, sets);
         for (let u = 0; u < U; u++) {
           const z = gate(ld(xp, u) + ld(rp, u), recAct);
           const r = gate(ld(xp, U + u) + ld(rp, U + u), recAct);
@@ -184,27 +263,25 @@ export function gruForwardTrain(
       } else {
         // z and r from h·R_zr, then the candidate from (r·h)·R_h
         memory.fill(rp, 0, <usize>G << 2);
-        if (prev >= 0) {
-          const hp = rowOf(hs, prev, U);
-          addVecMat(rp, hp, U, R, G, 2 * U);
-          for (let u = 0; u < U; u++) st(g, u, gate(ld(xp, u) + ld(rp, u), recAct));
-          for (let u = 0; u < U; u++) st(g, U + u, gate(ld(xp, U + u) + ld(rp, U + u), recAct));
+        if (hp) addBlocks(rp, hp, hDropped, U, R, G, U, 0, 2, sets);
+        for (let u = 0; u < U; u++) st(g, u, gate(ld(xp, u) + ld(rp, u), recAct));
+        for (let u = 0; u < U; u++) st(g, U + u, gate(ld(xp, U + u) + ld(rp, U + u), recAct));
+        if (hp) {
+          const hh = blockInput(hp, hDropped, 2, sets, U);
           // rp[2U..3U) = (r·h) · R_h
           for (let k = 0; k < U; k++) {
-            const a = ld(g, U + k) * ld(hp, k);
+            const a = ld(g, U + k) * ld(hh, k);
             if (a != 0) axpy(rp + (<usize>(2 * U) << 2), a, R + (<usize>(k * G + 2 * U) << 2), U);
           }
-        } else {
-          for (let u = 0; u < U; u++) st(g, u, gate(ld(xp, u), recAct));
-          for (let u = 0; u < U; u++) st(g, U + u, gate(ld(xp, U + u), recAct));
         }
         for (let u = 0; u < U; u++) st(g, 2 * U + u, act(ld(xp, 2 * U + u) + ld(rp, 2 * U + u), actId));
       }
+      const hMix: usize = mixesDroppedState(extra) && hDropped != 0 ? hDropped : hp;
       const hNew = rowOf(hs, row, U);
       for (let u = 0; u < U; u++) {
         const z = ld(g, u);
-        const hp: f32 = prev >= 0 ? ld(hs, prev * U + u) : 0;
-        st(hNew, u, z * hp + (1 - z) * ld(g, 2 * U + u));
+        const hpu: f32 = hMix ? ld(hMix, u) : 0;
+        st(hNew, u, z * hpu + (1 - z) * ld(g, 2 * U + u));
       }
       if (out) memory.copy(rowOf(out, row, U), hNew, <usize>U << 2);
     }
@@ -212,38 +289,49 @@ export function gruForwardTrain(
 }
 
 /**
- * GRU backpropagation through time (buffers of {@link gruForwardTrain}). dOut [B][T][U] is
- * d(loss)/d(output) at every position (zeros where the layer's output does not use a step).
- * Writes dx [B][T][D] (if dx != 0), dW [D][3U], dR [U][3U], dbi [3U] and dbr [3U] (when nonzero).
- * scratch: 3U + 3U + 2U floats.
+ * GRU backpropagation through time (buffers of {@link gruForwardTrain}, the same extra). dOut
+ * [B][T][U] is d(loss)/d(output) at every position (zeros where the layer's output does not use
+ * a step). Writes dx [B][T][D] (if dx != 0), dW [D][3U], dR [U][3U], dbi [3U] and dbr [3U] (when
+ * nonzero). The initial state gets no gradient (truncated BPTT detaches it). scratch: 3U + 3U +
+ * 2U + 3D + 3U floats.
  */
 export function gruBackward(
   x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, resetAfter: i32, actId: i32, recAct: i32, mask: usize, reverse: i32, zeroOut: i32,
-  gates: usize, rech: usize, hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, dbi: usize, dbr: usize, scratch: usize,
+  gates: usize, rech: usize, hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, dbi: usize, dbr: usize, scratch: usize, extra: usize,
 ): void {
   const G = 3 * U;
+  const h0s = initialH(extra), inputMask = inputMaskOf(extra), stateMask = stateMaskOf(extra);
+  const sets = maskSetsOf(extra);
   zeroGradients(dW, dR, dbi, D, U, G);
   if (dbr) memory.fill(dbr, 0, <usize>G << 2);
   const dxp = scratch; // d(loss)/d(input projection) [3U]
   const drec = dxp + (<usize>G << 2); // d(loss)/d(recurrent projection) [3U]
   const dh = drec + (<usize>G << 2); // d(loss)/d(state) carried backwards [U]
   const drh = dh + (<usize>U << 2); // d(loss)/d(r·h) (reset_after false) [U]
+  const xd = drh + (<usize>U << 2);
+  const hd = xd + (<usize>(3 * D) << 2);
   for (let b = 0; b < B; b++) {
+    const h0 = rowOrNone(h0s, b, U);
+    const xm = rowOrNone(inputMask, b, sets * D);
+    const hm = rowOrNone(stateMask, b, sets * U);
     memory.fill(dh, 0, <usize>U << 2);
     for (let s = T - 1; s >= 0; s--) {
       const row = stepRow(b, T, s, reverse), prev = stepRow(b, T, s - 1, reverse);
       if (!enterBackwardStep(mask, dh, dOut, dx, row, U, D, zeroOut)) continue;
       const g = rowOf(gates, row, G);
-      const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : 0;
+      const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : h0;
+      const hDropped: usize = hm && hp ? dropSets(hd, hp, hm, sets, U) : 0;
+      const mixDropped = mixesDroppedState(extra) && hDropped != 0;
+      const hMix: usize = mixDropped ? hDropped : hp;
       for (let u = 0; u < U; u++) {
         const z = ld(g, u);
         const hh = ld(g, 2 * U + u);
         const d = ld(dh, u);
-        const hpu: f32 = hp ? ld(hp, u) : 0;
+        const hpu: f32 = hMix ? ld(hMix, u) : 0;
         st(dxp, u, d * (hpu - hh) * gateSlope(z, recAct));
         st(dxp, 2 * U + u, d * (1 - z) * actSlope(hh, actId));
-        // the direct path h' = z·h + ...
-        st(dh, u, d * z);
+        // the direct path h' = z·h + ... (through the dropped state when the mix reads it)
+        st(dh, u, mixDropped ? d * z * ld(hm, u) : d * z);
       }
       if (resetAfter) {
         for (let u = 0; u < U; u++) {
@@ -255,51 +343,55 @@ export function gruBackward(
         // the z and r blocks of the recurrent projection get the same gradient as the input's
         memory.copy(drec, dxp, <usize>(2 * U) << 2);
         if (dbr) axpy(dbr, 1, drec, G);
-        if (hp) {
-          for (let k = 0; k < U; k++) {
-            axpy(dR + (<usize>(k * G) << 2), ld(hp, k), drec, G);
-            st(dh, k, ld(dh, k) + dot(drec, R + (<usize>(k * G) << 2), G));
-          }
+        if (hp) addBlocksBackward(hp, hDropped, hm, U, R, G, U, 0, 3, sets, drec, dR, dh);
+      } else if (hp) {
+        const hh = blockInput(hp, hDropped, 2, sets, U);
+        // d(r·h)_k = sum_j dc_j R_h[k][j]
+        for (let k = 0; k < U; k++) st(drh, k, dot(dxp + (<usize>(2 * U) << 2), R + (<usize>(k * G + 2 * U) << 2), U));
+        for (let u = 0; u < U; u++) st(dxp, U + u, ld(drh, u) * ld(hh, u) * gateSlope(ld(g, U + u), recAct));
+        const mh: usize = hDropped ? maskSet(hm, 2, sets, U) : 0;
+        for (let k = 0; k < U; k++) {
+          const rk = ld(g, U + k);
+          axpy(dR + (<usize>(k * G + 2 * U) << 2), rk * ld(hh, k), dxp + (<usize>(2 * U) << 2), U);
+          const d = ld(drh, k) * rk;
+          st(dh, k, ld(dh, k) + (mh ? d * ld(mh, k) : d));
         }
+        addBlocksBackward(hp, hDropped, hm, U, R, G, U, 0, 2, sets, dxp, dR, dh);
       } else {
-        if (hp) {
-          // d(r·h)_k = sum_j dc_j R_h[k][j]
-          for (let k = 0; k < U; k++) st(drh, k, dot(dxp + (<usize>(2 * U) << 2), R + (<usize>(k * G + 2 * U) << 2), U));
-          for (let u = 0; u < U; u++) {
-            const r = ld(g, U + u);
-            st(dxp, U + u, ld(drh, u) * ld(hp, u) * gateSlope(r, recAct));
-          }
-          for (let k = 0; k < U; k++) {
-            const hk = ld(hp, k);
-            const dRk = dR + (<usize>(k * G) << 2);
-            axpy(dRk, hk, dxp, 2 * U);
-            axpy(dRk + (<usize>(2 * U) << 2), ld(g, U + k) * hk, dxp + (<usize>(2 * U) << 2), U);
-            st(dh, k, ld(dh, k) + ld(drh, k) * ld(g, U + k) + dot(dxp, R + (<usize>(k * G) << 2), 2 * U));
-          }
-        } else {
-          // zero state: r does not reach the output
-          memory.fill(dxp + (<usize>U << 2), 0, <usize>U << 2);
-        }
+        // zero state: r does not reach the output
+        memory.fill(dxp + (<usize>U << 2), 0, <usize>U << 2);
       }
-      inputSideBackward(x, dx, row, D, G, W, dxp, dW, dbi);
+      const xr = rowOf(x, row, D);
+      inputSideBackward(x, xm ? dropSets(xd, xr, xm, sets, D) : 0, xm, sets, dx, row, D, G, U, 3, W, dxp, dW, dbi);
     }
   }
 }
 
 /**
- * SimpleRNN forward for training from a zero state: hs [B][T][U] (state after each step, carried
- * over masked steps) and out [B][T][U] when out != 0 (hs, zeros at masked steps with zeroOut).
+ * SimpleRNN forward for training: hs [B][T][U] (state after each step, carried over masked
+ * steps) and out [B][T][U] when out != 0 (hs, zeros at masked steps with zeroOut). extra as
+ * {@link gruForwardTrain} (one mask set). scratch: D + U floats.
  */
 export function simpleRnnForwardTrain(
   x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, bias: usize, actId: i32, mask: usize, reverse: i32, zeroOut: i32, hs: usize, out: usize,
+  scratch: usize, extra: usize,
 ): void {
+  const h0s = initialH(extra), inputMask = inputMaskOf(extra), stateMask = stateMaskOf(extra);
+  const xd = scratch;
+  const hd = scratch + (<usize>D << 2);
   for (let b = 0; b < B; b++) {
+    const h0 = rowOrNone(h0s, b, U);
+    const xm = rowOrNone(inputMask, b, D);
+    const hm = rowOrNone(stateMask, b, U);
     for (let s = 0; s < T; s++) {
       const row = stepRow(b, T, s, reverse), prev = stepRow(b, T, s - 1, reverse);
-      if (!enterForwardStep(mask, hs, out, row, prev, U, zeroOut)) continue;
+      const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : h0;
+      if (!enterForwardStep(mask, hs, out, row, hp, U, zeroOut)) continue;
       const h = rowOf(hs, row, U);
-      vecMat(h, bias, rowOf(x, row, D), D, W, U);
-      if (prev >= 0) addVecMat(h, rowOf(hs, prev, U), U, R, U, U);
+      const xr = rowOf(x, row, D);
+      startWith(h, bias, U);
+      addBlocks(h, xr, xm ? dropSets(xd, xr, xm, 1, D) : 0, D, W, U, U, 0, 1, 1);
+      if (hp) addBlocks(h, hp, hm ? dropSets(hd, hp, hm, 1, U) : 0, U, R, U, U, 0, 1, 1);
       for (let u = 0; u < U; u++) st(h, u, act(ld(h, u), actId));
       if (out) memory.copy(rowOf(out, row, U), h, <usize>U << 2);
     }
@@ -307,52 +399,73 @@ export function simpleRnnForwardTrain(
 }
 
 /**
- * SimpleRNN backpropagation through time (buffers of {@link simpleRnnForwardTrain}); dOut as in
- * {@link gruBackward}. Writes dx (if nonzero), dW [D][U], dR [U][U], db [U] (if nonzero).
- * scratch: 2U floats.
+ * SimpleRNN backpropagation through time (buffers of {@link simpleRnnForwardTrain}, the same
+ * extra); dOut as in {@link gruBackward}. Writes dx (if nonzero), dW [D][U], dR [U][U], db [U]
+ * (if nonzero). scratch: 2U + D + U floats.
  */
 export function simpleRnnBackward(
   x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, actId: i32, mask: usize, reverse: i32, zeroOut: i32,
-  hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, db: usize, scratch: usize,
+  hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, db: usize, scratch: usize, extra: usize,
 ): void {
+  const h0s = initialH(extra), inputMask = inputMaskOf(extra), stateMask = stateMaskOf(extra);
   zeroGradients(dW, dR, db, D, U, U);
   const dh = scratch;
   const dz = scratch + (<usize>U << 2);
+  const xd = dz + (<usize>U << 2);
+  const hd = xd + (<usize>D << 2);
   for (let b = 0; b < B; b++) {
+    const h0 = rowOrNone(h0s, b, U);
+    const xm = rowOrNone(inputMask, b, D);
+    const hm = rowOrNone(stateMask, b, U);
     memory.fill(dh, 0, <usize>U << 2);
     for (let s = T - 1; s >= 0; s--) {
       const row = stepRow(b, T, s, reverse), prev = stepRow(b, T, s - 1, reverse);
       if (!enterBackwardStep(mask, dh, dOut, dx, row, U, D, zeroOut)) continue;
       for (let u = 0; u < U; u++) st(dz, u, ld(dh, u) * actSlope(ld(hs, row * U + u), actId));
-      inputSideBackward(x, dx, row, D, U, W, dz, dW, db);
-      if (prev >= 0) recurrentSideBackward(hs, prev, U, U, R, dz, dR, dh);
-      else memory.fill(dh, 0, <usize>U << 2);
+      const xr = rowOf(x, row, D);
+      inputSideBackward(x, xm ? dropSets(xd, xr, xm, 1, D) : 0, xm, 1, dx, row, D, U, U, 1, W, dz, dW, db);
+      memory.fill(dh, 0, <usize>U << 2);
+      const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : h0;
+      if (hp) addBlocksBackward(hp, hm ? dropSets(hd, hp, hm, 1, U) : 0, hm, U, R, U, U, 0, 1, 1, dz, dR, dh);
     }
   }
 }
 
 /**
- * LSTM forward for training with masks and reverse processing (the plain case's entry point
- * {@link lstmForwardTrain} is at the end of this file): gates [B][T][4U] (i, f, candidate, o after their
- * activations), cs [B][T][U] and hs [B][T][U] (cell and hidden state after each step, both
- * carried over masked steps), out as in {@link gruForwardTrain}. b: bias [4U] or 0.
+ * LSTM forward for training with masks, reverse processing, an initial state and dropout (the
+ * plain case's entry point {@link lstmForwardTrain} is at the end of this file): gates [B][T][4U]
+ * (i, f, candidate, o after their activations), cs [B][T][U] and hs [B][T][U] (cell and hidden
+ * state after each step, both carried over masked steps), out as in {@link gruForwardTrain}. b:
+ * bias [4U] or 0. extra as {@link gruForwardTrain}. scratch: 4D + 4U floats.
  */
 export function lstmForwardTrainMasked(
   x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, b: usize, actId: i32, recAct: i32,
-  mask: usize, reverse: i32, zeroOut: i32, gates: usize, cs: usize, hs: usize, out: usize,
+  mask: usize, reverse: i32, zeroOut: i32, gates: usize, cs: usize, hs: usize, out: usize, scratch: usize, extra: usize,
 ): void {
   const G = 4 * U;
+  const h0s = initialH(extra), c0s = initialC(extra), inputMask = inputMaskOf(extra), stateMask = stateMaskOf(extra);
+  const sets = maskSetsOf(extra);
+  const xd = scratch;
+  const hd = scratch + (<usize>(4 * D) << 2);
   for (let bi = 0; bi < B; bi++) {
+    const h0 = rowOrNone(h0s, bi, U);
+    const c0 = rowOrNone(c0s, bi, U);
+    const xm = rowOrNone(inputMask, bi, sets * D);
+    const hm = rowOrNone(stateMask, bi, sets * U);
     for (let s = 0; s < T; s++) {
       const row = stepRow(bi, T, s, reverse), prev = stepRow(bi, T, s - 1, reverse);
       const g = rowOf(gates, row, G);
-      if (!enterForwardStep(mask, hs, out, row, prev, U, zeroOut)) {
-        carryMaskedStep(cs, 0, row, prev, U, 0);
+      const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : h0;
+      const cp: usize = prev >= 0 ? rowOf(cs, prev, U) : c0;
+      if (!enterForwardStep(mask, hs, out, row, hp, U, zeroOut)) {
+        carryMaskedStep(cs, 0, row, cp, U, 0);
         memory.fill(g, 0, <usize>G << 2);
         continue;
       }
-      vecMat(g, b, rowOf(x, row, D), D, W, G);
-      if (prev >= 0) addVecMat(g, rowOf(hs, prev, U), U, R, G, G);
+      const xr = rowOf(x, row, D);
+      startWith(g, b, G);
+      addBlocks(g, xr, xm ? dropSets(xd, xr, xm, sets, D) : 0, D, W, G, U, 0, 4, sets);
+      if (hp) addBlocks(g, hp, hm ? dropSets(hd, hp, hm, sets, U) : 0, U, R, G, U, 0, 4, sets);
       for (let u = 0; u < U; u++) {
         const ig = gate(ld(g, u), recAct);
         const fg = gate(ld(g, U + u), recAct);
@@ -362,7 +475,7 @@ export function lstmForwardTrainMasked(
         st(g, U + u, fg);
         st(g, 2 * U + u, cg);
         st(g, 3 * U + u, og);
-        const c = fg * (prev >= 0 ? ld(cs, prev * U + u) : 0) + ig * cg;
+        const c = fg * (cp ? ld(cp, u) : 0) + ig * cg;
         st(cs, row * U + u, c);
         st(hs, row * U + u, og * act(c, actId));
       }
@@ -372,26 +485,35 @@ export function lstmForwardTrainMasked(
 }
 
 /**
- * LSTM backpropagation through time for {@link lstmForwardTrainMasked}'s buffers; dOut as in
- * {@link gruBackward}. Writes dx (if nonzero), dW [D][4U], dR [U][4U], db [4U] (if nonzero).
- * scratch: 4U + 2U floats.
+ * LSTM backpropagation through time for {@link lstmForwardTrainMasked}'s buffers (the same
+ * extra); dOut as in {@link gruBackward}. Writes dx (if nonzero), dW [D][4U], dR [U][4U], db [4U]
+ * (if nonzero). scratch: 4U + 2U + 4D + 4U floats.
  */
 export function lstmBackwardMasked(
   x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, actId: i32, recAct: i32, mask: usize, reverse: i32, zeroOut: i32,
-  gates: usize, cs: usize, hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, db: usize, scratch: usize,
+  gates: usize, cs: usize, hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, db: usize, scratch: usize, extra: usize,
 ): void {
   const G = 4 * U;
+  const h0s = initialH(extra), c0s = initialC(extra), inputMask = inputMaskOf(extra), stateMask = stateMaskOf(extra);
+  const sets = maskSetsOf(extra);
   zeroGradients(dW, dR, db, D, U, G);
   const dz = scratch;
   const dh = dz + (<usize>G << 2);
   const dc = dh + (<usize>U << 2);
+  const xd = dc + (<usize>U << 2);
+  const hd = xd + (<usize>(4 * D) << 2);
   for (let bi = 0; bi < B; bi++) {
+    const h0 = rowOrNone(h0s, bi, U);
+    const c0 = rowOrNone(c0s, bi, U);
+    const xm = rowOrNone(inputMask, bi, sets * D);
+    const hm = rowOrNone(stateMask, bi, sets * U);
     memory.fill(dh, 0, <usize>(2 * U) << 2);
     for (let s = T - 1; s >= 0; s--) {
       const row = stepRow(bi, T, s, reverse), prev = stepRow(bi, T, s - 1, reverse);
       // a masked step carries c as well: dc passes on unchanged
       if (!enterBackwardStep(mask, dh, dOut, dx, row, U, D, zeroOut)) continue;
       const g = rowOf(gates, row, G);
+      const cp: usize = prev >= 0 ? rowOf(cs, prev, U) : c0;
       for (let u = 0; u < U; u++) {
         const ig = ld(g, u);
         const fg = ld(g, U + u);
@@ -400,15 +522,18 @@ export function lstmBackwardMasked(
         const tc = act(ld(cs, row * U + u), actId);
         const dhu = ld(dh, u);
         const dcu = dhu * og * actSlope(tc, actId) + ld(dc, u);
-        const cPrev: f32 = prev >= 0 ? ld(cs, prev * U + u) : 0;
+        const cPrev: f32 = cp ? ld(cp, u) : 0;
         st(dz, u, dcu * cg * gateSlope(ig, recAct));
         st(dz, U + u, dcu * cPrev * gateSlope(fg, recAct));
         st(dz, 2 * U + u, dcu * ig * actSlope(cg, actId));
         st(dz, 3 * U + u, dhu * tc * gateSlope(og, recAct));
         st(dc, u, dcu * fg);
       }
-      inputSideBackward(x, dx, row, D, G, W, dz, dW, db);
-      if (prev >= 0) recurrentSideBackward(hs, prev, U, G, R, dz, dR, dh);
+      const xr = rowOf(x, row, D);
+      inputSideBackward(x, xm ? dropSets(xd, xr, xm, sets, D) : 0, xm, sets, dx, row, D, G, U, 4, W, dz, dW, db);
+      memory.fill(dh, 0, <usize>U << 2);
+      const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : h0;
+      if (hp) addBlocksBackward(hp, hm ? dropSets(hd, hp, hm, sets, U) : 0, hm, U, R, G, U, 0, 4, sets, dz, dR, dh);
     }
   }
 }
@@ -419,7 +544,7 @@ export function lstmBackwardMasked(
  * path of layers/lstm.ts when units are not a multiple of 4 (no SIMD kernel) and of gradients.ts.
  */
 export function lstmForwardTrain(x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, b: usize, recAct: i32, gates: usize, cs: usize, hs: usize): void {
-  lstmForwardTrainMasked(x, B, T, D, U, W, R, b, 1, recAct, 0, 0, 0, gates, cs, hs, 0);
+  lstmForwardTrainMasked(x, B, T, D, U, W, R, b, 1, recAct, 0, 0, 0, gates, cs, hs, 0, 0, 0);
 }
 
 /**
@@ -431,5 +556,5 @@ export function lstmBackward(
   x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, recAct: i32, gates: usize, cs: usize, hs: usize, dhs: usize,
   dx: usize, dW: usize, dR: usize, db: usize, scratch: usize,
 ): void {
-  lstmBackwardMasked(x, B, T, D, U, W, R, 1, recAct, 0, 0, 0, gates, cs, hs, dhs, dx, dW, dR, db, scratch);
+  lstmBackwardMasked(x, B, T, D, U, W, R, 1, recAct, 0, 0, 0, gates, cs, hs, dhs, dx, dW, dR, db, scratch, 0);
 }

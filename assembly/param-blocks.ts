@@ -235,3 +235,24 @@ export const ADDITIVE_SCORES_BACKWARD_PARAMS_BYTES: i32 = offsetof<AdditiveScore
   zeroMasked: i32;
 }
 export const MASKED_SOFTMAX_PARAMS_BYTES: i32 = offsetof<MaskedSoftmaxParams>();
+
+/**
+ * What the training kernels of GRU, SimpleRNN and LSTM's general path (backward-rnn.ts) read
+ * besides their positional arguments: the initial state (truncated BPTT carries the previous
+ * chunk's last state in) and the dropout masks Keras draws once per sequence.
+ */
+@unmanaged export class RecurrentTrainParams {
+  /** Initial state h [batch][units], or 0 (zeros). */
+  h0: usize;
+  /** LSTM's initial cell state c [batch][units], or 0 (zeros). */
+  c0: usize;
+  /** Inverted-dropout masks on the inputs [batch][maskSets][features] (0 or 1 / (1 - rate)), or 0. */
+  inputMask: usize;
+  /** Inverted-dropout masks on the recurrent state [batch][maskSets][units], or 0. */
+  stateMask: usize;
+  /** 1: one mask for every gate block; the gate count (3 GRU, 4 LSTM): one mask per gate block (Keras 2 implementation 0 / 1, Keras 3.8+ with recurrent_dropout). */
+  maskSets: i32;
+  /** GRU: the update gate mixes the dropped state (z * (h * m) + (1 - z) * candidate), as Keras 2.1.3+ implementation 2 and Keras 3 before 3.8 compute it. */
+  mixDroppedState: i32;
+}
+export const RECURRENT_TRAIN_PARAMS_BYTES: i32 = offsetof<RecurrentTrainParams>();

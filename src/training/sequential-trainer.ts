@@ -316,8 +316,10 @@ export interface BatchLoss {
   outputs: number[];
 }
 
-/** Layer kinds truncated BPTT can cut into chunks (each step's output depends on steps up to it only). */
-const TBPTT_LAYERS = new Set(['LSTM', 'Dense', 'Dropout', 'Activation', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);
+/** Recurrent layers that carry their state from chunk to chunk (layers/recurrent.ts, lstm.ts, cudnn.ts). */
+const RECURRENT_LAYERS = ['LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU'];
+/** Layers truncated BPTT runs through: the recurrent ones, layers that act on each step alone, and merges of them. */
+const TBPTT_LAYERS = [...RECURRENT_LAYERS, 'Dense', 'Dropout', 'Activation', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'];
 
 /** Trains a planned model on batches; weights are updated in place in `arrays`. */
 export class SequentialTrainer {
@@ -412,18 +414,16 @@ export class SequentialTrainer {
     steps.forEach(({ plan: s, initialStates, outputs }) => {
       const l = s.layer;
       const kind = l.imported.className;
-      if (!TBPTT_LAYERS.has(kind)) refuse(l, `truncated BPTT through ${kind} layers`);
+      const d = l.imported.details;
+      if (!TBPTT_LAYERS.includes(kind)) refuse(l, `truncated BPTT through ${kind} layers`);
       if (this.plan.shared.has(l.spec.name)) refuse(l, 'truncated BPTT through a shared layer', 'inbound_nodes', this.plan.steps.filter((x) => x.plan === s).length);
       if (initialStates > 0 || outputs.length > 1) refuse(l, 'truncated BPTT with initial states or return_state', initialStates > 0 ? 'initial_state' : 'return_state', true);
-      if (kind === 'LSTM' && l.imported.details.returnSequences !== true) {
-        refuse(l, 'truncated BPTT through an LSTM that does not return sequences (every chunk needs its own outputs and targets)', 'return_sequences', false);
+      if (!RECURRENT_LAYERS.includes(kind)) return;
+      if (d.returnSequences !== true) {
+        refuse(l, `truncated BPTT through a ${kind} that does not return sequences (every chunk needs its own outputs and targets)`, 'return_sequences', false);
       }
-      // only the plain LSTM path carries its state from chunk to chunk (see layers/lstm.ts)
-      const d = l.imported.details;
-      if (kind === 'LSTM' && (d.weightLayout !== 'fused' || d.activation !== 'tanh' || d.goBackwards)) {
-        refuse(l, 'truncated BPTT through an LSTM with go_backwards, Keras 1 per-gate weights or a non-tanh activation', d.goBackwards ? 'go_backwards' : d.weightLayout !== 'fused' ? 'weightLayout' : 'activation', d.goBackwards ? true : d.weightLayout !== 'fused' ? d.weightLayout : d.activation);
-      }
-      if (kind === 'LSTM' && Number(d.units) % 4 !== 0) refuse(l, 'truncated BPTT for an LSTM whose units are not a multiple of 4', 'units', d.units);
+      // a chunk's carried state is where the sequence's forward order left it
+      if (d.goBackwards) refuse(l, `truncated BPTT through a ${kind} with go_backwards`, 'go_backwards', true);
     });
     const [B, T] = xs[0].shape;
     xs.forEach((x, i) => {

@@ -65,11 +65,36 @@ function cudnnToPlain(ws, gates, U, D) {
 }
 
 /**
- * One direction of a GRU / SimpleRNN / LSTM over x [B][T][D] in float64; returns the outputs Keras
- * gives. `init`: initial states [h] or [h, c] ([B][U] each) or null; `final`, if given, receives
- * the last states `{ h, c }` (return_state).
+ * Keras' dropout rule of a recurrent layer in training, from each version's cells (written out
+ * here, not read from kerasrnn): masks per sample (1, or one per gate block) and whether GRU's
+ * update gate mixes the dropped state. Keras 2 implementation 0 / 1: one per gate; 2: one, and
+ * GRU from 2.1.3 rebinds h_tm1 to the dropped state; Keras 3 before 3.8: one, GRU's h_tm1
+ * dropped; Keras 3.8+: recurrent_dropout switches to implementation 1 (one per gate).
  */
-function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3, init = null, final = null) {
+function dropoutRule64(cls, config, version) {
+  const rate = config?.dropout ?? 0, recurrentRate = config?.recurrent_dropout ?? 0;
+  const gates = cls === 'GRU' ? 3 : cls === 'LSTM' ? 4 : 1;
+  const v = version.split('.').map((p) => parseInt(p, 10));
+  const at = (a, b, c = 0) => v[0] > a || (v[0] === a && (v[1] > b || (v[1] === b && (v[2] ?? 0) >= c)));
+  let sets = 1, mix = false;
+  if (gates > 1 && v[0] === 2) {
+    if (config.implementation !== 2) sets = gates;
+    else mix = cls === 'GRU' && recurrentRate > 0 && at(2, 1, 3);
+  } else if (gates > 1 && v[0] === 3) {
+    if (at(3, 8)) sets = recurrentRate > 0 ? gates : 1;
+    else mix = cls === 'GRU' && recurrentRate > 0;
+  }
+  return { rate, recurrentRate, sets, mix };
+}
+
+/**
+ * One direction of a GRU / SimpleRNN / LSTM over x [B][T][D] in float64; returns the outputs Keras
+ * gives (with go_backwards and return_sequences, in processing order). `drop`: the layer's rule and
+ * masks ([B][sets][D] on the inputs, [B][sets][U] on the state), or null. `init`: initial states
+ * [h] or [h, c] ([B][U] each) or null; `final`, if given, receives the last states `{ h, c }`
+ * (return_state).
+ */
+function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3, drop = null, init = null, final = null) {
   const U = det.units;
   const gates = cls === 'GRU' ? 3 : cls === 'LSTM' ? 4 : 1;
   const G = gates * U;
@@ -79,6 +104,10 @@ function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3, init = null, fina
   const seq = new Float64Array(B * T * U);
   const last = new Float64Array(B * U);
   if (final) [final.h, final.c] = [new Float64Array(B * U), new Float64Array(B * U)];
+  const sets = drop?.sets ?? 1;
+  // the input / state gate block j reads, dropped by its mask set
+  const xIn = (bi, t, j, d) => x[(bi * T + t) * D + d] * (drop?.xm ? drop.xm[(bi * sets + (sets > 1 ? Math.floor(j / U) : 0)) * D + d] : 1);
+  const hIn = (bi, hv, j, k) => hv[k] * (drop?.hm ? drop.hm[(bi * sets + (sets > 1 ? Math.floor(j / U) : 0)) * U + k] : 1);
   for (let bi = 0; bi < B; bi++) {
     let h = init ? init[0].slice(bi * U, (bi + 1) * U) : new Float64Array(U);
     let c = init?.[1] ? init[1].slice(bi * U, (bi + 1) * U) : new Float64Array(U);
@@ -89,9 +118,12 @@ function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3, init = null, fina
         const xp = new Float64Array(G);
         for (let j = 0; j < G; j++) {
           let v = b ? b[j] : 0;
-          for (let d = 0; d < D; d++) v += x[(bi * T + t) * D + d] * W[d * G + j];
+          for (let d = 0; d < D; d++) v += xIn(bi, t, j, d) * W[d * G + j];
           xp[j] = v;
         }
+        const h0 = h;
+        // GRU's mix reads the dropped state where Keras rebinds h_tm1 to it
+        const hMix = drop?.mix && drop.hm ? h0.map((v, k) => v * drop.hm[bi * U + k]) : h0;
         const hn = new Float64Array(U);
         const cPrev = c;
         c = new Float64Array(U);
@@ -99,7 +131,7 @@ function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3, init = null, fina
           for (let u = 0; u < U; u++) {
             const z = (j) => {
               let v = xp[j];
-              for (let k = 0; k < U; k++) v += h[k] * R[k * G + j];
+              for (let k = 0; k < U; k++) v += hIn(bi, h0, j, k) * R[k * G + j];
               return v;
             };
             c[u] = gate(z(U + u)) * cPrev[u] + gate(z(u)) * act(z(2 * U + u));
@@ -108,42 +140,43 @@ function rnn64(cls, det, w, x, B, T, D, mask, reverse, keras3, init = null, fina
         } else if (cls === 'SimpleRNN') {
           for (let u = 0; u < U; u++) {
             let v = xp[u];
-            for (let k = 0; k < U; k++) v += h[k] * R[k * U + u];
+            for (let k = 0; k < U; k++) v += hIn(bi, h0, u, k) * R[k * U + u];
             hn[u] = act(v);
           }
         } else if (det.resetAfter) {
           const rec = new Float64Array(G);
           for (let j = 0; j < G; j++) {
             let v = rb ? rb[j] : 0;
-            for (let k = 0; k < U; k++) v += h[k] * R[k * G + j];
+            for (let k = 0; k < U; k++) v += hIn(bi, h0, j, k) * R[k * G + j];
             rec[j] = v;
           }
           for (let u = 0; u < U; u++) {
             const z = gate(xp[u] + rec[u]);
             const r = gate(xp[U + u] + rec[U + u]);
             const hh = act(xp[2 * U + u] + r * rec[2 * U + u]);
-            hn[u] = z * h[u] + (1 - z) * hh;
+            hn[u] = z * hMix[u] + (1 - z) * hh;
           }
         } else {
           const z = new Float64Array(U), r = new Float64Array(U);
           for (let u = 0; u < U; u++) {
             let vz = xp[u], vr = xp[U + u];
             for (let k = 0; k < U; k++) {
-              vz += h[k] * R[k * G + u];
-              vr += h[k] * R[k * G + U + u];
+              vz += hIn(bi, h0, u, k) * R[k * G + u];
+              vr += hIn(bi, h0, U + u, k) * R[k * G + U + u];
             }
             z[u] = gate(vz);
             r[u] = gate(vr);
           }
           for (let u = 0; u < U; u++) {
             let v = xp[2 * U + u];
-            for (let k = 0; k < U; k++) v += r[k] * h[k] * R[k * G + 2 * U + u];
-            hn[u] = z[u] * h[u] + (1 - z[u]) * act(v);
+            for (let k = 0; k < U; k++) v += r[k] * hIn(bi, h0, 2 * U + u, k) * R[k * G + 2 * U + u];
+            hn[u] = z[u] * hMix[u] + (1 - z[u]) * act(v);
           }
         }
         h = hn;
       }
-      for (let u = 0; u < U; u++) seq[(bi * T + t) * U + u] = kept || !det.zeroOutputForMask ? h[u] : 0;
+      // Keras' outputs follow the processing order (reversed with go_backwards)
+      for (let u = 0; u < U; u++) seq[(bi * T + s) * U + u] = kept || !det.zeroOutputForMask ? h[u] : 0;
     }
     last.set(h, bi * U);
     if (final) {
@@ -269,7 +302,7 @@ const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Mi
  * fixture script: `theano` (the file's backend), Dropout `noiseShapes` and `regularizers` ({ layer:
  * { weights: { index: [l1, l2] }, activity: [l1, l2] } }) by layer name.
  */
-function forward64(layers, weights, inputs, keras3, outputs, { theano = false, noiseShapes = {}, regularizers = {} } = {}) {
+function forward64(layers, weights, inputs, keras3, outputs, { theano = false, noiseShapes = {}, regularizers = {}, configs = new Map(), version = '' } = {}) {
   const values = new Map();
   let dropoutState = 1;
   let penalty = 0;
@@ -278,6 +311,30 @@ function forward64(layers, weights, inputs, keras3, outputs, { theano = false, n
     dropoutState ^= dropoutState >>> 17;
     dropoutState ^= dropoutState << 5;
     return dropoutState >>> 8;
+  };
+  // the trainer's documented mask generator: xorshift32 from seed 1, keep if u >= rate, scale 1/(1-rate) (float32)
+  const drawMask = (count, rate) => {
+    const keep = Math.fround(1 / Math.fround(1 - Math.fround(rate)));
+    return Float64Array.from({ length: count }, () => {
+      dropoutState ^= dropoutState << 13;
+      dropoutState ^= dropoutState >>> 17;
+      dropoutState ^= dropoutState << 5;
+      return Math.fround((dropoutState >>> 8) / 16777216) >= Math.fround(rate) ? keep : 0;
+    });
+  };
+  // a recurrent layer's masks, drawn once per sequence: inputs [B][sets][D] first, then the state [B][sets][U]
+  const dropOf = (cls, config, B, D, U) => {
+    const rule = dropoutRule64(cls, config, version);
+    if (!rule.rate && !rule.recurrentRate) return null;
+    const xm = rule.rate ? drawMask(B * rule.sets * D, rule.rate) : null;
+    const hm = rule.recurrentRate ? drawMask(B * rule.sets * U, rule.recurrentRate) : null;
+    return { sets: rule.sets, mix: rule.mix, xm, hm };
+  };
+  /** Keras' Bidirectional: the backward copy's outputs reversed back when sequences are returned. */
+  const reverseSteps = (y, B, T, F) => {
+    const out = new Float64Array(y.length);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out.set(y.subarray((b * T + t) * F, (b * T + t + 1) * F), (b * T + T - 1 - t) * F);
+    return out;
   };
   const pending = [];
   for (const l of layers) {
@@ -344,7 +401,7 @@ function forward64(layers, weights, inputs, keras3, outputs, { theano = false, n
       const [B, T, D] = shape;
       const final = det.returnState ? {} : null;
       const init = ins.length > 1 ? ins.slice(1).map((v) => v.y) : null;
-      cur = rnn64(cls, det, ws, cur, B, T, D, mask, det.goBackwards, keras3, init, final);
+      cur = rnn64(cls, det, ws, cur, B, T, D, mask, det.goBackwards, keras3, dropOf(cls, configs.get(l.name), B, D, det.units), init, final);
       if (final) extra.push(final.h, ...(cls === 'LSTM' ? [final.c] : []));
       shape = det.returnSequences ? [B, T, det.units] : [B, det.units];
       if (!det.returnSequences) mask = null;
@@ -390,9 +447,17 @@ function forward64(layers, weights, inputs, keras3, outputs, { theano = false, n
     } else if (cls === 'Bidirectional') {
       const [B, T, D] = shape;
       const nf = ws.length / 2;
-      const f = rnn64(det.forward.className, det.forward, ws.slice(0, nf), cur, B, T, D, mask, false, keras3);
-      const b = rnn64(det.backward.className, det.backward, ws.slice(nf), cur, B, T, D, mask, true, keras3);
+      const cfg = configs.get(l.name) ?? {};
+      const half = (d, w, inner) => {
+        if (!d.className.startsWith('CuDNN')) return rnn64(d.className, d, w, cur, B, T, D, mask, d.goBackwards, keras3, dropOf(d.className, inner, B, D, d.units));
+        const lstm = d.className === 'CuDNNLSTM';
+        const cell = { units: d.units, returnSequences: d.returnSequences, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true };
+        return rnn64(lstm ? 'LSTM' : 'GRU', cell, cudnnToPlain(w, lstm ? 4 : 3, d.units, D), cur, B, T, D, null, d.goBackwards, keras3);
+      };
+      const f = half(det.forward, ws.slice(0, nf), cfg.layer?.config);
+      let b = half(det.backward, ws.slice(nf), (cfg.backward_layer ?? cfg.layer)?.config);
       const U = det.forward.units;
+      if (det.forward.returnSequences) b = reverseSteps(b, B, T, U);
       const rows = f.length / U;
       if (det.mergeMode === 'concat') {
         cur = new Float64Array(rows * 2 * U);
@@ -620,7 +685,8 @@ async function checkModel(file, { B = 2, T, ids = 0, maskRows = [], seed = 5, sc
   const inputs = new Map(xs.map((v) => [v.name, { y: v.x, shape: v.xShape }]));
   const weights = new Map(model.getWeights().map((l) => [l.layer, l.weights.map((w) => ({ name: w.name, data: Float64Array.from(w.data) }))]));
   const keras3 = model.generation.major >= 3 && model.generation.runtime !== 'tfjs';
-  const options = { theano: model.generation.backend === 'theano', noiseShapes, regularizers };
+  const configs = new Map(model.graphForSaving.nodes.map((node) => [node.layer.spec.name, node.layer.spec.config]));
+  const options = { theano: model.generation.backend === 'theano', noiseShapes, regularizers, configs, version: model.generation.version };
   const run = () => forward64(model.layers, weights, inputs, keras3, model.outputs, options);
   const ref = run();
   const rw = ref.outs.map((o) => Float64Array.from(Float32Array.from({ length: o.y.length }, () => 2 * r())));
@@ -775,6 +841,20 @@ const CASES = [
   ['LayerNormalization over the last axis, axes [1, 2] (gamma (T, F)) and axis 1, tf.keras', 'test/fixtures/layers/layernorm_tf.h5', {}],
   ['BatchNormalization axis 1 (per time step), then without center / scale, Keras 2', 'test/fixtures/layers/batchnorm_k2.h5', { B: 3 }],
   ['Softmax over axis 1 -> Dense -> Softmax over axes [1, 2], tf.keras', 'test/fixtures/training/grad_softmax_axes_tf.h5', {}],
+  // recurrent train-time rules: dropout / recurrent_dropout masks per Keras version, go_backwards with
+  // return_sequences (outputs in processing order), Bidirectional over go_backwards and CuDNN layers
+  ['GRU dropout + recurrent_dropout, tf.keras implementation 2 (one mask, dropped state mixed)', 'test/fixtures/training/grad_gru_dropout_impl2.h5', { B: 3 }],
+  ['GRU reset_after=False dropout, implementation 1 (a mask per gate), go_backwards sequences', 'test/fixtures/training/grad_gru_dropout_impl1_backwards.h5', { B: 3 }],
+  ['GRU dropout, Keras 2.1.2 implementation 2 (the state itself mixed)', 'test/fixtures/training/grad_gru_dropout_k212.h5', { B: 3 }],
+  ['GRU dropout, Keras 3.10 (recurrent_dropout: a mask per gate)', 'test/fixtures/training/grad_gru_dropout_k310.keras', { B: 3 }],
+  ['GRU dropout, Keras 3.3 (one mask, dropped state mixed)', 'test/fixtures/training/grad_gru_dropout_k333.keras', { B: 3 }],
+  ['SimpleRNN dropout + recurrent_dropout', 'test/fixtures/training/grad_simple_rnn_dropout.h5', { B: 3 }],
+  ['LSTM(3) dropout, implementation 1 (a mask per gate), go_backwards sequences', 'test/fixtures/training/grad_lstm_dropout_impl1_backwards.h5', { B: 3 }],
+  ['Masking -> LSTM(8) dropout (the masked path)', 'test/fixtures/training/grad_masking_lstm_dropout.h5', { B: 3, maskRows: [[0, 4], [1, 0], [2, 2]] }],
+  ['LSTM go_backwards sequences (plain weights)', 'test/fixtures/lstm_go_backwards.h5', {}],
+  ['Bidirectional(LSTM go_backwards, dropout) concat, sequences', 'test/fixtures/training/grad_bidir_lstm_backwards_dropout.h5', { B: 3 }],
+  ['Bidirectional(CuDNNGRU) sum, sequences', 'test/fixtures/training/grad_bidir_cudnn_gru.h5', {}],
+  ['Bidirectional(CuDNNLSTM) concat, sequences', 'test/fixtures/training/grad_bidir_cudnn_lstm.h5', {}],
 ];
 
 for (const [label, file, opts] of CASES) {
@@ -789,8 +869,6 @@ test('layers and options without gradients are refused by name', async () => {
   assert.throws(() => orthogonal.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /OrthogonalRegularizer/.test(e.message) && /kernel_regularizer/.test(e.message));
   const masked = await loadModel('test/fixtures/masking_bidir_simple_rnn_seq.h5');
   assert.throws(() => masked.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /mask/.test(e.message));
-  const backwards = await loadModel('test/fixtures/lstm_go_backwards.h5');
-  assert.throws(() => backwards.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /go_backwards/.test(e.message));
 });
 
 test('BatchNormalization moves moving_mean / moving_variance towards the batch statistics by momentum; frozen it is refused', async () => {

@@ -107,9 +107,10 @@ test('training steps with sample weights, a schedule and clipping match PyTorch 
   console.log(`  weighted / scheduled / clipped training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance`);
 });
 
-test('truncated BPTT and LSTM dropout / recurrent_dropout (Keras\' per-sequence masks, fixed by seed): 20 training steps match PyTorch autograd after 1 and 20 steps (SGD momentum, RMSprop, Adam)', async () => {
+/** Trains each reference case 20 steps (seed 1, as the references draw the masks); returns the worst weight error after steps 1 and 20. */
+async function stepCases(cases) {
   let worst = 0;
-  for (const c of ref.tbptt_dropout) {
+  for (const c of cases) {
     const model = await loadModel(`${dir}/${c.model}`);
     model.compile({ optimizer: c.optimizer, loss: c.loss, seed: 1 });
     const x = tensor(c.x, c.x_shape);
@@ -121,6 +122,11 @@ test('truncated BPTT and LSTM dropout / recurrent_dropout (Keras\' per-sequence 
       if (t === 1 || t === 20) worst = Math.max(worst, compareWeights(model, c.after[String(t)], `${label} step ${t}`));
     }
   }
+  return worst;
+}
+
+test('truncated BPTT and LSTM dropout / recurrent_dropout (Keras\' per-sequence masks, fixed by seed): 20 training steps match PyTorch autograd after 1 and 20 steps (SGD momentum, RMSprop, Adam)', async () => {
+  const worst = await stepCases(ref.tbptt_dropout);
   assert.is(ref.tbptt_dropout.length, 12);
   console.log(`  truncated BPTT / dropout training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance`);
   // truncation changes the result (the reference is not BPTT over the whole sequence in disguise)
@@ -137,14 +143,37 @@ test('truncated BPTT and LSTM dropout / recurrent_dropout (Keras\' per-sequence 
     () => assert.unreachable(),
     (e) => assert.ok(e instanceof UnsupportedKerasConfigurationError && /return_sequences/.test(e.message) && /lstm/.test(e.message), e.message),
   );
-  // a functional model is cut into chunks too (see graph-training.test.js), but not through a GRU: refused by layer
+  // a functional model is cut into chunks too (see graph-training.test.js), but not through a recurrent layer without return_sequences: refused by layer
   const dag = await loadModel(`${dir}/grad_dag_merges.h5`);
   dag.compile({ optimizer: 'sgd', loss: 'mse' });
   const xd = tensor(new Float32Array(2 * 5 * 3).fill(0.1), [2, 5, 3]);
   await dag.trainOnBatch(xd, tensor(new Float32Array(dag.predict(xd).data.length), dag.predict(xd).shape), { tbptt: 2 }).then(
     () => assert.unreachable(),
-    (e) => assert.ok(e instanceof UnsupportedKerasConfigurationError && /truncated BPTT through GRU/.test(e.message) && e.context?.layer === 'gru', e.message),
+    (e) => assert.ok(e instanceof UnsupportedKerasConfigurationError && /truncated BPTT through a SimpleRNN that does not return sequences/.test(e.message) && e.context?.layer === 'simple_rnn', e.message),
   );
+});
+
+test('GRU dropout / recurrent_dropout (tf.keras implementation 2) and truncated BPTT through GRU, SimpleRNN, CuDNNGRU and LSTM\'s general kernels: 20 training steps match PyTorch autograd after 1 and 20 steps (SGD momentum, RMSprop, Adam)', async () => {
+  assert.is(ref.gru_rules.length, 12);
+  const worst = await stepCases(ref.gru_rules);
+  console.log(`  GRU dropout / tbptt training steps: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance`);
+  // the masks matter: the same model without them trains differently
+  const c = ref.gru_rules.find((k) => k.dropout[0] > 0 && !k.tbptt);
+  const plain = await loadModel(`${dir}/train_gru8_seq.h5`);
+  plain.compile({ optimizer: c.optimizer, loss: c.loss, seed: 1 });
+  const loss = await plain.trainOnBatch(tensor(c.x, c.x_shape), tensor(c.y, c.y_shape));
+  assert.ok(Math.abs(loss - c.losses[0]) > 1e-3 * Math.abs(c.losses[0]), 'dropout changes the first step');
+  // refused by name: a reversed direction has no state to carry from chunk to chunk
+  const xs = tensor(new Float32Array(3 * 5 * 3).fill(0.1), [3, 5, 3]);
+  for (const [file, pattern] of [['grad_gru_dropout_impl1_backwards.h5', /go_backwards/], ['grad_bidir_cudnn_gru.h5', /Bidirectional/]]) {
+    const m = await loadModel(`${dir}/${file}`);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const out = m.predict(xs);
+    await m.trainOnBatch(xs, tensor(new Float32Array(out.data.length), out.shape), { tbptt: 2 }).then(
+      () => assert.unreachable(),
+      (e) => assert.ok(e instanceof UnsupportedKerasConfigurationError && pattern.test(e.message) && /truncated BPTT/.test(e.message), e.message),
+    );
+  }
 });
 
 test('class weights equal the sample weights they stand for; Keras\' return shapes of trainOnBatch / evaluate', async () => {

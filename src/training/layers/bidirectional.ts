@@ -1,13 +1,17 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import { KERNEL_CONSTANTS } from '../../wasm/kernel-exports.js';
-import { recurrentCore, type RecurrentSaved } from './recurrent.js';
+import { recurrentCore, reversedSteps, type RecurrentSaved, type RecurrentView } from './recurrent.js';
+import { cudnnCore } from './cudnn.js';
 import { refuse, type Activation, type TrainableLayer } from './layer-module.js';
 
 /**
- * Bidirectional over LSTM, GRU or SimpleRNN with merge_mode concat, sum, mul or ave. The backward copy
- * runs from the sequence's end with its buffers kept in input order, which is the order Keras
- * re-reverses its outputs into, so merging is position by position. Weights: forward's, then
+ * Bidirectional over LSTM, GRU, SimpleRNN, CuDNNLSTM or CuDNNGRU with merge_mode concat, sum, mul
+ * or ave. The backward copy runs from the sequence's end with its buffers kept in input order,
+ * which is the order Keras re-reverses its outputs into, so merging is position by position. An
+ * inner layer with go_backwards runs reversed and its copy forward: Keras merges the first's
+ * outputs in processing order with the second's reversed, so with return_sequences the merged
+ * sequence comes out reversed (as the inference import computes it). Weights: forward's, then
  * backward's, as Keras stores them.
  */
 export function planBidirectional(layer: GraphLayer, generation: KerasGeneration): TrainableLayer {
@@ -18,9 +22,11 @@ export function planBidirectional(layer: GraphLayer, generation: KerasGeneration
   const fwd = d.forward as Record<string, unknown>;
   const bwd = d.backward as Record<string, unknown>;
   const configOf = (v: unknown) => ((v as { config?: Record<string, unknown> } | undefined)?.config ?? {}) as Record<string, unknown>;
-  if (fwd.goBackwards === true) refuse(layer, 'Bidirectional over a layer with go_backwards', 'layer.go_backwards', true);
-  const f = recurrentCore({ layer, className: String(fwd.className), details: fwd, config: configOf(cfg.layer) }, generation, true);
-  const b = recurrentCore({ layer, className: String(bwd.className), details: bwd, config: configOf(cfg.backward_layer ?? cfg.layer) }, generation, true);
+  const coreOf = (v: RecurrentView) => (v.className.startsWith('CuDNN') ? cudnnCore(v, generation) : recurrentCore(v, generation));
+  const f = coreOf({ layer, className: String(fwd.className), details: fwd, config: configOf(cfg.layer) });
+  const b = coreOf({ layer, className: String(bwd.className), details: bwd, config: configOf(cfg.backward_layer ?? cfg.layer) });
+  const flipped = f.reverse && f.returnSequences;
+  const cudnn = String(fwd.className).startsWith('CuDNN') || String(bwd.className).startsWith('CuDNN');
   const nf = f.weights.length;
   const fu = f.units;
   const bu = b.units;
@@ -29,7 +35,8 @@ export function planBidirectional(layer: GraphLayer, generation: KerasGeneration
   const plan: TrainableLayer<Saved> = {
     layer,
     weights: [...f.weights, ...b.weights],
-    masks: f.returnSequences ? 'pass' : 'consume',
+    // Keras' CuDNN layers take no mask
+    masks: cudnn ? 'refuse' : f.returnSequences ? 'pass' : 'consume',
     forward(ctx, input, w) {
       const { memory } = ctx;
       const k = memory.kernels;
@@ -49,12 +56,15 @@ export function planBidirectional(layer: GraphLayer, generation: KerasGeneration
         k.scaleF32(y, n, 0.5);
       }
       const shape = f.returnSequences ? [B, T, out] : [B, out];
-      return { output: { ptr: y, shape, mask: f.returnSequences ? input.mask : undefined }, saved: { input, fs: fr.saved, bs: br.saved, fOut, bOut, rows } };
+      const merged = flipped ? reversedSteps(ctx, y, B, T, out) : y;
+      return { output: { ptr: merged, shape, mask: f.returnSequences ? input.mask : undefined }, saved: { input, fs: fr.saved, bs: br.saved, fOut, bOut, rows } };
     },
-    backward(ctx, s, dOut) {
+    backward(ctx, s, dMerged) {
       const { memory } = ctx;
       const k = memory.kernels;
       const { rows } = s;
+      const [B, T] = s.input.shape;
+      const dOut = flipped ? reversedSteps(ctx, dMerged, B, T, out) : dMerged;
       const n = rows * fu;
       const dF = memory.scratch(n * 4);
       const dB = memory.scratch(rows * bu * 4);

@@ -2,9 +2,9 @@ import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import { permuteCudnnKernels } from '../../layers/cudnn.js';
 import { BinaryOp } from '../../wasm/tensor-op-codes.js';
-import type { TrainableLayer } from './layer-module.js';
+import type { TrainContext, TrainableLayer } from './layer-module.js';
 import { planLstm } from './lstm.js';
-import { planRecurrent } from './recurrent.js';
+import { planRecurrent, recurrentCore, type RecurrentCore, type RecurrentView } from './recurrent.js';
 
 /**
  * CuDNNLSTM and CuDNNGRU (Keras 2 / tf.keras 1.x) for training: an LSTM (sigmoid gates, tanh) and
@@ -17,18 +17,9 @@ import { planRecurrent } from './recurrent.js';
  */
 export function planCudnn(layer: GraphLayer, generation: KerasGeneration): TrainableLayer {
   const lstm = layer.imported.className === 'CuDNNLSTM';
-  const d = layer.imported.details;
-  const plainLayer: GraphLayer = {
-    ...layer,
-    imported: {
-      ...layer.imported,
-      className: lstm ? 'LSTM' : 'GRU',
-      details: { ...d, weightLayout: 'fused', activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: !lstm, useBias: true },
-    },
-  };
+  const plainLayer: GraphLayer = { ...layer, imported: { ...layer.imported, className: lstm ? 'LSTM' : 'GRU', details: plainDetails(layer.imported.details, lstm) } };
   const inner = (lstm ? planLstm : planRecurrent)(plainLayer, generation);
-  const units = Number(d.units);
-  const gates = lstm ? 4 : 3;
+  const stored = storedLayout(lstm, Number(layer.imported.details.units));
   const plan: TrainableLayer<{ saved: unknown; inputDim: number }> = {
     layer,
     weights: ['kernel', 'recurrent_kernel', 'bias'],
@@ -36,6 +27,43 @@ export function planCudnn(layer: GraphLayer, generation: KerasGeneration): Train
     masks: 'refuse',
     forward(ctx, input, w) {
       const D = input.shape[input.shape.length - 1];
+      const r = inner.forward(ctx, input, stored.toPlain(ctx, w, D));
+      return { output: r.output, saved: { saved: r.saved, inputDim: D } };
+    },
+    backward(ctx, s, dOut) {
+      const r = inner.backward(ctx, s.saved, dOut);
+      return { dInput: r.dInput, grads: stored.fromPlain(ctx, r.grads, s.inputDim) };
+    },
+  };
+  return plan as TrainableLayer;
+}
+
+/** One direction of a Bidirectional over a CuDNN layer: the plain layer's core on the stored arrays. */
+export function cudnnCore(v: RecurrentView, generation: KerasGeneration): RecurrentCore {
+  const lstm = v.className === 'CuDNNLSTM';
+  const core = recurrentCore({ ...v, className: lstm ? 'LSTM' : 'GRU', details: plainDetails(v.details, lstm) }, generation);
+  const stored = storedLayout(lstm, core.units);
+  return {
+    ...core,
+    weights: ['kernel', 'recurrent_kernel', 'bias'],
+    forward: (ctx, input, w) => core.forward(ctx, input, stored.toPlain(ctx, w, input.shape[input.shape.length - 1])),
+    backward(ctx, s, dSeq, dLast, needDx) {
+      const r = core.backward(ctx, s, dSeq, dLast, needDx);
+      return { dx: r.dx, grads: stored.fromPlain(ctx, r.grads, s.input.shape[s.input.shape.length - 1]) };
+    },
+  };
+}
+
+/** The importer's details of the plain LSTM / GRU (reset_after) a CuDNN layer is. */
+function plainDetails(d: Record<string, unknown>, lstm: boolean): Record<string, unknown> {
+  return { ...d, weightLayout: 'fused', activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: !lstm, useBias: true };
+}
+
+/** Maps a CuDNN layer's stored arrays to the plain layer's and its gradients back. */
+function storedLayout(lstm: boolean, units: number) {
+  const gates = lstm ? 4 : 3;
+  return {
+    toPlain(ctx: TrainContext, w: Float32Array[], D: number): Float32Array[] {
       const [kernel, recurrent] = permuteCudnnKernels(ctx.memory, w[0], w[1], D, units, gates, false);
       let bias = w[2];
       if (lstm) {
@@ -44,21 +72,18 @@ export function planCudnn(layer: GraphLayer, generation: KerasGeneration): Train
         ctx.memory.kernels.binaryF32(p, p + half * 4, p, half, BinaryOp.add);
         bias = ctx.memory.f32(p, half).slice();
       }
-      const r = inner.forward(ctx, input, [kernel, recurrent, bias]);
-      return { output: r.output, saved: { saved: r.saved, inputDim: D } };
+      return [kernel, recurrent, bias];
     },
-    backward(ctx, s, dOut) {
-      const r = inner.backward(ctx, s.saved, dOut);
-      const [dKernel, dRecurrent] = permuteCudnnKernels(ctx.memory, r.grads[0], r.grads[1], s.inputDim, units, gates, true);
-      let dBias = r.grads[2];
+    fromPlain(ctx: TrainContext, grads: Float32Array[], D: number): Float32Array[] {
+      const [dKernel, dRecurrent] = permuteCudnnKernels(ctx.memory, grads[0], grads[1], D, units, gates, true);
+      let dBias = grads[2];
       if (lstm) {
         const both = new Float32Array(2 * dBias.length);
         both.set(dBias);
         both.set(dBias, dBias.length);
         dBias = both;
       }
-      return { dInput: r.dInput, grads: [dKernel, dRecurrent, dBias] };
+      return [dKernel, dRecurrent, dBias];
     },
   };
-  return plan as TrainableLayer;
 }

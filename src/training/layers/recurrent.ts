@@ -4,7 +4,9 @@ import type { CellWeightLayout, GateBlock } from '../../layers/recurrent-cell.js
 import { gruWeightLayout } from '../../layers/gru.js';
 import { lstmWeightLayout } from '../../layers/lstm.js';
 import { simpleRnnWeightLayout } from '../../layers/simple-rnn.js';
+import { RECURRENT_TRAIN_PARAMS } from '../../wasm/kernel-exports.js';
 import { gateOf } from './gates.js';
+import { dropoutMaskOf, dropoutRule, stepOf, type RecurrentCarry } from './recurrent-dropout.js';
 import { refuse, type Activation, type TrainContext, type TrainableLayer } from './layer-module.js';
 
 /**
@@ -67,26 +69,19 @@ function scatter(grads: Float32Array[], fused: Float32Array, blocks: GateBlock[]
 }
 
 /** Refuses the recurrent options training does not support (by name). */
-function checkOptions(v: RecurrentView, insideBidirectional: boolean): void {
-  const d = v.details;
-  for (const f of ['returnState', 'stateful'] as const) if (d[f]) refuse(v.layer, `${v.className} ${f}`, f, true);
-  for (const f of ['dropout', 'recurrent_dropout']) {
-    const rate = v.config[f];
-    if (typeof rate === 'number' && rate > 0) refuse(v.layer, `${v.className} ${f} in training`, f, rate);
-  }
-  if (!insideBidirectional && d.goBackwards && d.returnSequences) {
-    refuse(v.layer, `${v.className} go_backwards with return_sequences (reversed output order)`, 'go_backwards', true);
-  }
+function checkOptions(v: RecurrentView): void {
+  for (const f of ['returnState', 'stateful'] as const) if (v.details[f]) refuse(v.layer, `${v.className} ${f}`, f, true);
 }
 
 /**
- * One recurrent direction of a GRU or SimpleRNN. `reverse` is the layer's go_backwards (inside a
- * Bidirectional, the backward copy's); with it only return_sequences false is offered on its own
- * (a Bidirectional re-reverses sequences, which the position-ordered buffers already are).
+ * One recurrent direction of a GRU, SimpleRNN or LSTM. `reverse` is the layer's go_backwards
+ * (inside a Bidirectional, the backward copy's); the sequence buffers stay in input order (the
+ * layer or the Bidirectional puts them in Keras' order). Dropout follows {@link dropoutRule}; in a
+ * truncated BPTT step (`ctx.carry`) the state the previous chunk ended in starts the chunk.
  */
-export function recurrentCore(v: RecurrentView, generation: KerasGeneration, insideBidirectional = false): RecurrentCore {
+export function recurrentCore(v: RecurrentView, generation: KerasGeneration): RecurrentCore {
   const d = v.details;
-  checkOptions(v, insideBidirectional);
+  checkOptions(v);
   const gru = v.className === 'GRU';
   const lstm = v.className === 'LSTM';
   if (!gru && !lstm && v.className !== 'SimpleRNN') refuse(v.layer, `${v.className} layers`);
@@ -108,6 +103,8 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration, ins
         ? lstmWeightLayout(D, units, useBias, perGate)
         : simpleRnnWeightLayout(D, units, useBias, generation.major === 1);
   const G = (gru ? 3 : lstm ? 4 : 1) * units;
+  const rule = dropoutRule(v.layer, v.className, v.config, generation);
+  const name = v.layer.spec.name;
   return {
     units,
     returnSequences,
@@ -126,20 +123,38 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration, ins
       const hs = memory.scratch(B * T * U * 4);
       const seq = returnSequences ? memory.scratch(B * T * U * 4) : 0;
       const mask = input.mask ?? 0;
+      const carried = ctx.carry?.get(name) as RecurrentCarry | undefined;
+      const sets = rule.sets;
+      const [inputMask, xKept] = dropoutMaskOf(ctx, B * sets * D, rule.rate, carried?.xMask);
+      const [stateMask, hKept] = dropoutMaskOf(ctx, B * sets * U, rule.recurrentRate, carried?.hMask);
+      const extra = memory.paramBlock(RECURRENT_TRAIN_PARAMS, {
+        h0: carried ? ctx.put(carried.h) : 0,
+        c0: carried?.c ? ctx.put(carried.c) : 0,
+        inputMask,
+        stateMask,
+        maskSets: sets,
+        mixDroppedState: rule.mixDroppedState ? 1 : 0,
+      });
       let gates = 0;
       let rech = 0;
       if (lstm) {
         // rech holds the cell states
         gates = memory.scratch(B * T * G * 4);
         rech = memory.scratch(B * T * U * 4);
-        k.lstmForwardTrainMasked(input.ptr, B, T, D, U, pw, pr, pb, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, seq);
+        const scratch = memory.scratch(4 * (D + U) * 4);
+        k.lstmForwardTrainMasked(input.ptr, B, T, D, U, pw, pr, pb, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, seq, scratch, extra);
       } else if (gru) {
         gates = memory.scratch(B * T * G * 4);
         rech = resetAfter ? memory.scratch(B * T * U * 4) : 0;
-        const scratch = memory.scratch(2 * G * 4);
-        k.gruForwardTrain(input.ptr, B, T, D, U, pw, pr, pb, pbr, resetAfter ? 1 : 0, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, seq, scratch);
+        const scratch = memory.scratch((2 * G + 3 * (D + U)) * 4);
+        k.gruForwardTrain(input.ptr, B, T, D, U, pw, pr, pb, pbr, resetAfter ? 1 : 0, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, seq, scratch, extra);
       } else {
-        k.simpleRnnForwardTrain(input.ptr, B, T, D, U, pw, pr, pb, actId, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, hs, seq);
+        const scratch = memory.scratch((D + U) * 4);
+        k.simpleRnnForwardTrain(input.ptr, B, T, D, U, pw, pr, pb, actId, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, hs, seq, scratch, extra);
+      }
+      if (ctx.carry) {
+        // the state after the chunk's last step starts the next chunk (detached: no gradient crosses)
+        ctx.carry.set(name, { h: stepOf(ctx, hs, B, T, U, T - 1), ...(lstm ? { c: stepOf(ctx, rech, B, T, U, T - 1) } : {}), xMask: xKept, hMask: hKept } satisfies RecurrentCarry);
       }
       let last = 0;
       if (!returnSequences) {
@@ -147,14 +162,14 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration, ins
         last = memory.scratch(B * U * 4);
         k.copySteps(hs, T, reverse ? 0 : T - 1, last, 1, 0, B, 1, U);
       }
-      return { seq, last, saved: { input, ptrs: [pw, pr, pb, pbr, hs, gates, rech] } };
+      return { seq, last, saved: { input, ptrs: [pw, pr, pb, pbr, hs, gates, rech, extra] } };
     },
     backward(ctx, s, dSeq, dLast, needDx) {
       const { memory } = ctx;
       const k = memory.kernels;
       const [B, T, D] = s.input.shape;
       const U = units;
-      const [pw, pr, pb, pbr, hs, gates, rech] = s.ptrs;
+      const [pw, pr, pb, pbr, hs, gates, rech, extra] = s.ptrs;
       let dOut = dSeq;
       if (!dOut) {
         dOut = memory.scratch(B * T * U * 4, true);
@@ -167,14 +182,14 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration, ins
       const dbr = pbr ? memory.scratch(G * 4) : 0;
       const mask = s.input.mask ?? 0;
       if (lstm) {
-        const scratch = memory.scratch((G + 2 * U) * 4);
-        k.lstmBackwardMasked(s.input.ptr, B, T, D, U, pw, pr, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, dOut, dx, dW, dR, db, scratch);
+        const scratch = memory.scratch((G + 2 * U + 4 * (D + U)) * 4);
+        k.lstmBackwardMasked(s.input.ptr, B, T, D, U, pw, pr, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, dOut, dx, dW, dR, db, scratch, extra);
       } else if (gru) {
-        const scratch = memory.scratch((2 * G + 2 * U) * 4);
-        k.gruBackward(s.input.ptr, B, T, D, U, pw, pr, resetAfter ? 1 : 0, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, dOut, dx, dW, dR, db, dbr, scratch);
+        const scratch = memory.scratch((2 * G + 2 * U + 3 * (D + U)) * 4);
+        k.gruBackward(s.input.ptr, B, T, D, U, pw, pr, resetAfter ? 1 : 0, actId, recAct, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, gates, rech, hs, dOut, dx, dW, dR, db, dbr, scratch, extra);
       } else {
-        const scratch = memory.scratch(2 * U * 4);
-        k.simpleRnnBackward(s.input.ptr, B, T, D, U, pw, pr, actId, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, hs, dOut, dx, dW, dR, db, scratch);
+        const scratch = memory.scratch((3 * U + D) * 4);
+        k.simpleRnnBackward(s.input.ptr, B, T, D, U, pw, pr, actId, mask, reverse ? 1 : 0, zeroOut ? 1 : 0, hs, dOut, dx, dW, dR, db, scratch, extra);
       }
       const layout = layoutOf(D);
       const grads = layout.specs.map((spec) => new Float32Array(spec.shape.reduce((a, b) => a * b, 1)));
@@ -187,9 +202,18 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration, ins
   };
 }
 
+/** A [B][T][F] sequence with its steps in reverse order, in fresh scratch memory. */
+export function reversedSteps(ctx: TrainContext, p: number, B: number, T: number, F: number): number {
+  const out = ctx.memory.scratch(B * T * F * 4);
+  ctx.memory.kernels.reverseSequence(p, B, T, F, out);
+  return out;
+}
+
 /** GRU, SimpleRNN (and LSTM's general path) layers: masks from Masking / Embedding(mask_zero) carry the state over masked steps. */
 export function planRecurrent(layer: GraphLayer, generation: KerasGeneration): TrainableLayer {
   const core = recurrentCore({ layer, className: layer.imported.className, details: layer.imported.details, config: layer.spec.config }, generation);
+  // go_backwards with return_sequences: Keras returns the outputs in processing order (reversed)
+  const flipped = core.reverse && core.returnSequences;
   const plan: TrainableLayer<RecurrentSaved> = {
     layer,
     weights: core.weights,
@@ -197,11 +221,15 @@ export function planRecurrent(layer: GraphLayer, generation: KerasGeneration): T
     forward(ctx, input, w) {
       const r = core.forward(ctx, input, w);
       const [B, T] = input.shape;
-      const output: Activation = core.returnSequences ? { ptr: r.seq, shape: [B, T, core.units], mask: input.mask } : { ptr: r.last, shape: [B, core.units] };
+      const seq = flipped ? reversedSteps(ctx, r.seq, B, T, core.units) : r.seq;
+      // the output mask is the input's, unreversed, as Keras' compute_mask returns it
+      const output: Activation = core.returnSequences ? { ptr: seq, shape: [B, T, core.units], mask: input.mask } : { ptr: r.last, shape: [B, core.units] };
       return { output, saved: r.saved };
     },
     backward(ctx, s, dOut) {
-      const r = core.returnSequences ? core.backward(ctx, s, dOut, 0, true) : core.backward(ctx, s, 0, dOut, true);
+      const [B, T] = s.input.shape;
+      const dSeq = flipped ? reversedSteps(ctx, dOut, B, T, core.units) : dOut;
+      const r = core.returnSequences ? core.backward(ctx, s, dSeq, 0, true) : core.backward(ctx, s, 0, dOut, true);
       return { dInput: r.dx, grads: r.grads };
     },
   };
