@@ -7,6 +7,8 @@ import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.
 import { checkBatch, planTraining, SequentialTrainer } from '../training/sequential-trainer.js';
 import { singleLoss, unwrapFunction } from '../training/training-config.js';
 import type { TrainingSource } from './model-info.js';
+import { applyResumedState, resumedOptimizerState, type OptimizerStateOption } from './optimizer-state.js';
+import type { RestoredOptimizerState } from '../training/optimizer-variables.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
 import { checkNumericData } from './validate-input.js';
 
@@ -27,6 +29,12 @@ export interface CompileOptions {
   metrics?: KerasEntry[];
   /** Seed of the dropout masks and of fit's shuffling (default 1). */
   seed?: number;
+  /**
+   * The optimizer state the file holds (`.keras` `optimizer/vars`, `.h5` `optimizer_weights`):
+   * `'resume'` (default) continues from it when compile uses the optimizer class of the file's
+   * training configuration, as Keras does; `'fresh'` starts a new optimizer.
+   */
+  optimizerState?: OptimizerStateOption;
 }
 
 /** What a callback's hooks get: the loss and metrics so far (`val_` ones at epoch end). */
@@ -102,6 +110,10 @@ export interface TrainingSetup {
   seed: number;
   /** Where each option came from (`compile` or the file's configuration), for the record. */
   sources: { optimizer: string; loss: string; metrics: string };
+  /** The entries compile used (given or from the file), written back by `save`. */
+  entries: { optimizer: unknown; loss: unknown; metrics: unknown[] };
+  /** The file's optimizer state, resumed when the trainer starts (null: a fresh optimizer). */
+  resumed: RestoredOptimizerState | null;
   trainer?: SequentialTrainer;
   /** A kernel instance for losses and metrics of predictions (evaluate, validation). */
   scoring?: WasmMemory;
@@ -153,12 +165,15 @@ export function compileModel(model: TrainingSource, options: CompileOptions = {}
     if (names.has(m.name)) throw new InputError(`two metrics are named ${m.name}`, { file: model.fileName, field: 'metrics', value: m.name });
     names.add(m.name);
   }
+  const spec = withFile('optimizer', optimizer.source, () => optimizerFromConfig(optimizer.entry, model.generation));
   return {
-    optimizer: withFile('optimizer', optimizer.source, () => optimizerFromConfig(optimizer.entry, model.generation)),
+    optimizer: spec,
     loss: withFile('loss', loss.source, () => lossFromConfig(singleLoss(loss.entry))),
     metrics,
     seed,
     sources: { optimizer: optimizer.source === 'compile' ? 'compile' : `${optimizer.source}: ${describe(optimizer.entry)}`, loss: loss.source, metrics: metricsSource },
+    entries: { optimizer: optimizer.entry, loss: loss.entry, metrics: metricList },
+    resumed: resumedOptimizerState(model, spec, options.optimizerState),
   };
 }
 
@@ -229,6 +244,7 @@ async function trainerOf(model: TrainingSource, setup: TrainingSetup): Promise<S
       setup.loss,
       setup.seed,
     );
+    if (setup.resumed) applyResumedState(setup.trainer, setup.resumed);
   }
   return setup.trainer;
 }
