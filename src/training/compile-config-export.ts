@@ -77,37 +77,21 @@ export function optimizerConfig(used: UsedCompileConfig, family: OptimizerFamily
     return out;
   };
   const name = optimizerName(spec, entry, family);
+  // the base fields Keras 3 and tf.keras 2.11+ optimizers share (unset ones as null)
+  const base: Json = {
+    weight_decay: orNull(spec.weightDecay),
+    clipnorm: orNull(spec.clipnorm),
+    global_clipnorm: orNull(spec.globalClipnorm),
+    clipvalue: orNull(spec.clipvalue),
+    use_ema: false,
+    ema_momentum: 0.99,
+    ema_overwrite_frequency: null,
+  };
   switch (family) {
     case 'keras3':
-      return {
-        name,
-        learning_rate: rate,
-        weight_decay: orNull(spec.weightDecay),
-        clipnorm: orNull(spec.clipnorm),
-        global_clipnorm: orNull(spec.globalClipnorm),
-        clipvalue: orNull(spec.clipvalue),
-        use_ema: false,
-        ema_momentum: 0.99,
-        ema_overwrite_frequency: null,
-        loss_scale_factor: null,
-        gradient_accumulation_steps: null,
-        ...classFields(spec, family),
-      };
+      return { name, learning_rate: rate, ...base, loss_scale_factor: null, gradient_accumulation_steps: null, ...classFields(spec, family) };
     case 'tf-keras-new':
-      return {
-        name,
-        weight_decay: orNull(spec.weightDecay),
-        clipnorm: orNull(spec.clipnorm),
-        global_clipnorm: orNull(spec.globalClipnorm),
-        clipvalue: orNull(spec.clipvalue),
-        use_ema: false,
-        ema_momentum: 0.99,
-        ema_overwrite_frequency: null,
-        jit_compile: false,
-        is_legacy_optimizer: false,
-        learning_rate: rate,
-        ...classFields(spec, family),
-      };
+      return { name, ...base, jit_compile: false, is_legacy_optimizer: false, learning_rate: rate, ...classFields(spec, family) };
     case 'tf-keras-v2':
       return { name, ...clipping(), learning_rate: rate, decay: spec.decay, ...classFields(spec, family) };
     default:
