@@ -3,6 +3,7 @@ import { readHdf5, isHdf5, type H5Group } from '../formats/h5.js';
 import { isZip, readKerasArchive } from '../formats/keras-archive.js';
 import { parseJsonConfig, decodeUtf8 } from '../formats/json-config.js';
 import { readTrainingConfig, type FileTrainingConfig } from '../training/training-config.js';
+import type { FileOptimizerState } from '../training/optimizer-variables.js';
 import { attachBatchWorkers } from '../engine/batch-workers.js';
 import type { PlanStep } from '../engine/run-plan.js';
 import type { WasmMemory } from '../wasm/memory.js';
@@ -145,6 +146,8 @@ interface LoadedConfig {
   formatDetails?: string;
   /** The file's training configuration (compile's defaults), if it has one. */
   trainingConfig?: FileTrainingConfig | null;
+  /** The file's optimizer state, if it has one. */
+  optimizerState?: FileOptimizerState | null;
 }
 
 function versionOf(value: unknown): string | undefined {
@@ -190,7 +193,27 @@ function fromFullH5(root: H5Group, fileName: string, limits: ResolvedLimits): Lo
     format: 'keras-h5',
     formatDetails: `Keras ${generation.version} HDF5 (.h5)`,
     trainingConfig: h5TrainingConfig(root.attr('training_config'), fileName, limits),
+    optimizerState: storedOptimizerState(root, 'optimizer_weights', (g) => g.stringList('weight_names') ?? []),
   };
+}
+
+/**
+ * The optimizer variables a file stores (a legacy `.h5`'s `optimizer_weights` listed by
+ * `weight_names`; a `.keras` archive's `optimizer/vars` numbered from 0), read when compile
+ * resumes them. Inference does not need them: a damaged group leaves the model without a state.
+ */
+function storedOptimizerState(root: H5Group, source: string, names: (g: H5Group) => string[]): FileOptimizerState | null {
+  try {
+    if (!root.isGroup(source)) return null;
+    const group = root.group(source);
+    const variables = names(group).map((name) => {
+      const d = group.dataset(name);
+      return { name, shape: d.shape, read: () => d.readFloat32() };
+    });
+    return variables.length > 0 ? { source, variables } : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -317,6 +340,7 @@ async function loadConfig(source: ModelSource, options: LoadOptions, limits: Res
       format: 'keras-archive',
       formatDetails: `Keras ${version} .keras archive`,
       trainingConfig: readTrainingConfig((archive.config as Record<string, unknown> | null)?.compile_config, 'compile_config'),
+      optimizerState: archive.weights ? storedOptimizerState(archive.weights, 'optimizer/vars', (g) => g.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b))) : null,
       ...(archive.assets.size > 0 ? { assets: archive.assets } : {}),
     };
   }
@@ -406,7 +430,7 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const assets = loaded.assets ? layerAssets(spec, loaded.assets, loaded.fileName) : undefined;
   const graph = buildGraph(spec, importerTable(), loaded.fileName, customImporterTable(options.customLayers), assets);
   const format = { format: loaded.format, details: loaded.formatDetails ?? null };
-  const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend, trainingConfig: loaded.trainingConfig ?? null };
+  const stored = { json: loaded.json, generation: loaded.generation, backend: loaded.generation.backend, trainingConfig: loaded.trainingConfig ?? null, optimizerState: loaded.optimizerState ?? null };
   if (!loaded.weights) return new Model(graph, null, null, loaded.fileName, { ...stored, arrays: null }, format, undefined, { kernels: null, weights, lowPrecisionLayers: lowPrecisionLayers(graph, weights), sequenceThreads: null });
   const request: KernelRequest = { kernels: build, relaxedAsked: options.kernels === 'relaxed-simd', weights, sequence: sequenceRequest(options, loaded.fileName) };
   const { steps, memory, arrays, sequenceThreads, kernels } = await instantiate(graph, loaded.weights, limits, request);

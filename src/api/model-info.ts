@@ -8,7 +8,7 @@ import type { ModelGraph } from '../graph/build-graph.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import type { Shape } from '../layers/types.js';
 import type { KernelBuild } from '../wasm/wasm-module.js';
-import type { WeightPrecision } from '../wasm/memory.js';
+import type { WasmMemory, WeightPrecision } from '../wasm/memory.js';
 import type { SequenceThreadsInfo } from '../wasm/sequence-threads.js';
 
 /** How a loaded model runs: loadModel's `kernels`, `weights` and `sequenceThreads`, resolved (see {@link Model.info}). */
@@ -39,6 +39,9 @@ export interface RuntimeInfo {
   readonly sequenceThreads: SequenceThreadsInfo | null;
 }
 import type { FileTrainingConfig } from '../training/training-config.js';
+import type { FileOptimizerState, RestoredOptimizerState } from '../training/optimizer-variables.js';
+import type { OptimizerSpec } from '../training/optimizers.js';
+import type { SequentialTrainer } from '../training/sequential-trainer.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
 
 /** What `model.layers` tells about each layer (defined with the code that builds it). */
@@ -69,6 +72,8 @@ export interface StoredModel {
   arrays: Map<string, Float32Array[]> | null;
   /** The file's training configuration (compile's defaults), null if it has none. */
   trainingConfig?: FileTrainingConfig | null;
+  /** The file's optimizer state (resumed by compile), null if it has none. */
+  optimizerState?: FileOptimizerState | null;
 }
 
 /** The parts of a Model the summary reads. */
@@ -85,6 +90,21 @@ export interface SummarySource {
   readonly info: RuntimeInfo;
 }
 
+/** What saving writes of a compiled model: the compile entries and the optimizer's state. */
+export interface TrainingForSaving {
+  spec: OptimizerSpec;
+  /** The optimizer entry compile used. */
+  entry: unknown;
+  loss: unknown;
+  metrics: unknown;
+  /** Keras' `loss_weights` compile used, or null. */
+  lossWeights: unknown;
+  /** The trainer once training ran (its optimizer holds the state). */
+  trainer: SequentialTrainer | null;
+  /** The file's state compile resumed, before training ran. */
+  resumed: RestoredOptimizerState | null;
+}
+
 /** The parts of a Model that saving reads. */
 export interface SaveSource {
   readonly fileName: string;
@@ -94,6 +114,10 @@ export interface SaveSource {
   readonly layers: readonly LayerInfo[];
   readonly stored: StoredModel;
   readonly graphForSaving: ModelGraph;
+  /** The compile configuration and optimizer state, once compiled (null: not compiled). */
+  readonly trainingForSaving?: TrainingForSaving | null;
+  /** A kernel instance for weight conversions (CuDNN layers written as LSTM / GRU). */
+  readonly kernelsForSaving?: WasmMemory | null;
 }
 
 /** The parts of a Model that training reads. */

@@ -8,6 +8,8 @@ import { checkBatch, planTraining, SequentialTrainer, weightRegularizationLoss, 
 import { refuse } from '../training/layers/layer-module.js';
 import { isEntry, perOutput, unwrapFunction } from '../training/training-config.js';
 import type { TrainingSource } from './model-info.js';
+import { applyResumedState, resumedOptimizerState, type OptimizerStateOption } from './optimizer-state.js';
+import type { RestoredOptimizerState } from '../training/optimizer-variables.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
 import { checkNumericData } from './validate-input.js';
 
@@ -38,6 +40,12 @@ export interface CompileOptions {
   lossWeights?: number[] | Record<string, number>;
   /** Seed of the dropout masks and of fit's shuffling (default 1). */
   seed?: number;
+  /**
+   * The optimizer state the file holds (`.keras` `optimizer/vars`, `.h5` `optimizer_weights`):
+   * `'resume'` (default) continues from it when compile uses the optimizer class of the file's
+   * training configuration, as Keras does; `'fresh'` starts a new optimizer.
+   */
+  optimizerState?: OptimizerStateOption;
 }
 
 /** What a callback's hooks get: the loss and metrics so far (`val_` ones at epoch end). */
@@ -127,6 +135,10 @@ export interface TrainingSetup {
   plan: TrainingPlan;
   /** Where each option came from (`compile` or the file's configuration), for the record. */
   sources: { optimizer: string; loss: string; metrics: string; lossWeights: string };
+  /** The entries compile used (given or from the file), written back by `save`. */
+  entries: { optimizer: unknown; loss: unknown; metrics: unknown; lossWeights: unknown };
+  /** The file's optimizer state, resumed when the trainer starts (null: a fresh optimizer). */
+  resumed: RestoredOptimizerState | null;
   trainer?: SequentialTrainer;
   /** A kernel instance for losses and metrics of predictions (evaluate, validation). */
   scoring?: WasmMemory;
@@ -201,14 +213,17 @@ export function compileModel(model: TrainingSource, options: CompileOptions = {}
       names.add(key);
     }
   });
+  const spec = withFile('optimizer', optimizer.source, () => optimizerFromConfig(optimizer.entry, model.generation));
   return {
-    optimizer: withFile('optimizer', optimizer.source, () => optimizerFromConfig(optimizer.entry, model.generation)),
+    optimizer: spec,
     losses: losses.map((l, k) => ({ loss: l, weight: lossWeights[k] })),
     metrics,
     prefixes,
     seed,
     plan,
     sources: { optimizer: optimizer.source === 'compile' ? 'compile' : `${optimizer.source}: ${describe(optimizer.entry)}`, loss: loss.source, metrics: metricsSource, lossWeights: weightsSource },
+    entries: { optimizer: optimizer.entry, loss: loss.entry, metrics: metricsGiven, lossWeights: givenWeights },
+    resumed: resumedOptimizerState(model, spec, options.optimizerState),
   };
 }
 
@@ -326,6 +341,7 @@ async function trainerOf(model: TrainingSource, setup: TrainingSetup): Promise<S
       setup.losses,
       setup.seed,
     );
+    if (setup.resumed) applyResumedState(setup.trainer, setup.resumed);
   }
   return setup.trainer;
 }

@@ -44,7 +44,7 @@ export interface StringInput {
 }
 
 export type { NamedWeight, LayerWeights, StoredModel, RuntimeInfo } from './model-info.js';
-import type { LayerWeights, RuntimeInfo, StoredModel } from './model-info.js';
+import type { LayerWeights, RuntimeInfo, StoredModel, TrainingForSaving } from './model-info.js';
 import type { KernelRequest } from './instantiate.js';
 
 /** Options of {@link Model.predict}. */
@@ -525,6 +525,18 @@ export class Model {
   /** @internal The parsed graph (layers, specs, shapes), for saving. */
   get graphForSaving(): ModelGraph {
     return this.graph;
+  }
+
+  /** @internal The predict kernel instance (weight conversions when saving), null once disposed. */
+  get kernelsForSaving(): WasmMemory | null {
+    return this.memory;
+  }
+
+  /** @internal The compile configuration and optimizer state, for saving (null before compile). */
+  get trainingForSaving(): TrainingForSaving | null {
+    const t = this.training;
+    if (!t) return null;
+    return { spec: t.optimizer, entry: t.entries.optimizer, loss: t.entries.loss, metrics: t.entries.metrics, lossWeights: t.entries.lossWeights, trainer: t.trainer ?? null, resumed: t.resumed };
   }
 
   /** Frees the model's wasm memory. The model cannot be used afterwards. */

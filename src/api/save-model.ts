@@ -1,15 +1,18 @@
 import { withConfigForSaving } from './config-for-saving.js';
 import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
-import { writeHdf5, h5Group, h5String } from '../formats/h5-writer.js';
+import { writeHdf5, h5Group, h5String, type H5AttributeValue } from '../formats/h5-writer.js';
 import { writeZip } from '../formats/zip-writer.js';
 import { refKey } from '../graph/build-graph.js';
-import { KERAS3_SCHEMA_VERSION, keras3ModelConfig, legacyModelConfig, type ExportContext } from '../keras/config-export.js';
+import { CUDNN_AS_KERAS3, KERAS3_SCHEMA_VERSION, keras3ModelConfig, legacyModelConfig, type ExportContext } from '../keras/config-export.js';
+import { convertCudnnKernels } from '../layers/cudnn.js';
 import { generationFromVersion, type KerasGeneration } from '../keras/generation.js';
 import { semanticsChange } from '../keras/semantics.js';
 import { KERAS1_TARGET_VERSION, keras1ModelConfig, keras1Weights, keras2ClassName } from '../keras/keras1-export.js';
 import { KERAS3_OP_PREFIX } from '../keras/keras3-calls.js';
-import { keras3WeightsTree, legacyWeightsGroup, type LayerValues, type WeightsExport } from '../keras/weights-export.js';
-import type { SaveSource } from './model-info.js';
+import { keras3WeightsTree, legacyOptimizerGroup, legacyVariableNames, legacyWeightsGroup, type LayerValues, type WeightsExport } from '../keras/weights-export.js';
+import { keras3CompileConfig, legacyTrainingConfig, type UsedCompileConfig } from '../training/compile-config-export.js';
+import { optimizerVariablesForSaving, stateLayoutOf, type VariableRef } from './optimizer-state.js';
+import type { SaveSource, TrainingForSaving } from './model-info.js';
 
 /**
  * The files `model.save` writes:
@@ -153,20 +156,65 @@ function keras2LayerConfig(json: unknown, name: string): Record<string, unknown>
   return c?.layers?.find((l) => l.config?.name === name)?.config;
 }
 
+/**
+ * The weights as a `.keras` file holds them: CuDNNLSTM / CuDNNGRU layers become the LSTM /
+ * GRU(reset_after) their config is written as, with Keras' converted arrays (per-gate kernel blocks
+ * re-laid, CuDNNLSTM's two bias halves summed, CuDNNGRU's bias as (2, 3·units)).
+ */
+function keras3View(model: SaveSource, ex: WeightsExport): WeightsExport {
+  if (![...ex.leaves.values()].some((l) => l.className in CUDNN_AS_KERAS3)) return ex;
+  const memory = model.kernelsForSaving;
+  if (!memory) throw new InputError('the model has no kernel instance to convert its CuDNN weights with', { file: model.fileName });
+  const leaves = new Map<string, LayerValues>();
+  for (const [name, leaf] of ex.leaves) {
+    if (!(leaf.className in CUDNN_AS_KERAS3)) {
+      leaves.set(name, leaf);
+      continue;
+    }
+    const lstm = leaf.className === 'CuDNNLSTM';
+    const units = Number(leaf.config.units);
+    const [inputDim] = leaf.specs[0].shape;
+    const arrays = convertCudnnKernels(leaf.arrays.slice(), inputDim, units, lstm ? 4 : 3, memory);
+    const specs = leaf.specs.map((s) => (s.name === 'bias' ? { ...s, shape: lstm ? [4 * units] : [2, 3 * units] } : s));
+    leaves.set(name, { ...leaf, className: CUDNN_AS_KERAS3[leaf.className], arrays, specs });
+  }
+  const saved = ex.saved.map(function rename(s): typeof s {
+    return { ...s, className: CUDNN_AS_KERAS3[s.className] ?? s.className, ...(s.children ? { children: s.children.map(rename) } : {}) };
+  });
+  return { ...ex, leaves, saved };
+}
+
+/** What compile used, for the file's compile_config / training_config. */
+function usedCompileConfig(training: TrainingForSaving): UsedCompileConfig {
+  return { optimizer: training.spec, optimizerEntry: training.entry, loss: training.loss, metrics: training.metrics, lossWeights: training.lossWeights };
+}
+
+/** Variable paths as tf.keras names the weights (`lstm/lstm_cell/kernel`), for optimizer slot names. */
+function variablePaths(ex: WeightsExport): (v: VariableRef) => string {
+  const names = legacyVariableNames(ex);
+  return (v) => (names.get(v.layer)?.[v.index] ?? `${v.layer}/${v.index}`).replace(/:0$/, '');
+}
+
 /** Serialises a loaded model as a file of `format`. */
 export function modelToBytes(model: SaveSource, format: SaveFormat, now = new Date()): Uint8Array {
-  const { json, source, ex } = exportView(model);
-  if (format === 'weights.h5') return writeHdf5(keras3WeightsTree(ex));
+  const { json, source, ex: stored } = exportView(model);
+  const training = model.trainingForSaving ?? null;
+  const ex = format === 'h5' ? stored : keras3View(model, stored);
+  // A converted CuDNN layer's optimizer slots do not carry over to the plain layer (its two bias
+  // halves have one bias): such a model is written without its optimizer state.
+  const optimizer = training && ex === stored ? optimizerVariablesForSaving(model, training, 'keras3', variablePaths(ex)) : undefined;
+  if (format === 'weights.h5') return writeHdf5(keras3WeightsTree(ex, optimizer));
   if (format === 'keras') {
     const version = keras3Version(source);
     checkSemantics(model, generationFromVersion(version) as KerasGeneration);
     const config = keras3ModelConfig(json, source, exportContext(model));
+    if (training) config.compile_config = keras3CompileConfig(usedCompileConfig(training), model.fileName);
     const metadata = { keras_version: version, date_saved: kerasDate(now) };
     return writeZip(
       [
         ['metadata.json', encoder.encode(asciiJson(metadata))],
         ['config.json', encoder.encode(asciiJson(config))],
-        ['model.weights.h5', writeHdf5(keras3WeightsTree(ex))],
+        ['model.weights.h5', writeHdf5(keras3WeightsTree(ex, optimizer))],
       ],
       now,
     );
@@ -187,5 +235,14 @@ export function modelToBytes(model: SaveSource, format: SaveFormat, now = new Da
     model_config: h5String(asciiJson(config), 'ascii'),
   });
   root.members.push(['model_weights', legacyWeightsGroup(ex, { backend, kerasVersion: version })]);
+  if (training) {
+    const generation = generationFromVersion(version) as KerasGeneration;
+    (root.attributes as Record<string, H5AttributeValue>).training_config = h5String(asciiJson(legacyTrainingConfig(usedCompileConfig(training), generation)), 'ascii');
+    // tf.keras 2.11+ and standalone Keras 2 keep other optimizer layouts: written without a state,
+    // as Keras' include_optimizer=False does.
+    const layout = stateLayoutOf(generation, 'h5');
+    const state = layout ? optimizerVariablesForSaving(model, training, layout, variablePaths(ex)) : null;
+    if (state && state.variables.length > 0) root.members.push(['optimizer_weights', legacyOptimizerGroup(state.variables)]);
+  }
   return writeHdf5(root);
 }

@@ -21,11 +21,14 @@ export type H5AttributeValue =
   /** `np.asarray([])`: what Keras stores for an empty name list. */
   | { kind: 'empty-float64' };
 
-/** A dataset of float32 values in C order. */
+/**
+ * A dataset in C order: float32 values, or int64 ones (`BigInt64Array`, e.g. an optimizer's
+ * iteration counter, which Keras stores as an int64 scalar). `shape` `[]` is a scalar.
+ */
 export interface H5DatasetNode {
   kind: 'dataset';
   shape: readonly number[];
-  data: Float32Array;
+  data: Float32Array | BigInt64Array;
   attributes?: Record<string, H5AttributeValue>;
 }
 
@@ -151,6 +154,19 @@ function datatypeFloat(bytes: 4 | 8): Uint8Array {
   w.u8(0); // mantissa location
   w.u8(bytes === 4 ? 23 : 52); // mantissa size
   w.u32(bytes === 4 ? 127 : 1023); // exponent bias
+  return w.result();
+}
+
+/** A little-endian signed 64-bit integer type (numpy's `<i8`). */
+function datatypeInt64(): Uint8Array {
+  const w = new ByteWriter();
+  w.u8(0x10); // version 1, class 0 (fixed point)
+  w.u8(0x08); // little endian, zero padding, signed
+  w.u8(0);
+  w.u8(0);
+  w.u32(8);
+  w.u16(0); // bit offset
+  w.u16(64); // precision
   return w.result();
 }
 
@@ -325,9 +341,12 @@ class Hdf5Builder {
     if (count !== node.data.length) throw new RangeError(`dataset shape ${JSON.stringify(node.shape)} needs ${count} values, got ${node.data.length}`);
     this.w.padTo(8);
     const dataAddress = count === 0 ? UNDEFINED_ADDRESS : BigInt(this.w.length);
-    const bytes = new Uint8Array(count * 4);
+    const int64 = node.data instanceof BigInt64Array;
+    const size = int64 ? 8 : 4;
+    const bytes = new Uint8Array(count * size);
     const dv = new DataView(bytes.buffer);
-    for (let i = 0; i < count; i++) dv.setFloat32(i * 4, node.data[i], true);
+    if (node.data instanceof BigInt64Array) for (let i = 0; i < count; i++) dv.setBigInt64(i * 8, node.data[i], true);
+    else for (let i = 0; i < count; i++) dv.setFloat32(i * 4, node.data[i], true);
     this.w.bytes(bytes);
     const fill = new ByteWriter();
     fill.u8(2); // version 2
@@ -338,10 +357,10 @@ class Hdf5Builder {
     layout.u8(3); // version 3
     layout.u8(1); // contiguous
     layout.u64(dataAddress);
-    layout.u64(count * 4);
+    layout.u64(count * size);
     return this.writeObjectHeader([
       [MSG_DATASPACE, dataspace(node.shape)],
-      [MSG_DATATYPE, datatypeFloat(4)],
+      [MSG_DATATYPE, int64 ? datatypeInt64() : datatypeFloat(4)],
       [MSG_FILL_VALUE, fill.result()],
       [MSG_LAYOUT, layout.result()],
       ...this.attributeMessages(node.attributes),

@@ -28,8 +28,32 @@ const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 const RNN_CLASSES = new Set(['LSTM', 'GRU', 'SimpleRNN', 'RNN']);
 /** Wrapper fields holding a whole layer entry. */
 const LAYER_FIELDS = new Set(['layer', 'backward_layer', 'cell', 'cells']);
-/** Only in tf.keras (CuDNN kernels, TensorFlow ops): Keras 3 has no such class. */
-const TF_KERAS_ONLY = new Set(['CuDNNLSTM', 'CuDNNGRU', 'TFOpLambda', 'SlicingOpLambda', 'TimeDistributedDense', 'Merge']);
+/** Only in tf.keras (TensorFlow ops, Keras 1 layers): Keras 3 has no such class. */
+const TF_KERAS_ONLY = new Set(['TFOpLambda', 'SlicingOpLambda', 'TimeDistributedDense', 'Merge']);
+
+/** The Keras 3 layer a CuDNN layer is written as (Keras 3 has no CuDNN layers). */
+export const CUDNN_AS_KERAS3: Readonly<Record<string, string>> = { CuDNNLSTM: 'LSTM', CuDNNGRU: 'GRU' };
+
+/** CuDNN layer fields the plain layer takes as they are. */
+const CUDNN_FIELDS = [
+  'name', 'trainable', 'dtype', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'units',
+  'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias',
+  'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer',
+  'kernel_constraint', 'recurrent_constraint', 'bias_constraint',
+];
+
+/**
+ * A CuDNNLSTM / CuDNNGRU config as the LSTM / GRU (reset_after) that computes the same: cuDNN's
+ * fixed tanh and sigmoid, a bias, no dropout (the weights are converted by the caller, as Keras'
+ * `_convert_rnn_weights` does).
+ */
+function cudnnAsPlainConfig(className: string, config: Json): Json {
+  const out: Json = {};
+  for (const f of CUDNN_FIELDS) if (f in config && !(f === 'unit_forget_bias' && className === 'CuDNNGRU')) out[f] = config[f];
+  Object.assign(out, { activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, dropout: 0, recurrent_dropout: 0, unroll: false });
+  if (className === 'CuDNNGRU') out.reset_after = true;
+  return out;
+}
 
 /** What the export needs besides the config. */
 export interface ExportContext {
@@ -243,8 +267,9 @@ function keras3LayerConfig(className: string, config: Json, name: string): Json 
 function keras3LayerEntry(entry: unknown, callFields: { shapeRefs: boolean } | null): Json {
   const k = keras3Ctx as NonNullable<typeof keras3Ctx>;
   const e = entry as Json;
-  const className = String(e.class_name);
-  const config = isObject(e.config) ? e.config : {};
+  const stored = String(e.class_name);
+  const className = CUDNN_AS_KERAS3[stored] ?? stored;
+  const config = isObject(e.config) ? (stored in CUDNN_AS_KERAS3 ? cudnnAsPlainConfig(stored, e.config) : e.config) : {};
   const name = String(e.name ?? config.name ?? '');
   if (TF_KERAS_ONLY.has(className) || className === 'Lambda') {
     refuse(`Keras 3 has no ${className} layer that reads this config: save as .h5 instead`, k.ctx.file, name, className);

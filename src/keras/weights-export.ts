@@ -28,7 +28,7 @@ export interface WeightsExport {
   leaves: ReadonlyMap<string, LayerValues>;
 }
 
-function dataset(shape: readonly number[], data: Float32Array) {
+function dataset(shape: readonly number[], data: Float32Array | BigInt64Array) {
   return { kind: 'dataset' as const, shape, data };
 }
 
@@ -140,10 +140,26 @@ function keras3Level(saved: readonly SavedLayer[], ex: WeightsExport): H5GroupNo
   return layers;
 }
 
-/** The `model.weights.h5` of a `.keras` archive (also a Keras 3 `.weights.h5` file). */
-export function keras3WeightsTree(ex: WeightsExport): H5GroupNode {
+/** An optimizer's variables as Keras 3 saves them: name, and values in `optimizer.variables` order. */
+export interface OptimizerVariablesExport {
+  name: string;
+  variables: readonly { shape: readonly number[]; data: Float32Array | BigInt64Array }[];
+}
+
+/**
+ * The `model.weights.h5` of a `.keras` archive (also a Keras 3 `.weights.h5` file); with an
+ * optimizer, its `optimizer/vars` group as Keras 3 writes a compiled model's.
+ */
+export function keras3WeightsTree(ex: WeightsExport, optimizer?: OptimizerVariablesExport): H5GroupNode {
   const root = h5Group();
   root.members.push(['layers', keras3Level(ex.saved, ex)]);
+  if (optimizer) {
+    const vars = h5Group({ name: h5String(optimizer.name) });
+    optimizer.variables.forEach((v, i) => vars.members.push([String(i), { kind: 'dataset', shape: v.shape, data: v.data }]));
+    const group = h5Group();
+    group.members.push(['vars', vars]);
+    root.members.push(['optimizer', group]);
+  }
   root.members.push(['vars', varsGroup(ex.modelName, [], [])]);
   return root;
 }
@@ -187,7 +203,7 @@ function legacyLeaves(entry: SavedLayer, ex: WeightsExport): { specName: string;
 }
 
 /** Puts a dataset at a `/`-separated path under `group`, creating groups on the way (as h5py does). */
-function putAt(group: H5GroupNode, path: string, shape: readonly number[], data: Float32Array): void {
+function putAt(group: H5GroupNode, path: string, shape: readonly number[], data: Float32Array | BigInt64Array): void {
   const parts = path.split('/');
   let g = group;
   for (const p of parts.slice(0, -1)) {
@@ -203,6 +219,38 @@ function putAt(group: H5GroupNode, path: string, shape: readonly number[], data:
 }
 
 /**
+ * Each top-level layer's weights as tf.keras names them in a legacy `.h5`: the leaves whose
+ * weights its group holds (a nested model's group holds all its layers', trainable first) and
+ * their unique names (`lstm/lstm_cell/kernel:0`).
+ */
+function legacyLayerWeights(ex: WeightsExport): { name: string; items: { specName: string; names: string[] }[] }[] {
+  const cellNames = new Map<string, number>();
+  return ex.saved.map((s) => {
+    const taken: string[] = [];
+    const leaves: { specName: string; prefix: string }[] = s.children
+      ? legacyLeaves(s, ex).map((l) => ({ specName: l.specName, prefix: l.specName.split('/').pop() as string }))
+      : s.specName !== undefined && ex.leaves.has(s.specName)
+        ? [{ specName: s.specName, prefix: s.name }]
+        : [];
+    const items = leaves.map((it) => {
+      const names = legacyWeightNames(it.prefix, ex.leaves.get(it.specName) as LayerValues, cellNames).map((n) => {
+        let unique = n;
+        for (let k = 1; taken.includes(unique); k++) unique = n.replace(/:0$/, `_${k}:0`);
+        taken.push(unique);
+        return unique;
+      });
+      return { specName: it.specName, names };
+    });
+    return { name: s.name, items };
+  });
+}
+
+/** Each leaf layer's weight names as a legacy `.h5` writes them (`lstm/lstm_cell/kernel:0`), by spec name. */
+export function legacyVariableNames(ex: WeightsExport): Map<string, string[]> {
+  return new Map(legacyLayerWeights(ex).flatMap((l) => l.items.map((it) => [it.specName, it.names] as [string, string[]])));
+}
+
+/**
  * The weights group of a legacy `.h5` (`model_weights`, or the root of a `save_weights()` file):
  * `layer_names` lists every top-level layer, each layer's group lists its `weight_names` and holds
  * the datasets at those paths; a nested model's group holds all its layers' weights.
@@ -214,30 +262,28 @@ export function legacyWeightsGroup(ex: WeightsExport, attributes: { backend: str
     backend: h5String(attributes.backend, 'ascii'),
     keras_version: h5String(attributes.kerasVersion, 'ascii'),
   };
-  const cellNames = new Map<string, number>();
   const groups = new Map<string, H5GroupNode>();
-  for (const s of ex.saved) {
+  for (const { name, items } of legacyLayerWeights(ex)) {
     const g = h5Group();
-    const names: string[] = [];
-    const items: { specName: string; prefix: string }[] = s.children
-      ? legacyLeaves(s, ex).map((l) => ({ specName: l.specName, prefix: l.specName.split('/').pop() as string }))
-      : s.specName !== undefined && ex.leaves.has(s.specName)
-        ? [{ specName: s.specName, prefix: s.name }]
-        : [];
     for (const it of items) {
       const leaf = ex.leaves.get(it.specName) as LayerValues;
-      const wn = legacyWeightNames(it.prefix, leaf, cellNames);
-      wn.forEach((n, i) => {
-        let unique = n;
-        for (let k = 1; names.includes(unique); k++) unique = n.replace(/:0$/, `_${k}:0`);
-        names.push(unique);
-        putAt(g, unique, leaf.specs[i].shape, leaf.arrays[i]);
-      });
+      it.names.forEach((n, i) => putAt(g, n, leaf.specs[i].shape, leaf.arrays[i]));
     }
-    g.attributes = { weight_names: h5StringList(names) };
-    groups.set(s.name, g);
+    g.attributes = { weight_names: h5StringList(items.flatMap((it) => it.names)) };
+    groups.set(name, g);
   }
   // tf.keras creates the layer groups in sorted name order
   for (const name of [...groups.keys()].sort()) group.members.push([name, groups.get(name) as H5GroupNode]);
+  return group;
+}
+
+/**
+ * A legacy `.h5`'s `optimizer_weights` group (`save_optimizer_weights_to_hdf5_group`):
+ * `weight_names` lists the variables' names in the optimizer's order, each stored at its name
+ * (`Adam/iter:0`, `Adam/lstm/lstm_cell/kernel/m:0`; the `/` make groups, as h5py does).
+ */
+export function legacyOptimizerGroup(variables: readonly { name: string; shape: readonly number[]; data: Float32Array | BigInt64Array }[]): H5GroupNode {
+  const group = h5Group({ weight_names: h5StringList(variables.map((v) => v.name)) });
+  for (const v of variables) putAt(group, v.name, v.shape, v.data);
   return group;
 }

@@ -12,9 +12,10 @@ import { BinaryOp } from '../wasm/tensor-op-codes.js';
  * (`_convert_rnn_weights`) maps a CuDNN input kernel block k to `k.T.reshape(k.shape, order='F')`
  * — i.e. the block's row-major data read as (units × input) and transposed — and a recurrent block
  * to `k.T`. The two CuDNNLSTM bias halves (input, recurrent) add up to a plain LSTM bias;
- * CuDNNGRU's become the (2, 3·units) bias of a GRU with reset_after=True.
+ * CuDNNGRU's become the (2, 3·units) bias of a GRU with reset_after=True. Also what `.keras`
+ * saving writes for these layers (Keras 3 has no CuDNN layers).
  */
-function convertCudnnKernels(
+export function convertCudnnKernels(
   arrays: Float32Array[],
   inputDim: number,
   units: number,

@@ -179,6 +179,22 @@ export class OptimizerState {
     this.work = sizes.map((n) => ({ w: memory.alloc(n * 4), g: memory.alloc(n * 4) }));
   }
 
+  /**
+   * A copy of slot `slot` of variable `variable` (sgd: 0 momentum; rmsprop: 0 velocity,
+   * 1 momentum, 2 average gradient; adam / adamw: 0 momentum, 1 velocity, 2 velocity_hat;
+   * adagrad: 0 accumulator), for saving.
+   */
+  slotValues(variable: number, slot: number): Float32Array {
+    return this.memory.f32(this.slots[variable][slot], this.sizes[variable]).slice();
+  }
+
+  /** Sets a slot (as {@link slotValues} numbers them), when a saved optimizer state is restored. */
+  setSlotValues(variable: number, slot: number, values: Float32Array): void {
+    const n = this.sizes[variable];
+    if (values.length !== n) throw new RangeError(`variable ${variable}: expected ${n} slot values, got ${values.length}`);
+    this.memory.f32(this.slots[variable][slot], n).set(values);
+  }
+
   /** The learning rate of the next update (schedule at `iterations`, then `decay`). */
   learningRate(): number {
     const { spec } = this;

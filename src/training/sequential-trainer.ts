@@ -321,11 +321,32 @@ const RECURRENT_LAYERS = ['LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU'];
 /** Layers truncated BPTT runs through: the recurrent ones, layers that act on each step alone, and merges of them. */
 const TBPTT_LAYERS = [...RECURRENT_LAYERS, 'Dense', 'Dropout', 'Activation', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'];
 
+/**
+ * The weights an optimizer updates, in the plan's execution order: every array of the trainable
+ * layers except their moving statistics (BatchNormalization's moving mean / variance).
+ */
+export function optimizedVariables(plan: TrainingPlan, arrays: Map<string, Float32Array[]>, trainable: (layer: string) => boolean): { layer: string; index: number }[] {
+  const out: { layer: string; index: number }[] = [];
+  const seen = new Set<string>();
+  for (const { plan: s } of plan.steps) {
+    const name = s.layer.spec.name;
+    // a shared layer's weights once
+    if (!trainable(name) || seen.has(name)) continue;
+    seen.add(name);
+    const statistics = 'statistics' in s ? s.statistics : undefined;
+    (arrays.get(name) ?? []).forEach((_, index) => {
+      if (!statistics?.includes(index)) out.push({ layer: name, index });
+    });
+  }
+  return out;
+}
+
 /** Trains a planned model on batches; weights are updated in place in `arrays`. */
 export class SequentialTrainer {
-  private readonly optimizer: OptimizerState;
-  /** Weights the optimizer updates (trainable layers only), in layer order. */
-  private readonly variables: { layer: string; index: number }[] = [];
+  /** The optimizer's state (slots, iterations) over {@link variables}. */
+  readonly optimizer: OptimizerState;
+  /** Weights the optimizer updates (trainable layers only), in execution order. */
+  readonly variables: readonly { layer: string; index: number }[];
   private seed: number;
 
   constructor(
@@ -338,16 +359,7 @@ export class SequentialTrainer {
     seed: number,
   ) {
     if (losses.length !== plan.outputs.length) throw new InputError(`${losses.length} losses for ${plan.outputs.length} outputs`, { field: 'loss' });
-    const seen = new Set<string>();
-    for (const { plan: s } of plan.steps) {
-      const name = s.layer.spec.name;
-      if (!trainable(name) || seen.has(name)) continue;
-      seen.add(name);
-      const statistics = 'statistics' in s ? s.statistics : undefined;
-      (arrays.get(name) ?? []).forEach((_, index) => {
-        if (!statistics?.includes(index)) this.variables.push({ layer: name, index });
-      });
-    }
+    this.variables = optimizedVariables(plan, arrays, trainable);
     this.optimizer = new OptimizerState(memory, optimizer, this.variables.map((v) => (arrays.get(v.layer) as Float32Array[])[v.index].length));
     this.seed = seed >>> 0 || 1;
   }

@@ -48,6 +48,23 @@ test('convert a tf.keras SavedModel directory (which Keras 3 cannot load) to .ke
   t.remove();
 });
 
+test('convert a CuDNNLSTM / CuDNNGRU .h5 to .keras: LSTM / GRU layers Keras 3 has, same predictions', async () => {
+  const t = tempDir();
+  for (const name of ['cudnn_lstm_tf', 'cudnn_gru_k2']) {
+    const src = path.join(FIXTURES, `${name}.h5`);
+    const out = t.file(`${name}.keras`);
+    const r = runCli(['convert', src, out]);
+    assert.is(r.code, 0, r.stderr);
+    const a = await loadModel(src);
+    const b = await loadModel(out);
+    assert.equal(b.layers.filter((l) => l.className !== 'InputLayer' && l.className !== 'Dense').map((l) => l.className), [name.includes('gru') ? 'GRU' : 'LSTM']);
+    const shape = a.inputs[0].shape.map((d, i) => (d === null ? (i === 0 ? 2 : 6) : d));
+    const x = { data: Float32Array.from({ length: shape.reduce((p, q) => p * q, 1) }, (_, i) => Math.cos(i)), shape };
+    assert.equal(Array.from(b.predict(x).data), Array.from(a.predict(x).data), name);
+  }
+  t.remove();
+});
+
 test('convert failures: typed error and exit 1; unknown format is a usage error', () => {
   const t = tempDir();
   const r = runCli(['convert', path.join(FIXTURES, 'models/k1_merge_functional.h5'), t.file('k1.keras')]);
