@@ -32,6 +32,7 @@ export interface RuntimeInfo {
   readonly sequenceThreads: SequenceThreadsInfo | null;
 }
 import type { FileTrainingConfig } from '../training/training-config.js';
+import type { ThreadsSource } from '../training/train-threads.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
 
 /** What `model.layers` tells about each layer (defined with the code that builds it). */
@@ -97,6 +98,8 @@ export interface TrainingSource {
   readonly graphForSaving: ModelGraph;
   readonly maxWasmBytes: number;
   readonly info: RuntimeInfo;
+  /** loadModel's source and options when training may split batches over threads (`threads` > 1, Node.js). */
+  readonly threadsSource: ThreadsSource | null;
   /** Set to true (by a callback) to stop `fit` after the current batch. */
   stopTraining: boolean;
   /** Inference on the current (synced) weights, for evaluate and validation. */

@@ -5,6 +5,7 @@ import { computeLoss, lossFromConfig, type LossSpec } from '../training/losses.j
 import { metricFromConfig, metricSums, resolveAccuracy, type MetricSpec } from '../training/metrics.js';
 import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.js';
 import { checkBatch, planTraining, SequentialTrainer } from '../training/sequential-trainer.js';
+import { checkSplittable, ParallelTrainer } from '../training/parallel-trainer.js';
 import { singleLoss, unwrapFunction } from '../training/training-config.js';
 import type { TrainingSource } from './model-info.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
@@ -120,7 +121,8 @@ function describe(entry: unknown): string {
 export function compileModel(model: TrainingSource, options: CompileOptions = {}): TrainingSetup {
   if (!options || typeof options !== 'object') throw new InputError('compile takes { optimizer, loss, metrics }', { file: model.fileName, field: 'options' });
   if (!model.stored.arrays) throw new InputError('the model was loaded without weights: nothing to train', { file: model.fileName });
-  planTraining(model.graphForSaving, model.generation);
+  const plan = planTraining(model.graphForSaving, model.generation);
+  if (model.threadsSource) checkSplittable(plan);
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new InputError('seed must be an integer', { file: model.fileName, field: 'seed', value: seed });
   const file = model.stored.trainingConfig ?? null;
@@ -218,19 +220,28 @@ function classWeightsOf(classWeight: Record<number, number> | undefined, y: Tens
 
 async function trainerOf(model: TrainingSource, setup: TrainingSetup): Promise<SequentialTrainer> {
   if (!setup.trainer) {
-    const memory = new WasmMemory(await instantiateKernels(model.info.kernels ?? 'simd'), model.maxWasmBytes);
+    const kernels = model.info.kernels ?? 'simd';
+    const memory = new WasmMemory(await instantiateKernels(kernels), model.maxWasmBytes);
     const byName = new Map(model.layers.map((l) => [l.name, l]));
-    setup.trainer = new SequentialTrainer(
+    const args = [
       memory,
       planTraining(model.graphForSaving, model.generation),
       model.stored.arrays as Map<string, Float32Array[]>,
-      (layer) => byName.get(layer)?.trainable !== false,
+      (layer: string) => byName.get(layer)?.trainable !== false,
       setup.optimizer,
       setup.loss,
       setup.seed,
-    );
+    ] as const;
+    // loadModel's `threads`: each batch split over that many threads (parallel-trainer.ts)
+    const threads = model.threadsSource;
+    setup.trainer = threads ? await ParallelTrainer.create(...args, threads, kernels, model.maxWasmBytes) : new SequentialTrainer(...args);
   }
   return setup.trainer;
+}
+
+/** Stops what a compiled model's training holds besides memory (its worker threads). */
+export function disposeTraining(setup: TrainingSetup | null): void {
+  if (setup?.trainer instanceof ParallelTrainer) setup.trainer.dispose();
 }
 
 /** Running sums of the loss and metrics over an epoch / an evaluation (Keras' Mean trackers). */

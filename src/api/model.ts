@@ -18,8 +18,9 @@ import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.j
 import { checkNumericData, validateInput } from './validate-input.js';
 import { buildKernels } from './instantiate.js';
 import { checkFormat, formatFromPath, modelToBytes, type SaveFormat } from './save-model.js';
-import { compileModel, evaluateModel, fitModel, trainOnBatch, type CompileOptions, type EvaluateOptions, type FitOptions, type History, type TrainOnBatchOptions, type TrainingSetup } from './model-training.js';
+import { compileModel, disposeTraining, evaluateModel, fitModel, trainOnBatch, type CompileOptions, type EvaluateOptions, type FitOptions, type History, type TrainOnBatchOptions, type TrainingSetup } from './model-training.js';
 import type { FileTrainingConfig } from '../training/training-config.js';
+import type { ThreadsSource } from '../training/train-threads.js';
 import { reinitializedWeights } from '../training/initializers.js';
 
 /** Options of {@link Model.save}. */
@@ -151,6 +152,9 @@ export class Model {
   useBatchWorkers(workers: BatchWorkers): void {
     this.workers = workers;
   }
+
+  /** @internal loadModel's source and options for training's threads (null: training runs on one thread). */
+  threadsSource: ThreadsSource | null = null;
 
   /** Total parameter count (Keras' "Total params"). */
   get numParams(): number {
@@ -458,7 +462,9 @@ export class Model {
    */
   compile(options: CompileOptions = {}): void {
     if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
-    this.training = compileModel(this, options);
+    const setup = compileModel(this, options);
+    disposeTraining(this.training);
+    this.training = setup;
   }
 
   /**
@@ -524,6 +530,7 @@ export class Model {
 
   /** Frees the model's wasm memory. The model cannot be used afterwards. */
   dispose(): void {
+    disposeTraining(this.training);
     this.workers?.dispose();
     this.workers = null;
     this.memory?.threads?.dispose();

@@ -143,18 +143,18 @@ export function forwardBackward(
 
 /** Trains a planned model on batches; weights are updated in place in `arrays`. */
 export class SequentialTrainer {
-  private readonly optimizer: OptimizerState;
+  protected readonly optimizer: OptimizerState;
   /** Weights the optimizer updates (trainable layers only), in layer order. */
-  private readonly variables: { layer: string; index: number }[] = [];
-  private seed: number;
+  protected readonly variables: { layer: string; index: number }[] = [];
+  protected seed: number;
 
   constructor(
-    private readonly memory: WasmMemory,
-    private readonly plan: TrainingPlan,
-    private arrays: Map<string, Float32Array[]>,
-    private readonly trainable: (layer: string) => boolean,
+    protected readonly memory: WasmMemory,
+    protected readonly plan: TrainingPlan,
+    protected arrays: Map<string, Float32Array[]>,
+    protected readonly trainable: (layer: string) => boolean,
     optimizer: OptimizerSpec,
-    private readonly loss: LossSpec,
+    protected readonly loss: LossSpec,
     seed: number,
   ) {
     for (const { plan: s } of plan.steps) {
@@ -246,7 +246,7 @@ export class SequentialTrainer {
     }
   }
 
-  private step(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights: Float32Array | null, carry: Map<string, unknown> | undefined): { loss: number; output: { data: Float32Array; shape: number[] } } {
+  protected step(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights: Float32Array | null, carry: Map<string, unknown> | undefined): { loss: number; output: { data: Float32Array; shape: number[] } } {
     const { memory } = this;
     memory.beginScratch();
     try {

@@ -1,7 +1,7 @@
 import { KERNEL_CONSTANTS } from '../../wasm/kernel-exports.js';
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { WasmMemory } from '../../wasm/memory.js';
-import { refuse, sizeOf, type TrainableLayer } from './layer-module.js';
+import { drawForRows, refuse, sizeOf, type TrainableLayer } from './layer-module.js';
 
 /** Dropout in training: inverted dropout with a mask from the step's seeded generator (no noise_shape). */
 export function planDropout(layer: GraphLayer): TrainableLayer {
@@ -16,7 +16,7 @@ export function planDropout(layer: GraphLayer): TrainableLayer {
       const { memory } = ctx;
       const n = sizeOf(input.shape);
       const mask = memory.scratch(n * 4);
-      if (rate > 0) ctx.seed = memory.kernels.dropoutMask(mask, n, rate, ctx.seed) >>> 0;
+      if (rate > 0) drawForRows(ctx, mask, n, (p, m, seed) => memory.kernels.dropoutMask(p, m, rate, seed));
       else memory.f32(mask, n).fill(1);
       const out = memory.scratch(n * 4);
       memory.kernels.binaryF32(input.ptr, mask, out, n, KERNEL_CONSTANTS.BIN_MUL);
@@ -52,7 +52,7 @@ export function planSpatialDropout1d(layer: GraphLayer): TrainableLayer {
       const { memory } = ctx;
       const [B, T, C] = input.shape;
       const mask = memory.scratch(B * C * 4);
-      if (rate > 0) ctx.seed = memory.kernels.dropoutMask(mask, B * C, rate, ctx.seed) >>> 0;
+      if (rate > 0) drawForRows(ctx, mask, B * C, (p, m, seed) => memory.kernels.dropoutMask(p, m, rate, seed));
       else memory.f32(mask, B * C).fill(1);
       // out[1][B][T][C] = x (strides T·C, C, 1) * mask (strides C, 0, 1)
       const geometry = memory.scratch(12 * 4);
@@ -83,7 +83,7 @@ export function planGaussianNoise(layer: GraphLayer): TrainableLayer {
       const n = sizeOf(input.shape);
       const out = memory.scratch(n * 4);
       memory.kernels.copyF32(input.ptr, out, n);
-      if (stddev > 0) ctx.seed = memory.kernels.gaussianNoise(out, n, stddev, ctx.seed) >>> 0;
+      if (stddev > 0) drawForRows(ctx, out, n, (p, m, seed) => memory.kernels.gaussianNoise(p, m, stddev, seed), true);
       return { output: { ptr: out, shape: input.shape, mask: input.mask }, saved: null };
     },
     backward(_ctx, _s, dOut) {

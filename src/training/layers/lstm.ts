@@ -1,6 +1,6 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
-import { refuse, type Activation, type TrainableLayer } from './layer-module.js';
+import { drawForRows, refuse, type Activation, type TrainableLayer } from './layer-module.js';
 import { gateOf } from './gates.js';
 import { planRecurrent, type RecurrentSaved } from './recurrent.js';
 
@@ -75,7 +75,7 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
           if (r === 0) return [0, undefined];
           if (kept) return [ctx.put(kept), kept];
           const p = memory.scratch(n * 4);
-          ctx.seed = k.dropoutMask(p, n, r, ctx.seed) >>> 0;
+          drawForRows(ctx, p, n, (q, m, seed) => k.dropoutMask(q, m, r, seed));
           return [p, memory.f32(p, n).slice()];
         };
         const [xm, xKept] = mask(B * D, dropout, carried?.xMask);

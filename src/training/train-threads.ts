@@ -1,0 +1,202 @@
+// Worker threads for data-parallel training (loadModel's `threads` option, Node.js only).
+//
+// Each worker (api/train-worker.ts) loads its own copy of the model from the load source, only to
+// build the same training plan; the weights it trains with are views on one SharedArrayBuffer the
+// calling thread writes before every step, and it writes its slice's gradients into its own
+// region of a second SharedArrayBuffer. A step message carries the slice's samples; the reply
+// carries the slice's loss share, outputs (transferred) and generator state. The calling thread
+// blocks on an Atomics flag as the predict workers do (engine/batch-workers.ts), so a training
+// step stays synchronous.
+import { KerasRnnError } from '../errors.js';
+import { cloneableSource, type CloneableSource } from '../engine/batch-workers.js';
+import type { LossSpec } from './losses.js';
+import type { BatchRows } from './layers/layer-module.js';
+
+/** One weight the optimizer updates: layer name and index in the layer's Keras order. */
+export interface Variable {
+  layer: string;
+  index: number;
+}
+
+/** What a worker is started with (structured-cloned; the buffers are shared). */
+export interface TrainWorkerData {
+  source: CloneableSource;
+  loadOptions: Record<string, unknown>;
+  kernels: string;
+  maxWasmBytes: number;
+  /** Array lengths by layer, in the order they sit in `weights`. */
+  layout: [string, number[]][];
+  weights: SharedArrayBuffer;
+  variables: readonly Variable[];
+  /** Floats of all variables, one region per worker in `grads`. */
+  gradFloats: number;
+  grads: SharedArrayBuffer;
+  loss: LossSpec;
+  port: unknown;
+  flags: Int32Array;
+  index: number;
+}
+
+/** A step job: one slice of a batch (or of a truncated-BPTT chunk). */
+export interface SliceJob {
+  x: Float32Array;
+  xShape: number[];
+  y: Float32Array;
+  sampleWeights: Float32Array | null;
+  rows: BatchRows;
+  seed: number;
+  /** Layers whose weights do not train (`trainable: false`), as they are at this step. */
+  frozen: string[];
+  /** Truncated BPTT: `new` starts a batch's chunks, `continue` carries the state on; `none`: no tbptt. */
+  carry: 'none' | 'new' | 'continue';
+}
+
+/** A worker's answer to a step (its gradients are in its `grads` region). */
+export interface SliceReply {
+  loss?: number;
+  output?: { data: Float32Array; shape: number[] };
+  seed?: number;
+  error?: { name: string; message: string };
+}
+
+interface NodeWorker {
+  once(ev: string, fn: (v: unknown) => void): void;
+  off(ev: string, fn: (v: unknown) => void): void;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+interface NodePort {
+  postMessage(v: unknown, transfer?: unknown[]): void;
+  unref(): void;
+  close(): void;
+}
+interface WorkerThreads {
+  Worker: new (url: URL, opts: unknown) => NodeWorker;
+  MessageChannel: new () => { port1: NodePort; port2: NodePort };
+  receiveMessageOnPort(port: NodePort): { message: unknown } | undefined;
+}
+
+/** Where the training threads come from: loadModel's source and options (see api/load-model.ts). */
+export interface ThreadsSource {
+  threads: number;
+  source: unknown;
+  loadOptions: Record<string, unknown>;
+}
+
+/** The training worker threads of one compiled model; see the file comment. */
+export class TrainThreads {
+  private broken: string | null = null;
+
+  private constructor(
+    private readonly wt: WorkerThreads,
+    private readonly workers: NodeWorker[],
+    private readonly ports: NodePort[],
+    private readonly flags: Int32Array,
+    /** The weights the workers read, by layer (the calling thread copies its arrays in). */
+    readonly weights: Map<string, Float32Array[]>,
+    /** Each worker's gradients, all variables back to back in `variables` order. */
+    readonly grads: Float32Array[],
+  ) {}
+
+  /** Worker count (the calling thread computes one more slice). */
+  get count(): number {
+    return this.workers.length;
+  }
+
+  /**
+   * Starts `from.threads - 1` workers; null outside Node.js (training then runs on the calling
+   * thread, as predict does: a browser page's thread may not block on a worker).
+   */
+  static async start(
+    from: ThreadsSource,
+    arrays: Map<string, Float32Array[]>,
+    setup: { kernels: string; maxWasmBytes: number; variables: readonly Variable[]; loss: LossSpec },
+  ): Promise<TrainThreads | null> {
+    if (from.threads <= 1 || typeof process === 'undefined' || !process.versions?.node) return null;
+    const wt = (await import('node:worker_threads')) as unknown as WorkerThreads;
+    const source = await cloneableSource(from.source);
+    const layout: [string, number[]][] = [...arrays].map(([name, list]) => [name, list.map((a) => a.length)]);
+    const weightFloats = layout.reduce((n, [, lengths]) => n + lengths.reduce((a, b) => a + b, 0), 0);
+    const weights = new SharedArrayBuffer(Math.max(4, weightFloats * 4));
+    const gradFloats = setup.variables.reduce((n, v) => n + (arrays.get(v.layer) as Float32Array[])[v.index].length, 0);
+    const count = from.threads - 1;
+    const grads = new SharedArrayBuffer(Math.max(4, gradFloats * 4 * count));
+    const flags = new Int32Array(new SharedArrayBuffer(4 * count));
+    const workers: NodeWorker[] = [];
+    const ports: NodePort[] = [];
+    // the workers only build the plan from the model: one sequence thread each, no predict workers
+    const { threads: _t, customLayers: _c, ...rest } = from.loadOptions;
+    const loadOptions = { ...rest, sequenceThreads: 1 };
+    try {
+      await Promise.all(
+        Array.from({ length: count }, (_, index) => {
+          const { port1, port2 } = new wt.MessageChannel();
+          const data: TrainWorkerData = { source, loadOptions, ...setup, layout, weights, gradFloats, grads, port: port2, flags, index };
+          const worker = new wt.Worker(new URL('../api/train-worker.js', import.meta.url), { workerData: data, transferList: [port2] });
+          workers.push(worker);
+          ports.push(port1);
+          return new Promise<void>((resolve, reject) => {
+            const onError = (e: unknown) => reject(e);
+            worker.once('error', onError);
+            worker.once('message', (m) => {
+              worker.off('error', onError);
+              const reply = m as SliceReply;
+              if (reply.error) reject(new KerasRnnError(`threads: a training worker could not load the model: ${reply.error.message}`));
+              else resolve();
+            });
+          });
+        }),
+      );
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e instanceof KerasRnnError ? e : new KerasRnnError(`threads: could not start training worker threads (${String((e as Error)?.message ?? e)})`);
+    }
+    for (const w of workers) w.unref();
+    for (const p of ports) p.unref();
+    const views = new Map<string, Float32Array[]>();
+    let at = 0;
+    for (const [name, lengths] of layout) {
+      views.set(name, lengths.map((n) => {
+        const v = new Float32Array(weights, at * 4, n);
+        at += n;
+        return v;
+      }));
+    }
+    const gradViews = Array.from({ length: count }, (_, w) => new Float32Array(grads, w * gradFloats * 4, gradFloats));
+    return new TrainThreads(wt, workers, ports, flags, views, gradViews);
+  }
+
+  /** Sends worker w a slice (its arrays are transferred). */
+  post(w: number, job: SliceJob): void {
+    if (this.broken) throw new KerasRnnError(`threads: ${this.broken}`);
+    Atomics.store(this.flags, w, 0);
+    const transfer = [job.x.buffer, job.y.buffer, ...(job.sampleWeights ? [job.sampleWeights.buffer] : [])];
+    this.ports[w].postMessage(job, transfer);
+  }
+
+  /** Waits for worker w's reply to its slice (bounded: a dead worker must not hang training). */
+  collect(w: number, waitedMs: number): Required<Omit<SliceReply, 'error'>> {
+    const deadline = performance.now() + Math.max(60000, 20 * waitedMs);
+    for (;;) {
+      const got = this.wt.receiveMessageOnPort(this.ports[w]);
+      if (got) {
+        const reply = got.message as SliceReply;
+        if (reply.error) throw new KerasRnnError(`threads: a training worker failed: ${reply.error.message}`);
+        return reply as Required<Omit<SliceReply, 'error'>>;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        this.broken = 'a training worker thread stopped answering';
+        throw new KerasRnnError('threads: a training worker thread did not answer');
+      }
+      // the flag turns 1 once the worker has posted its reply
+      Atomics.wait(this.flags, w, 0, Math.min(left, 50));
+    }
+  }
+
+  /** Stops the workers. */
+  dispose(): void {
+    for (const p of this.ports) p.close();
+    for (const w of this.workers) void w.terminate();
+  }
+}
