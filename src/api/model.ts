@@ -365,7 +365,7 @@ export class Model {
    * right length, or `{ data, shape }`). Layers not named keep theirs. Every array is checked
    * before anything changes; then the weights are repacked into a new wasm instance. Streams
    * opened before keep the weights they started with; with loadModel's `threads`, the worker
-   * threads are released and predict runs on the calling thread from then on.
+   * threads get the new weights too.
    */
   async setWeights(values: Record<string, WeightValue[]> | LayerWeights[]): Promise<void> {
     const arrays = this.requireWeights('setWeights');
@@ -512,8 +512,15 @@ export class Model {
       memory.threads?.dispose();
       throw new InputError('the model was disposed', { file: this.fileName });
     }
-    this.workers?.dispose();
-    this.workers = null;
+    if (this.workers) {
+      try {
+        this.workers.updateWeights(Object.fromEntries(arrays));
+      } catch {
+        // a worker that cannot take the weights: predict runs on the calling thread from now on
+        this.workers.dispose();
+        this.workers = null;
+      }
+    }
     this.memory?.threads?.dispose();
     this.runtime = { kernels, weights: this.kernelRequest.weights, sequenceThreads };
     this.steps = steps;

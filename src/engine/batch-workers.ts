@@ -233,6 +233,24 @@ export class BatchWorkers {
     }
   }
 
+  /**
+   * Hands every worker new weights (after `setWeights` or a training update) and waits until each
+   * has repacked them, so that the next predict splits with the same weights on every thread.
+   */
+  updateWeights(weights: Record<string, Float32Array[]>): void {
+    if (this.broken) throw new KerasRnnError(`threads: ${this.broken}`);
+    this.busy = true;
+    try {
+      this.ports.forEach((port, w) => {
+        Atomics.store(this.flags, w, 0);
+        port.postMessage({ weights });
+      });
+      for (let w = 0; w < this.ports.length; w++) this.collect(w, 0);
+    } finally {
+      this.busy = false;
+    }
+  }
+
   /** Waits for worker w's reply (bounded: a dead worker must not hang predict). */
   private collect(w: number, localMs: number): TensorData[] {
     const deadline = performance.now() + Math.max(10000, 20 * localMs);
