@@ -5,7 +5,7 @@ import { computeLoss, lossFromConfig, type LossSpec } from '../training/losses.j
 import { metricFromConfig, metricSums, resolveAccuracy, type MetricSpec } from '../training/metrics.js';
 import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.js';
 import { checkBatch, planTraining, SequentialTrainer } from '../training/sequential-trainer.js';
-import { checkSplittable, ParallelTrainer } from '../training/parallel-trainer.js';
+import { checkSplittable, ParallelTrainer, type TrainerArguments } from '../training/parallel-trainer.js';
 import { singleLoss, unwrapFunction } from '../training/training-config.js';
 import type { TrainingSource } from './model-info.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
@@ -223,7 +223,7 @@ async function trainerOf(model: TrainingSource, setup: TrainingSetup): Promise<S
     const kernels = model.info.kernels ?? 'simd';
     const memory = new WasmMemory(await instantiateKernels(kernels), model.maxWasmBytes);
     const byName = new Map(model.layers.map((l) => [l.name, l]));
-    const args = [
+    const args: TrainerArguments = [
       memory,
       planTraining(model.graphForSaving, model.generation),
       model.stored.arrays as Map<string, Float32Array[]>,
@@ -231,10 +231,10 @@ async function trainerOf(model: TrainingSource, setup: TrainingSetup): Promise<S
       setup.optimizer,
       setup.loss,
       setup.seed,
-    ] as const;
+    ];
     // loadModel's `threads`: each batch split over that many threads (parallel-trainer.ts)
     const threads = model.threadsSource;
-    setup.trainer = threads ? await ParallelTrainer.create(...args, threads, kernels, model.maxWasmBytes) : new SequentialTrainer(...args);
+    setup.trainer = threads ? await ParallelTrainer.create(args, threads, kernels, model.maxWasmBytes) : new SequentialTrainer(...args);
   }
   return setup.trainer;
 }

@@ -3,7 +3,6 @@ import type { WasmMemory } from '../wasm/memory.js';
 import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 import { splitRows } from '../engine/batch-workers.js';
 import { lossInto, type LossSpec } from './losses.js';
-import type { OptimizerSpec } from './optimizers.js';
 import { forwardBackward, SequentialTrainer, type TrainingPlan } from './sequential-trainer.js';
 import { refuse, sizeOf, trainContext, type BatchRows } from './layers/layer-module.js';
 import { TrainThreads, type SliceJob, type ThreadsSource, type Variable } from './train-threads.js';
@@ -21,6 +20,9 @@ import { TrainThreads, type SliceJob, type ThreadsSource, type Variable } from '
  * so they do not depend on the thread count. Differences from one thread: the order in which the
  * batch's samples are summed (float32 rounding).
  */
+
+/** What a SequentialTrainer is made from (memory, plan, weights, trainable, optimizer, loss, seed). */
+export type TrainerArguments = ConstructorParameters<typeof SequentialTrainer>;
 
 /** One thread's share of a step: its loss share, outputs and weight gradients. */
 export interface SliceResult {
@@ -88,42 +90,23 @@ export class ParallelTrainer extends SequentialTrainer {
   private readonly floats: number;
   private lastCarry: Map<string, unknown> | undefined;
 
-  private threads!: TrainThreads;
+  private threads: TrainThreads | null = null;
 
   /**
-   * A trainer whose steps run on `from.threads` threads, or a plain SequentialTrainer where
-   * threads cannot start (outside Node.js).
+   * A trainer whose steps run on `from.threads` threads (where threads cannot start, outside
+   * Node.js, its steps are SequentialTrainer's).
    */
-  static async create(
-    memory: WasmMemory,
-    plan: TrainingPlan,
-    arrays: Map<string, Float32Array[]>,
-    trainable: (layer: string) => boolean,
-    optimizer: OptimizerSpec,
-    loss: LossSpec,
-    seed: number,
-    from: ThreadsSource,
-    kernels: string,
-    maxWasmBytes: number,
-  ): Promise<SequentialTrainer> {
+  static async create(args: TrainerArguments, from: ThreadsSource, kernels: string, maxWasmBytes: number): Promise<ParallelTrainer> {
+    const [, plan, arrays, , , loss] = args;
     checkSplittable(plan);
-    const trainer = new ParallelTrainer(memory, plan, arrays, trainable, optimizer, loss, seed);
-    const threads = await TrainThreads.start(from, arrays, { kernels, maxWasmBytes, variables: trainer.variables, loss });
-    if (!threads) return new SequentialTrainer(memory, plan, arrays, trainable, optimizer, loss, seed);
-    trainer.threads = threads;
+    const trainer = new ParallelTrainer(...args);
+    trainer.threads = await TrainThreads.start(from, arrays, { kernels, maxWasmBytes, variables: trainer.variables, loss });
     return trainer;
   }
 
-  private constructor(
-    memory: WasmMemory,
-    plan: TrainingPlan,
-    arrays: Map<string, Float32Array[]>,
-    trainable: (layer: string) => boolean,
-    optimizer: OptimizerSpec,
-    loss: LossSpec,
-    seed: number,
-  ) {
-    super(memory, plan, arrays, trainable, optimizer, loss, seed);
+  private constructor(...args: TrainerArguments) {
+    super(...args);
+    const memory = args[0];
     let n = 0;
     for (const v of this.variables) {
       this.offsets.push(n);
@@ -139,13 +122,15 @@ export class ParallelTrainer extends SequentialTrainer {
   }
 
   protected override step(x: Float32Array, xShape: number[], y: Float32Array, sampleWeights: Float32Array | null, carry: Map<string, unknown> | undefined): { loss: number; output: { data: Float32Array; shape: number[] } } {
+    const { threads } = this;
+    if (!threads) return super.step(x, xShape, y, sampleWeights, carry);
     const B = xShape[0];
-    const ranges = splitRows(B, Math.min(this.threads.count + 1, B));
+    const ranges = splitRows(B, Math.min(threads.count + 1, B));
     const carryState: SliceJob['carry'] = carry === undefined ? 'none' : carry === this.lastCarry ? 'continue' : 'new';
     this.lastCarry = carry;
     // the weights as they are now (after the last update, setWeights or a re-initialised layer)
     for (const [name, list] of this.arrays) {
-      const shared = this.threads.weights.get(name);
+      const shared = threads.weights.get(name);
       if (shared) list.forEach((a, i) => shared[i].set(a));
     }
     const frozen = this.plan.steps.map((s) => s.plan.layer.spec.name).filter((name) => !this.trainable(name));
@@ -158,11 +143,11 @@ export class ParallelTrainer extends SequentialTrainer {
       seed: this.seed,
       frozen,
     });
-    for (let w = 1; w < ranges.length; w++) this.threads.post(w - 1, { ...slice(...ranges[w]), carry: carryState });
+    for (let w = 1; w < ranges.length; w++) threads.post(w - 1, { ...slice(...ranges[w]), carry: carryState });
     const t0 = performance.now();
     const mine = sliceGradients(this.memory, this.plan, this.arrays, this.trainable, this.loss, slice(...ranges[0]), carry);
     const waited = performance.now() - t0;
-    const replies = ranges.slice(1).map((_, w) => this.threads.collect(w, waited));
+    const replies = ranges.slice(1).map((_, w) => threads.collect(w, waited));
     const { memory } = this;
     const k = memory.kernels;
     // the calling thread's gradients, then each worker's added in slice order
@@ -174,7 +159,7 @@ export class ParallelTrainer extends SequentialTrainer {
     });
     replies.forEach((r, w) => {
       if (r.seed !== mine.seed) throw new InternalError('training threads disagree on the dropout generator state');
-      memory.f32(this.part, this.floats).set(this.threads.grads[w]);
+      memory.f32(this.part, this.floats).set(threads.grads[w]);
       k.binaryF32(this.sum, this.part, this.sum, this.floats, KERNEL_CONSTANTS.BIN_ADD);
     });
     this.seed = mine.seed;
@@ -193,6 +178,6 @@ export class ParallelTrainer extends SequentialTrainer {
 
   /** Stops the worker threads. */
   dispose(): void {
-    this.threads.dispose();
+    this.threads?.dispose();
   }
 }

@@ -8,7 +8,7 @@
 // blocks on an Atomics flag as the predict workers do (engine/batch-workers.ts), so a training
 // step stays synchronous.
 import { KerasRnnError } from '../errors.js';
-import { cloneableSource, type CloneableSource } from '../engine/batch-workers.js';
+import { cloneableSource, receiveBlocking, startWorkerThreads, type CloneableSource, type NodePort, type NodeWorker, type WorkerThreads } from '../engine/batch-workers.js';
 import type { LossSpec } from './losses.js';
 import type { BatchRows } from './layers/layer-module.js';
 
@@ -59,23 +59,6 @@ export interface SliceReply {
   error?: { name: string; message: string };
 }
 
-interface NodeWorker {
-  once(ev: string, fn: (v: unknown) => void): void;
-  off(ev: string, fn: (v: unknown) => void): void;
-  unref(): void;
-  terminate(): Promise<number>;
-}
-interface NodePort {
-  postMessage(v: unknown, transfer?: unknown[]): void;
-  unref(): void;
-  close(): void;
-}
-interface WorkerThreads {
-  Worker: new (url: URL, opts: unknown) => NodeWorker;
-  MessageChannel: new () => { port1: NodePort; port2: NodePort };
-  receiveMessageOnPort(port: NodePort): { message: unknown } | undefined;
-}
-
 /** Where the training threads come from: loadModel's source and options (see api/load-model.ts). */
 export interface ThreadsSource {
   threads: number;
@@ -122,37 +105,11 @@ export class TrainThreads {
     const count = from.threads - 1;
     const grads = new SharedArrayBuffer(Math.max(4, gradFloats * 4 * count));
     const flags = new Int32Array(new SharedArrayBuffer(4 * count));
-    const workers: NodeWorker[] = [];
-    const ports: NodePort[] = [];
     // the workers only build the plan from the model: one sequence thread each, no predict workers
     const { threads: _t, customLayers: _c, ...rest } = from.loadOptions;
     const loadOptions = { ...rest, sequenceThreads: 1 };
-    try {
-      await Promise.all(
-        Array.from({ length: count }, (_, index) => {
-          const { port1, port2 } = new wt.MessageChannel();
-          const data: TrainWorkerData = { source, loadOptions, ...setup, layout, weights, gradFloats, grads, port: port2, flags, index };
-          const worker = new wt.Worker(new URL('../api/train-worker.js', import.meta.url), { workerData: data, transferList: [port2] });
-          workers.push(worker);
-          ports.push(port1);
-          return new Promise<void>((resolve, reject) => {
-            const onError = (e: unknown) => reject(e);
-            worker.once('error', onError);
-            worker.once('message', (m) => {
-              worker.off('error', onError);
-              const reply = m as SliceReply;
-              if (reply.error) reject(new KerasRnnError(`threads: a training worker could not load the model: ${reply.error.message}`));
-              else resolve();
-            });
-          });
-        }),
-      );
-    } catch (e) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw e instanceof KerasRnnError ? e : new KerasRnnError(`threads: could not start training worker threads (${String((e as Error)?.message ?? e)})`);
-    }
-    for (const w of workers) w.unref();
-    for (const p of ports) p.unref();
+    const url = new URL('../api/train-worker.js', import.meta.url);
+    const { workers, ports } = await startWorkerThreads(wt, url, count, (index) => ({ source, loadOptions, ...setup, layout, weights, gradFloats, grads, flags, index }), 'training worker');
     const views = new Map<string, Float32Array[]>();
     let at = 0;
     for (const [name, lengths] of layout) {
@@ -176,22 +133,13 @@ export class TrainThreads {
 
   /** Waits for worker w's reply to its slice (bounded: a dead worker must not hang training). */
   collect(w: number, waitedMs: number): Required<Omit<SliceReply, 'error'>> {
-    const deadline = performance.now() + Math.max(60000, 20 * waitedMs);
-    for (;;) {
-      const got = this.wt.receiveMessageOnPort(this.ports[w]);
-      if (got) {
-        const reply = got.message as SliceReply;
-        if (reply.error) throw new KerasRnnError(`threads: a training worker failed: ${reply.error.message}`);
-        return reply as Required<Omit<SliceReply, 'error'>>;
-      }
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        this.broken = 'a training worker thread stopped answering';
-        throw new KerasRnnError('threads: a training worker thread did not answer');
-      }
-      // the flag turns 1 once the worker has posted its reply
-      Atomics.wait(this.flags, w, 0, Math.min(left, 50));
+    const reply = receiveBlocking(this.wt, this.ports[w], this.flags, w, performance.now() + Math.max(60000, 20 * waitedMs)) as SliceReply | undefined;
+    if (!reply) {
+      this.broken = 'a training worker thread stopped answering';
+      throw new KerasRnnError('threads: a training worker thread did not answer');
     }
+    if (reply.error) throw new KerasRnnError(`threads: a training worker failed: ${reply.error.message}`);
+    return reply as Required<Omit<SliceReply, 'error'>>;
   }
 
   /** Stops the workers. */
