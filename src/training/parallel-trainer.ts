@@ -145,9 +145,25 @@ export class ParallelTrainer extends SequentialTrainer {
     });
     for (let w = 1; w < ranges.length; w++) threads.post(w - 1, { ...slice(...ranges[w]), carry: carryState });
     const t0 = performance.now();
-    const mine = sliceGradients(this.memory, this.plan, this.arrays, this.trainable, this.loss, slice(...ranges[0]), carry);
+    let own: SliceResult | undefined;
+    let failure: unknown;
+    try {
+      own = sliceGradients(this.memory, this.plan, this.arrays, this.trainable, this.loss, slice(...ranges[0]), carry);
+    } catch (e) {
+      failure = e;
+    }
     const waited = performance.now() - t0;
-    const replies = ranges.slice(1).map((_, w) => threads.collect(w, waited));
+    // every worker's reply is taken, even after a failure, so that none is left for the next step
+    const replies: ReturnType<TrainThreads['collect']>[] = [];
+    for (let w = 0; w + 1 < ranges.length; w++) {
+      try {
+        replies.push(threads.collect(w, waited));
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== undefined || !own) throw failure;
+    const mine = own;
     const { memory } = this;
     const k = memory.kernels;
     // the calling thread's gradients, then each worker's added in slice order

@@ -7,7 +7,7 @@
 // carries the slice's loss share, outputs (transferred) and generator state. The calling thread
 // blocks on an Atomics flag as the predict workers do (engine/batch-workers.ts), so a training
 // step stays synchronous.
-import { KerasRnnError } from '../errors.js';
+import { InputError, KerasRnnError } from '../errors.js';
 import { cloneableSource, receiveBlocking, startWorkerThreads, type CloneableSource, type NodePort, type NodeWorker, type WorkerThreads } from '../engine/batch-workers.js';
 import type { LossSpec } from './losses.js';
 import type { BatchRows } from './layers/layer-module.js';
@@ -138,7 +138,8 @@ export class TrainThreads {
       this.broken = 'a training worker thread stopped answering';
       throw new KerasRnnError('threads: a training worker thread did not answer');
     }
-    if (reply.error) throw new KerasRnnError(`threads: a training worker failed: ${reply.error.message}`);
+    // the worker's check of its slice (targets, sample weights) is the caller's input error
+    if (reply.error) throw reply.error.name === 'InputError' ? new InputError(reply.error.message) : new KerasRnnError(`threads: a training worker failed: ${reply.error.message}`);
     return reply as Required<Omit<SliceReply, 'error'>>;
   }
 

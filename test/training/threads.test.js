@@ -136,4 +136,27 @@ test('a batch smaller than the thread count, and trainOnBatch / evaluate after f
   results[0].forEach((v, i) => assert.ok(Math.abs(v - results[1][i]) <= H_RTOL * Math.abs(v), `value ${i}: ${v} vs ${results[1][i]}`));
 });
 
+test('a bad target in a worker\'s slice is the caller\'s InputError, and the next step is unaffected', async () => {
+  const file = 'test/fixtures/training/train_gru_seq_softmax_cce.h5';
+  const bx = { data: x.data.slice(0, 4 * 18), shape: [4, 6, 3] };
+  const good = { data: Float32Array.from({ length: 24 }, (_, i) => i % 3), shape: [4, 6] };
+  const bad = { data: good.data.slice(), shape: [4, 6] };
+  bad.data[20] = 7; // sample 3: the second slice on two threads
+  const losses = [];
+  for (const threads of [1, 2]) {
+    const model = await loadModel(file, { threads });
+    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
+    try {
+      await model.trainOnBatch(bx, bad);
+      assert.unreachable('trained on class 7 of 3');
+    } catch (e) {
+      assert.is(e.name, 'InputError', e.message);
+      assert.match(e.message, /class index 7/);
+    }
+    losses.push([await model.trainOnBatch(bx, good), await model.trainOnBatch(bx, good)]);
+    model.dispose();
+  }
+  losses[0].forEach((v, i) => assert.ok(Math.abs(v - losses[1][i]) <= H_RTOL * Math.abs(v), `step ${i}: ${v} vs ${losses[1][i]}`));
+});
+
 test.run();
