@@ -66,10 +66,13 @@ async function kerasrnnPeer(threads) {
       const startupMs = performance.now() - s0;
       await model.setWeights(start);
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const h = await model.fit({ data: x, shape: [N, T, F] }, { data: y, shape: [N, U] }, { epochs: 1, batchSize: B, shuffle: false });
       const ms = performance.now() - t0;
+      // CPU time of all the process' threads: what the split costs in total, whatever the load
+      const cpu = process.cpuUsage(cpu0);
       model.dispose();
-      return { ms, loss: h.history.loss[0], startupMs };
+      return { ms, loss: h.history.loss[0], startupMs, cpuMs: (cpu.user + cpu.system) / 1000 };
     },
   };
 }
@@ -113,19 +116,27 @@ async function tfjsPeer(backend) {
 const peers = [await kerasrnnPeer(1), ...(THREADS > 1 ? [await kerasrnnPeer(THREADS)] : []), ...(TFJS ? [await tfjsPeer('wasm'), await tfjsPeer('cpu')] : [])];
 const times = new Map(peers.map((p) => [p.name, []]));
 const losses = new Map();
+const cpuTimes = new Map();
 const loadBefore = loadavg();
 for (let r = 0; r < ROUNDS; r++) {
   for (const p of peers) {
-    const { ms, loss, startupMs } = await p.round();
+    const { ms, loss, startupMs, cpuMs } = await p.round();
     times.get(p.name).push(ms);
+    if (cpuMs !== undefined) (cpuTimes.get(p.name) ?? cpuTimes.set(p.name, []).get(p.name)).push(cpuMs);
     losses.set(p.name, loss);
-    const startup = startupMs === undefined ? '' : ` (warm-up update incl. start ${startupMs.toFixed(0)} ms)`;
+    const startup = startupMs === undefined ? '' : ` (CPU ${cpuMs.toFixed(0)} ms; warm-up update incl. start ${startupMs.toFixed(0)} ms)`;
     console.log(`round ${r + 1} ${p.name}: ${ms.toFixed(0)} ms, ${((N / ms) * 1000).toFixed(1)} seq/s, epoch loss ${loss.toFixed(6)}${startup}`);
   }
 }
 const loadAfter = loadavg();
 const median = (a) => a.slice().sort((p, q) => p - q)[Math.floor(a.length / 2)];
-const rows = peers.map((p) => ({ peer: p.name, ms: median(times.get(p.name)), seqPerSecond: (N / median(times.get(p.name))) * 1000, loss: losses.get(p.name) }));
+const rows = peers.map((p) => ({
+  peer: p.name,
+  ms: median(times.get(p.name)),
+  seqPerSecond: (N / median(times.get(p.name))) * 1000,
+  ...(cpuTimes.has(p.name) ? { cpuMs: median(cpuTimes.get(p.name)) } : {}),
+  loss: losses.get(p.name),
+}));
 const ours = rows[0].seqPerSecond;
 const tfjsRows = rows.filter((r) => r.peer.startsWith('TF.js'));
 const best = Math.max(...tfjsRows.map((r) => r.seqPerSecond));
