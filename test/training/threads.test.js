@@ -81,7 +81,7 @@ for (const [label, file, compile, yGiven, options] of CASES) {
 }
 
 test('dropout masks and noise do not depend on the thread count (whole-batch draws, sliced)', async () => {
-  for (const [file, B] of [['test/fixtures/training/grad_spatial_dropout.h5', 5], ['test/fixtures/training/grad_gaussian_noise.h5', 5], ['test/fixtures/training/train_lstm8_seq_dropout.h5', 5]]) {
+  for (const [file, B] of [['test/fixtures/dropout_flatten.h5', 5], ['test/fixtures/training/grad_spatial_dropout.h5', 5], ['test/fixtures/training/grad_gaussian_noise.h5', 5], ['test/fixtures/training/train_lstm8_seq_dropout.h5', 5]]) {
     const losses = [];
     for (const [threads, seed] of [[1, 5], [3, 5], [1, 6]]) {
       const model = await loadModel(file, { threads });
