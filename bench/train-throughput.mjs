@@ -4,7 +4,13 @@
 // round by round so that load from other processes hits them alike; the median round counts.
 // Reports sequences per second (batch x batches / seconds) and the load average.
 //
-// usage: npm run build && node bench/train-throughput.mjs [--rounds 3] [--batches 4]
+// `--threads N` adds kerasrnn on N threads (loadModel's `threads`: each batch split over N
+// threads, training/parallel-trainer.ts) beside the one-thread run; `--no-tfjs` leaves TF.js out
+// (then nothing is written to train-results.json). Both kerasrnn peers run one warm-up update and
+// restore the weights before the timed fit, so that starting the worker threads (each loads the
+// model) is not counted; the startup is reported on its own.
+//
+// usage: npm run build && node bench/train-throughput.mjs [--rounds 3] [--batches 4] [--threads 2] [--no-tfjs]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
@@ -21,6 +27,8 @@ const arg = (name, fallback) => {
 };
 const ROUNDS = arg('rounds', 3);
 const BATCHES = arg('batches', 4);
+const THREADS = arg('threads', 1);
+const TFJS = !process.argv.includes('--no-tfjs');
 const [B, T, F, U] = [32, 100, 64, 128];
 const LR = 0.01;
 
@@ -44,17 +52,27 @@ const N = B * BATCHES;
 const x = Float32Array.from({ length: N * T * F }, rnd);
 const y = Float32Array.from({ length: N * U }, rnd).map((v) => v * 0.5);
 
-async function kerasrnnPeer() {
+async function kerasrnnPeer(threads) {
   return {
-    name: 'kerasrnn',
+    name: threads > 1 ? `kerasrnn ${threads} threads` : 'kerasrnn',
     async round() {
-      const model = await loadModel(path.join(dir, `${id}.h5`));
+      const model = await loadModel(path.join(dir, `${id}.h5`), { threads });
       model.compile({ optimizer: { class_name: 'SGD', config: { learning_rate: LR } }, loss: 'mse' });
+      // warm-up: the trainer's wasm instance (and worker threads) start on the first update;
+      // plain SGD keeps no state, so restoring the weights makes the timed fit start afresh
+      const start = model.getWeights();
+      const s0 = performance.now();
+      await model.trainOnBatch({ data: x.subarray(0, B * T * F), shape: [B, T, F] }, { data: y.subarray(0, B * U), shape: [B, U] });
+      const startupMs = performance.now() - s0;
+      await model.setWeights(start);
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const h = await model.fit({ data: x, shape: [N, T, F] }, { data: y, shape: [N, U] }, { epochs: 1, batchSize: B, shuffle: false });
       const ms = performance.now() - t0;
+      // CPU time of all the process' threads: what the split costs in total, whatever the load
+      const cpu = process.cpuUsage(cpu0);
       model.dispose();
-      return { ms, loss: h.history.loss[0] };
+      return { ms, loss: h.history.loss[0], startupMs, cpuMs: (cpu.user + cpu.system) / 1000 };
     },
   };
 }
@@ -95,30 +113,42 @@ async function tfjsPeer(backend) {
   };
 }
 
-const peers = [await kerasrnnPeer(), await tfjsPeer('wasm'), await tfjsPeer('cpu')];
+const peers = [await kerasrnnPeer(1), ...(THREADS > 1 ? [await kerasrnnPeer(THREADS)] : []), ...(TFJS ? [await tfjsPeer('wasm'), await tfjsPeer('cpu')] : [])];
 const times = new Map(peers.map((p) => [p.name, []]));
 const losses = new Map();
+const cpuTimes = new Map();
 const loadBefore = loadavg();
 for (let r = 0; r < ROUNDS; r++) {
   for (const p of peers) {
-    const { ms, loss } = await p.round();
+    const { ms, loss, startupMs, cpuMs } = await p.round();
     times.get(p.name).push(ms);
+    if (cpuMs !== undefined) (cpuTimes.get(p.name) ?? cpuTimes.set(p.name, []).get(p.name)).push(cpuMs);
     losses.set(p.name, loss);
-    console.log(`round ${r + 1} ${p.name}: ${ms.toFixed(0)} ms, ${((N / ms) * 1000).toFixed(1)} seq/s, epoch loss ${loss.toFixed(6)}`);
+    const startup = startupMs === undefined ? '' : ` (CPU ${cpuMs.toFixed(0)} ms; warm-up update incl. start ${startupMs.toFixed(0)} ms)`;
+    console.log(`round ${r + 1} ${p.name}: ${ms.toFixed(0)} ms, ${((N / ms) * 1000).toFixed(1)} seq/s, epoch loss ${loss.toFixed(6)}${startup}`);
   }
 }
 const loadAfter = loadavg();
 const median = (a) => a.slice().sort((p, q) => p - q)[Math.floor(a.length / 2)];
-const rows = peers.map((p) => ({ peer: p.name, ms: median(times.get(p.name)), seqPerSecond: (N / median(times.get(p.name))) * 1000, loss: losses.get(p.name) }));
+const rows = peers.map((p) => ({
+  peer: p.name,
+  ms: median(times.get(p.name)),
+  seqPerSecond: (N / median(times.get(p.name))) * 1000,
+  ...(cpuTimes.has(p.name) ? { cpuMs: median(cpuTimes.get(p.name)) } : {}),
+  loss: losses.get(p.name),
+}));
 const ours = rows[0].seqPerSecond;
-const best = Math.max(...rows.slice(1).map((r) => r.seqPerSecond));
+const tfjsRows = rows.filter((r) => r.peer.startsWith('TF.js'));
+const best = Math.max(...tfjsRows.map((r) => r.seqPerSecond));
+const threaded = rows.find((r) => r.peer.includes('threads'));
 const result = {
   case: `LSTM ${U}, batch ${B}, ${T} timesteps x ${F} features, MSE, SGD lr ${LR}; fit over ${BATCHES} batches, median of ${ROUNDS} rounds`,
   rows,
-  speedupOverFasterTfjs: ours / best,
+  ...(tfjsRows.length ? { speedupOverFasterTfjs: ours / best } : {}),
+  ...(threaded ? { threadsOverOneThread: threaded.seqPerSecond / ours } : {}),
   loadAverage: { before: loadBefore.map((v) => +v.toFixed(2)), after: loadAfter.map((v) => +v.toFixed(2)) },
   cpus: cpus().length,
   date: new Date().toISOString(),
 };
 console.log(JSON.stringify(result, null, 2));
-writeFileSync(path.join(here, 'train-results.json'), JSON.stringify(result, null, 2) + '\n');
+if (tfjsRows.length) writeFileSync(path.join(here, 'train-results.json'), JSON.stringify(result, null, 2) + '\n');

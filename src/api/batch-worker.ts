@@ -21,7 +21,17 @@ const errorOf = (e: unknown) => ({ name: (e as Error)?.name ?? 'Error', message:
 
 try {
   const model = await loadModel(sourceFromClone(data.source) as ModelSource, data.loadOptions as LoadOptions & { worker?: false });
-  data.port.on('message', (job: { inputs: TensorInput[]; outputs?: string[] }) => {
+  const answer = (reply: { outputs?: TensorData[]; error?: { name: string; message: string } }, transfer: ArrayBuffer[] = []) => {
+    data.port.postMessage(reply, transfer);
+    Atomics.store(data.flags, data.index, 1);
+    Atomics.notify(data.flags, data.index);
+  };
+  data.port.on('message', (job: { inputs: TensorInput[]; outputs?: string[] } | { weights: Record<string, Float32Array[]> }) => {
+    if ('weights' in job) {
+      // new weights from the calling thread (setWeights, training): repacked before the next job
+      model.setWeights(job.weights).then(() => answer({}), (e) => answer({ error: errorOf(e) }));
+      return;
+    }
     let reply: { outputs?: TensorData[]; error?: { name: string; message: string } };
     const transfer: ArrayBuffer[] = [];
     try {
@@ -32,9 +42,7 @@ try {
     } catch (e) {
       reply = { error: errorOf(e) };
     }
-    data.port.postMessage(reply, transfer);
-    Atomics.store(data.flags, data.index, 1);
-    Atomics.notify(data.flags, data.index);
+    answer(reply, transfer);
   });
   parentPort?.postMessage({});
 } catch (e) {

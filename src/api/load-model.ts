@@ -437,5 +437,7 @@ async function load(source: ModelSource, options: LoadOptions): Promise<Model> {
   const model = new Model(graph, steps, memory, loaded.fileName, { ...stored, arrays }, format, limits, { kernels, weights, lowPrecisionLayers: lowPrecisionLayers(graph, weights), sequenceThreads }, request);
   // The workers run the build this thread chose, so a split batch gives the same bits as one thread.
   if (options.threads !== undefined) await attachBatchWorkers(model, source, { ...options, kernels, fileName: options.fileName ?? loaded.fileName });
+  // training splits its batches over the same threads (training/parallel-trainer.ts)
+  if (model.batchWorkers) model.threadsSource = { threads: model.batchWorkers.threads, source, loadOptions: { ...options, kernels } };
   return model;
 }

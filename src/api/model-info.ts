@@ -42,6 +42,7 @@ import type { FileTrainingConfig } from '../training/training-config.js';
 import type { FileOptimizerState, RestoredOptimizerState } from '../training/optimizer-variables.js';
 import type { OptimizerSpec } from '../training/optimizers.js';
 import type { SequentialTrainer } from '../training/sequential-trainer.js';
+import type { ThreadsSource } from '../training/train-threads.js';
 import type { TensorData, TensorInput } from '../types/tensor.js';
 
 /** What `model.layers` tells about each layer (defined with the code that builds it). */
@@ -132,6 +133,8 @@ export interface TrainingSource {
   readonly graphForSaving: ModelGraph;
   readonly maxWasmBytes: number;
   readonly info: RuntimeInfo;
+  /** loadModel's source and options when training may split batches over threads (`threads` > 1, Node.js). */
+  readonly threadsSource: ThreadsSource | null;
   /** Set to true (by a callback) to stop `fit` after the current batch. */
   stopTraining: boolean;
   /** Inference on the current (synced) weights (one tensor per input, every output), for evaluate and validation. */

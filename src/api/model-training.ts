@@ -7,6 +7,7 @@ import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.
 import { checkBatch, planTraining, SequentialTrainer, weightRegularizationLoss, type BatchTensor, type OutputLoss, type TrainingPlan } from '../training/sequential-trainer.js';
 import { refuse } from '../training/layers/layer-module.js';
 import { isEntry, perOutput, unwrapFunction } from '../training/training-config.js';
+import { checkSplittable, ParallelTrainer, type TrainerArguments } from '../training/parallel-trainer.js';
 import type { TrainingSource } from './model-info.js';
 import { applyResumedState, resumedOptimizerState, type OptimizerStateOption } from './optimizer-state.js';
 import type { RestoredOptimizerState } from '../training/optimizer-variables.js';
@@ -158,6 +159,7 @@ export function compileModel(model: TrainingSource, options: CompileOptions = {}
   if (!options || typeof options !== 'object') throw new InputError('compile takes { optimizer, loss, metrics }', { file: model.fileName, field: 'options' });
   if (!model.stored.arrays) throw new InputError('the model was loaded without weights: nothing to train', { file: model.fileName });
   const plan = planTraining(model.graphForSaving, model.generation);
+  if (model.threadsSource) checkSplittable(plan);
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new InputError('seed must be an integer', { file: model.fileName, field: 'seed', value: seed });
   const file = model.stored.trainingConfig ?? null;
@@ -330,20 +332,29 @@ function classWeightsOf(classWeight: Record<number, number> | undefined, y: Tens
 
 async function trainerOf(model: TrainingSource, setup: TrainingSetup): Promise<SequentialTrainer> {
   if (!setup.trainer) {
-    const memory = new WasmMemory(await instantiateKernels(model.info.kernels ?? 'simd'), model.maxWasmBytes);
+    const kernels = model.info.kernels ?? 'simd';
+    const memory = new WasmMemory(await instantiateKernels(kernels), model.maxWasmBytes);
     const byName = new Map(model.layers.map((l) => [l.name, l]));
-    setup.trainer = new SequentialTrainer(
+    const args: TrainerArguments = [
       memory,
       setup.plan,
       model.stored.arrays as Map<string, Float32Array[]>,
-      (layer) => byName.get(layer)?.trainable !== false,
+      (layer: string) => byName.get(layer)?.trainable !== false,
       setup.optimizer,
       setup.losses,
       setup.seed,
-    );
+    ];
+    // loadModel's `threads`: each batch split over that many threads (parallel-trainer.ts)
+    const threads = model.threadsSource;
+    setup.trainer = threads ? await ParallelTrainer.create(args, threads, kernels, model.maxWasmBytes) : new SequentialTrainer(...args);
     if (setup.resumed) applyResumedState(setup.trainer, setup.resumed);
   }
   return setup.trainer;
+}
+
+/** Stops what a compiled model's training holds besides memory (its worker threads). */
+export function disposeTraining(setup: TrainingSetup | null): void {
+  if (setup?.trainer instanceof ParallelTrainer) setup.trainer.dispose();
 }
 
 /**

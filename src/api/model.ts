@@ -18,8 +18,9 @@ import { checkBatchSteps, DEFAULT_LIMITS, type ResolvedLimits } from './limits.j
 import { checkNumericData, validateInput } from './validate-input.js';
 import { buildKernels } from './instantiate.js';
 import { checkFormat, formatFromPath, modelToBytes, type SaveFormat } from './save-model.js';
-import { compileModel, evaluateModel, fitModel, trainOnBatch, type CompileOptions, type EvaluateOptions, type FitOptions, type History, type TrainOnBatchOptions, type TrainingInput, type TrainingSetup } from './model-training.js';
+import { compileModel, disposeTraining, evaluateModel, fitModel, trainOnBatch, type CompileOptions, type EvaluateOptions, type FitOptions, type History, type TrainOnBatchOptions, type TrainingInput, type TrainingSetup } from './model-training.js';
 import type { FileTrainingConfig } from '../training/training-config.js';
+import type { ThreadsSource } from '../training/train-threads.js';
 import { reinitializedWeights } from '../training/initializers.js';
 
 /** Options of {@link Model.save}. */
@@ -151,6 +152,9 @@ export class Model {
   useBatchWorkers(workers: BatchWorkers): void {
     this.workers = workers;
   }
+
+  /** @internal loadModel's source and options for training's threads (null: training runs on one thread). */
+  threadsSource: ThreadsSource | null = null;
 
   /** Total parameter count (Keras' "Total params"). */
   get numParams(): number {
@@ -366,7 +370,7 @@ export class Model {
    * right length, or `{ data, shape }`). Layers not named keep theirs. Every array is checked
    * before anything changes; then the weights are repacked into a new wasm instance. Streams
    * opened before keep the weights they started with; with loadModel's `threads`, the worker
-   * threads are released and predict runs on the calling thread from then on.
+   * threads get the new weights too.
    */
   async setWeights(values: Record<string, WeightValue[]> | LayerWeights[]): Promise<void> {
     const arrays = this.requireWeights('setWeights');
@@ -463,7 +467,9 @@ export class Model {
    */
   compile(options: CompileOptions = {}): void {
     if (this.disposed) throw new InputError('the model was disposed', { file: this.fileName });
-    this.training = compileModel(this, options);
+    const setup = compileModel(this, options);
+    disposeTraining(this.training);
+    this.training = setup;
   }
 
   /**
@@ -511,8 +517,15 @@ export class Model {
       memory.threads?.dispose();
       throw new InputError('the model was disposed', { file: this.fileName });
     }
-    this.workers?.dispose();
-    this.workers = null;
+    if (this.workers) {
+      try {
+        this.workers.updateWeights(Object.fromEntries(arrays));
+      } catch {
+        // a worker that cannot take the weights: predict runs on the calling thread from now on
+        this.workers.dispose();
+        this.workers = null;
+      }
+    }
     this.memory?.threads?.dispose();
     this.runtime = { ...this.runtime, kernels, sequenceThreads };
     this.steps = steps;
@@ -541,6 +554,7 @@ export class Model {
 
   /** Frees the model's wasm memory. The model cannot be used afterwards. */
   dispose(): void {
+    disposeTraining(this.training);
     this.workers?.dispose();
     this.workers = null;
     this.memory?.threads?.dispose();

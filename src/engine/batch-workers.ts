@@ -26,7 +26,8 @@ interface WorkerReply {
   error?: { name: string; message: string };
 }
 
-interface NodeWorker {
+/** The parts of node:worker_threads the worker pools use (typed here: the browser build has no node types). */
+export interface NodeWorker {
   postMessage(v: unknown, transfer?: unknown[]): void;
   once(ev: string, fn: (v: unknown) => void): void;
   on(ev: string, fn: (v: unknown) => void): void;
@@ -34,15 +35,67 @@ interface NodeWorker {
   unref(): void;
   terminate(): Promise<number>;
 }
-interface NodePort {
+export interface NodePort {
   postMessage(v: unknown, transfer?: unknown[]): void;
   unref(): void;
   close(): void;
 }
-interface WorkerThreads {
+export interface WorkerThreads {
   Worker: new (url: URL, opts: unknown) => NodeWorker;
   MessageChannel: new () => { port1: NodePort; port2: NodePort };
   receiveMessageOnPort(port: NodePort): { message: unknown } | undefined;
+}
+
+/**
+ * Starts `count` workers running `url`, each with a private port (`port` in its workerData, next
+ * to `dataOf(index)`); resolves once every one has posted its first message (`{}`, or `{ error }`
+ * when it could not load the model). `what` names the workers in errors.
+ */
+export async function startWorkerThreads(
+  wt: WorkerThreads, url: URL, count: number, dataOf: (index: number) => Record<string, unknown>, what: string,
+): Promise<{ workers: NodeWorker[]; ports: NodePort[] }> {
+  const workers: NodeWorker[] = [];
+  const ports: NodePort[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: count }, (_, index) => {
+        const { port1, port2 } = new wt.MessageChannel();
+        const worker = new wt.Worker(url, { workerData: { ...dataOf(index), port: port2 }, transferList: [port2] });
+        workers.push(worker);
+        ports.push(port1);
+        return new Promise<void>((resolve, reject) => {
+          const onError = (e: unknown) => reject(e);
+          worker.once('error', onError);
+          worker.once('message', (m) => {
+            worker.off('error', onError);
+            const reply = m as WorkerReply;
+            if (reply.error) reject(new KerasRnnError(`threads: a ${what} could not load the model: ${reply.error.message}`));
+            else resolve();
+          });
+        });
+      }),
+    );
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e instanceof KerasRnnError ? e : new KerasRnnError(`threads: could not start ${what} threads (${String((e as Error)?.message ?? e)})`);
+  }
+  for (const w of workers) w.unref();
+  for (const p of ports) p.unref();
+  return { workers, ports };
+}
+
+/**
+ * Blocks until worker w's reply is on `port` (the worker raises `flags[w]` after posting it) and
+ * returns it, or undefined once `deadline` (performance.now() time) has passed.
+ */
+export function receiveBlocking(wt: WorkerThreads, port: NodePort, flags: Int32Array, w: number, deadline: number): unknown {
+  for (;;) {
+    const got = wt.receiveMessageOnPort(port);
+    if (got) return got.message;
+    const left = deadline - performance.now();
+    if (left <= 0) return undefined;
+    Atomics.wait(flags, w, 0, Math.min(left, 50));
+  }
 }
 
 function isNode(): boolean {
@@ -141,36 +194,8 @@ export class BatchWorkers {
     const wt = (await import('node:worker_threads')) as unknown as WorkerThreads;
     const shared = await cloneableSource(source);
     const flags = new Int32Array(new SharedArrayBuffer(4 * (threads - 1)));
-    const workers: NodeWorker[] = [];
-    const ports: NodePort[] = [];
-    try {
-      await Promise.all(
-        Array.from({ length: threads - 1 }, (_, index) => {
-          const { port1, port2 } = new wt.MessageChannel();
-          const worker = new wt.Worker(new URL('../api/batch-worker.js', import.meta.url), {
-            workerData: { source: shared, loadOptions, port: port2, flags, index },
-            transferList: [port2],
-          });
-          workers.push(worker);
-          ports.push(port1);
-          return new Promise<void>((resolve, reject) => {
-            const onError = (e: unknown) => reject(e);
-            worker.once('error', onError);
-            worker.once('message', (m) => {
-              worker.off('error', onError);
-              const reply = m as WorkerReply;
-              if (reply.error) reject(new KerasRnnError(`threads: a worker could not load the model: ${reply.error.message}`));
-              else resolve();
-            });
-          });
-        }),
-      );
-    } catch (e) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw e instanceof KerasRnnError ? e : new KerasRnnError(`threads: could not start worker threads (${String((e as Error)?.message ?? e)})`);
-    }
-    for (const w of workers) w.unref();
-    for (const p of ports) p.unref();
+    const url = new URL('../api/batch-worker.js', import.meta.url);
+    const { workers, ports } = await startWorkerThreads(wt, url, threads - 1, (index) => ({ source: shared, loadOptions, flags, index }), 'worker');
     return new BatchWorkers(wt, workers, ports, flags, flopsPerRow);
   }
 
@@ -233,27 +258,36 @@ export class BatchWorkers {
     }
   }
 
+  /**
+   * Hands every worker new weights (after `setWeights` or a training update) and waits until each
+   * has repacked them, so that the next predict splits with the same weights on every thread.
+   */
+  updateWeights(weights: Record<string, Float32Array[]>): void {
+    if (this.broken) throw new KerasRnnError(`threads: ${this.broken}`);
+    this.busy = true;
+    try {
+      this.ports.forEach((port, w) => {
+        Atomics.store(this.flags, w, 0);
+        port.postMessage({ weights });
+      });
+      for (let w = 0; w < this.ports.length; w++) this.collect(w, 0);
+    } finally {
+      this.busy = false;
+    }
+  }
+
   /** Waits for worker w's reply (bounded: a dead worker must not hang predict). */
   private collect(w: number, localMs: number): TensorData[] {
-    const deadline = performance.now() + Math.max(10000, 20 * localMs);
-    for (;;) {
-      const got = this.wt.receiveMessageOnPort(this.ports[w]);
-      if (got) {
-        const reply = got.message as WorkerReply;
-        if (reply.error) {
-          const E = reply.error.name === 'InputError' ? InputError : KerasRnnError;
-          throw new E(reply.error.message);
-        }
-        return reply.outputs as TensorData[];
-      }
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        this.broken = 'a worker thread stopped answering';
-        throw new KerasRnnError('threads: a worker thread did not answer; later predicts run on one thread');
-      }
-      // The flag turns 1 once the worker has posted its reply.
-      Atomics.wait(this.flags, w, 0, Math.min(left, 50));
+    const reply = receiveBlocking(this.wt, this.ports[w], this.flags, w, performance.now() + Math.max(10000, 20 * localMs)) as WorkerReply | undefined;
+    if (!reply) {
+      this.broken = 'a worker thread stopped answering';
+      throw new KerasRnnError('threads: a worker thread did not answer; later predicts run on one thread');
     }
+    if (reply.error) {
+      const E = reply.error.name === 'InputError' ? InputError : KerasRnnError;
+      throw new E(reply.error.message);
+    }
+    return reply.outputs as TensorData[];
   }
 
   /** Stops the workers. */

@@ -87,6 +87,9 @@ export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Fl
 /**
  * The loss of predictions already in wasm memory (`pred`, shape `shape`) against `target` (its
  * values at `targetPtr`, also given as an array for the checks); writes the gradient to `grad`.
+ * `batch` gives the loss denominators of the whole batch when `pred` holds only some of its
+ * samples (a thread's slice, parallel-trainer.ts): the slice's loss and gradient are then its
+ * exact share of the batch's "sum_over_batch_size" mean, element for element the same values.
  */
 export function lossInto(
   memory: WasmMemory,
@@ -97,6 +100,7 @@ export function lossInto(
   target: Float32Array,
   grad: number,
   sampleWeights?: Float32Array | null,
+  batch?: { values: number; rows: number },
 ): number {
   const n = shape.reduce((a, b) => a * b, 1);
   const cols = shape[shape.length - 1] ?? 1;
@@ -116,8 +120,8 @@ export function lossInto(
   }
   if (sparse && smoothing !== 0) throw new UnsupportedKerasConfigurationError('sparse_categorical_crossentropy has no label smoothing in Keras', { field: 'label_smoothing', value: smoothing });
   const k = memory.kernels;
-  const elementScale = 1 / n;
-  const rowScale = 1 / rows;
+  const elementScale = 1 / (batch?.values ?? n);
+  const rowScale = 1 / (batch?.rows ?? rows);
   const logits = spec.fromLogits ? 1 : 0;
   /** Sum of the loss over `count` values from value `at` (rows from `row`), gradient scaled by `w`. */
   const part = (at: number, row: number, count: number, w: number): number => {

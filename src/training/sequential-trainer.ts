@@ -341,21 +341,48 @@ export function optimizedVariables(plan: TrainingPlan, arrays: Map<string, Float
   return out;
 }
 
+/** The model outputs of a step, copied out of scratch memory. */
+export function copiedOutputs(memory: WasmMemory, outs: Activation[]): BatchTensor[] {
+  return outs.map((o) => ({ data: memory.f32(o.ptr, sizeOf(o.shape)).slice(), shape: o.shape.slice() }));
+}
+
+/**
+ * Each output's loss (added to `loss`: the total is the sum of weight * output loss, Keras'
+ * loss_weights) and d(total)/d(output). On a slice of a batch (`ctx.rows`, threads) each loss is
+ * the slice's exact share of the whole batch's "sum_over_batch_size" mean, so the slices' losses
+ * and gradients add up to one thread's.
+ */
+export function outputLossGradients(ctx: TrainContext, losses: OutputLoss[], outs: Activation[], ys: Float32Array[], sampleWeights: (Float32Array | null)[], loss: BatchLoss): number[] {
+  const { memory, rows } = ctx;
+  return outs.map((out, k) => {
+    const n = sizeOf(out.shape);
+    const grad = memory.scratch(n * 4);
+    const { loss: spec, weight } = losses[k];
+    const values = rows ? (n / rows.count) * rows.total : 0;
+    const batch = rows ? { values, rows: values / (out.shape[out.shape.length - 1] ?? 1) } : undefined;
+    const value = lossInto(memory, spec, out.ptr, out.shape, ctx.put(ys[k]), ys[k], grad, sampleWeights[k] ?? null, batch);
+    if (weight !== 1) memory.kernels.scaleF32(grad, n, weight);
+    loss.outputs.push(value);
+    loss.loss += weight * value;
+    return grad;
+  });
+}
+
 /** Trains a planned model on batches; weights are updated in place in `arrays`. */
 export class SequentialTrainer {
   /** The optimizer's state (slots, iterations) over {@link variables}. */
   readonly optimizer: OptimizerState;
   /** Weights the optimizer updates (trainable layers only), in execution order. */
   readonly variables: readonly { layer: string; index: number }[];
-  private seed: number;
+  protected seed: number;
 
   constructor(
-    private readonly memory: WasmMemory,
-    private readonly plan: TrainingPlan,
-    private arrays: Map<string, Float32Array[]>,
-    private readonly trainable: (layer: string) => boolean,
+    protected readonly memory: WasmMemory,
+    protected readonly plan: TrainingPlan,
+    protected arrays: Map<string, Float32Array[]>,
+    protected readonly trainable: (layer: string) => boolean,
     optimizer: OptimizerSpec,
-    private readonly losses: OutputLoss[],
+    protected readonly losses: OutputLoss[],
     seed: number,
   ) {
     if (losses.length !== plan.outputs.length) throw new InputError(`${losses.length} losses for ${plan.outputs.length} outputs`, { field: 'loss' });
@@ -448,7 +475,7 @@ export class SequentialTrainer {
     });
   }
 
-  private step(xs: BatchTensor[], ys: Float32Array[], sampleWeights: (Float32Array | null)[], carry: Map<string, unknown> | undefined): { loss: BatchLoss; outputs: BatchTensor[] } {
+  protected step(xs: BatchTensor[], ys: Float32Array[], sampleWeights: (Float32Array | null)[], carry: Map<string, unknown> | undefined): { loss: BatchLoss; outputs: BatchTensor[] } {
     const { memory } = this;
     memory.beginScratch();
     try {
@@ -456,18 +483,8 @@ export class SequentialTrainer {
       const loss: BatchLoss = { loss: 0, outputs: [] };
       let outputs: BatchTensor[] = [];
       const { grads, updates, penalty } = forwardBackward(ctx, this.plan, this.arrays, xs, (outs) => {
-        outputs = outs.map((o) => ({ data: memory.f32(o.ptr, sizeOf(o.shape)).slice(), shape: o.shape.slice() }));
-        return outs.map((out, k) => {
-          const n = sizeOf(out.shape);
-          const grad = memory.scratch(n * 4);
-          const { loss: spec, weight } = this.losses[k];
-          const value = lossInto(memory, spec, out.ptr, out.shape, ctx.put(ys[k]), ys[k], grad, sampleWeights[k] ?? null);
-          // total = sum of weight * output loss (Keras' loss_weights)
-          if (weight !== 1) memory.kernels.scaleF32(grad, n, weight);
-          loss.outputs.push(value);
-          loss.loss += weight * value;
-          return grad;
-        });
+        outputs = copiedOutputs(memory, outs);
+        return outputLossGradients(ctx, this.losses, outs, ys, sampleWeights, loss);
       });
       this.seed = ctx.seed;
       // Keras minimises and reports the loss plus the regularization losses

@@ -57,6 +57,25 @@ test('threads: 2 splits a large batch; outputs equal single-thread and the torch
   threaded.dispose();
 });
 
+test('threads: after setWeights the workers predict with the new weights (still split, equal to one thread)', async () => {
+  const x = ds('inputs/lstm_input');
+  const single = await loadModel(MODEL);
+  const threaded = await loadModel(MODEL, { threads: 2 });
+  const rowsNeeded = Math.ceil((3 * MIN_SPLIT_FLOPS) / (2 * single.numParams * x.shape[1]));
+  const big = tile(x, Math.ceil(rowsNeeded / x.shape[0]));
+  const before = single.predict(big);
+  const scaled = single.getWeights().map((l) => ({ layer: l.layer, weights: l.weights.map((w) => ({ data: w.data.map((v) => v * 0.5), shape: w.shape })) }));
+  await single.setWeights(scaled);
+  await threaded.setWeights(scaled);
+  const a = single.predict(big);
+  const b = threaded.predict(big);
+  assert.is(threaded.batchWorkers.lastSplit, 2, 'still split across two threads');
+  assert.ok(a.data.some((v, i) => v !== before.data[i]), 'the new weights change the predictions');
+  assert.ok(a.data.every((v, i) => v === b.data[i]), 'bit-identical to the single-thread result with the new weights');
+  single.dispose();
+  threaded.dispose();
+});
+
 test('threads: input errors name the caller\'s shape; bad thread counts are refused', async () => {
   const threaded = await loadModel(MODEL, { threads: 2 });
   const rows = 20000;

@@ -1,7 +1,7 @@
 import { BATCH_MAT_MUL_PARAMS, MASKED_SOFTMAX_PARAMS, KERNEL_CONSTANTS, type BatchMatMulParams } from '../../wasm/kernel-exports.js';
 import type { WasmMemory } from '../../wasm/memory.js';
 import type { GraphLayer } from '../../graph/build-graph.js';
-import { refuse, type TrainContext } from './layer-module.js';
+import { drawForRows, refuse, type TrainContext } from './layer-module.js';
 
 /**
  * What the attention layers share in training (Attention, AdditiveAttention with one head,
@@ -137,7 +137,7 @@ export function attend(ctx: TrainContext, scores: number, V: number, d: Attentio
   let mask = 0;
   if (rate > 0) {
     mask = memory.scratch(n * 4);
-    ctx.seed = memory.kernels.dropoutMask(mask, n, rate, ctx.seed) >>> 0;
+    drawForRows(ctx, mask, n, (q, c, seed) => memory.kernels.dropoutMask(q, c, rate, seed));
     dropped = memory.scratch(n * 4);
     memory.kernels.binaryF32(scores, mask, dropped, n, KERNEL_CONSTANTS.BIN_MUL);
   }

@@ -1,7 +1,7 @@
 import { KERNEL_CONSTANTS } from '../../wasm/kernel-exports.js';
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { WasmMemory } from '../../wasm/memory.js';
-import { refuse, sizeOf, type TrainableLayer, type TrainContext } from './layer-module.js';
+import { drawForRows, refuse, sizeOf, type TrainableLayer, type TrainContext } from './layer-module.js';
 
 /**
  * Keras' `noise_shape` of Dropout / AlphaDropout as broadcast strides over the input (rank <= 4):
@@ -24,7 +24,7 @@ function dropoutMaskFor(ctx: TrainContext, layer: GraphLayer, shape: number[], r
   const n = sizeOf(shape);
   const mask = memory.scratch(n * 4);
   if (!noiseShape) {
-    if (rate > 0) ctx.seed = memory.kernels.dropoutMask(mask, n, rate, ctx.seed) >>> 0;
+    if (rate > 0) drawForRows(ctx, mask, n, (q, c, seed) => memory.kernels.dropoutMask(q, c, rate, seed));
     else memory.f32(mask, n).fill(1);
     return mask;
   }
@@ -35,7 +35,9 @@ function dropoutMaskFor(ctx: TrainContext, layer: GraphLayer, shape: number[], r
   });
   const m = sizeOf(dims);
   const small = memory.scratch(m * 4);
-  if (rate > 0) ctx.seed = memory.kernels.dropoutMask(small, m, rate, ctx.seed) >>> 0;
+  // a mask per sample is drawn for the whole batch and sliced (threads); one broadcast over the batch is the same on every thread
+  if (rate > 0 && dims[0] === shape[0]) drawForRows(ctx, small, m, (q, c, seed) => memory.kernels.dropoutMask(q, c, rate, seed));
+  else if (rate > 0) ctx.seed = memory.kernels.dropoutMask(small, m, rate, ctx.seed) >>> 0;
   else memory.f32(small, m).fill(1);
   // element strides of the small mask, 0 along broadcast axes; padded to the copy's 4 axes
   const strides = dims.map((d, i) => (d === 1 && shape[i] !== 1 ? 0 : sizeOf(dims.slice(i + 1))));
@@ -96,7 +98,7 @@ export function planGaussianDropout(layer: GraphLayer): TrainableLayer {
       const n = sizeOf(input.shape);
       const noise = memory.scratch(n * 4);
       memory.f32(noise, n).fill(1);
-      if (stddev > 0) ctx.seed = memory.kernels.gaussianNoise(noise, n, stddev, ctx.seed) >>> 0;
+      if (stddev > 0) drawForRows(ctx, noise, n, (q, c, seed) => memory.kernels.gaussianNoise(q, c, stddev, seed), true);
       return { output: { ptr: multiplied(memory, input.ptr, noise, n), shape: input.shape, mask: input.mask }, saved: { n, noise } };
     },
     backward(ctx, s, dOut) {
@@ -185,7 +187,7 @@ export function planGaussianNoise(layer: GraphLayer): TrainableLayer {
       const n = sizeOf(input.shape);
       const out = memory.scratch(n * 4);
       memory.kernels.copyF32(input.ptr, out, n);
-      if (stddev > 0) ctx.seed = memory.kernels.gaussianNoise(out, n, stddev, ctx.seed) >>> 0;
+      if (stddev > 0) drawForRows(ctx, out, n, (p, m, seed) => memory.kernels.gaussianNoise(p, m, stddev, seed), true);
       return { output: { ptr: out, shape: input.shape, mask: input.mask }, saved: null };
     },
     backward(_ctx, _s, dOut) {

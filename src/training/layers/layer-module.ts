@@ -3,6 +3,7 @@ import type { WasmMemory } from '../../wasm/memory.js';
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import { ActivationId, resolveActivation, type Activation as ResolvedActivation } from '../../keras/activations.js';
+import { KERNEL_CONSTANTS } from '../../wasm/kernel-exports.js';
 
 /**
  * The one interface every trainable layer kind implements (one module per kind under
@@ -41,6 +42,37 @@ export interface TrainContext {
   carry?: Map<string, unknown>;
   /** Whether a layer's weights train in this step (false: frozen by `trainable`); default true. */
   isTrainable?(layer: string): boolean;
+  /** The samples of the batch this step computes, when the batch is split over threads; absent: all. */
+  rows?: BatchRows;
+}
+
+/** A contiguous slice of a batch's samples (one thread's share, see parallel-trainer.ts). */
+export interface BatchRows {
+  start: number;
+  count: number;
+  /** Samples in the whole batch. */
+  total: number;
+}
+
+/**
+ * Fills `n` floats at `ptr` (this step's samples, sample-major) from the seeded generator with
+ * `draw(ptr, n, seed)` (a kernel returning the next seed), or adds its values to what is there
+ * (`add`). Over a slice of the batch the whole batch's values are drawn and the slice's rows kept,
+ * so that a sample's dropout mask or noise is the same whatever the thread count, and the
+ * generator ends in the same state on every thread.
+ */
+export function drawForRows(ctx: TrainContext, ptr: number, n: number, draw: (ptr: number, n: number, seed: number) => number, add = false): void {
+  const { rows, memory } = ctx;
+  if (!rows || rows.count === rows.total) {
+    ctx.seed = draw(ptr, n, ctx.seed) >>> 0;
+    return;
+  }
+  const perSample = n / rows.count;
+  const all = memory.scratch(perSample * rows.total * 4, add);
+  ctx.seed = draw(all, perSample * rows.total, ctx.seed) >>> 0;
+  const mine = all + rows.start * perSample * 4;
+  if (add) memory.kernels.binaryF32(ptr, mine, ptr, n, KERNEL_CONSTANTS.BIN_ADD);
+  else memory.kernels.copyF32(mine, ptr, n);
 }
 
 /**

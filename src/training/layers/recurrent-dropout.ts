@@ -1,6 +1,6 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
-import { refuse, type TrainContext } from './layer-module.js';
+import { drawForRows, refuse, type TrainContext } from './layer-module.js';
 
 /**
  * Keras' train-time dropout of a recurrent layer (`dropout` on the inputs, `recurrent_dropout` on
@@ -118,7 +118,7 @@ export function dropoutMaskOf(ctx: TrainContext, count: number, rate: number, ke
   if (kept) return [ctx.put(kept), kept];
   const { memory } = ctx;
   const p = memory.scratch(count * 4);
-  ctx.seed = memory.kernels.dropoutMask(p, count, rate, ctx.seed) >>> 0;
+  drawForRows(ctx, p, count, (q, c, seed) => memory.kernels.dropoutMask(q, c, rate, seed));
   return [p, memory.f32(p, count).slice()];
 }
 
