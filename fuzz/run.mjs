@@ -168,7 +168,8 @@ async function main() {
           w.current = msg.index;
           w.startedAt = performance.now();
         } else if (msg.type === 'result') {
-          if (rechecking.has(msg.index)) slowUnderLoad.push({ index: msg.index, ms: Math.round(msg.ms ?? performance.now() - w.startedAt) });
+          // a re-run that finished is slow under load only if it finished well; a defect found on the re-run (e.g. memory) stays a defect
+          if (rechecking.has(msg.index) && !DEFECT_KINDS.includes(msg.outcome)) slowUnderLoad.push({ index: msg.index, ms: Math.round(msg.ms ?? performance.now() - w.startedAt) });
           w.current = null;
           fruitlessDeaths = 0;
           record(msg.index, msg);
