@@ -1,0 +1,102 @@
+// Masked losses: a time-step mask from Embedding(mask_zero) / Masking reaches the model output
+// through LSTM(return_sequences) and TimeDistributed(Dense) / Dense, and each step's loss is
+// weighted by it with the file's Keras version's divisor (src/keras/semantics.ts maskedLossRule):
+// tf.keras 2.9 divides by every step, tf.keras 2.12 by the kept steps (here with sample weights),
+// Keras 3.10 by (kept + 1e-7). References: PyTorch float64 autograd
+// (scripts/fixtures/make_training_fixtures.py masked_loss_cases -> training_masked_loss.json).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.js';
+
+const { cases } = JSON.parse(readFileSync('test/fixtures/training/training_masked_loss.json', 'utf8'));
+// float32 training against a float64 reference
+const ATOL = 2e-5;
+const RTOL = 2e-4;
+const close = (got, want) => Math.abs(got - want) <= ATOL + RTOL * Math.abs(want);
+const tensors = (c) => [{ data: Float32Array.from(c.x), shape: c.x_shape }, { data: Float32Array.from(c.y), shape: c.y_shape }];
+const options = (c) => (c.sample_weight ? { sampleWeight: Float32Array.from(c.sample_weight) } : {});
+
+for (const c of cases) {
+  test(`${c.model} (${c.loss}, divisor ${c.divisor}${c.sample_weight ? ', sample weights' : ''}): losses of 20 steps and weights after 1 and 20 match the PyTorch reference`, async () => {
+    const model = await loadModel(`test/fixtures/training/${c.model}`);
+    model.compile({ optimizer: c.optimizer, loss: c.loss });
+    const [x, y] = tensors(c);
+    let worst = 0;
+    for (let t = 1; t <= 20; t++) {
+      const loss = await model.trainOnBatch(x, y, options(c));
+      assert.ok(close(loss, c.losses[t - 1]), `step ${t}: loss ${loss} vs ${c.losses[t - 1]}`);
+      if (t === 1 || t === 20) {
+        const got = model.getWeights().flatMap((l) => l.weights.map((w) => w.data));
+        assert.is(got.length, c.after[String(t)].length, 'one array per reference weight');
+        c.after[String(t)].forEach((ref, v) =>
+          ref.forEach((e, i) => {
+            worst = Math.max(worst, Math.abs(got[v][i] - e) / (ATOL + RTOL * Math.abs(e)));
+            assert.ok(close(got[v][i], e), `step ${t} weight ${v}[${i}]: ${got[v][i]} vs ${e}`);
+          }),
+        );
+      }
+    }
+    console.log(`  ${c.model}: worst weight error ${(worst * 100).toFixed(1)}% of the tolerance`);
+  });
+
+  test(`${c.model}: evaluate weighs the loss by the mask as training does (the reference loss before the first step)`, async () => {
+    const model = await loadModel(`test/fixtures/training/${c.model}`);
+    model.compile({ optimizer: c.optimizer, loss: c.loss });
+    const [x, y] = tensors(c);
+    const loss = await model.evaluate(x, y, options(c));
+    assert.ok(close(loss, c.losses[0]), `evaluate ${loss} vs ${c.losses[0]}`);
+  });
+}
+
+test('the reference divisors differ by version: the tf.keras 2.9 and Keras 3.10 files of the same model and data start from different losses', () => {
+  const a = cases.find((c) => c.model === 'train_masked_scce_tfkeras29.h5');
+  const b = cases.find((c) => c.model === 'train_masked_scce_k310.keras');
+  const kept = a.mask.reduce((s, m) => s + m, 0);
+  // same weights and data: sum / all vs sum / kept
+  assert.ok(Math.abs(a.losses[0] * a.mask.length - b.losses[0] * kept) < 1e-5 * a.losses[0] * a.mask.length, `${a.losses[0]} * ${a.mask.length} vs ${b.losses[0]} * ${kept}`);
+});
+
+/** Accuracy of predictions [B, T, C] against class ids, over the steps `keep` selects. */
+function accuracy(pred, ids, keep) {
+  const C = pred.shape[2];
+  let hit = 0;
+  let count = 0;
+  for (let r = 0; r < ids.length; r++) {
+    if (!keep(r)) continue;
+    const row = pred.data.subarray(r * C, (r + 1) * C);
+    let best = 0;
+    for (let k = 1; k < C; k++) if (row[k] > row[best]) best = k;
+    hit += best === ids[r] ? 1 : 0;
+    count++;
+  }
+  return hit / count;
+}
+
+test('metrics follow the version: tf.keras 2.9 averages accuracy over the kept steps, Keras 3.10 (mask only with sample weights) over every step', async () => {
+  for (const [file, masked] of [['train_masked_scce_tfkeras29.h5', true], ['train_masked_scce_k310.keras', false]]) {
+    const c = cases.find((k) => k.model === file);
+    const model = await loadModel(`test/fixtures/training/${file}`);
+    model.compile({ optimizer: c.optimizer, loss: c.loss, metrics: ['accuracy'] });
+    const [x, y] = tensors(c);
+    const pred = await model.predict(x);
+    const want = accuracy(pred, c.y, (r) => !masked || c.mask[r] === 1);
+    const [, acc] = await model.evaluate(x, y);
+    assert.ok(Math.abs(acc - want) < 1e-6, `${file}: accuracy ${acc} vs ${want}`);
+  }
+});
+
+test('truncated BPTT with a mask reaching the loss is refused by name', async () => {
+  const c = cases[0];
+  const model = await loadModel(`test/fixtures/training/${c.model}`);
+  model.compile({ optimizer: c.optimizer, loss: c.loss });
+  const [x, y] = tensors(c);
+  try {
+    await model.trainOnBatch(x, y, { tbptt: 3 });
+    assert.unreachable('tbptt with a masked loss');
+  } catch (e) {
+    assert.ok(e instanceof UnsupportedKerasConfigurationError && /truncated BPTT/.test(e.message) && /mask/.test(e.message), String(e));
+  }
+});
+
+test.run();
