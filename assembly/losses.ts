@@ -19,6 +19,11 @@ export const CCE_SPARSE: i32 = 2;
   return weights ? load<f32>(weights + (<usize>r << 2)) : 1;
 }
 
+/** The weight of element i of [rows][cols] values (its row's). */
+@inline function elementWeight(weights: usize, i: i32, cols: i32): f32 {
+  return weights ? load<f32>(weights + (<usize>(i / cols) << 2)) : 1;
+}
+
 /**
  * The row weights of a loss over [samples][rowsPerSample] rows: out[s][r] = sampleWeights[s] (1
  * when 0) times mask[s][r] (u8, 1 when 0). Returns the number of unmasked rows (all rows without
@@ -41,16 +46,11 @@ export function lossRowWeights(mask: usize, sampleWeights: usize, samples: i32, 
 /** Squared error: sum (p - y)^2; grad 2 (p - y) scale. */
 export function lossMse(pred: usize, target: usize, n: i32, cols: i32, weights: usize, scale: f32, grad: usize): f64 {
   let total: f64 = 0;
-  for (let r = 0, i = 0; i < n; r++) {
-    const w = rowWeight(weights, r);
-    const ws = w * scale;
-    let row: f64 = 0;
-    for (const end = i + cols; i < end; i++) {
-      const e = load<f32>(pred + (<usize>i << 2)) - load<f32>(target + (<usize>i << 2));
-      row += <f64>(e * e);
-      store<f32>(grad + (<usize>i << 2), 2 * e * ws);
-    }
-    total += row * <f64>w;
+  for (let i = 0; i < n; i++) {
+    const w = elementWeight(weights, i, cols);
+    const e = load<f32>(pred + (<usize>i << 2)) - load<f32>(target + (<usize>i << 2));
+    total += <f64>(e * e) * <f64>w;
+    store<f32>(grad + (<usize>i << 2), 2 * e * scale * w);
   }
   return total;
 }
@@ -58,16 +58,12 @@ export function lossMse(pred: usize, target: usize, n: i32, cols: i32, weights: 
 /** Absolute error: sum |p - y|; grad sign(p - y) scale (0 at 0, as TensorFlow's abs gradient). */
 export function lossMae(pred: usize, target: usize, n: i32, cols: i32, weights: usize, scale: f32, grad: usize): f64 {
   let total: f64 = 0;
-  for (let r = 0, i = 0; i < n; r++) {
-    const w = rowWeight(weights, r);
+  for (let i = 0; i < n; i++) {
+    const w = elementWeight(weights, i, cols);
     const ws = w * scale;
-    let row: f64 = 0;
-    for (const end = i + cols; i < end; i++) {
-      const e = load<f32>(pred + (<usize>i << 2)) - load<f32>(target + (<usize>i << 2));
-      row += <f64>Mathf.abs(e);
-      store<f32>(grad + (<usize>i << 2), e > 0 ? ws : e < 0 ? -ws : 0);
-    }
-    total += row * <f64>w;
+    const e = load<f32>(pred + (<usize>i << 2)) - load<f32>(target + (<usize>i << 2));
+    total += <f64>Mathf.abs(e) * <f64>w;
+    store<f32>(grad + (<usize>i << 2), e > 0 ? ws : e < 0 ? -ws : 0);
   }
   return total;
 }
@@ -75,22 +71,13 @@ export function lossMae(pred: usize, target: usize, n: i32, cols: i32, weights: 
 /** Huber: 0.5 e^2 where |e| <= delta, delta |e| - 0.5 delta^2 elsewhere. */
 export function lossHuber(pred: usize, target: usize, n: i32, cols: i32, delta: f32, weights: usize, scale: f32, grad: usize): f64 {
   let total: f64 = 0;
-  for (let r = 0, i = 0; i < n; r++) {
-    const w = rowWeight(weights, r);
-    const ws = w * scale;
-    let row: f64 = 0;
-    for (const end = i + cols; i < end; i++) {
-      const e = load<f32>(pred + (<usize>i << 2)) - load<f32>(target + (<usize>i << 2));
-      const a = Mathf.abs(e);
-      if (a <= delta) {
-        row += <f64>(0.5 * e * e);
-        store<f32>(grad + (<usize>i << 2), e * ws);
-      } else {
-        row += <f64>(delta * a - 0.5 * delta * delta);
-        store<f32>(grad + (<usize>i << 2), (e > 0 ? delta : -delta) * ws);
-      }
-    }
-    total += row * <f64>w;
+  for (let i = 0; i < n; i++) {
+    const w = elementWeight(weights, i, cols);
+    const e = load<f32>(pred + (<usize>i << 2)) - load<f32>(target + (<usize>i << 2));
+    const a = Mathf.abs(e);
+    const inside = a <= delta;
+    total += <f64>(inside ? 0.5 * e * e : delta * a - 0.5 * delta * delta) * <f64>w;
+    store<f32>(grad + (<usize>i << 2), (inside ? e : e > 0 ? delta : -delta) * scale * w);
   }
   return total;
 }
@@ -102,24 +89,19 @@ export function lossHuber(pred: usize, target: usize, n: i32, cols: i32, delta: 
  */
 export function lossBinaryCrossentropy(pred: usize, target: usize, n: i32, cols: i32, fromLogits: i32, smoothing: f32, weights: usize, scale: f32, grad: usize): f64 {
   let total: f64 = 0;
-  for (let r = 0, i = 0; i < n; r++) {
-    const w = rowWeight(weights, r);
-    const ws = w * scale;
-    let row: f64 = 0;
-    for (const end = i + cols; i < end; i++) {
-      const p = load<f32>(pred + (<usize>i << 2));
-      const y = load<f32>(target + (<usize>i << 2)) * (1 - smoothing) + 0.5 * smoothing;
-      if (fromLogits) {
-        row += <f64>(max(p, <f32>0) - p * y + Mathf.log(1 + Mathf.exp(-Mathf.abs(p))));
-        store<f32>(grad + (<usize>i << 2), (1 / (1 + Mathf.exp(-p)) - y) * ws);
-      } else {
-        const inside = p > EPS && p < 1 - EPS;
-        const q = min(max(p, EPS), 1 - EPS);
-        row += <f64>-(y * Mathf.log(q) + (1 - y) * Mathf.log(1 - q));
-        store<f32>(grad + (<usize>i << 2), inside ? (-y / q + (1 - y) / (1 - q)) * ws : 0);
-      }
+  for (let i = 0; i < n; i++) {
+    const w = elementWeight(weights, i, cols);
+    const p = load<f32>(pred + (<usize>i << 2));
+    const y = load<f32>(target + (<usize>i << 2)) * (1 - smoothing) + 0.5 * smoothing;
+    if (fromLogits) {
+      total += <f64>(max(p, <f32>0) - p * y + Mathf.log(1 + Mathf.exp(-Mathf.abs(p)))) * <f64>w;
+      store<f32>(grad + (<usize>i << 2), (1 / (1 + Mathf.exp(-p)) - y) * scale * w);
+    } else {
+      const inside = p > EPS && p < 1 - EPS;
+      const q = min(max(p, EPS), 1 - EPS);
+      total += <f64>-(y * Mathf.log(q) + (1 - y) * Mathf.log(1 - q)) * <f64>w;
+      store<f32>(grad + (<usize>i << 2), inside ? (-y / q + (1 - y) / (1 - q)) * scale * w : 0);
     }
-    total += row * <f64>w;
   }
   return total;
 }

@@ -8,6 +8,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { loadModel, UnsupportedKerasConfigurationError } from '../../dist/index.js';
+import { maskedLossRule } from '../../dist/keras/semantics.js';
+import { generationFromVersion, inferGeneration } from '../../dist/keras/generation.js';
+import { maskedLossFactor } from '../../dist/training/losses.js';
 
 const { cases } = JSON.parse(readFileSync('test/fixtures/training/training_masked_loss.json', 'utf8'));
 // float32 training against a float64 reference
@@ -97,6 +100,24 @@ test('truncated BPTT with a mask reaching the loss is refused by name', async ()
   } catch (e) {
     assert.ok(e instanceof UnsupportedKerasConfigurationError && /truncated BPTT/.test(e.message) && /mask/.test(e.message), String(e));
   }
+});
+
+test('the masked-loss rule by version (pinned from Keras source, see docs/training.md); unpinned versions get none', () => {
+  const rule = (v) => maskedLossRule(generationFromVersion(v));
+  const table = [
+    ['1.2.2', 'kept', 'all'], ['2.0.8', 'kept', 'batch-kept'], ['2.2.4', 'kept', 'batch-kept'], ['2.2.5', 'kept-fraction-epsilon', 'batch-kept'],
+    ['2.3.1', 'all', 'kept'], ['2.6.0', 'all', 'kept'], ['2.10.0', 'all', 'kept'], ['2.11.0', 'kept', 'kept'], ['2.15.0', 'kept', 'kept'],
+    ['3.0.0', 'kept-count-epsilon', 'all'], ['3.11.3', 'kept-count-epsilon', 'all'], ['3.12.0', 'kept-count-epsilon', 'kept'], ['3.13.0', 'kept-no-nan', 'kept'],
+  ];
+  for (const [v, loss, metrics] of table) assert.equal(rule(v), { loss, metrics }, v);
+  for (const v of ['2.2.4-tf', '2.1.6-tf', '2.4.0', '2.5.0']) assert.is(rule(v), null, v);
+  assert.is(maskedLossRule(inferGeneration({ class_name: 'Sequential', config: { layers: [] } })), null, 'no version stated');
+  // 6 of 24 steps kept: the factor on the masked mean over all 24
+  assert.is(maskedLossFactor('all', 6, 24), 1);
+  assert.is(maskedLossFactor('kept', 6, 24), 4);
+  assert.ok(Math.abs(maskedLossFactor('kept-count-epsilon', 6, 24) - 24 / (6 + 1e-7)) < 1e-12);
+  assert.ok(Math.abs(maskedLossFactor('kept-fraction-epsilon', 6, 24) - 1 / (0.25 + 1e-7)) < 1e-12);
+  assert.is(maskedLossFactor('kept-no-nan', 0, 24), 0);
 });
 
 test.run();
