@@ -1,8 +1,8 @@
 // Masked losses: a time-step mask from Embedding(mask_zero) / Masking reaches the model output
 // through LSTM(return_sequences) and TimeDistributed(Dense) / Dense, and each step's loss is
 // weighted by it with the file's Keras version's divisor (src/keras/semantics.ts maskedLossRule):
-// tf.keras 2.9 divides by every step, tf.keras 2.12 by the kept steps (here with sample weights),
-// Keras 3.10 by (kept + 1e-7). References: PyTorch float64 autograd
+// tf.keras 2.9 divides by every step, tf.keras 2.12 and standalone Keras 2.2.4 by the kept steps
+// (both with sample weights), Keras 3.10 by (kept + 1e-7). References: PyTorch float64 autograd
 // (scripts/fixtures/make_training_fixtures.py masked_loss_cases -> training_masked_loss.json).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -55,7 +55,7 @@ for (const c of cases) {
 test('the reference divisors differ by version: the tf.keras 2.9 and Keras 3.10 files of the same model and data start from different losses', () => {
   const a = cases.find((c) => c.model === 'train_masked_scce_tfkeras29.h5');
   const b = cases.find((c) => c.model === 'train_masked_scce_k310.keras');
-  const kept = a.mask.reduce((s, m) => s + m, 0);
+  const kept = a.mask.reduce((n, m) => n + m, 0);
   // same weights and data: sum / all vs sum / kept
   assert.ok(Math.abs(a.losses[0] * a.mask.length - b.losses[0] * kept) < 1e-5 * a.losses[0] * a.mask.length, `${a.losses[0]} * ${a.mask.length} vs ${b.losses[0]} * ${kept}`);
 });
@@ -86,6 +86,32 @@ test('metrics follow the version: tf.keras 2.9 averages accuracy over the kept s
     const want = accuracy(pred, c.y, (r) => !masked || c.mask[r] === 1);
     const [, acc] = await model.evaluate(x, y);
     assert.ok(Math.abs(acc - want) < 1e-6, `${file}: accuracy ${acc} vs ${want}`);
+  }
+});
+
+test('Keras 2.2.4 metrics: each batch\'s accuracy over its kept steps, averaged over batches by sample count', async () => {
+  const c = cases.find((k) => k.model === 'train_masked_scce_k224.h5');
+  const model = await loadModel(`test/fixtures/training/${c.model}`);
+  model.compile({ optimizer: c.optimizer, loss: c.loss, metrics: ['accuracy'] });
+  const [x, y] = tensors(c);
+  const pred = await model.predict(x);
+  const [B, T] = c.x_shape;
+  // batches of 3 and 1 samples
+  const batchAcc = (from, to) => accuracy(pred, c.y, (r) => r >= from * T && r < to * T && c.mask[r] === 1);
+  const want = (3 * batchAcc(0, 3) + 1 * batchAcc(3, B)) / B;
+  const kept = accuracy(pred, c.y, (r) => c.mask[r] === 1);
+  assert.ok(Math.abs(want - kept) > 1e-3, `the test data tells the rules apart (${want} vs ${kept})`);
+  const [, acc] = await model.evaluate(x, y, { batchSize: 3 });
+  assert.ok(Math.abs(acc - want) < 1e-6, `accuracy ${acc} vs ${want}`);
+});
+
+test('a mask reaching the loss of a tf.keras "2.2.4-tf" file (rule not pinned) is refused by name, naming the version and the layer', async () => {
+  const model = await loadModel('test/fixtures/training/train_masked_refused_tf224.h5');
+  try {
+    model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
+    assert.unreachable('compile of a 2.2.4-tf masked model');
+  } catch (e) {
+    assert.ok(e instanceof UnsupportedKerasConfigurationError && /2\.2\.4-tf/.test(e.message) && /masked loss/.test(e.message) && /time_distributed/.test(e.message), String(e));
   }
 });
 
