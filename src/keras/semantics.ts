@@ -212,6 +212,7 @@ export interface MaskedLossRule {
   metrics: 'kept' | 'batch-kept' | 'all';
 }
 
+/** The {@link MaskedLossRule} of the file's Keras version, or null where it is not pinned (training then refuses a masked loss). */
 export function maskedLossRule(generation: KerasGeneration): MaskedLossRule | null {
   if (generation.runtime === 'tfjs' || generation.inferred) return null;
   const m = /^\s*(\d+)\.(\d+)\.(\d+)/.exec(generation.version);
