@@ -43,7 +43,7 @@ export { preluBackward } from './prelu-backward';
 export { gaussianNoise } from './gaussian-noise';
 export { copySteps, permuteCopy } from './time-shape';
 export { categoryCounts, oneHotRows, bucketize, lookupSorted } from './categorical';
-export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy } from './losses';
+export { lossMse, lossMae, lossHuber, lossBinaryCrossentropy, lossCategoricalCrossentropy, lossRowWeights, CCE_FROM_LOGITS, CCE_SPARSE } from './losses';
 export { sgdUpdate, rmspropUpdate, adamUpdate, adagradUpdate } from './optimizers';
 export { sumSquaresF32, clipValueF32, decayWeightsF32 } from './optimizers';
 export * from './metrics';

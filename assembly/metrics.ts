@@ -1,5 +1,6 @@
-// Metric kernels for fit / evaluate: each returns the sum over rows of a row's metric value (f64),
-// the caller divides by the rows it has seen (Keras' metrics are running means over every sample
+// Metric kernels for fit / evaluate: each returns the sum over rows of a row's metric value (f64)
+// times the row's weight (`weights`: one f32 per row, e.g. a time-step mask, or 0 for all 1); the
+// caller divides by the rows (weights) it has seen (Keras' metrics are running means over every sample
 // and timestep). Formulas of keras/src/metrics/accuracy_metrics.py and regression_metrics.py.
 // Shapes: pred, target are [rows][cols] row-major f32; sparse targets are one f32 class id per row.
 
@@ -15,17 +16,19 @@ export const METRIC_MSE: i32 = 4;
  * categorical accuracies (argmax of the row - first maximum, as argmax does - equals the target's
  * argmax / the class id), or the mean absolute / squared error over the row.
  */
-export function metricSum(pred: usize, target: usize, rows: i32, cols: i32, kind: i32, threshold: f32): f64 {
+export function metricSum(pred: usize, target: usize, rows: i32, cols: i32, kind: i32, threshold: f32, weights: usize): f64 {
   let total: f64 = 0;
   for (let r = 0; r < rows; r++) {
+    const w: f64 = weights ? <f64>load<f32>(weights + (<usize>r << 2)) : 1;
+    if (w == 0) continue;
     const p = pred + (<usize>(r * cols) << 2);
     if (kind == METRIC_SPARSE_CATEGORICAL_ACCURACY) {
-      total += <f64>(<f32>argmaxRow(p, cols) == load<f32>(target + (<usize>r << 2)) ? 1 : 0);
+      total += w * <f64>(<f32>argmaxRow(p, cols) == load<f32>(target + (<usize>r << 2)) ? 1 : 0);
       continue;
     }
     const t = target + (<usize>(r * cols) << 2);
     if (kind == METRIC_CATEGORICAL_ACCURACY) {
-      total += argmaxRow(p, cols) == argmaxRow(t, cols) ? 1 : 0;
+      total += w * (argmaxRow(p, cols) == argmaxRow(t, cols) ? 1 : 0);
       continue;
     }
     let row: f64 = 0;
@@ -36,7 +39,7 @@ export function metricSum(pred: usize, target: usize, rows: i32, cols: i32, kind
       else if (kind == METRIC_MAE) row += <f64>Mathf.abs(pk - yk);
       else row += <f64>((pk - yk) * (pk - yk));
     }
-    total += row / <f64>cols;
+    total += w * (row / <f64>cols);
   }
   return total;
 }

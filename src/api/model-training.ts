@@ -2,9 +2,9 @@ import { InputError, KerasRnnError, UnsupportedKerasConfigurationError } from '.
 import { instantiateKernels } from '../wasm/wasm-module.js';
 import { WasmMemory } from '../wasm/memory.js';
 import { computeLoss, lossFromConfig, type LossSpec } from '../training/losses.js';
-import { metricFromConfig, metricSums, resolveAccuracy, type MetricSpec } from '../training/metrics.js';
+import { metricFromConfig, metricScores, resolveAccuracy, type MetricSpec } from '../training/metrics.js';
 import { optimizerFromConfig, type OptimizerSpec } from '../training/optimizers.js';
-import { checkBatch, planTraining, SequentialTrainer, weightRegularizationLoss, type BatchTensor, type OutputLoss, type TrainingPlan } from '../training/sequential-trainer.js';
+import { checkBatch, outputMasks, planTraining, SequentialTrainer, weightRegularizationLoss, type BatchTensor, type OutputLoss, type TrainingPlan } from '../training/sequential-trainer.js';
 import { refuse } from '../training/layers/layer-module.js';
 import { isEntry, perOutput, unwrapFunction } from '../training/training-config.js';
 import { checkSplittable, ParallelTrainer, type TrainerArguments } from '../training/parallel-trainer.js';
@@ -412,8 +412,8 @@ function resolvedMetrics(setup: TrainingSetup, preds: Tensor[], ys: Tensor[], fi
   });
 }
 
-/** Metric sums (over rows) of predictions against targets, in the given kernel instance. */
-function scoreMetrics(memory: WasmMemory, metrics: MetricSpec[], pred: Tensor, y: Float32Array): { sums: number[]; rows: number } {
+/** Metric sums (over rows, masked as the plan's Keras version does) of predictions against targets, in the given kernel instance. */
+function scoreMetrics(memory: WasmMemory, plan: TrainingPlan, metrics: MetricSpec[], pred: Tensor, y: Float32Array, mask: Uint8Array | undefined): { sums: number[]; rows: number } {
   const cols = pred.shape[pred.shape.length - 1] ?? 1;
   const rows = pred.data.length / cols;
   if (metrics.length === 0) return { sums: [], rows };
@@ -423,15 +423,16 @@ function scoreMetrics(memory: WasmMemory, metrics: MetricSpec[], pred: Tensor, y
     memory.f32(p, pred.data.length).set(pred.data);
     const t = memory.scratch(y.length * 4);
     memory.f32(t, y.length).set(y);
-    return { sums: metricSums(memory, metrics, p, rows, cols, t), rows };
+    const rule = plan.maskedLoss;
+    return metricScores(memory, metrics, p, rows, cols, t, pred.shape[0], mask && rule ? { values: mask, rule } : null);
   } finally {
     memory.endScratch();
   }
 }
 
-/** Every output's metric sums. */
-function scoreAll(memory: WasmMemory, metrics: MetricSpec[][], preds: Tensor[], ys: Tensor[]): { sums: number[]; rows: number }[] {
-  return metrics.map((list, k) => scoreMetrics(memory, list, preds[k], ys[k].data));
+/** Every output's metric sums (`masks`: each output's time-step mask, if one reaches it). */
+function scoreAll(memory: WasmMemory, plan: TrainingPlan, metrics: MetricSpec[][], preds: Tensor[], ys: Tensor[], masks: (Uint8Array | undefined)[]): { sums: number[]; rows: number }[] {
+  return metrics.map((list, k) => scoreMetrics(memory, plan, list, preds[k], ys[k].data, masks[k]));
 }
 
 async function scoringOf(model: TrainingSource, setup: TrainingSetup): Promise<WasmMemory> {
@@ -476,9 +477,15 @@ async function evaluateData(model: TrainingSource, setup: TrainingSetup, data: D
     const preds = model.predictList(batch.x);
     metrics ??= resolvedMetrics(setup, preds, batch.y, model.fileName);
     const bw = takeWeights(weights, rows);
-    const outputs = setup.losses.map(({ loss }, k) => computeLoss(memory, loss, preds[k], batch.y[k].data, bw?.[k] ?? null).loss);
+    // the inference engine's outputs carry no masks: the training forward pass gives them
+    const masks = outputMasks(memory, setup.plan, model.stored.arrays as Map<string, Float32Array[]>, batchTensors(batch.x));
+    const rule = setup.plan.maskedLoss;
+    const outputs = setup.losses.map(({ loss }, k) => {
+      const mask = masks[k] && rule ? { values: masks[k] as Uint8Array, divisor: rule.loss } : null;
+      return computeLoss(memory, loss, preds[k], batch.y[k].data, bw?.[k] ?? null, mask).loss;
+    });
     const loss = outputs.reduce((a, l, k) => a + setup.losses[k].weight * l, penalty);
-    tracker.add({ loss, outputs }, rows.length, scoreAll(memory, metrics, preds, batch.y));
+    tracker.add({ loss, outputs }, rows.length, scoreAll(memory, setup.plan, metrics, preds, batch.y, masks));
   }
   return tracker.logs(prefix);
 }
@@ -514,7 +521,7 @@ export async function trainOnBatch(model: TrainingSource, setup: TrainingSetup, 
   const tracker = new Tracker(setup);
   const outs = trainer.lastOutputs;
   const metrics = resolvedMetrics(setup, outs, data.y, model.fileName);
-  tracker.add(loss, data.samples, scoreAll(await scoringOf(model, setup), metrics, outs, data.y));
+  tracker.add(loss, data.samples, scoreAll(await scoringOf(model, setup), setup.plan, metrics, outs, data.y, outs.map((o) => o.mask)));
   return kerasResult(tracker.logs(), options.returnDict);
 }
 
@@ -612,7 +619,7 @@ export async function fitModel(model: TrainingSource, setup: TrainingSetup, x: T
       const loss = trainer.trainOnBatch(batchTensors(b.x), b.y.map((t) => t.data), takeWeights(weights, rows), tbptt);
       const outs = trainer.lastOutputs;
       metrics ??= resolvedMetrics(setup, outs, b.y, file);
-      tracker.add(loss, rows.length, scoreAll(scoring, metrics, outs, b.y));
+      tracker.add(loss, rows.length, scoreAll(scoring, setup.plan, metrics, outs, b.y, outs.map((o) => o.mask)));
       if (await call('onBatchEnd', batch, tracker.logs())) stop = true;
     }
     const logs = tracker.logs();

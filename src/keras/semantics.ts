@@ -176,3 +176,55 @@ export function semanticsChange(
   }
   return null;
 }
+
+/**
+ * How Keras weighs a model output's loss by the time-step mask that reaches the output (a mask
+ * from Masking / Embedding(mask_zero) through layers that pass it on). Every version multiplies
+ * each step's loss (and sample weight) by the mask; they differ in what the masked sum is divided
+ * by under the default "sum_over_batch_size" reduction, with `n` the number of [batch, step] loss
+ * values and `kept` the number of unmasked ones:
+ * - `kept`: sum / kept. Keras 1 and standalone Keras 2.0 - 2.2.4 (`weighted_masked_objective`:
+ *   `score_array /= K.mean(mask)`, then the mean), tf.keras 2.11+ (`losses_utils.apply_valid_mask`
+ *   scales the mask by n / kept; keras-team/keras commit 2fd719d, first in v2.11.0).
+ * - `kept-fraction-epsilon`: sum / (n (kept / n + 1e-7)). Standalone Keras 2.2.5
+ *   (`score_array /= K.mean(mask) + K.epsilon()`).
+ * - `kept-count-epsilon`: sum n / (kept + 1e-7) / n. Keras 3.0 - 3.12 (`keras/src/losses/loss.py`
+ *   `apply_mask`: `mask *= total / (valid + backend.epsilon())`).
+ * - `kept-no-nan`: sum / kept, 0 when every step is masked. Keras 3.13+ (`divide_no_nan(total, valid)`).
+ * - `all`: sum / n. Standalone Keras 2.3.x (`_prepare_total_loss`: the mask multiplies the sample
+ *   weights, then `reduce_weighted_loss` divides by every element) and tf.keras 2.6 - 2.10
+ *   (`compile_utils.LossesContainer`: `sw = apply_mask(y_p, sw, get_mask(y_p))`, same reduction).
+ *
+ * Metrics (the unweighted `metrics` kerasrnn computes): `kept` is a running mean over the unmasked
+ * steps (tf.keras 2 / Keras 2.3 `MetricsContainer` passes the mask as the metrics' sample weight;
+ * Keras 3.12+ `MeanMetricWrapper` always applies it); `batch-kept` is each batch's mean over its
+ * unmasked steps, averaged over batches weighted by their sample count (Keras 2.0 - 2.2.5
+ * `weighted_masked_objective` on the metric, then the BaseLogger's average); `all` ignores the
+ * mask (Keras 1 computes metrics without masks; Keras 3.0 - 3.11 apply it only with a sample
+ * weight: `if sample_weight is not None and mask is not None`).
+ *
+ * tf.keras written as `2.x.y-tf` (TensorFlow 1.x - 2.2), tf.keras 2.4 / 2.5 (in TensorFlow's own
+ * repository), TF.js models and files whose version is not stated return null: their rule is not
+ * pinned here and a mask reaching the loss is refused for them by name.
+ */
+export interface MaskedLossRule {
+  loss: 'kept' | 'kept-fraction-epsilon' | 'kept-count-epsilon' | 'kept-no-nan' | 'all';
+  metrics: 'kept' | 'batch-kept' | 'all';
+}
+
+/** The {@link MaskedLossRule} of the file's Keras version, or null where it is not pinned (training then refuses a masked loss). */
+export function maskedLossRule(generation: KerasGeneration): MaskedLossRule | null {
+  if (generation.runtime === 'tfjs' || generation.inferred) return null;
+  const m = /^\s*(\d+)\.(\d+)\.(\d+)/.exec(generation.version);
+  if (!m) return null;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (major === 1) return { loss: 'kept', metrics: 'all' };
+  if (major >= 3) return { loss: minor >= 13 || major > 3 ? 'kept-no-nan' : 'kept-count-epsilon', metrics: minor >= 12 || major > 3 ? 'kept' : 'all' };
+  if (/-tf/.test(generation.version)) return null;
+  if (minor < 2 || (minor === 2 && patch <= 4)) return { loss: 'kept', metrics: 'batch-kept' };
+  if (minor === 2) return { loss: 'kept-fraction-epsilon', metrics: 'batch-kept' };
+  if (minor === 3) return { loss: 'all', metrics: 'kept' };
+  if (minor >= 6 && minor <= 10) return { loss: 'all', metrics: 'kept' };
+  if (minor >= 11) return { loss: 'kept', metrics: 'kept' };
+  return null;
+}

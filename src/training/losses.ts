@@ -1,5 +1,7 @@
 import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
+import type { MaskedLossRule } from '../keras/semantics.js';
+import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
 
 /**
  * Keras losses for training, computed by the kernels of assembly/losses.ts with Keras' default
@@ -7,7 +9,10 @@ import type { WasmMemory } from '../wasm/memory.js';
  * loss is the mean over its last axis for the element-wise losses and the sum over classes for the
  * cross-entropies). With sample weights (one per sample, i.e. per entry of the first axis), each
  * sample's loss is multiplied by its weight and the result still divided by the number of loss
- * values, as Keras' "sum_over_batch_size" does. Other reductions are not implemented yet.
+ * values, as Keras' "sum_over_batch_size" does. A time-step mask reaching the loss (outputs
+ * [batch, steps, features]) weighs each step's loss by the mask (times its sample weight) and
+ * divides as the file's Keras version does ({@link MaskedLossRule} in keras/semantics.ts).
+ * Other reductions are not implemented yet.
  */
 
 /** A loss as Keras names it, with its options. */
@@ -58,6 +63,31 @@ export function lossFromConfig(entry: unknown): LossSpec {
   };
 }
 
+/** A time-step mask reaching a loss: u8 [batch][steps] in wasm memory (1 = kept), and Keras' divisor rule. */
+export interface LossMask {
+  ptr: number;
+  divisor: MaskedLossRule['loss'];
+}
+
+/**
+ * The factor Keras' masked "sum_over_batch_size" puts on the masked sum (already divided by all
+ * `rows` [batch, step] loss values), given the `kept` (unmasked) ones: see keras/semantics.ts.
+ */
+export function maskedLossFactor(divisor: MaskedLossRule['loss'], kept: number, rows: number): number {
+  switch (divisor) {
+    case 'all':
+      return 1;
+    case 'kept':
+      return rows / kept;
+    case 'kept-no-nan':
+      return kept === 0 ? 0 : rows / kept;
+    case 'kept-count-epsilon':
+      return rows / (kept + 1e-7);
+    case 'kept-fraction-epsilon':
+      return 1 / (kept / rows + 1e-7);
+  }
+}
+
 /** Loss value and gradient with respect to the predictions. */
 export interface LossResult {
   loss: number;
@@ -68,7 +98,14 @@ export interface LossResult {
  * Computes the loss of `pred` ([batch, ..., cols]) against `target` (same shape; for the sparse
  * loss, one class index per row) and its gradient d(loss)/d(pred), optionally sample-weighted.
  */
-export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Float32Array; shape: number[] }, target: Float32Array, sampleWeights?: Float32Array | null): LossResult {
+export function computeLoss(
+  memory: WasmMemory,
+  spec: LossSpec,
+  pred: { data: Float32Array; shape: number[] },
+  target: Float32Array,
+  sampleWeights?: Float32Array | null,
+  mask?: { values: Uint8Array; divisor: MaskedLossRule['loss'] } | null,
+): LossResult {
   memory.beginScratch();
   try {
     const n = pred.data.length;
@@ -77,7 +114,13 @@ export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Fl
     const t = memory.scratch(Math.max(1, target.length) * 4);
     memory.f32(t, target.length).set(target);
     const g = memory.scratch(n * 4);
-    const loss = lossInto(memory, spec, p, pred.shape, t, target, g, sampleWeights);
+    let m: LossMask | null = null;
+    if (mask) {
+      const ptr = memory.scratch(mask.values.length);
+      memory.u8(ptr, mask.values.length).set(mask.values);
+      m = { ptr, divisor: mask.divisor };
+    }
+    const loss = lossInto(memory, spec, p, pred.shape, t, target, g, sampleWeights, m);
     return { loss, grad: memory.f32(g, n).slice() };
   } finally {
     memory.endScratch();
@@ -87,6 +130,7 @@ export function computeLoss(memory: WasmMemory, spec: LossSpec, pred: { data: Fl
 /**
  * The loss of predictions already in wasm memory (`pred`, shape `shape`) against `target` (its
  * values at `targetPtr`, also given as an array for the checks); writes the gradient to `grad`.
+ * Scratch memory of the caller's scope holds the row weights.
  * `batch` gives the loss denominators of the whole batch when `pred` holds only some of its
  * samples (a thread's slice, parallel-trainer.ts): the slice's loss and gradient are then its
  * exact share of the batch's "sum_over_batch_size" mean, element for element the same values.
@@ -100,6 +144,7 @@ export function lossInto(
   target: Float32Array,
   grad: number,
   sampleWeights?: Float32Array | null,
+  mask?: LossMask | null,
   batch?: { values: number; rows: number },
 ): number {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -120,34 +165,39 @@ export function lossInto(
   }
   if (sparse && smoothing !== 0) throw new UnsupportedKerasConfigurationError('sparse_categorical_crossentropy has no label smoothing in Keras', { field: 'label_smoothing', value: smoothing });
   const k = memory.kernels;
-  const elementScale = 1 / (batch?.values ?? n);
-  const rowScale = 1 / (batch?.rows ?? rows);
-  const logits = spec.fromLogits ? 1 : 0;
-  /** Sum of the loss over `count` values from value `at` (rows from `row`), gradient scaled by `w`. */
-  const part = (at: number, row: number, count: number, w: number): number => {
-    const [p, t, g] = [pred + at * 4, targetPtr + (sparse ? row : at) * 4, grad + at * 4];
-    const es = elementScale * w;
-    switch (spec.name) {
-      case 'mean_squared_error':
-        return k.lossMse(p, t, count, es, g) * elementScale;
-      case 'mean_absolute_error':
-        return k.lossMae(p, t, count, es, g) * elementScale;
-      case 'huber':
-        return k.lossHuber(p, t, count, spec.delta ?? 1, es, g) * elementScale;
-      case 'binary_crossentropy':
-        return k.lossBinaryCrossentropy(p, t, count, logits, smoothing, es, g) * elementScale;
-      default:
-        return k.lossCategoricalCrossentropy(p, sparse ? 0 : t, sparse ? t : 0, count / cols, cols, logits, smoothing, rowScale * w, g) * rowScale;
-    }
-  };
-  if (!sampleWeights) return part(0, 0, n, 1);
   const samples = shape[0];
-  if (sampleWeights.length !== samples) {
+  if (sampleWeights && sampleWeights.length !== samples) {
     throw new InputError(`${sampleWeights.length} sample weights for ${samples} samples`, { field: 'sampleWeight', value: sampleWeights.length });
   }
-  // one kernel call per sample (its values are contiguous): weights scale its loss and gradient
-  const perSample = n / samples;
-  let total = 0;
-  for (let b = 0; b < samples; b++) total += sampleWeights[b] * part(b * perSample, (b * perSample) / cols, perSample, sampleWeights[b]);
-  return total;
+  if (mask && (shape.length !== 3 || rows !== samples * shape[1])) {
+    throw new UnsupportedKerasConfigurationError('a time-step mask reaching a loss needs outputs of shape [batch, steps, features]', { field: 'mask', value: shape });
+  }
+  // one weight per row: the sample's weight times the step's mask
+  let weights = 0;
+  let factor = 1;
+  if (sampleWeights || mask) {
+    let sw = 0;
+    if (sampleWeights) {
+      sw = memory.scratch(samples * 4);
+      memory.f32(sw, samples).set(sampleWeights);
+    }
+    weights = memory.scratch(rows * 4);
+    const kept = k.lossRowWeights(mask?.ptr ?? 0, sw, samples, rows / samples, weights);
+    if (mask) factor = maskedLossFactor(mask.divisor, kept, rows);
+  }
+  const elementScale = factor / (batch?.values ?? n);
+  const rowScale = factor / (batch?.rows ?? rows);
+  const flags = (spec.fromLogits ? KERNEL_CONSTANTS.CCE_FROM_LOGITS : 0) | (sparse ? KERNEL_CONSTANTS.CCE_SPARSE : 0);
+  switch (spec.name) {
+    case 'mean_squared_error':
+      return k.lossMse(pred, targetPtr, n, cols, weights, elementScale, grad) * elementScale;
+    case 'mean_absolute_error':
+      return k.lossMae(pred, targetPtr, n, cols, weights, elementScale, grad) * elementScale;
+    case 'huber':
+      return k.lossHuber(pred, targetPtr, n, cols, spec.delta ?? 1, weights, elementScale, grad) * elementScale;
+    case 'binary_crossentropy':
+      return k.lossBinaryCrossentropy(pred, targetPtr, n, cols, spec.fromLogits ? 1 : 0, smoothing, weights, elementScale, grad) * elementScale;
+    default:
+      return k.lossCategoricalCrossentropy(pred, targetPtr, rows, cols, flags, smoothing, weights, rowScale, grad) * rowScale;
+  }
 }

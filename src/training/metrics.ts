@@ -1,7 +1,8 @@
 import { UnsupportedKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
 import { KERNEL_CONSTANTS } from '../wasm/kernel-exports.js';
-import type { LossSpec } from './losses.js';
+import { maskedLossFactor, type LossSpec } from './losses.js';
+import type { MaskedLossRule } from '../keras/semantics.js';
 
 /**
  * Keras metrics for fit / evaluate (kernel: assembly/metrics.ts). Each is a running mean over
@@ -9,7 +10,9 @@ import type { LossSpec } from './losses.js';
  * keeps it; sample weights do not weigh them (Keras' `metrics`, not `weighted_metrics`).
  * `"accuracy"` / `"acc"` resolves as Keras does: binary accuracy for a one-column output or a
  * binary cross-entropy loss, sparse categorical accuracy when the targets are class ids, else
- * categorical accuracy; the history keeps the name as given.
+ * categorical accuracy; the history keeps the name as given. A time-step mask reaching the output
+ * weighs the steps as the file's Keras version does ({@link MaskedLossRule}: a running mean over
+ * the kept steps, each batch's kept-step mean averaged by samples, or no mask).
  */
 
 /** A metric: its history key and how to compute it. */
@@ -73,9 +76,38 @@ const IDS: Record<Exclude<MetricSpec['kind'], 'accuracy'>, number> = {
  * Sum over rows (rows = values / cols of `pred`) of each metric's row value, for `pred` and
  * `target` already in wasm memory; `sparse` targets hold one class id per row.
  */
-export function metricSums(memory: WasmMemory, metrics: readonly MetricSpec[], pred: number, rows: number, cols: number, target: number): number[] {
+export function metricSums(memory: WasmMemory, metrics: readonly MetricSpec[], pred: number, rows: number, cols: number, target: number, weights = 0): number[] {
   return metrics.map((m) => {
     if (m.kind === 'accuracy') throw new Error('internal: accuracy must be resolved before computing it');
-    return memory.kernels.metricSum(pred, target, rows, cols, IDS[m.kind], m.threshold);
+    return memory.kernels.metricSum(pred, target, rows, cols, IDS[m.kind], m.threshold, weights);
   });
+}
+
+/**
+ * What a batch adds to the running means: each metric's sum and the count it is divided by (rows,
+ * kept rows, or samples for Keras 2.0 - 2.2's per-batch means), for predictions of `samples`
+ * samples in wasm memory and the output's time-step mask, if one reaches it ([samples][steps],
+ * one per row). Call inside a scratch scope.
+ */
+export function metricScores(
+  memory: WasmMemory,
+  metrics: readonly MetricSpec[],
+  pred: number,
+  rows: number,
+  cols: number,
+  target: number,
+  samples: number,
+  mask?: { values: Uint8Array; rule: MaskedLossRule } | null,
+): { sums: number[]; rows: number } {
+  if (!mask || mask.rule.metrics === 'all') return { sums: metricSums(memory, metrics, pred, rows, cols, target), rows };
+  if (mask.values.length !== rows) throw new UnsupportedKerasConfigurationError('a time-step mask reaching metrics needs outputs of shape [batch, steps, features]', { field: 'mask', value: mask.values.length });
+  const m = memory.scratch(rows);
+  memory.u8(m, rows).set(mask.values);
+  const weights = memory.scratch(rows * 4);
+  const kept = memory.kernels.lossRowWeights(m, 0, samples, rows / samples, weights);
+  const sums = metricSums(memory, metrics, pred, rows, cols, target, weights);
+  if (mask.rule.metrics === 'kept') return { sums, rows: kept };
+  // Keras 2.0 - 2.2: the batch's masked mean (weighted_masked_objective), weighted by the batch's samples
+  const factor = maskedLossFactor(mask.rule.loss, kept, rows);
+  return { sums: sums.map((v) => ((v * factor) / rows) * samples), rows: samples };
 }

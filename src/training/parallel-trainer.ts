@@ -38,6 +38,9 @@ export interface SliceResult {
  * batch size): refused with threads; every other layer computes each sample on its own.
  */
 export function checkSplittable(plan: TrainingPlan): void {
+  // a masked loss divides by the kept steps of the whole batch
+  const masked = plan.steps.find((s) => plan.maskedLoss && s.outputs.some((id) => plan.outputMasked[plan.outputs.indexOf(id)]));
+  if (masked) refuse(masked.plan.layer, 'threads > 1 with a time-step mask reaching the loss (its divisor counts the kept steps of the whole batch); load with threads: 1 to train it', 'threads');
   for (const { plan: p, weightPenalties, activity } of plan.steps) {
     if ('statistics' in p && p.statistics?.length) refuse(p.layer, 'threads > 1 with BatchNormalization in training (its batch statistics need the whole batch on one thread); load with threads: 1 to train it', 'threads');
     if (weightPenalties.length || activity) refuse(p.layer, 'threads > 1 with regularizers in training (their penalties are the whole batch\'s); load with threads: 1 to train it', weightPenalties.length ? 'kernel_regularizer' : 'activity_regularizer');
@@ -61,8 +64,8 @@ export function sliceGradients(
     const loss: BatchLoss = { loss: 0, outputs: [] };
     let outputs: BatchTensor[] = [];
     const { grads } = forwardBackward(ctx, plan, arrays, job.xs, (outs) => {
-      outputs = copiedOutputs(memory, outs);
-      return outputLossGradients(ctx, losses, outs, job.ys, job.sampleWeights, loss);
+      outputs = copiedOutputs(memory, plan, outs);
+      return outputLossGradients(ctx, plan, losses, outs, job.ys, job.sampleWeights, loss);
     });
     return { loss, outputs, grads, seed: ctx.seed };
   } finally {

@@ -1,7 +1,7 @@
 import { InputError, UnsupportedKerasConfigurationError } from '../errors.js';
 import type { WasmMemory } from '../wasm/memory.js';
 import { refKey, type ModelGraph } from '../graph/build-graph.js';
-import { callReceivesMask, mergeMaskRule } from '../keras/semantics.js';
+import { callReceivesMask, maskedLossRule, mergeMaskRule, type MaskedLossRule } from '../keras/semantics.js';
 import { mergeMasks } from '../layers/merge.js';
 import type { KerasGeneration } from '../keras/generation.js';
 import { lossInto, type LossSpec } from './losses.js';
@@ -54,6 +54,10 @@ export interface TrainingPlan {
   tensors: number;
   /** Whether a layer is called more than once (shared: its weight gradients are summed over its calls). */
   shared: Set<string>;
+  /** Whether a time-step mask reaches each model output (its loss and metrics are masked). */
+  outputMasked: boolean[];
+  /** How the file's Keras version divides a masked loss and masks metrics; null when no mask reaches an output. */
+  maskedLoss: MaskedLossRule | null;
 }
 
 /** The training plan of a model, or a typed refusal naming the first layer / option it cannot train. */
@@ -127,20 +131,27 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
     return id;
   });
   if (steps.length === 0 || outputs.some((id) => id < graph.spec.inputs.length)) throw new UnsupportedKerasConfigurationError('the model has no layer to train', {});
-  // Keras weights the loss by a mask that reaches the output; training does not offer that
+  // Keras weights the loss by a mask that reaches the output, dividing as its version does
+  const outputMasked = outputs.map((id) => masked[id]);
+  let maskedLoss: MaskedLossRule | null = null;
   outputs.forEach((id) => {
     if (!masked[id]) return;
+    maskedLoss = maskedLossRule(generation);
+    if (maskedLoss) return;
     const step = steps.find((s) => s.outputs.includes(id)) as PlannedStep;
-    refuse(step.plan.layer, 'a time-step mask reaching the model output (masked loss)', 'mask', true);
+    const version = generation.runtime === 'tfjs' ? 'TF.js' : generation.inferred ? 'an unstated Keras version' : `Keras ${generation.version}`;
+    refuse(step.plan.layer, `a time-step mask reaching the model output (masked loss) in a file of ${version}, whose masked-loss divisor is not pinned`, 'mask', true);
   });
   const shared = new Set([...calls].filter(([, n]) => n > 1).map(([name]) => name));
-  return { steps, inputs: graph.spec.inputs.length, outputs, tensors: masked.length, shared };
+  return { steps, inputs: graph.spec.inputs.length, outputs, tensors: masked.length, shared, outputMasked, maskedLoss };
 }
 
 /** A model input or output of one batch: float32 data and its shape. */
 export interface BatchTensor {
   data: Float32Array;
   shape: number[];
+  /** An output's time-step mask [batch][steps] (1 = kept), when one reaches it. */
+  mask?: Uint8Array;
 }
 
 /**
@@ -164,25 +175,7 @@ export function forwardBackward(
   // d(activity penalty)/d(output) of the steps with an activity regularizer
   const activityGrads = new Map<number, number>();
   const { steps } = plan;
-  const saved: unknown[] = [];
-  const acts: Activation[] = xs.map((x) => ({ ptr: ctx.put(x.data), shape: x.shape.slice() }));
-  const updates = new Map<string, StatisticsUpdate[]>();
-  for (const { plan: p, inputs, initialStates, outputs, maskRule } of steps) {
-    const name = p.layer.spec.name;
-    const ins = inputs.map((i) => acts[i]);
-    if ('multiInput' in p) {
-      const r = p.forward(ctx, ins, arrays.get(name) ?? []);
-      saved.push(r.saved);
-      acts[outputs[0]] = p.masks ? r.output : { ...r.output, ...mergedMask(ctx, ins, maskRule ?? 'and') };
-    } else {
-      const states = initialStates ? ins.slice(ins.length - initialStates) : undefined;
-      const r = p.forward(ctx, ins[0], arrays.get(name) ?? [], states);
-      saved.push(r.saved);
-      acts[outputs[0]] = r.output;
-      r.states?.forEach((s, k) => (acts[outputs[k + 1]] = s));
-      if (r.updates) updates.set(name, r.updates);
-    }
-  }
+  const { saved, acts, updates } = runForward(ctx, plan, arrays, xs);
   steps.forEach(({ activity, outputs }) => {
     if (!activity) return;
     const out = acts[outputs[0]];
@@ -247,6 +240,30 @@ export function forwardBackward(
   }
   const dInputs = xs.map((x, i) => pending[i] ?? memory.scratch(x.data.length * 4, true));
   return { outputs: modelOutputs, dInputs, grads, updates, penalty };
+}
+
+/** The layers' forward passes in execution order: every tensor of the plan, what backward needs, the moving-statistics updates. */
+function runForward(ctx: TrainContext, plan: TrainingPlan, arrays: Map<string, Float32Array[]>, xs: BatchTensor[]): { saved: unknown[]; acts: Activation[]; updates: Map<string, StatisticsUpdate[]> } {
+  const saved: unknown[] = [];
+  const acts: Activation[] = xs.map((x) => ({ ptr: ctx.put(x.data), shape: x.shape.slice() }));
+  const updates = new Map<string, StatisticsUpdate[]>();
+  for (const { plan: p, inputs, initialStates, outputs, maskRule } of plan.steps) {
+    const name = p.layer.spec.name;
+    const ins = inputs.map((i) => acts[i]);
+    if ('multiInput' in p) {
+      const r = p.forward(ctx, ins, arrays.get(name) ?? []);
+      saved.push(r.saved);
+      acts[outputs[0]] = p.masks ? r.output : { ...r.output, ...mergedMask(ctx, ins, maskRule ?? 'and') };
+    } else {
+      const states = initialStates ? ins.slice(ins.length - initialStates) : undefined;
+      const r = p.forward(ctx, ins[0], arrays.get(name) ?? [], states);
+      saved.push(r.saved);
+      acts[outputs[0]] = r.output;
+      r.states?.forEach((s, k) => (acts[outputs[k + 1]] = s));
+      if (r.updates) updates.set(name, r.updates);
+    }
+  }
+  return { saved, acts, updates };
 }
 
 /**
@@ -342,8 +359,8 @@ export function optimizedVariables(plan: TrainingPlan, arrays: Map<string, Float
 }
 
 /** The model outputs of a step, copied out of scratch memory. */
-export function copiedOutputs(memory: WasmMemory, outs: Activation[]): BatchTensor[] {
-  return outs.map((o) => ({ data: memory.f32(o.ptr, sizeOf(o.shape)).slice(), shape: o.shape.slice() }));
+export function copiedOutputs(memory: WasmMemory, plan: TrainingPlan, outs: Activation[]): BatchTensor[] {
+  return outs.map((o, k) => ({ data: memory.f32(o.ptr, sizeOf(o.shape)).slice(), shape: o.shape.slice(), ...outputMask(memory, plan, k, o) }));
 }
 
 /**
@@ -352,15 +369,18 @@ export function copiedOutputs(memory: WasmMemory, outs: Activation[]): BatchTens
  * the slice's exact share of the whole batch's "sum_over_batch_size" mean, so the slices' losses
  * and gradients add up to one thread's.
  */
-export function outputLossGradients(ctx: TrainContext, losses: OutputLoss[], outs: Activation[], ys: Float32Array[], sampleWeights: (Float32Array | null)[], loss: BatchLoss): number[] {
+export function outputLossGradients(ctx: TrainContext, plan: TrainingPlan, losses: OutputLoss[], outs: Activation[], ys: Float32Array[], sampleWeights: (Float32Array | null)[], loss: BatchLoss): number[] {
   const { memory, rows } = ctx;
+  const { maskedLoss } = plan;
   return outs.map((out, k) => {
+    // Keras weights each step's loss by a time-step mask reaching the output (the divisor by version)
+    const mask = plan.outputMasked[k] && out.mask && maskedLoss ? { ptr: out.mask, divisor: maskedLoss.loss } : null;
     const n = sizeOf(out.shape);
     const grad = memory.scratch(n * 4);
     const { loss: spec, weight } = losses[k];
     const values = rows ? (n / rows.count) * rows.total : 0;
     const batch = rows ? { values, rows: values / (out.shape[out.shape.length - 1] ?? 1) } : undefined;
-    const value = lossInto(memory, spec, out.ptr, out.shape, ctx.put(ys[k]), ys[k], grad, sampleWeights[k] ?? null, batch);
+    const value = lossInto(memory, spec, out.ptr, out.shape, ctx.put(ys[k]), ys[k], grad, sampleWeights[k] ?? null, mask, batch);
     if (weight !== 1) memory.kernels.scaleF32(grad, n, weight);
     loss.outputs.push(value);
     loss.loss += weight * value;
@@ -450,6 +470,11 @@ export class SequentialTrainer {
    */
   private checkTbptt(xs: BatchTensor[], ys: Float32Array[]): void {
     const { steps } = this.plan;
+    const masked = this.plan.outputMasked.indexOf(true);
+    if (masked >= 0) {
+      const step = steps.find((s) => s.outputs.includes(this.plan.outputs[masked])) as PlannedStep;
+      refuse(step.plan.layer, 'truncated BPTT with a time-step mask reaching the loss (Keras has no chunked masked loss to follow)', 'mask', true);
+    }
     steps.forEach(({ plan: s, initialStates, outputs }) => {
       const l = s.layer;
       const kind = l.imported.className;
@@ -483,8 +508,8 @@ export class SequentialTrainer {
       const loss: BatchLoss = { loss: 0, outputs: [] };
       let outputs: BatchTensor[] = [];
       const { grads, updates, penalty } = forwardBackward(ctx, this.plan, this.arrays, xs, (outs) => {
-        outputs = copiedOutputs(memory, outs);
-        return outputLossGradients(ctx, this.losses, outs, ys, sampleWeights, loss);
+        outputs = copiedOutputs(memory, this.plan, outs);
+        return outputLossGradients(ctx, this.plan, this.losses, outs, ys, sampleWeights, loss);
       });
       this.seed = ctx.seed;
       // Keras minimises and reports the loss plus the regularization losses
@@ -500,6 +525,29 @@ export class SequentialTrainer {
     } finally {
       memory.endScratch();
     }
+  }
+}
+
+/** An output's time-step mask copied out of wasm memory, when the plan says one reaches it. */
+function outputMask(memory: WasmMemory, plan: TrainingPlan, k: number, out: Activation): { mask?: Uint8Array } {
+  if (!plan.outputMasked[k] || !out.mask) return {};
+  return { mask: memory.u8(out.mask, out.shape[0] * out.shape[1]).slice() };
+}
+
+/**
+ * The time-step masks of the model outputs for inputs `xs` (undefined for an output no mask
+ * reaches): the layers' training forward pass, whose masks do not depend on dropout. For evaluate,
+ * whose outputs come from the inference engine.
+ */
+export function outputMasks(memory: WasmMemory, plan: TrainingPlan, arrays: Map<string, Float32Array[]>, xs: BatchTensor[]): (Uint8Array | undefined)[] {
+  if (!plan.outputMasked.some((m) => m)) return plan.outputs.map(() => undefined);
+  memory.beginScratch();
+  try {
+    const ctx = trainContext(memory, 1);
+    const acts = runForward(ctx, plan, arrays, xs).acts;
+    return plan.outputs.map((id, k) => outputMask(memory, plan, k, acts[id]).mask);
+  } finally {
+    memory.endScratch();
   }
 }
 

@@ -47,6 +47,7 @@ function assertClose(a, b, what) {
   return worst;
 }
 
+const MASKED = 'test/fixtures/training/train_masked_mse_tfkeras212.h5';
 const N = 21;
 const x = tensor([N, 6, 3]);
 const CASES = [
@@ -169,6 +170,20 @@ test('two inputs, two outputs with shared layers (loss_weights and metrics from 
   assert.ok(two.weights.some((v, i) => v !== one.weights[i]), 'threads changed nothing: was the batch split?');
   const worst = assertClose(one, two, '1 vs 2 threads');
   console.log(`  two inputs / two outputs: largest weight difference to one thread ${worst.toExponential(2)}`);
+});
+
+test('regularizers and a masked loss are refused by name with threads > 1 (their penalty / divisor is the whole batch\'s)', async () => {
+  for (const [file, pattern] of [['test/fixtures/training/grad_regularizers_k3.keras', /regularizers/], [MASKED, /mask reaching the loss/]]) {
+    const model = await loadModel(file, { threads: 2 });
+    try {
+      assert.throws(() => model.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e.name === 'UnsupportedKerasConfigurationError' && pattern.test(e.message) && /threads/.test(e.message), file);
+    } finally {
+      model.dispose();
+    }
+    const single = await loadModel(file);
+    single.compile({ optimizer: 'sgd', loss: 'mse' });
+    single.dispose();
+  }
 });
 
 test.run();
