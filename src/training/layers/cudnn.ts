@@ -48,10 +48,10 @@ export function cudnnCore(v: RecurrentView, generation: KerasGeneration): Recurr
   return {
     ...core,
     weights: ['kernel', 'recurrent_kernel', 'bias'],
-    forward: (ctx, input, w) => core.forward(ctx, input, stored.toPlain(ctx, w, input.shape[input.shape.length - 1])),
-    backward(ctx, s, dSeq, dLast, needDx) {
-      const r = core.backward(ctx, s, dSeq, dLast, needDx);
-      return { dx: r.dx, grads: stored.fromPlain(ctx, r.grads, s.input.shape[s.input.shape.length - 1]) };
+    forward: (ctx, input, w, initial) => core.forward(ctx, input, stored.toPlain(ctx, w, input.shape[input.shape.length - 1]), initial),
+    backward(ctx, s, dSeq, dLast, needDx, dLastC) {
+      const r = core.backward(ctx, s, dSeq, dLast, needDx, dLastC);
+      return { ...r, grads: stored.fromPlain(ctx, r.grads, s.input.shape[s.input.shape.length - 1]) };
     },
   };
 }

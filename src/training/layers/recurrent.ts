@@ -219,6 +219,17 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration): Re
   };
 }
 
+/**
+ * d(loss)/d(the last state) from the gradient of the output without return_sequences (`dOut`, or
+ * 0) and of the returned h (`dState`, or 0): the same state, so their sum (n floats), or 0.
+ */
+export function lastStateGradient(ctx: TrainContext, dOut: number, dState: number, n: number): number {
+  if (!dOut || !dState) return dOut || dState;
+  const sum = ctx.memory.scratch(n * 4);
+  ctx.memory.kernels.binaryF32(dOut, dState, sum, n, KERNEL_CONSTANTS.BIN_ADD);
+  return sum;
+}
+
 /** A [B][T][F] sequence with its steps in reverse order, in fresh scratch memory. */
 export function reversedSteps(ctx: TrainContext, p: number, B: number, T: number, F: number): number {
   const out = ctx.memory.scratch(B * T * F * 4);
@@ -256,18 +267,10 @@ export function planRecurrent(layer: GraphLayer, generation: KerasGeneration): T
       return { output, saved: r.saved, states };
     },
     backward(ctx, s, dOut, dReturned) {
-      const { memory } = ctx;
       const [B, T] = s.input.shape;
       const U = core.units;
-      let dLast = dReturned?.[0] ?? 0;
-      let dSeq = 0;
-      if (core.returnSequences) dSeq = flipped ? reversedSteps(ctx, dOut, B, T, U) : dOut;
-      else if (dLast) {
-        // the output and the returned h are the same state: their gradients add
-        const sum = memory.scratch(B * U * 4);
-        memory.kernels.binaryF32(dOut, dLast, sum, B * U, KERNEL_CONSTANTS.BIN_ADD);
-        dLast = sum;
-      } else dLast = dOut;
+      const dSeq = core.returnSequences ? (flipped ? reversedSteps(ctx, dOut, B, T, U) : dOut) : 0;
+      const dLast = lastStateGradient(ctx, core.returnSequences ? 0 : dOut, dReturned?.[0] ?? 0, B * U);
       const r = core.backward(ctx, s, dSeq, dLast, true, dReturned?.[1] ?? 0);
       return { dInput: r.dx, grads: r.grads, ...(r.dStates ? { dStates: r.dStates } : {}) };
     },
