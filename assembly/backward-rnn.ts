@@ -12,7 +12,9 @@
 // Dropout (a RecurrentTrainParams block) follows Keras: the same inverted-dropout masks at every
 // step of a sequence, on the inputs before the kernel and on the state before the recurrent
 // kernel, one mask for all gate blocks or one per block; the state a step starts from may be a
-// carried one (truncated BPTT), which gets no gradient.
+// carried one (truncated BPTT), which gets no gradient, or a layer's initial_state, whose gradient
+// the backward passes write out (the block's dh0 / dc0), as they take the gradient of the
+// returned last state in (dhLast / dcLast: return_state, or the output without return_sequences).
 
 import { timeIndex } from './rnn-common';
 import { ld, st, axpy, dot } from './train-common';
@@ -113,7 +115,7 @@ import { RecurrentTrainParams } from './param-blocks';
  */
 @inline function enterBackwardStep(mask: usize, dh: usize, dOut: usize, dx: usize, row: i32, U: i32, D: i32, zeroOut: i32): bool {
   const kept = keptRow(mask, row);
-  if (kept || !zeroOut) axpy(dh, 1, rowOf(dOut, row, U), U);
+  if (dOut && (kept || !zeroOut)) axpy(dh, 1, rowOf(dOut, row, U), U);
   if (!kept && dx) memory.fill(rowOf(dx, row, D), 0, <usize>D << 2);
   return kept;
 }
@@ -128,6 +130,25 @@ import { RecurrentTrainParams } from './param-blocks';
 @inline function stateMaskOf(extra: usize): usize { return extra ? changetype<RecurrentTrainParams>(extra).stateMask : 0; }
 @inline function maskSetsOf(extra: usize): i32 { return extra ? max(changetype<RecurrentTrainParams>(extra).maskSets, 1) : 1; }
 @inline function mixesDroppedState(extra: usize): bool { return extra ? changetype<RecurrentTrainParams>(extra).mixDroppedState != 0 : false; }
+@inline function lastHGradient(extra: usize): usize { return extra ? changetype<RecurrentTrainParams>(extra).dhLast : 0; }
+@inline function lastCGradient(extra: usize): usize { return extra ? changetype<RecurrentTrainParams>(extra).dcLast : 0; }
+@inline function initialHGradient(extra: usize): usize { return extra ? changetype<RecurrentTrainParams>(extra).dh0 : 0; }
+@inline function initialCGradient(extra: usize): usize { return extra ? changetype<RecurrentTrainParams>(extra).dc0 : 0; }
+
+/**
+ * Starts batch row b of a backward pass: the state gradient d [U] carried backwards begins as
+ * the gradient of the returned last state (row b of `from`), or zeros. It enters before the
+ * last processed step, so a masked last step (whose state is the carried one) passes it on.
+ */
+@inline function startStateGradient(d: usize, from: usize, b: i32, U: i32): void {
+  if (from) memory.copy(d, rowOf(from, b, U), <usize>U << 2);
+  else memory.fill(d, 0, <usize>U << 2);
+}
+
+/** Ends batch row b: what is left of the state gradient after the first processed step is d(loss)/d(initial state). */
+@inline function endStateGradient(to: usize, d: usize, b: i32, U: i32): void {
+  if (to) memory.copy(rowOf(to, b, U), d, <usize>U << 2);
+}
 
 /** Row b of a [B][n] buffer, or 0 when the buffer is absent. */
 @inline function rowOrNone(p: usize, b: i32, n: i32): usize {
@@ -218,7 +239,8 @@ function addBlocksBackward(v: usize, dropped: usize, m: usize, K: i32, M: usize,
  * multiplies it), hs [B][T][U] (the state after each step, carried over masked steps) and out
  * [B][T][U] when out != 0 (hs, zeros at masked steps with zeroOut). bi: input bias [3U] or 0;
  * br: recurrent bias [3U] (reset_after) or 0. extra: a RecurrentTrainParams block (initial state,
- * dropout masks) or 0. scratch: 6U + 3D + 3U floats.
+ * dropout masks; in backward the returned states' gradients in and the initial states' out) or 0.
+ * scratch: 6U + 3D + 3U floats.
  */
 export function gruForwardTrain(
   x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, bi: usize, br: usize, resetAfter: i32, actId: i32, recAct: i32,
@@ -292,8 +314,10 @@ export function gruForwardTrain(
  * GRU backpropagation through time (buffers of {@link gruForwardTrain}, the same extra). dOut
  * [B][T][U] is d(loss)/d(output) at every position (zeros where the layer's output does not use
  * a step). Writes dx [B][T][D] (if dx != 0), dW [D][3U], dR [U][3U], dbi [3U] and dbr [3U] (when
- * nonzero). The initial state gets no gradient (truncated BPTT detaches it). scratch: 3U + 3U +
- * 2U + 3D + 3U floats.
+ * nonzero). With extra's dh0, the initial state's gradient (an initial_state from another layer;
+ * a state carried by truncated BPTT is detached and asks for none); with dhLast, the gradient
+ * of the returned last state enters before the last processed step. scratch: 3U + 3U + 2U + 3D
+ * + 3U floats.
  */
 export function gruBackward(
   x: usize, B: i32, T: i32, D: i32, U: i32, W: usize, R: usize, resetAfter: i32, actId: i32, recAct: i32, mask: usize, reverse: i32, zeroOut: i32,
@@ -301,6 +325,7 @@ export function gruBackward(
 ): void {
   const G = 3 * U;
   const h0s = initialH(extra), inputMask = inputMaskOf(extra), stateMask = stateMaskOf(extra);
+  const dhLast = lastHGradient(extra), dh0s = initialHGradient(extra);
   const sets = maskSetsOf(extra);
   zeroGradients(dW, dR, dbi, D, U, G);
   if (dbr) memory.fill(dbr, 0, <usize>G << 2);
@@ -314,7 +339,7 @@ export function gruBackward(
     const h0 = rowOrNone(h0s, b, U);
     const xm = rowOrNone(inputMask, b, sets * D);
     const hm = rowOrNone(stateMask, b, sets * U);
-    memory.fill(dh, 0, <usize>U << 2);
+    startStateGradient(dh, dhLast, b, U);
     for (let s = T - 1; s >= 0; s--) {
       const row = stepRow(b, T, s, reverse), prev = stepRow(b, T, s - 1, reverse);
       if (!enterBackwardStep(mask, dh, dOut, dx, row, U, D, zeroOut)) continue;
@@ -364,6 +389,7 @@ export function gruBackward(
       const xr = rowOf(x, row, D);
       inputSideBackward(x, xm ? dropSets(xd, xr, xm, sets, D) : 0, xm, sets, dx, row, D, G, U, 3, W, dxp, dW, dbi);
     }
+    endStateGradient(dh0s, dh, b, U);
   }
 }
 
@@ -408,6 +434,7 @@ export function simpleRnnBackward(
   hs: usize, dOut: usize, dx: usize, dW: usize, dR: usize, db: usize, scratch: usize, extra: usize,
 ): void {
   const h0s = initialH(extra), inputMask = inputMaskOf(extra), stateMask = stateMaskOf(extra);
+  const dhLast = lastHGradient(extra), dh0s = initialHGradient(extra);
   zeroGradients(dW, dR, db, D, U, U);
   const dh = scratch;
   const dz = scratch + (<usize>U << 2);
@@ -417,7 +444,7 @@ export function simpleRnnBackward(
     const h0 = rowOrNone(h0s, b, U);
     const xm = rowOrNone(inputMask, b, D);
     const hm = rowOrNone(stateMask, b, U);
-    memory.fill(dh, 0, <usize>U << 2);
+    startStateGradient(dh, dhLast, b, U);
     for (let s = T - 1; s >= 0; s--) {
       const row = stepRow(b, T, s, reverse), prev = stepRow(b, T, s - 1, reverse);
       if (!enterBackwardStep(mask, dh, dOut, dx, row, U, D, zeroOut)) continue;
@@ -428,6 +455,7 @@ export function simpleRnnBackward(
       const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : h0;
       if (hp) addBlocksBackward(hp, hm ? dropSets(hd, hp, hm, 1, U) : 0, hm, U, R, U, U, 0, 1, 1, dz, dR, dh);
     }
+    endStateGradient(dh0s, dh, b, U);
   }
 }
 
@@ -495,6 +523,7 @@ export function lstmBackwardMasked(
 ): void {
   const G = 4 * U;
   const h0s = initialH(extra), c0s = initialC(extra), inputMask = inputMaskOf(extra), stateMask = stateMaskOf(extra);
+  const dhLast = lastHGradient(extra), dcLast = lastCGradient(extra), dh0s = initialHGradient(extra), dc0s = initialCGradient(extra);
   const sets = maskSetsOf(extra);
   zeroGradients(dW, dR, db, D, U, G);
   const dz = scratch;
@@ -507,7 +536,8 @@ export function lstmBackwardMasked(
     const c0 = rowOrNone(c0s, bi, U);
     const xm = rowOrNone(inputMask, bi, sets * D);
     const hm = rowOrNone(stateMask, bi, sets * U);
-    memory.fill(dh, 0, <usize>(2 * U) << 2);
+    startStateGradient(dh, dhLast, bi, U);
+    startStateGradient(dc, dcLast, bi, U);
     for (let s = T - 1; s >= 0; s--) {
       const row = stepRow(bi, T, s, reverse), prev = stepRow(bi, T, s - 1, reverse);
       // a masked step carries c as well: dc passes on unchanged
@@ -535,6 +565,8 @@ export function lstmBackwardMasked(
       const hp: usize = prev >= 0 ? rowOf(hs, prev, U) : h0;
       if (hp) addBlocksBackward(hp, hm ? dropSets(hd, hp, hm, sets, U) : 0, hm, U, R, G, U, 0, 4, sets, dz, dR, dh);
     }
+    endStateGradient(dh0s, dh, bi, U);
+    endStateGradient(dc0s, dc, bi, U);
   }
 }
 

@@ -254,5 +254,13 @@ export const MASKED_SOFTMAX_PARAMS_BYTES: i32 = offsetof<MaskedSoftmaxParams>();
   maskSets: i32;
   /** GRU: the update gate mixes the dropped state (z * (h * m) + (1 - z) * candidate), as Keras 2.1.3+ implementation 2 and Keras 3 before 3.8 compute it. */
   mixDroppedState: i32;
+  /** Backward: d(loss)/d(the returned last state h) [batch][units] (return_state, or the last output), or 0. */
+  dhLast: usize;
+  /** Backward, LSTM: d(loss)/d(the returned last cell state c) [batch][units], or 0. */
+  dcLast: usize;
+  /** Backward output: d(loss)/d(h0) [batch][units] (the initial state's gradient), or 0 (not wanted). */
+  dh0: usize;
+  /** Backward output, LSTM: d(loss)/d(c0) [batch][units], or 0. */
+  dc0: usize;
 }
 export const RECURRENT_TRAIN_PARAMS_BYTES: i32 = offsetof<RecurrentTrainParams>();

@@ -53,11 +53,14 @@ export const BidirectionalImporter: LayerImporter = {
       config: { ...(c.config as Record<string, unknown>), ...overrides },
     });
     const fwdZero = zeroMasked ? { zero_output_for_mask: true } : {};
-    const forward = req.importInner(withOverrides(forwardCfg, fwdZero), req.inputShapes, 'layer');
+    // initial_state: Keras gives the first half of the states to the forward copy, the second to the backward one
+    const [seqShape, ...stateShapes] = req.inputShapes;
+    const half = stateShapes.length / 2;
+    const forward = req.importInner(withOverrides(forwardCfg, fwdZero), [seqShape, ...stateShapes.slice(0, half)], 'layer');
     const backwardCfg = backwardRaw
       ? withOverrides(innerLayerConfig(backwardRaw, 'backward_layer', ctx), fwdZero)
       : withOverrides(forwardCfg, { ...fwdZero, go_backwards: !(inner.go_backwards === true) });
-    const backward = req.importInner(backwardCfg, req.inputShapes, 'backward_layer');
+    const backward = req.importInner(backwardCfg, [seqShape, ...stateShapes.slice(half)], 'backward_layer');
     const fOut = forward.outputShapes[0];
     const bOut = backward.outputShapes[0];
     if (fOut.length !== bOut.length) {

@@ -37,6 +37,8 @@ export interface PlannedStep {
   outputs: number[];
   /** A merge's mask rule (Keras' by version; Concatenate always ANDs). */
   maskRule?: 'and' | 'none' | 'or';
+  /** The call does not receive its inputs' masks (Keras 3: an RNN called with initial_state; see keras/semantics.ts). */
+  maskless?: boolean;
   /** The layer's regularized weights (indices into its arrays); empty for none. */
   weightPenalties: WeightPenalty[];
   /** The layer's activity regularizer, if any. */
@@ -109,7 +111,6 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
       if (inputs.length - states !== 1) refuse(layer, `${layer.imported.className} with ${inputs.length - states} inputs`, 'inbound_nodes', inputs.length);
       const handling = plan.masks ?? 'pass';
       if (maskIn && handling === 'refuse') refuse(layer, `a time-step mask reaching ${layer.imported.className}`, 'mask', true);
-      if (maskIn && (states > 0 || outputCount > 1)) refuse(layer, `a time-step mask reaching ${layer.imported.className} with initial states or return_state`, 'mask', true);
       maskOut = handling === 'produce' || (handling === 'pass' && maskIn);
     }
     const outputs: number[] = [];
@@ -123,7 +124,7 @@ export function planTraining(graph: ModelGraph, generation: KerasGeneration): Tr
       masked.push(t === 0 && maskOut);
     }
     const maskRule = 'multiInput' in plan && !plan.masks ? (layer.imported.className === 'Concatenate' ? 'and' : mergeRule) : undefined;
-    steps.push({ plan, inputs, initialStates: states, outputs, ...(maskRule ? { maskRule } : {}), weightPenalties: weightPenalties(layer), activity: activityPenalty(layer, generation) });
+    steps.push({ plan, inputs, initialStates: states, outputs, ...(maskRule ? { maskRule } : {}), ...(receives ? {} : { maskless: true }), weightPenalties: weightPenalties(layer), activity: activityPenalty(layer, generation) });
   }
   const outputs = graph.spec.outputs.map((ref) => {
     const id = ids.get(refKey(ref));
@@ -247,9 +248,9 @@ function runForward(ctx: TrainContext, plan: TrainingPlan, arrays: Map<string, F
   const saved: unknown[] = [];
   const acts: Activation[] = xs.map((x) => ({ ptr: ctx.put(x.data), shape: x.shape.slice() }));
   const updates = new Map<string, StatisticsUpdate[]>();
-  for (const { plan: p, inputs, initialStates, outputs, maskRule } of plan.steps) {
+  for (const { plan: p, inputs, initialStates, outputs, maskRule, maskless } of plan.steps) {
     const name = p.layer.spec.name;
-    const ins = inputs.map((i) => acts[i]);
+    const ins = inputs.map((i) => (maskless ? { ptr: acts[i].ptr, shape: acts[i].shape } : acts[i]));
     if ('multiInput' in p) {
       const r = p.forward(ctx, ins, arrays.get(name) ?? []);
       saved.push(r.saved);

@@ -1,7 +1,7 @@
 // Graph-level training end to end (model.compile / trainOnBatch / fit / evaluate): models with two
 // inputs and two outputs, shared layers, per-output losses with loss_weights (from the file's
-// training_config), and an encoder-decoder whose encoder LSTM's returned states start the decoder
-// LSTM, against PyTorch float64 autograd through Keras' equations, losses and optimizer rules
+// training_config), and encoder-decoders whose encoder's returned states start the decoder (LSTM
+// [h, c]; GRU h), against PyTorch float64 autograd through Keras' equations, losses and optimizer rules
 // (scripts/fixtures/make_training_fixtures.py graph_training_cases ->
 // test/fixtures/training/training_graph_steps.json), and truncated BPTT through a two-input,
 // two-output DAG. The gradient checks of the same models are in
@@ -144,13 +144,17 @@ test('multi-output refusals and input errors name the field', async () => {
   );
 });
 
-test('recurrent states training does not offer yet is refused by name', async () => {
-  // GRU return_state (the GRU / SimpleRNN kernels take no states)
-  const enc = await loadModel('test/fixtures/return_state_encoder.h5');
-  assert.throws(() => enc.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /GRU returnState/.test(e.message) && e.context.layer === 'encoder_gru');
-  // LSTM states with units not a multiple of 4 (the SIMD kernels carry the states)
-  const dec = await loadModel('test/fixtures/decoder_initial_state_inputs.h5');
-  assert.throws(() => dec.compile({ optimizer: 'sgd', loss: 'mse' }), (e) => e instanceof UnsupportedKerasConfigurationError && /initial states of LSTM/.test(e.message) && e.context.layer === 'decoder_lstm');
+test('truncated BPTT through initial states / return_state is refused by name', async () => {
+  const model = await loadModel(`${dir}/train_gru_seq2seq_states.h5`);
+  model.compile({ optimizer: 'sgd', loss: 'mse' });
+  const c = ref.cases.find((k) => k.model === 'train_gru_seq2seq_states.h5');
+  const x = Object.fromEntries(model.inputs.map((inp, i) => [inp.name, tensor(c.x[i], c.x_shape[i])]));
+  try {
+    await model.trainOnBatch(x, tensor(c.y[0], c.y_shape[0]), { tbptt: 2 });
+    assert.unreachable('tbptt with states trains');
+  } catch (e) {
+    assert.ok(e instanceof UnsupportedKerasConfigurationError && /truncated BPTT with initial states/.test(e.message), String(e));
+  }
 });
 
 test.run();

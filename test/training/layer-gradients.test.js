@@ -401,6 +401,8 @@ function forward64(layers, weights, inputs, keras3, outputs, { theano = false, n
       const [B, T, D] = shape;
       const final = det.returnState ? {} : null;
       const init = ins.length > 1 ? ins.slice(1).map((v) => v.y) : null;
+      // Keras 3 hands a call with initial_state no mask (keras/semantics.ts callReceivesMask)
+      if (init && keras3) mask = null;
       cur = rnn64(cls, det, ws, cur, B, T, D, mask, det.goBackwards, keras3, dropOf(cls, configs.get(l.name), B, D, det.units), init, final);
       if (final) extra.push(final.h, ...(cls === 'LSTM' ? [final.c] : []));
       shape = det.returnSequences ? [B, T, det.units] : [B, det.units];
@@ -410,7 +412,10 @@ function forward64(layers, weights, inputs, keras3, outputs, { theano = false, n
       const lstm = cls === 'CuDNNLSTM';
       const plain = cudnnToPlain(ws, lstm ? 4 : 3, det.units, D);
       const cell = { units: det.units, returnSequences: det.returnSequences, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true };
-      cur = rnn64(lstm ? 'LSTM' : 'GRU', cell, plain, cur, B, T, D, null, false, keras3);
+      const final = det.returnState ? {} : null;
+      const init = ins.length > 1 ? ins.slice(1).map((v) => v.y) : null;
+      cur = rnn64(lstm ? 'LSTM' : 'GRU', cell, plain, cur, B, T, D, null, false, keras3, null, init, final);
+      if (final) extra.push(final.h, ...(lstm ? [final.c] : []));
       shape = det.returnSequences ? [B, T, det.units] : [B, det.units];
       mask = null;
     } else if (cls === 'PReLU') {
@@ -448,14 +453,18 @@ function forward64(layers, weights, inputs, keras3, outputs, { theano = false, n
       const [B, T, D] = shape;
       const nf = ws.length / 2;
       const cfg = configs.get(l.name) ?? {};
-      const half = (d, w, inner) => {
-        if (!d.className.startsWith('CuDNN')) return rnn64(d.className, d, w, cur, B, T, D, mask, d.goBackwards, keras3, dropOf(d.className, inner, B, D, d.units));
+      // Keras' initial_state: the first half of the list for the forward copy, the second for the backward one
+      const init = ins.length > 1 ? ins.slice(1).map((v) => v.y) : null;
+      const finals = det.forward.returnState ? [{}, {}] : [null, null];
+      const half = (d, w, inner, st, final) => {
+        if (!d.className.startsWith('CuDNN')) return rnn64(d.className, d, w, cur, B, T, D, mask, d.goBackwards, keras3, dropOf(d.className, inner, B, D, d.units), st, final);
         const lstm = d.className === 'CuDNNLSTM';
         const cell = { units: d.units, returnSequences: d.returnSequences, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true };
-        return rnn64(lstm ? 'LSTM' : 'GRU', cell, cudnnToPlain(w, lstm ? 4 : 3, d.units, D), cur, B, T, D, null, d.goBackwards, keras3);
+        return rnn64(lstm ? 'LSTM' : 'GRU', cell, cudnnToPlain(w, lstm ? 4 : 3, d.units, D), cur, B, T, D, null, d.goBackwards, keras3, null, st, final);
       };
-      const f = half(det.forward, ws.slice(0, nf), cfg.layer?.config);
-      let b = half(det.backward, ws.slice(nf), (cfg.backward_layer ?? cfg.layer)?.config);
+      const f = half(det.forward, ws.slice(0, nf), cfg.layer?.config, init?.slice(0, init.length / 2) ?? null, finals[0]);
+      let b = half(det.backward, ws.slice(nf), (cfg.backward_layer ?? cfg.layer)?.config, init?.slice(init.length / 2) ?? null, finals[1]);
+      [det.forward, det.backward].forEach((d, k) => finals[k] && extra.push(finals[k].h, ...(/LSTM$/.test(d.className) ? [finals[k].c] : [])));
       const U = det.forward.units;
       if (det.forward.returnSequences) b = reverseSteps(b, B, T, U);
       const rows = f.length / U;
@@ -646,7 +655,7 @@ function forward64(layers, weights, inputs, keras3, outputs, { theano = false, n
       if (reg.activity) penalty += l1l2(reg.activity, cur) / (keras3 ? 1 : shape[0]);
     }
     values.set(`${l.name}[${call}][0]`, { y: cur, shape, mask });
-    extra.forEach((y, i) => values.set(`${l.name}[${call}][${i + 1}]`, { y, shape: [shape[0], det.units], mask: null }));
+    extra.forEach((y, i) => values.set(`${l.name}[${call}][${i + 1}]`, { y, shape: [shape[0], det.units ?? y.length / shape[0]], mask: null }));
   }
   return { outs: outputs.map((o) => values.get(`${o.layer}[0][${o.tensor}]`)), penalty };
 }
@@ -794,6 +803,26 @@ const CASES = [
   ['LSTM initial_state from two model inputs -> Dense', 'test/fixtures/training/grad_decoder_state_inputs.h5', { B: 3 }],
   // return_state as model outputs: the sequence, h (also through a Dense) and c each get a gradient
   ['LSTM sequence and returned [h, c] as model outputs', 'test/fixtures/training/grad_lstm_state_outputs.h5', { B: 3 }],
+  // GRU / SimpleRNN initial states and return_state ([output, h]): encoder-decoders, a state fed as a model input, returned states as model outputs
+  ['encoder GRU return_state -> decoder GRU (reset_after=False) initial_state -> Dense', 'test/fixtures/training/train_gru_seq2seq_states.h5', { B: 3 }],
+  ['encoder SimpleRNN (go_backwards) return_state -> decoder SimpleRNN initial_state -> Dense', 'test/fixtures/training/grad_simple_rnn_seq2seq_states.h5', { B: 3 }],
+  ['GRU initial_state from a model input -> Dense', 'test/fixtures/training/grad_gru_state_input.h5', { B: 3 }],
+  ['GRU (go_backwards) sequence and returned h as model outputs -> GRU return_state', 'test/fixtures/training/grad_gru_state_outputs.h5', { B: 3 }],
+  ['GRU return_state encoder, tf.keras', 'test/fixtures/return_state_encoder.h5', {}],
+  ['CuDNNLSTM [h, c] -> CuDNNLSTM decoder; CuDNNGRU h -> CuDNNGRU decoder return_state -> [Dense, h]', 'test/fixtures/training/grad_cudnn_states.h5', { B: 3 }],
+  ['Bidirectional(GRU) return_state [fh, bh] -> Bidirectional(GRU) initial_state; Bidirectional(LSTM go_backwards) sum [y, fh, fc, bh, bc] as outputs', 'test/fixtures/training/grad_bidir_states.h5', { B: 3 }],
+  ['LSTM(units not a multiple of 4) initial_state from model inputs (the general path)', 'test/fixtures/decoder_initial_state_inputs.h5', {}],
+  // masks with states (tf.keras: the call with initial_state receives its sequence's mask); masked last steps carry the state out
+  [
+    'Masking -> GRU return_state -> Masking -> GRU initial_state, return_state (last step) -> [Dense, h]',
+    'test/fixtures/training/grad_masked_gru_states.h5',
+    { B: 3, maskRows: { encoder_inputs: [[0, 4], [1, 0], [2, 2]], decoder_inputs: [[0, 3], [2, 1], [2, 0]] } },
+  ],
+  [
+    'Masking -> LSTM(8) return_state -> Masking -> LSTM(8) initial_state [h, c] -> Dense',
+    'test/fixtures/training/grad_masked_lstm_states.h5',
+    { B: 3, maskRows: { encoder_inputs: [[0, 4], [1, 0], [2, 2]], decoder_inputs: [[0, 3], [2, 1], [2, 0]] } },
+  ],
   // masks reaching merges: each input masked at other steps; Add and Concatenate AND them (tf.keras), the GRU / SimpleRNN after them skip those steps
   [
     'Masking on two inputs -> Dense -> Add -> GRU, Concatenate -> SimpleRNN (merged masks)',

@@ -1,7 +1,7 @@
 import type { GraphLayer } from '../../graph/build-graph.js';
 import type { KerasGeneration } from '../../keras/generation.js';
 import { KERNEL_CONSTANTS } from '../../wasm/kernel-exports.js';
-import { recurrentCore, reversedSteps, type RecurrentSaved, type RecurrentView } from './recurrent.js';
+import { lastStateGradient, recurrentCore, reversedSteps, type RecurrentSaved, type RecurrentView } from './recurrent.js';
 import { cudnnCore } from './cudnn.js';
 import { refuse, type Activation, type TrainableLayer } from './layer-module.js';
 
@@ -12,7 +12,9 @@ import { refuse, type Activation, type TrainableLayer } from './layer-module.js'
  * inner layer with go_backwards runs reversed and its copy forward: Keras merges the first's
  * outputs in processing order with the second's reversed, so with return_sequences the merged
  * sequence comes out reversed (as the inference import computes it). Weights: forward's, then
- * backward's, as Keras stores them.
+ * backward's, as Keras stores them. initial_state: Keras splits the list in halves, the first
+ * for the forward copy and the second for the backward one; return_state returns [output,
+ * forward's states, backward's states], each copy's state after its last processed step.
  */
 export function planBidirectional(layer: GraphLayer, generation: KerasGeneration): TrainableLayer {
   const d = layer.imported.details;
@@ -31,17 +33,22 @@ export function planBidirectional(layer: GraphLayer, generation: KerasGeneration
   const fu = f.units;
   const bu = b.units;
   const out = mode === 'concat' ? fu + bu : fu;
+  const returnState = fwd.returnState === true;
+  // states per copy: [h] or [h, c]
+  const fStates = /LSTM$/.test(String(fwd.className)) ? 2 : 1;
   type Saved = { input: Activation; fs: RecurrentSaved; bs: RecurrentSaved; fOut: number; bOut: number; rows: number };
   const plan: TrainableLayer<Saved> = {
     layer,
     weights: [...f.weights, ...b.weights],
     // Keras' CuDNN layers take no mask
     masks: cudnn ? 'refuse' : f.returnSequences ? 'pass' : 'consume',
-    forward(ctx, input, w) {
+    states: true,
+    forward(ctx, input, w, initial) {
       const { memory } = ctx;
       const k = memory.kernels;
-      const fr = f.forward(ctx, input, w.slice(0, nf));
-      const br = b.forward(ctx, input, w.slice(nf));
+      const half = initial ? initial.length / 2 : 0;
+      const fr = f.forward(ctx, input, w.slice(0, nf), initial?.slice(0, half));
+      const br = b.forward(ctx, input, w.slice(nf), initial?.slice(half));
       const [B, T] = input.shape;
       const fOut = f.returnSequences ? fr.seq : fr.last;
       const bOut = b.returnSequences ? br.seq : br.last;
@@ -57,9 +64,14 @@ export function planBidirectional(layer: GraphLayer, generation: KerasGeneration
       }
       const shape = f.returnSequences ? [B, T, out] : [B, out];
       const merged = flipped ? reversedSteps(ctx, y, B, T, out) : y;
-      return { output: { ptr: merged, shape, mask: f.returnSequences ? input.mask : undefined }, saved: { input, fs: fr.saved, bs: br.saved, fOut, bOut, rows } };
+      const output = { ptr: merged, shape, mask: f.returnSequences ? input.mask : undefined };
+      const saved = { input, fs: fr.saved, bs: br.saved, fOut, bOut, rows };
+      if (!returnState) return { output, saved };
+      const stateOf = (ptr: number, units: number): Activation => ({ ptr, shape: [B, units] });
+      const states = [stateOf(fr.last, fu), ...(fr.lastC ? [stateOf(fr.lastC, fu)] : []), stateOf(br.last, bu), ...(br.lastC ? [stateOf(br.lastC, bu)] : [])];
+      return { output, saved, states };
     },
-    backward(ctx, s, dMerged) {
+    backward(ctx, s, dMerged, dReturned) {
       const { memory } = ctx;
       const k = memory.kernels;
       const { rows } = s;
@@ -81,11 +93,15 @@ export function planBidirectional(layer: GraphLayer, generation: KerasGeneration
         k.copyF32(dF, dB, n);
       }
       const seq = f.returnSequences;
-      const fg = f.backward(ctx, s.fs, seq ? dF : 0, seq ? 0 : dF, true);
-      const bg = b.backward(ctx, s.bs, seq ? dB : 0, seq ? 0 : dB, true);
+      // the returned states' gradients: forward's, then backward's
+      const [dfh, dfc] = [dReturned?.[0] ?? 0, fStates > 1 ? (dReturned?.[1] ?? 0) : 0];
+      const [dbh, dbc] = [dReturned?.[fStates] ?? 0, dReturned?.[fStates + 1] ?? 0];
+      const fg = f.backward(ctx, s.fs, seq ? dF : 0, lastStateGradient(ctx, seq ? 0 : dF, dfh, B * fu), true, dfc);
+      const bg = b.backward(ctx, s.bs, seq ? dB : 0, lastStateGradient(ctx, seq ? 0 : dB, dbh, B * bu), true, dbc);
       const count = s.input.shape.reduce((a, c) => a * c, 1);
       k.binaryF32(fg.dx, bg.dx, fg.dx, count, KERNEL_CONSTANTS.BIN_ADD);
-      return { dInput: fg.dx, grads: [...fg.grads, ...bg.grads] };
+      const dStates = fg.dStates && bg.dStates ? [...fg.dStates, ...bg.dStates] : undefined;
+      return { dInput: fg.dx, grads: [...fg.grads, ...bg.grads], ...(dStates ? { dStates } : {}) };
     },
   };
   return plan as TrainableLayer;

@@ -25,14 +25,16 @@ export function planCudnn(layer: GraphLayer, generation: KerasGeneration): Train
     weights: ['kernel', 'recurrent_kernel', 'bias'],
     // Keras' CuDNN layers do not support masking (a mask reaching one is an error there too)
     masks: 'refuse',
-    forward(ctx, input, w) {
+    // initial_state / return_state as the plain layer takes and returns them
+    states: true,
+    forward(ctx, input, w, initial) {
       const D = input.shape[input.shape.length - 1];
-      const r = inner.forward(ctx, input, stored.toPlain(ctx, w, D));
-      return { output: r.output, saved: { saved: r.saved, inputDim: D } };
+      const r = inner.forward(ctx, input, stored.toPlain(ctx, w, D), initial);
+      return { output: r.output, saved: { saved: r.saved, inputDim: D }, ...(r.states ? { states: r.states } : {}) };
     },
-    backward(ctx, s, dOut) {
-      const r = inner.backward(ctx, s.saved, dOut);
-      return { dInput: r.dInput, grads: stored.fromPlain(ctx, r.grads, s.inputDim) };
+    backward(ctx, s, dOut, dReturned) {
+      const r = inner.backward(ctx, s.saved, dOut, dReturned);
+      return { dInput: r.dInput, grads: stored.fromPlain(ctx, r.grads, s.inputDim), ...(r.dStates ? { dStates: r.dStates } : {}) };
     },
   };
   return plan as TrainableLayer;
@@ -46,10 +48,10 @@ export function cudnnCore(v: RecurrentView, generation: KerasGeneration): Recurr
   return {
     ...core,
     weights: ['kernel', 'recurrent_kernel', 'bias'],
-    forward: (ctx, input, w) => core.forward(ctx, input, stored.toPlain(ctx, w, input.shape[input.shape.length - 1])),
-    backward(ctx, s, dSeq, dLast, needDx) {
-      const r = core.backward(ctx, s, dSeq, dLast, needDx);
-      return { dx: r.dx, grads: stored.fromPlain(ctx, r.grads, s.input.shape[s.input.shape.length - 1]) };
+    forward: (ctx, input, w, initial) => core.forward(ctx, input, stored.toPlain(ctx, w, input.shape[input.shape.length - 1]), initial),
+    backward(ctx, s, dSeq, dLast, needDx, dLastC) {
+      const r = core.backward(ctx, s, dSeq, dLast, needDx, dLastC);
+      return { ...r, grads: stored.fromPlain(ctx, r.grads, s.input.shape[s.input.shape.length - 1]) };
     },
   };
 }

@@ -13,9 +13,10 @@ import { dropoutMaskOf, dropoutRule, stepOf, type RecurrentCarry } from './recur
  * assembly/lstm-train.ts (SIMD); a masked input, go_backwards, Keras 1 per-gate weights, another
  * activation, other units or one dropout mask per gate go through the recurrent core of
  * recurrent.ts (the mask-aware kernels of backward-rnn.ts). stateful is refused. Initial states
- * ([h, c], from another layer or model inputs) and return_state ([h_T, c_T]) run on the SIMD
- * kernels only: their gradients go out through lstmBackwardSimd's dh0 / dc0, and a gradient
- * reaching the returned c_T comes in through dc0 (in / out).
+ * ([h, c], from another layer or model inputs) and return_state ([h_T, c_T]) on both paths: on
+ * the SIMD kernels their gradients go out through lstmBackwardSimd's dh0 / dc0, and a gradient
+ * reaching the returned c_T comes in through dc0 (in / out); on the general path through the
+ * RecurrentTrainParams block's dhLast / dcLast in and dh0 / dc0 out.
  *
  * `dropout` / `recurrent_dropout` in training as Keras applies them (see recurrent-dropout.ts):
  * one inverted-dropout mask per sample on the inputs ([batch, features]) and one on the recurrent
@@ -30,8 +31,8 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
   const units = Number(d.units);
   if (d.weightLayout !== 'fused' || d.activation !== 'tanh' || d.goBackwards || units % 4 !== 0 || rule.sets > 1) return planRecurrent(layer, generation);
   if (d.stateful) refuse(layer, 'LSTM stateful', 'stateful', true);
-  // a masked input takes the general path, which has no states: with return_state the trainer refuses a mask
-  const general = d.returnState ? undefined : (planRecurrent(layer, generation) as TrainableLayer<RecurrentSaved>);
+  // a masked input takes the general path (with the call's initial states and return_state)
+  const general = planRecurrent(layer, generation) as TrainableLayer<RecurrentSaved>;
   const gate = gateOf(layer, generation);
   const returnSequences = d.returnSequences === true;
   const useBias = d.useBias !== false;
@@ -46,9 +47,9 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
     masks: returnSequences ? 'pass' : 'consume',
     states: true,
     forward(ctx, input, w, initial) {
-      if (input.mask && general) {
-        const r = general.forward(ctx, input, w);
-        return { output: r.output, saved: { input, pw: 0, pr: 0, pb: 0, gates: 0, cs: 0, hs: 0, h0: 0, c0: 0, xMask: 0, hMask: 0, work: 0, masked: r.saved } };
+      if (input.mask) {
+        const r = general.forward(ctx, input, w, initial);
+        return { output: r.output, saved: { input, pw: 0, pr: 0, pb: 0, gates: 0, cs: 0, hs: 0, h0: 0, c0: 0, xMask: 0, hMask: 0, work: 0, masked: r.saved }, ...(r.states ? { states: r.states } : {}) };
       }
       const { memory } = ctx;
       const k = memory.kernels;
@@ -82,7 +83,7 @@ export function planLstm(layer: GraphLayer, generation: KerasGeneration): Traina
       return { output, saved, ...(states ? { states } : {}) };
     },
     backward(ctx, s, dOut, dReturned) {
-      if (s.masked && general) return general.backward(ctx, s.masked, dOut);
+      if (s.masked) return general.backward(ctx, s.masked, dOut, dReturned);
       const { memory } = ctx;
       const k = memory.kernels;
       const [B, T, D] = s.input.shape;

@@ -4,7 +4,7 @@ import type { CellWeightLayout, GateBlock } from '../../layers/recurrent-cell.js
 import { gruWeightLayout } from '../../layers/gru.js';
 import { lstmWeightLayout } from '../../layers/lstm.js';
 import { simpleRnnWeightLayout } from '../../layers/simple-rnn.js';
-import { RECURRENT_TRAIN_PARAMS } from '../../wasm/kernel-exports.js';
+import { KERNEL_CONSTANTS, RECURRENT_TRAIN_PARAMS } from '../../wasm/kernel-exports.js';
 import { gateOf } from './gates.js';
 import { dropoutMaskOf, dropoutRule, stepOf, type RecurrentCarry } from './recurrent-dropout.js';
 import { refuse, type Activation, type TrainContext, type TrainableLayer } from './layer-module.js';
@@ -37,16 +37,31 @@ export interface RecurrentCore {
   /** Processes the sequence from its end (go_backwards). */
   reverse: boolean;
   weights: string[];
-  forward(ctx: TrainContext, input: Activation, w: Float32Array[]): { seq: number; last: number; saved: RecurrentSaved };
-  /** dSeq: d(loss)/d(output) per step [B][T][U], or 0; dLast: for the last processed step [B][U], or 0. */
-  backward(ctx: TrainContext, s: RecurrentSaved, dSeq: number, dLast: number, needDx: boolean): { dx: number; grads: Float32Array[] };
+  /**
+   * `initial`: the initial states ([h], LSTM [h, c]) of a call with initial_state. `last`: the
+   * state after the last processed step (without return_sequences or with return_state), 0 else;
+   * `lastC`: the LSTM's cell state there (with return_state), 0 else.
+   */
+  forward(ctx: TrainContext, input: Activation, w: Float32Array[], initial?: Activation[]): { seq: number; last: number; lastC: number; saved: RecurrentSaved };
+  /**
+   * dSeq: d(loss)/d(output) per step [B][T][U], or 0; dLast: d(loss)/d(the state after the last
+   * processed step) [B][U], or 0; dLastC: the LSTM's returned cell state's, or 0. `dStates`:
+   * d(loss)/d(initial states) when the forward pass took some.
+   */
+  backward(ctx: TrainContext, s: RecurrentSaved, dSeq: number, dLast: number, needDx: boolean, dLastC?: number): { dx: number; grads: Float32Array[]; dStates?: number[] };
 }
 
 /** What the recurrent forward keeps for backward. */
 export interface RecurrentSaved {
   input: Activation;
   ptrs: number[];
+  /** The forward pass started from initial states given by the call (their gradients are wanted). */
+  initial?: boolean;
+  /** The forward pass's RecurrentTrainParams block (at ptrs[7]), rewritten for backward with its gradient fields. */
+  params: TrainParams;
 }
+
+type TrainParams = Parameters<typeof RECURRENT_TRAIN_PARAMS.write>[2];
 
 /** Gathers blocks of stored arrays into a fused [rows][gates·U] matrix. */
 function gather(arrays: Float32Array[], blocks: GateBlock[], rows: number, U: number): Float32Array {
@@ -70,7 +85,7 @@ function scatter(grads: Float32Array[], fused: Float32Array, blocks: GateBlock[]
 
 /** Refuses the recurrent options training does not support (by name). */
 function checkOptions(v: RecurrentView): void {
-  for (const f of ['returnState', 'stateful'] as const) if (v.details[f]) refuse(v.layer, `${v.className} ${f}`, f, true);
+  if (v.details.stateful) refuse(v.layer, `${v.className} stateful`, 'stateful', true);
 }
 
 /**
@@ -96,6 +111,7 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration): Re
   const reverse = d.goBackwards === true;
   const returnSequences = d.returnSequences === true;
   const zeroOut = d.zeroOutputForMask === true;
+  const returnState = d.returnState === true;
   const layoutOf = (D: number): CellWeightLayout =>
     gru
       ? gruWeightLayout(D, units, useBias, perGate, resetAfter)
@@ -110,7 +126,7 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration): Re
     returnSequences,
     reverse,
     weights: layoutOf(1).specs.map((s) => s.name),
-    forward(ctx, input, w) {
+    forward(ctx, input, w, initial) {
       const { memory } = ctx;
       const k = memory.kernels;
       const [B, T, D] = input.shape;
@@ -127,14 +143,12 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration): Re
       const sets = rule.sets;
       const [inputMask, xKept] = dropoutMaskOf(ctx, B * sets * D, rule.rate, carried?.xMask);
       const [stateMask, hKept] = dropoutMaskOf(ctx, B * sets * U, rule.recurrentRate, carried?.hMask);
-      const extra = memory.paramBlock(RECURRENT_TRAIN_PARAMS, {
-        h0: carried ? ctx.put(carried.h) : 0,
-        c0: carried?.c ? ctx.put(carried.c) : 0,
-        inputMask,
-        stateMask,
-        maskSets: sets,
-        mixDroppedState: rule.mixDroppedState ? 1 : 0,
-      });
+      // Keras' initial_state order: [h] (LSTM [h, c]); they start the chunk as a carried state would
+      const h0 = initial ? initial[0].ptr : carried ? ctx.put(carried.h) : 0;
+      const c0 = initial && lstm ? initial[1].ptr : carried?.c ? ctx.put(carried.c) : 0;
+      // dhLast .. dc0 are backward's: it rewrites the block (which lives in this step's scratch memory)
+      const params: TrainParams = { h0, c0, inputMask, stateMask, maskSets: sets, mixDroppedState: rule.mixDroppedState ? 1 : 0, dhLast: 0, dcLast: 0, dh0: 0, dc0: 0 };
+      const extra = memory.paramBlock(RECURRENT_TRAIN_PARAMS, params);
       let gates = 0;
       let rech = 0;
       if (lstm) {
@@ -156,25 +170,28 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration): Re
         // the state after the chunk's last step starts the next chunk (detached: no gradient crosses)
         ctx.carry.set(name, { h: stepOf(ctx, hs, B, T, U, T - 1), ...(lstm ? { c: stepOf(ctx, rech, B, T, U, T - 1) } : {}), xMask: xKept, hMask: hKept } satisfies RecurrentCarry);
       }
-      let last = 0;
-      if (!returnSequences) {
-        // the state after the last processed step (t = 0 when reversed)
-        last = memory.scratch(B * U * 4);
-        k.copySteps(hs, T, reverse ? 0 : T - 1, last, 1, 0, B, 1, U);
-      }
-      return { seq, last, saved: { input, ptrs: [pw, pr, pb, pbr, hs, gates, rech, extra] } };
+      // the state after the last processed step (t = 0 when reversed), carried over masked steps
+      const lastOf = (p: number) => {
+        const out = memory.scratch(B * U * 4);
+        k.copySteps(p, T, reverse ? 0 : T - 1, out, 1, 0, B, 1, U);
+        return out;
+      };
+      const last = !returnSequences || returnState ? lastOf(hs) : 0;
+      const lastC = lstm && returnState ? lastOf(rech) : 0;
+      return { seq, last, lastC, saved: { input, ptrs: [pw, pr, pb, pbr, hs, gates, rech, extra], initial: !!initial, params } };
     },
-    backward(ctx, s, dSeq, dLast, needDx) {
+    backward(ctx, s, dSeq, dLast, needDx, dLastC = 0) {
       const { memory } = ctx;
       const k = memory.kernels;
       const [B, T, D] = s.input.shape;
       const U = units;
       const [pw, pr, pb, pbr, hs, gates, rech, extra] = s.ptrs;
-      let dOut = dSeq;
-      if (!dOut) {
-        dOut = memory.scratch(B * T * U * 4, true);
-        k.copySteps(dLast, 1, 0, dOut, T, reverse ? 0 : T - 1, B, 1, U);
-      }
+      const dOut = dSeq;
+      // the last state's gradient enters the backward pass before the last processed step; the
+      // initial states' come out after the first (d(c0) for the LSTM)
+      const dh0 = s.initial ? memory.scratch(B * U * 4) : 0;
+      const dc0 = s.initial && lstm ? memory.scratch(B * U * 4) : 0;
+      RECURRENT_TRAIN_PARAMS.write(memory.kernels.memory.buffer, extra, { ...s.params, dhLast: dLast, dcLast: dLastC, dh0, dc0 });
       const dx = needDx ? memory.scratch(B * T * D * 4) : 0;
       const dW = memory.scratch(D * G * 4);
       const dR = memory.scratch(U * G * 4);
@@ -197,9 +214,20 @@ export function recurrentCore(v: RecurrentView, generation: KerasGeneration): Re
       scatter(grads, memory.f32(dR, U * G), layout.recurrent, U, U);
       if (layout.bias) scatter(grads, memory.f32(db, G), layout.bias, 1, U);
       if (layout.recurrentBias) scatter(grads, memory.f32(dbr, G), layout.recurrentBias, 1, U);
-      return { dx, grads };
+      return { dx, grads, ...(s.initial ? { dStates: lstm ? [dh0, dc0] : [dh0] } : {}) };
     },
   };
+}
+
+/**
+ * d(loss)/d(the last state) from the gradient of the output without return_sequences (`dOut`, or
+ * 0) and of the returned h (`dState`, or 0): the same state, so their sum (n floats), or 0.
+ */
+export function lastStateGradient(ctx: TrainContext, dOut: number, dState: number, n: number): number {
+  if (!dOut || !dState) return dOut || dState;
+  const sum = ctx.memory.scratch(n * 4);
+  ctx.memory.kernels.binaryF32(dOut, dState, sum, n, KERNEL_CONSTANTS.BIN_ADD);
+  return sum;
 }
 
 /** A [B][T][F] sequence with its steps in reverse order, in fresh scratch memory. */
@@ -209,28 +237,42 @@ export function reversedSteps(ctx: TrainContext, p: number, B: number, T: number
   return out;
 }
 
-/** GRU, SimpleRNN (and LSTM's general path) layers: masks from Masking / Embedding(mask_zero) carry the state over masked steps. */
+/**
+ * GRU, SimpleRNN (and LSTM's general path) layers: masks from Masking / Embedding(mask_zero)
+ * carry the state over masked steps. initial_state ([h], LSTM [h, c]) from other layers or model
+ * inputs, and return_state: Keras returns [output, h] (LSTM [output, h, c]), the state after the
+ * last processed step (the first position with go_backwards), carried over masked steps.
+ */
 export function planRecurrent(layer: GraphLayer, generation: KerasGeneration): TrainableLayer {
   const core = recurrentCore({ layer, className: layer.imported.className, details: layer.imported.details, config: layer.spec.config }, generation);
   // go_backwards with return_sequences: Keras returns the outputs in processing order (reversed)
   const flipped = core.reverse && core.returnSequences;
+  const returnState = layer.imported.details.returnState === true;
   const plan: TrainableLayer<RecurrentSaved> = {
     layer,
     weights: core.weights,
     masks: core.returnSequences ? 'pass' : 'consume',
-    forward(ctx, input, w) {
-      const r = core.forward(ctx, input, w);
+    states: true,
+    forward(ctx, input, w, initial) {
+      const r = core.forward(ctx, input, w, initial);
       const [B, T] = input.shape;
-      const seq = flipped ? reversedSteps(ctx, r.seq, B, T, core.units) : r.seq;
+      const U = core.units;
+      const seq = flipped ? reversedSteps(ctx, r.seq, B, T, U) : r.seq;
       // the output mask is the input's, unreversed, as Keras' compute_mask returns it
-      const output: Activation = core.returnSequences ? { ptr: seq, shape: [B, T, core.units], mask: input.mask } : { ptr: r.last, shape: [B, core.units] };
-      return { output, saved: r.saved };
+      const output: Activation = core.returnSequences ? { ptr: seq, shape: [B, T, U], mask: input.mask } : { ptr: r.last, shape: [B, U] };
+      if (!returnState) return { output, saved: r.saved };
+      // the returned h is its own tensor (the output without return_sequences holds the same values)
+      const h = core.returnSequences ? r.last : ctx.put(ctx.memory.f32(r.last, B * U));
+      const states: Activation[] = [{ ptr: h, shape: [B, U] }, ...(r.lastC ? [{ ptr: r.lastC, shape: [B, U] }] : [])];
+      return { output, saved: r.saved, states };
     },
-    backward(ctx, s, dOut) {
+    backward(ctx, s, dOut, dReturned) {
       const [B, T] = s.input.shape;
-      const dSeq = flipped ? reversedSteps(ctx, dOut, B, T, core.units) : dOut;
-      const r = core.returnSequences ? core.backward(ctx, s, dSeq, 0, true) : core.backward(ctx, s, 0, dOut, true);
-      return { dInput: r.dx, grads: r.grads };
+      const U = core.units;
+      const dSeq = core.returnSequences ? (flipped ? reversedSteps(ctx, dOut, B, T, U) : dOut) : 0;
+      const dLast = lastStateGradient(ctx, core.returnSequences ? 0 : dOut, dReturned?.[0] ?? 0, B * U);
+      const r = core.backward(ctx, s, dSeq, dLast, true, dReturned?.[1] ?? 0);
+      return { dInput: r.dx, grads: r.grads, ...(r.dStates ? { dStates: r.dStates } : {}) };
     },
   };
   return plan as TrainableLayer;
