@@ -54,20 +54,25 @@ export function planDropout(layer: GraphLayer): TrainableLayer {
 }
 
 function dropoutPlan(layer: GraphLayer, rate: number, noiseShape: (number | null)[] | null): TrainableLayer {
-  type Saved = { n: number; mask: number };
+  return multiplicativePlan(layer, (ctx, shape) => dropoutMaskFor(ctx, layer, shape, rate, noiseShape));
+}
+
+/**
+ * A layer that multiplies its input by a factor drawn at every step (a dropout mask, Gaussian
+ * noise); the gradient is the same factor. The input's time-step mask passes.
+ */
+function multiplicativePlan(layer: GraphLayer, factorFor: (ctx: TrainContext, shape: number[]) => number): TrainableLayer {
+  type Saved = { n: number; factor: number };
   const plan: TrainableLayer<Saved> = {
     layer,
     weights: [],
     forward(ctx, input) {
-      const { memory } = ctx;
       const n = sizeOf(input.shape);
-      const mask = dropoutMaskFor(ctx, layer, input.shape, rate, noiseShape);
-      const out = memory.scratch(n * 4);
-      memory.kernels.binaryF32(input.ptr, mask, out, n, KERNEL_CONSTANTS.BIN_MUL);
-      return { output: { ptr: out, shape: input.shape, mask: input.mask }, saved: { n, mask } };
+      const factor = factorFor(ctx, input.shape);
+      return { output: { ptr: multiplied(ctx.memory, input.ptr, factor, n), shape: input.shape, mask: input.mask }, saved: { n, factor } };
     },
     backward(ctx, s, dOut) {
-      return { dInput: multiplied(ctx.memory, dOut, s.mask, s.n), grads: [] };
+      return { dInput: multiplied(ctx.memory, dOut, s.factor, s.n), grads: [] };
     },
   };
   return plan as TrainableLayer;
@@ -89,23 +94,14 @@ export function planGaussianDropout(layer: GraphLayer): TrainableLayer {
   const rate = Number(layer.imported.details.rate ?? 0);
   if (!(rate >= 0 && rate < 1)) refuse(layer, 'GaussianDropout rate outside [0, 1)', 'rate', rate);
   const stddev = Math.sqrt(rate / (1 - rate));
-  type Saved = { n: number; noise: number };
-  const plan: TrainableLayer<Saved> = {
-    layer,
-    weights: [],
-    forward(ctx, input) {
-      const { memory } = ctx;
-      const n = sizeOf(input.shape);
-      const noise = memory.scratch(n * 4);
-      memory.f32(noise, n).fill(1);
-      if (stddev > 0) drawForRows(ctx, noise, n, (q, c, seed) => memory.kernels.gaussianNoise(q, c, stddev, seed), true);
-      return { output: { ptr: multiplied(memory, input.ptr, noise, n), shape: input.shape, mask: input.mask }, saved: { n, noise } };
-    },
-    backward(ctx, s, dOut) {
-      return { dInput: multiplied(ctx.memory, dOut, s.noise, s.n), grads: [] };
-    },
-  };
-  return plan as TrainableLayer;
+  return multiplicativePlan(layer, (ctx, shape) => {
+    const { memory } = ctx;
+    const n = sizeOf(shape);
+    const noise = memory.scratch(n * 4);
+    memory.f32(noise, n).fill(1);
+    if (stddev > 0) drawForRows(ctx, noise, n, (q, c, seed) => memory.kernels.gaussianNoise(q, c, stddev, seed), true);
+    return noise;
+  });
 }
 
 /** SELU's constants, which AlphaDropout's affine correction is built from. */
