@@ -32,9 +32,9 @@ function storeCols(c: usize, v0: v128, v1: v128, v2: v128, v3: v128, cols: i32):
 }
 
 // @ts-ignore: decorator
-@inline function block2(a0: usize, a1: usize, bp: usize, K: i32, bias: usize, c0: usize, c1: usize, cols: i32): void {
-  let x00 = v128.load(bias, 0), x01 = v128.load(bias, 16), x02 = v128.load(bias, 32), x03 = v128.load(bias, 48);
-  let x10 = x00, x11 = x01, x12 = x02, x13 = x03;
+@inline function block2(a0: usize, a1: usize, bp: usize, K: i32, init0: usize, init1: usize, c0: usize, c1: usize, cols: i32): void {
+  let x00 = v128.load(init0, 0), x01 = v128.load(init0, 16), x02 = v128.load(init0, 32), x03 = v128.load(init0, 48);
+  let x10 = v128.load(init1, 0), x11 = v128.load(init1, 16), x12 = v128.load(init1, 32), x13 = v128.load(init1, 48);
   let b = bp;
   const aEnd = a0 + (<usize>K << 2);
   // dot-loop rows=a0:x00,x01,x02,x03 a1:x10,x11,x12,x13 w=b step=64
@@ -59,8 +59,8 @@ function storeCols(c: usize, v0: v128, v1: v128, v2: v128, v3: v128, cols: i32):
 }
 
 // @ts-ignore: decorator
-@inline function block1(a0: usize, bp: usize, K: i32, bias: usize, c0: usize, cols: i32): void {
-  let x00 = v128.load(bias, 0), x01 = v128.load(bias, 16), x02 = v128.load(bias, 32), x03 = v128.load(bias, 48);
+@inline function block1(a0: usize, bp: usize, K: i32, init0: usize, c0: usize, cols: i32): void {
+  let x00 = v128.load(init0, 0), x01 = v128.load(init0, 16), x02 = v128.load(init0, 32), x03 = v128.load(init0, 48);
   let b = bp;
   const aEnd = a0 + (<usize>K << 2);
   // dot-loop rows=a0:x00,x01,x02,x03 w=b step=64
@@ -82,6 +82,18 @@ function storeCols(c: usize, v0: v128, v1: v128, v2: v128, v3: v128, cols: i32):
  * with panel width 16 (K x 16 floats per panel, zero-padded), C row-major with ldc floats per
  * row; only the N real columns of a row are written. bias: 0 or ceil(N/16)*16 floats. */
 export function gemm(A: usize, lda: i32, M: i32, K: i32, Bp: usize, N: i32, C: usize, ldc: i32, bias: usize): void {
+  gemmRun(false, A, lda, M, K, Bp, N, C, ldc, bias);
+}
+
+/** C += A x B: the gemm with each accumulator starting from C instead of the bias, so C[m][n]
+ * gets exactly the sum a fused kernel forms when it starts from C and adds k in order. N must be
+ * a multiple of 16 (C's rows are read and written as whole 16-column blocks). */
+export function gemmAccumulate(A: usize, lda: i32, M: i32, K: i32, Bp: usize, N: i32, C: usize, ldc: i32): void {
+  gemmRun(true, A, lda, M, K, Bp, N, C, ldc, 0);
+}
+
+// @ts-ignore: decorator
+@inline function gemmRun(accumulate: bool, A: usize, lda: i32, M: i32, K: i32, Bp: usize, N: i32, C: usize, ldc: i32, bias: usize): void {
   if (M <= 0 || N <= 0) return;
   const ldaB = <usize>lda << 2;
   const ldcB = <usize>ldc << 2;
@@ -100,9 +112,12 @@ export function gemm(A: usize, lda: i32, M: i32, K: i32, Bp: usize, N: i32, C: u
       for (; m + 2 <= m1; m += 2) {
         const a0 = A + <usize>m * ldaB;
         const c0 = C + <usize>m * ldcB + cOff;
-        block2(a0, a0 + ldaB, bp, K, bb, c0, c0 + ldcB, cols);
+        block2(a0, a0 + ldaB, bp, K, accumulate ? c0 : bb, accumulate ? c0 + ldcB : bb, c0, c0 + ldcB, cols);
       }
-      if (m < m1) block1(A + <usize>m * ldaB, bp, K, bb, C + <usize>m * ldcB + cOff, cols);
+      if (m < m1) {
+        const c0 = C + <usize>m * ldcB + cOff;
+        block1(A + <usize>m * ldaB, bp, K, accumulate ? c0 : bb, c0, cols);
+      }
     }
   }
 }

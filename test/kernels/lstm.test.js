@@ -122,4 +122,41 @@ test('lstmSequence: larger layer (B=6, T=4, U=64, F=20) with saturating weights'
   check({ B: 6, T: 4, U: 64, F: 20, scale: 2, seed: 600 });
 });
 
+/** outSeq (B x T x U) and final h, c of one lstmSequence call on rows x (B x T x F). */
+function runRows({ x, B, T, F, U, kernel, recurrent, bias, h0, c0, mask, act, recAct, reverse }) {
+  K.reset();
+  const { xproj, Up } = inputProjection(K, x, B * T, F, kernel, bias, U, 4, 4);
+  const Rp = packFused(K, recurrent, U, U, 4, 4, 16).ptr;
+  const h = putState(K, h0, B, U, Up, 0);
+  const c = putState(K, c0, B, U, Up, 0);
+  const outSeq = K.putF32(new Float32Array(B * T * U));
+  K.k.lstmSequence(K.params(LSTM_SEQUENCE_PARAMS, {
+    xproj, batch: B, steps: T, units: U, recurrentKernel: Rp, h, c, hScratch: K.putF32(new Float32Array(B * Up)), cScratch: K.putF32(new Float32Array(B * Up)),
+    outSeq, outLast: 0, mask: mask ? K.putU8(mask) : 0, activation: act, recurrentActivation: recAct, reverse, zeroOutputForMask: 0,
+  }));
+  return { out: K.getF32(outSeq, B * T * U), h: getState(K, h, B, U, Up), c: getState(K, c, B, U, Up) };
+}
+
+test('lstmSequence: from batch 2 on (product pass, then the cell passes) each row has the bits it has alone at batch 1 (fused path)', () => {
+  for (const [U, act, recAct, maskKind, reverse, seed] of [[13, ACT.tanh, ACT.sigmoid, 'none', 0, 700], [64, ACT.tanh, ACT.sigmoid, 'random', 1, 701], [8, ACT.relu, ACT.hard_sigmoid, 'post', 0, 702]]) {
+    const B = 3, T = 6, F = 5;
+    const r = rng(seed);
+    const x = r.array(B * T * F, -1, 1);
+    const w = { kernel: r.array(F * 4 * U, -0.6, 0.6), recurrent: r.array(U * 4 * U, -0.6, 0.6), bias: r.array(4 * U, -0.5, 0.5) };
+    const h0 = r.array(B * U, -0.8, 0.8), c0 = r.array(B * U, -0.8, 0.8);
+    const mask = makeMask(r, B, T, maskKind);
+    const all = runRows({ x, B, T, F, U, ...w, h0, c0, mask, act, recAct, reverse });
+    for (let b = 0; b < B; b++) {
+      const one = runRows({
+        x: x.subarray(b * T * F, (b + 1) * T * F), B: 1, T, F, U, ...w, h0: h0.subarray(b * U, (b + 1) * U), c0: c0.subarray(b * U, (b + 1) * U),
+        mask: mask && mask.subarray(b * T, (b + 1) * T), act, recAct, reverse,
+      });
+      const label = `U=${U} mask=${maskKind} rev=${reverse} row ${b}`;
+      assert.equal(Array.from(all.out.subarray(b * T * U, (b + 1) * T * U)), Array.from(one.out), `${label}: outSeq`);
+      assert.equal(Array.from(all.h.subarray(b * U, (b + 1) * U)), Array.from(one.h), `${label}: final h`);
+      assert.equal(Array.from(all.c.subarray(b * U, (b + 1) * U)), Array.from(one.c), `${label}: final c`);
+    }
+  }
+});
+
 test.run();
