@@ -81,12 +81,12 @@ import { GruSequenceParams } from './param-blocks';
       let zB = loadBias(recBias, gOff + 48), rB = loadBias(recBias, gOff + 64), nB = loadBias(recBias, gOff + 80);
       let a0 = hCur;
       const aEnd = a0 + kBytes;
-      // dot-loop rows=a0:zA,rA,nA,zB,rB,nB w=qA,qB step=48
+      // dot-loop rows=a0:zA,rA,nA,zB,rB,nB w=qA,qB step=48 op=mulAdd
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        zA = madd(zA, s0, v128.load(qA, 0)); rA = madd(rA, s0, v128.load(qA, 16));
-        nA = madd(nA, s0, v128.load(qA, 32)); zB = madd(zB, s0, v128.load(qB, 0));
-        rB = madd(rB, s0, v128.load(qB, 16)); nB = madd(nB, s0, v128.load(qB, 32));
+        zA = mulAdd(zA, s0, v128.load(qA, 0)); rA = mulAdd(rA, s0, v128.load(qA, 16));
+        nA = mulAdd(nA, s0, v128.load(qA, 32)); zB = mulAdd(zB, s0, v128.load(qB, 0));
+        rB = mulAdd(rB, s0, v128.load(qB, 16)); nB = mulAdd(nB, s0, v128.load(qB, 32));
         a0 += 4; qA += 48; qB += 48;
       }
       // end dot-loop
@@ -151,11 +151,11 @@ import { GruSequenceParams } from './param-blocks';
       let a0 = hCur + <usize>b * stateRow;
       const aEnd = a0 + kBytes;
       let w = panel;
-      // dot-loop rows=a0:z0,r0,n0 w=w step=48
+      // dot-loop rows=a0:z0,r0,n0 w=w step=48 op=mulAdd
       while (a0 < aEnd) {
         const s0 = v128.load32_splat(a0);
-        z0 = madd(z0, s0, v128.load(w, 0)); r0 = madd(r0, s0, v128.load(w, 16));
-        n0 = madd(n0, s0, v128.load(w, 32));
+        z0 = mulAdd(z0, s0, v128.load(w, 0)); r0 = mulAdd(r0, s0, v128.load(w, 16));
+        n0 = mulAdd(n0, s0, v128.load(w, 32));
         a0 += 4; w += 48;
       }
       // end dot-loop

@@ -18,7 +18,7 @@ import { ACT_SIGMOID, ACT_TANH } from './activation-ids';
 import { tanhV } from './simd-math';
 import { gemmAccumulate } from './gemm-f32-2x16';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
-import { madd } from './madd';
+import { madd, mulAdd } from './madd';
 import { bf16Lo, bf16Hi } from './bf16';
 import { LstmSequenceParams } from './param-blocks';
 
@@ -92,39 +92,39 @@ export const LSTM_UNIT_GROUP: i32 = 4;
       let a0 = hCur;
       const aEnd = a0 + (<usize>U << 2);
       let r = pA;
-      // dot-loop rows=a0:iA,fA,cA,oA w=r step=64 bf16=bf16
+      // dot-loop rows=a0:iA,fA,cA,oA w=r step=64 bf16=bf16 op=mulAdd
       if (bf16) {
         while (a0 < aEnd) {
           const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
           const s0 = v128.load32_splat(a0);
-          iA = madd(iA, s0, bf16Lo(bw0)); fA = madd(fA, s0, bf16Hi(bw0));
-          cA = madd(cA, s0, bf16Lo(bw1)); oA = madd(oA, s0, bf16Hi(bw1));
+          iA = mulAdd(iA, s0, bf16Lo(bw0)); fA = mulAdd(fA, s0, bf16Hi(bw0));
+          cA = mulAdd(cA, s0, bf16Lo(bw1)); oA = mulAdd(oA, s0, bf16Hi(bw1));
           a0 += 4; r += 32;
         }
       } else {
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
-          iA = madd(iA, s0, v128.load(r, 0)); fA = madd(fA, s0, v128.load(r, 16));
-          cA = madd(cA, s0, v128.load(r, 32)); oA = madd(oA, s0, v128.load(r, 48));
+          iA = mulAdd(iA, s0, v128.load(r, 0)); fA = mulAdd(fA, s0, v128.load(r, 16));
+          cA = mulAdd(cA, s0, v128.load(r, 32)); oA = mulAdd(oA, s0, v128.load(r, 48));
           a0 += 4; r += 64;
         }
       }
       // end dot-loop
       a0 = hCur;
-      // dot-loop rows=a0:iB,fB,cB,oB w=r step=64 bf16=bf16
+      // dot-loop rows=a0:iB,fB,cB,oB w=r step=64 bf16=bf16 op=mulAdd
       if (bf16) {
         while (a0 < aEnd) {
           const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
           const s0 = v128.load32_splat(a0);
-          iB = madd(iB, s0, bf16Lo(bw0)); fB = madd(fB, s0, bf16Hi(bw0));
-          cB = madd(cB, s0, bf16Lo(bw1)); oB = madd(oB, s0, bf16Hi(bw1));
+          iB = mulAdd(iB, s0, bf16Lo(bw0)); fB = mulAdd(fB, s0, bf16Hi(bw0));
+          cB = mulAdd(cB, s0, bf16Lo(bw1)); oB = mulAdd(oB, s0, bf16Hi(bw1));
           a0 += 4; r += 32;
         }
       } else {
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
-          iB = madd(iB, s0, v128.load(r, 0)); fB = madd(fB, s0, v128.load(r, 16));
-          cB = madd(cB, s0, v128.load(r, 32)); oB = madd(oB, s0, v128.load(r, 48));
+          iB = mulAdd(iB, s0, v128.load(r, 0)); fB = mulAdd(fB, s0, v128.load(r, 16));
+          cB = mulAdd(cB, s0, v128.load(r, 32)); oB = mulAdd(oB, s0, v128.load(r, 48));
           a0 += 4; r += 64;
         }
       }
@@ -181,20 +181,20 @@ export const LSTM_UNIT_GROUP: i32 = 4;
       let a0 = hCur + <usize>b * stateRow;
       const aEnd = a0 + (<usize>U << 2);
       let r = panel;
-      // dot-loop rows=a0:i0,f0,c0,o0 w=r step=64 bf16=bf16
+      // dot-loop rows=a0:i0,f0,c0,o0 w=r step=64 bf16=bf16 op=mulAdd
       if (bf16) {
         while (a0 < aEnd) {
           const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
           const s0 = v128.load32_splat(a0);
-          i0 = madd(i0, s0, bf16Lo(bw0)); f0 = madd(f0, s0, bf16Hi(bw0));
-          c0 = madd(c0, s0, bf16Lo(bw1)); o0 = madd(o0, s0, bf16Hi(bw1));
+          i0 = mulAdd(i0, s0, bf16Lo(bw0)); f0 = mulAdd(f0, s0, bf16Hi(bw0));
+          c0 = mulAdd(c0, s0, bf16Lo(bw1)); o0 = mulAdd(o0, s0, bf16Hi(bw1));
           a0 += 4; r += 32;
         }
       } else {
         while (a0 < aEnd) {
           const s0 = v128.load32_splat(a0);
-          i0 = madd(i0, s0, v128.load(r, 0)); f0 = madd(f0, s0, v128.load(r, 16));
-          c0 = madd(c0, s0, v128.load(r, 32)); o0 = madd(o0, s0, v128.load(r, 48));
+          i0 = mulAdd(i0, s0, v128.load(r, 0)); f0 = mulAdd(f0, s0, v128.load(r, 16));
+          c0 = mulAdd(c0, s0, v128.load(r, 32)); o0 = mulAdd(o0, s0, v128.load(r, 48));
           a0 += 4; r += 64;
         }
       }

@@ -4,7 +4,7 @@
 // block is the same 2 rows x 4 vectors as the gemm and LSTM kernels (see gemm-f32-2x16.ts).
 import { applyAct } from './activations';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
-import { madd } from './madd';
+import { madd, mulAdd } from './madd';
 import { bf16Lo, bf16Hi } from './bf16';
 import { SimpleRnnSequenceParams } from './param-blocks';
 
@@ -132,20 +132,20 @@ export function simpleRnnSequence(params: usize): void {
         let a0 = hCur + <usize>b * stateRow;
         const aEnd = a0 + (<usize>U << 2);
         let r = panel;
-        // dot-loop rows=a0:p0,p1,p2,p3 w=r step=64 bf16=bf16
+        // dot-loop rows=a0:p0,p1,p2,p3 w=r step=64 bf16=bf16 op=mulAdd
         if (bf16) {
           while (a0 < aEnd) {
             const bw0 = v128.load(r, 0), bw1 = v128.load(r, 16);
             const s0 = v128.load32_splat(a0);
-            p0 = madd(p0, s0, bf16Lo(bw0)); p1 = madd(p1, s0, bf16Hi(bw0));
-            p2 = madd(p2, s0, bf16Lo(bw1)); p3 = madd(p3, s0, bf16Hi(bw1));
+            p0 = mulAdd(p0, s0, bf16Lo(bw0)); p1 = mulAdd(p1, s0, bf16Hi(bw0));
+            p2 = mulAdd(p2, s0, bf16Lo(bw1)); p3 = mulAdd(p3, s0, bf16Hi(bw1));
             a0 += 4; r += 32;
           }
         } else {
           while (a0 < aEnd) {
             const s0 = v128.load32_splat(a0);
-            p0 = madd(p0, s0, v128.load(r, 0)); p1 = madd(p1, s0, v128.load(r, 16));
-            p2 = madd(p2, s0, v128.load(r, 32)); p3 = madd(p3, s0, v128.load(r, 48));
+            p0 = mulAdd(p0, s0, v128.load(r, 0)); p1 = mulAdd(p1, s0, v128.load(r, 16));
+            p2 = mulAdd(p2, s0, v128.load(r, 32)); p3 = mulAdd(p3, s0, v128.load(r, 48));
             a0 += 4; r += 64;
           }
         }
