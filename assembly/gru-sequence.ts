@@ -222,8 +222,8 @@ import { GruSequenceParams } from './param-blocks';
   // Batch > 1: two unit groups per pass over a pair of h rows (8 accumulators, 4 panel vectors:
   // the 2x16 block of gemm-f32-2x16.ts), so h (B rows of U floats, in L2 at U = 512, B = 32) is
   // read half as often per multiply-add as with one group per pass: 1.07x on GRU 512 batch 32
-  // (1.05x at 128 units). Four rows of one group instead, or two groups in candidatePhase's
-  // 4-column loop, measured 0.75-0.85x (V8 spills there). The odd last row of a paired group
+  // (1.05x at 128 units). Four rows of one group instead measured 0.75-0.85x (V8 spills
+  // there), as did two groups in the candidate's old k-split loop. The odd last row of a paired group
   // runs in the loop below. Each (row, unit) sum is the same: results are bit-identical.
   const gPairEnd = B > 1 ? gBegin + ((gEnd - gBegin) & ~1) : g1;
   if (B > 1) {
@@ -329,6 +329,9 @@ import { GruSequenceParams } from './param-blocks';
   // k split over two accumulators), at batch 1 four independent chains. Every (row, unit) is
   // summed in k order from x_h + rb_h in every path (quad, leftover group, batch 1 or not,
   // any thread share), so a batch-1 call, a batched call and the threads kernel agree bit for bit.
+  // Measured and dropped: k unrolled by 2 in the 2x4-group loop (1.2x the time at 512 units,
+  // spills), madd there in the relaxed build (batch 1 1.04-1.07x the time: four fused chains
+  // are latency-bound, as in gatesPhase).
   const zrPanel = <usize>U << 5;
   const hPanel = <usize>U << 4; // the candidate's columns of a unit group: 4 floats per row
   const hRegion = Rp + <usize>groups * zrPanel;
