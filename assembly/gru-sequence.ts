@@ -331,7 +331,9 @@ import { GruSequenceParams } from './param-blocks';
   // any thread share), so a batch-1 call, a batched call and the threads kernel agree bit for bit.
   // Measured and dropped: k unrolled by 2 in the 2x4-group loop (1.2x the time at 512 units,
   // spills), madd there in the relaxed build (batch 1 1.04-1.07x the time: four fused chains
-  // are latency-bound, as in gatesPhase).
+  // are latency-bound, as in gatesPhase). One pointer instead of four (what a 16-column packing
+  // of the candidate region would give) probed at 1.015x the time on the same loads: the four
+  // pointer increments cost nothing measurable, so the layout stays the one batch 1 reads.
   const zrPanel = <usize>U << 5;
   const hPanel = <usize>U << 4; // the candidate's columns of a unit group: 4 floats per row
   const hRegion = Rp + <usize>groups * zrPanel;
