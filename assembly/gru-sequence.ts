@@ -222,8 +222,8 @@ import { GruSequenceParams } from './param-blocks';
   // Batch > 1: two unit groups per pass over a pair of h rows (8 accumulators, 4 panel vectors:
   // the 2x16 block of gemm-f32-2x16.ts), so h (B rows of U floats, in L2 at U = 512, B = 32) is
   // read half as often per multiply-add as with one group per pass: 1.07x on GRU 512 batch 32
-  // (1.05x at 128 units). Four rows of one group instead, or two groups in candidatePhase's
-  // 4-column loop, measured 0.75-0.85x (V8 spills there). The odd last row of a paired group
+  // (1.05x at 128 units). Four rows of one group instead measured 0.75-0.85x (V8 spills
+  // there), as did two groups in the candidate's old k-split loop. The odd last row of a paired group
   // runs in the loop below. Each (row, unit) sum is the same: results are bit-identical.
   const gPairEnd = B > 1 ? gBegin + ((gEnd - gBegin) & ~1) : g1;
   if (B > 1) {
@@ -322,100 +322,187 @@ import { GruSequenceParams } from './param-blocks';
   xStep: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Rp: usize, recBias: usize, hCur: usize, hNext: usize, rh: usize,
   outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
 ): void {
-  // Phase 2: hh = act(x_h + rb_h + rh . R_h); h' from z parked in hNext. Only one vector
-  // per row here, so k is unrolled by 2 into separate accumulators (4 for 2 rows) to keep
-  // the add chains from being latency-bound.
+  // Phase 2: hh = act(x_h + rb_h + rh . R_h); h' from z parked in hNext. The candidate has one
+  // vector per row and unit group, so four unit groups share each pass (four panel pointers):
+  // at batch > 1 two rows x four groups is the 2x16 block of gemm-f32-2x16.ts (8 accumulators,
+  // 4 weight vectors and 2 splats per k; 1.5 loads per multiply-add before, with one group and
+  // k split over two accumulators), at batch 1 four independent chains. Every (row, unit) is
+  // summed in k order from x_h + rb_h in every path (quad, leftover group, batch 1 or not,
+  // any thread share), so a batch-1 call, a batched call and the threads kernel agree bit for bit.
+  // Measured and dropped: k unrolled by 2 in the 2x4-group loop (1.2x the time at 512 units,
+  // spills), madd there in the relaxed build (batch 1 1.04-1.07x the time: four fused chains
+  // are latency-bound, as in gatesPhase). One pointer instead of four (what a 16-column packing
+  // of the candidate region would give) probed at 1.015x the time on the same loads: the four
+  // pointer increments cost nothing measurable, so the layout stays the one batch 1 reads.
   const zrPanel = <usize>U << 5;
   const hPanel = <usize>U << 4; // the candidate's columns of a unit group: 4 floats per row
-  const nPair = B == 1 ? (gEnd - gBegin) & ~1 : 0;
-  const g2 = gBegin + nPair;
+  const hRegion = Rp + <usize>groups * zrPanel;
+  const gQuadEnd = gBegin + ((gEnd - gBegin) & ~3);
   if (B == 1) {
-    // Single row: two unit groups x two k-phases = 4 accumulators, one pointer per panel, the
-    // cell update after all passes (as in stepResetAfter).
-    for (let i = 0; i < nPair; i += 2) {
-      const gp = gBegin + (s & 1 ? nPair - 2 - i : i); // backwards on odd steps, see stepResetAfter
-      let qA = Rp + <usize>groups * zrPanel + <usize>gp * hPanel;
-      let qB = qA + hPanel;
+    // The cell update after all passes (as in stepResetAfter); each pass parks the candidate's
+    // pre-activation in its xproj slot.
+    const nQuad = gQuadEnd - gBegin;
+    for (let i = 0; i < nQuad; i += 4) {
+      const gp = gBegin + (s & 1 ? nQuad - 4 - i : i); // backwards on odd steps, see stepResetAfter
+      let qA = hRegion + <usize>gp * hPanel;
+      let qB = qA + hPanel, qC = qA + 2 * hPanel, qD = qA + 3 * hPanel;
       const gOff = <usize>gp * 48;
       const x0 = xStep + gOff;
       let nA = f32x4.add(v128.load(x0, 32), loadBias(recBias, gOff + 32));
       let nB = f32x4.add(v128.load(x0, 80), loadBias(recBias, gOff + 80));
-      let mA = f32x4.splat(0.0), mB = f32x4.splat(0.0);
+      let nC = f32x4.add(v128.load(x0, 128), loadBias(recBias, gOff + 128));
+      let nD = f32x4.add(v128.load(x0, 176), loadBias(recBias, gOff + 176));
       let a0 = rh;
-      const aEnd = a0 + (kBytes & ~7);
+      const aEnd = a0 + kBytes;
+      // dot-loop rows=a0:nA,nB,nC,nD w=qA,qB,qC,qD step=16 op=mulAdd
       while (a0 < aEnd) {
-        const s0 = v128.load32_splat(a0), s1 = v128.load32_splat(a0, 4);
-        nA = mulAdd(nA, s0, v128.load(qA, 0));
-        nB = mulAdd(nB, s0, v128.load(qB, 0));
-        mA = mulAdd(mA, s1, v128.load(qA, 16));
-        mB = mulAdd(mB, s1, v128.load(qB, 16));
-        a0 += 8; qA += 32; qB += 32;
-      }
-      if (U & 1) {
         const s0 = v128.load32_splat(a0);
-        nA = mulAdd(nA, s0, v128.load(qA, 0));
-        nB = mulAdd(nB, s0, v128.load(qB, 0));
+        nA = mulAdd(nA, s0, v128.load(qA, 0)); nB = mulAdd(nB, s0, v128.load(qB, 0));
+        nC = mulAdd(nC, s0, v128.load(qC, 0)); nD = mulAdd(nD, s0, v128.load(qD, 0));
+        a0 += 4; qA += 16; qB += 16; qC += 16; qD += 16;
       }
-      // The candidate's pre-activation goes to its xproj slot; the update follows below.
-      v128.store(x0, f32x4.add(nA, mA), 32);
-      v128.store(x0, f32x4.add(nB, mB), 80);
+      // end dot-loop
+      v128.store(x0, nA, 32);
+      v128.store(x0, nB, 80);
+      v128.store(x0, nC, 128);
+      v128.store(x0, nD, 176);
     }
-    for (let g = gBegin; g < g2; g++) {
+    for (let g = gQuadEnd; g < gEnd; g++) {
+      const gOff = <usize>g * 48;
+      const x0 = xStep + gOff;
+      let n0 = f32x4.add(v128.load(x0, 32), loadBias(recBias, gOff + 32));
+      let a0 = rh;
+      const aEnd = a0 + kBytes;
+      let w = hRegion + <usize>g * hPanel;
+      // dot-loop rows=a0:n0 w=w step=16 op=mulAdd
+      while (a0 < aEnd) {
+        const s0 = v128.load32_splat(a0);
+        n0 = mulAdd(n0, s0, v128.load(w, 0));
+        a0 += 4; w += 16;
+      }
+      // end dot-loop
+      v128.store(x0, n0, 32);
+    }
+    for (let g = gBegin; g < gEnd; g++) {
       const hh = applyAct(v128.load(xStep + <usize>g * 48, 32), act);
       gruFinish(v128.load(hNext + (<usize>g << 4)), hh, 0, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
+    return;
   }
-  for (let g = g2; g < gEnd; g++) {
-    const panel = Rp + <usize>groups * zrPanel + <usize>g * hPanel;
-    const gOff = <usize>g * 48;
+  for (let gp = gBegin; gp < gQuadEnd; gp += 4) {
+    const gOff = <usize>gp * 48;
     const xg = xStep + gOff;
-    const bh = loadBias(recBias, gOff + 32);
-    const sOff = <usize>g << 4;
+    const bA = loadBias(recBias, gOff + 32), bB = loadBias(recBias, gOff + 80);
+    const bC = loadBias(recBias, gOff + 128), bD = loadBias(recBias, gOff + 176);
+    const panel = hRegion + <usize>gp * hPanel;
+    const sOff = <usize>gp << 4;
     let b = 0;
     for (; b + 2 <= B; b += 2) {
       const x0 = xg + <usize>b * xBatch;
       const x1 = x0 + xBatch;
-      let n0 = f32x4.add(v128.load(x0, 32), bh), n1 = f32x4.add(v128.load(x1, 32), bh);
-      let m0 = f32x4.splat(0.0), m1 = f32x4.splat(0.0);
+      let nA0 = f32x4.add(v128.load(x0, 32), bA), nB0 = f32x4.add(v128.load(x0, 80), bB);
+      let nC0 = f32x4.add(v128.load(x0, 128), bC), nD0 = f32x4.add(v128.load(x0, 176), bD);
+      let nA1 = f32x4.add(v128.load(x1, 32), bA), nB1 = f32x4.add(v128.load(x1, 80), bB);
+      let nC1 = f32x4.add(v128.load(x1, 128), bC), nD1 = f32x4.add(v128.load(x1, 176), bD);
       let a0 = rh + <usize>b * stateRow;
       let a1 = a0 + stateRow;
-      const aEnd = a0 + (kBytes & ~7);
-      let w = panel;
+      const aEnd = a0 + kBytes;
+      let qA = panel;
+      let qB = qA + hPanel, qC = qA + 2 * hPanel, qD = qA + 3 * hPanel;
+      // dot-loop rows=a0:nA0,nB0,nC0,nD0 a1:nA1,nB1,nC1,nD1 w=qA,qB,qC,qD step=16 op=mulAdd
       while (a0 < aEnd) {
-        const w0 = v128.load(w, 0), w1 = v128.load(w, 16);
-        n0 = mulAdd(n0, v128.load32_splat(a0), w0);
-        n1 = mulAdd(n1, v128.load32_splat(a1), w0);
-        m0 = mulAdd(m0, v128.load32_splat(a0, 4), w1);
-        m1 = mulAdd(m1, v128.load32_splat(a1, 4), w1);
-        a0 += 8; a1 += 8; w += 32;
+        const w0 = v128.load(qA, 0), w1 = v128.load(qB, 0), w2 = v128.load(qC, 0), w3 = v128.load(qD, 0);
+        const s0 = v128.load32_splat(a0);
+        nA0 = mulAdd(nA0, s0, w0); nB0 = mulAdd(nB0, s0, w1);
+        nC0 = mulAdd(nC0, s0, w2); nD0 = mulAdd(nD0, s0, w3);
+        const s1 = v128.load32_splat(a1);
+        nA1 = mulAdd(nA1, s1, w0); nB1 = mulAdd(nB1, s1, w1);
+        nC1 = mulAdd(nC1, s1, w2); nD1 = mulAdd(nD1, s1, w3);
+        a0 += 4; a1 += 4; qA += 16; qB += 16; qC += 16; qD += 16;
       }
-      if (U & 1) {
-        const w0 = v128.load(w, 0);
-        n0 = mulAdd(n0, v128.load32_splat(a0), w0);
-        n1 = mulAdd(n1, v128.load32_splat(a1), w0);
-      }
+      // end dot-loop
       const o0 = <usize>b * stateRow + sOff;
       const o1 = o0 + stateRow;
-      gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(n0, m0), act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-      gruFinish(v128.load(hNext + o1), applyAct(f32x4.add(n1, m1), act), b + 1, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      candidateFinish(nA0, nB0, nC0, nD0, b, gp, s, t, T, U, Up, o0, hCur, hNext, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
+      candidateFinish(nA1, nB1, nC1, nD1, b + 1, gp, s, t, T, U, Up, o1, hCur, hNext, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
+    }
+    if (b < B) {
+      const x0 = xg + <usize>b * xBatch;
+      let nA = f32x4.add(v128.load(x0, 32), bA), nB = f32x4.add(v128.load(x0, 80), bB);
+      let nC = f32x4.add(v128.load(x0, 128), bC), nD = f32x4.add(v128.load(x0, 176), bD);
+      let a0 = rh + <usize>b * stateRow;
+      const aEnd = a0 + kBytes;
+      let qA = panel;
+      let qB = qA + hPanel, qC = qA + 2 * hPanel, qD = qA + 3 * hPanel;
+      // dot-loop rows=a0:nA,nB,nC,nD w=qA,qB,qC,qD step=16 op=mulAdd
+      while (a0 < aEnd) {
+        const s0 = v128.load32_splat(a0);
+        nA = mulAdd(nA, s0, v128.load(qA, 0)); nB = mulAdd(nB, s0, v128.load(qB, 0));
+        nC = mulAdd(nC, s0, v128.load(qC, 0)); nD = mulAdd(nD, s0, v128.load(qD, 0));
+        a0 += 4; qA += 16; qB += 16; qC += 16; qD += 16;
+      }
+      // end dot-loop
+      candidateFinish(nA, nB, nC, nD, b, gp, s, t, T, U, Up, <usize>b * stateRow + sOff, hCur, hNext, outSeq, outLast, mask, act, reverse, zeroOutputForMask);
+    }
+  }
+  // The 1-3 groups of a share that do not fill a quad: two rows per pass.
+  for (let g = gQuadEnd; g < gEnd; g++) {
+    const gOff = <usize>g * 48;
+    const xg = xStep + gOff;
+    const bh = loadBias(recBias, gOff + 32);
+    const panel = hRegion + <usize>g * hPanel;
+    const sOff = <usize>g << 4;
+    let b = 0;
+    for (; b + 2 <= B; b += 2) {
+      const x0 = xg + <usize>b * xBatch;
+      let n0 = f32x4.add(v128.load(x0, 32), bh), n1 = f32x4.add(v128.load(x0 + xBatch, 32), bh);
+      let a0 = rh + <usize>b * stateRow;
+      let a1 = a0 + stateRow;
+      const aEnd = a0 + kBytes;
+      let w = panel;
+      // dot-loop rows=a0:n0 a1:n1 w=w step=16 op=mulAdd
+      while (a0 < aEnd) {
+        const w0 = v128.load(w, 0);
+        const s0 = v128.load32_splat(a0);
+        n0 = mulAdd(n0, s0, w0);
+        const s1 = v128.load32_splat(a1);
+        n1 = mulAdd(n1, s1, w0);
+        a0 += 4; a1 += 4; w += 16;
+      }
+      // end dot-loop
+      const o0 = <usize>b * stateRow + sOff;
+      gruFinish(v128.load(hNext + o0), applyAct(n0, act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      gruFinish(v128.load(hNext + o0 + stateRow), applyAct(n1, act), b + 1, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
     if (b < B) {
       const x0 = xg + <usize>b * xBatch;
       let n0 = f32x4.add(v128.load(x0, 32), bh);
-      let m0 = f32x4.splat(0.0);
       let a0 = rh + <usize>b * stateRow;
-      const aEnd = a0 + (kBytes & ~7);
+      const aEnd = a0 + kBytes;
       let w = panel;
+      // dot-loop rows=a0:n0 w=w step=16 op=mulAdd
       while (a0 < aEnd) {
-        n0 = mulAdd(n0, v128.load32_splat(a0), v128.load(w, 0));
-        m0 = mulAdd(m0, v128.load32_splat(a0, 4), v128.load(w, 16));
-        a0 += 8; w += 32;
+        const s0 = v128.load32_splat(a0);
+        n0 = mulAdd(n0, s0, v128.load(w, 0));
+        a0 += 4; w += 16;
       }
-      if (U & 1) n0 = mulAdd(n0, v128.load32_splat(a0), v128.load(w, 0));
-      const o0 = <usize>b * stateRow + sOff;
-      gruFinish(v128.load(hNext + o0), applyAct(f32x4.add(n0, m0), act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      // end dot-loop
+      gruFinish(v128.load(hNext + <usize>b * stateRow + sOff), applyAct(n0, act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
   }
+}
+
+/** reset_after = 0: the cell update of one row of a quad of unit groups from its candidate sums
+ * (z parked in hNext at byte offset o). */
+// @ts-ignore: decorator
+@inline function candidateFinish(
+  nA: v128, nB: v128, nC: v128, nD: v128, b: i32, g: i32, s: i32, t: i32, T: i32, U: i32, Up: i32, o: usize,
+  hCur: usize, hNext: usize, outSeq: usize, outLast: usize, mask: usize, act: i32, reverse: i32, zeroOutputForMask: i32,
+): void {
+  gruFinish(v128.load(hNext + o, 0), applyAct(nA, act), b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+  gruFinish(v128.load(hNext + o, 16), applyAct(nB, act), b, g + 1, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+  gruFinish(v128.load(hNext + o, 32), applyAct(nC, act), b, g + 2, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+  gruFinish(v128.load(hNext + o, 48), applyAct(nD, act), b, g + 3, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
 }
 
 /**
