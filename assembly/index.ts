@@ -14,7 +14,7 @@ export {
 } from './elementwise';
 export { gatherRows, maskNotEqualZero } from './embedding';
 export { maskingLayer } from './masking';
-export { simdPeak } from './simd-peak';
+export { simdPeak, simdPeakMadd } from './simd-peak';
 export { lstmSequence, LSTM_UNIT_GROUP } from './lstm-sequence';
 export { packGateColumnsBf16 } from './bf16';
 export { packGateColumnsInt8 } from './int8';

@@ -2,9 +2,50 @@
 // against simdPeak. Run `npm run build` first (the parameter-block writers come from dist/).
 // Usage: node bench/kernels-quick.mjs
 //        node bench/kernels-quick.mjs --phases   (per-phase profile of the bench's LSTM / GRU cases)
+//        node bench/kernels-quick.mjs --fma      (the peak loop as mul + add and as relaxed_madd)
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { LSTM_SEQUENCE_PARAMS, GRU_SEQUENCE_PARAMS, SIMPLE_RNN_SEQUENCE_PARAMS } from '../dist/wasm/kernel-exports.js';
+
+if (process.argv.includes('--fma')) {
+  await fmaPeak();
+  process.exit(0);
+}
+
+/**
+ * What a fused multiply-add buys on this CPU: simdPeakMadd of the plain build (mul + add) and of
+ * the relaxed build (f32x4.relaxed_madd), the same 8-accumulator loop, timed alternately in one
+ * process. Node 20 needs --experimental-wasm-relaxed-simd: the script reruns itself with it.
+ */
+async function fmaPeak() {
+  const relaxedModule = readFileSync(new URL('../build/kerasrnn-relaxed.wasm', import.meta.url));
+  if (!WebAssembly.validate(relaxedModule)) {
+    if (process.execArgv.includes('--experimental-wasm-relaxed-simd')) throw new Error('this Node does not run relaxed SIMD');
+    const child = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+    process.exit(child.status ?? 1);
+  }
+  const env = { env: { abort() { throw new Error('abort'); } } };
+  const builds = {
+    'plain (mul + add)': (await WebAssembly.instantiate(readFileSync(new URL('../build/kerasrnn.wasm', import.meta.url)), env)).instance.exports,
+    'relaxed (relaxed_madd)': (await WebAssembly.instantiate(relaxedModule, env)).instance.exports,
+  };
+  const iters = 2e7;
+  const rates = Object.fromEntries(Object.keys(builds).map((name) => [name, []]));
+  for (const k of Object.values(builds)) for (let i = 0; i < 3; i++) k.simdPeakMadd(iters);
+  for (let round = 0; round < 9; round++) {
+    for (const [name, k] of Object.entries(builds)) {
+      const t0 = performance.now();
+      k.simdPeakMadd(iters);
+      rates[name].push((iters * 16 * 4 * 2) / (performance.now() - t0) / 1e6);
+    }
+  }
+  for (const [name, r] of Object.entries(rates)) {
+    r.sort((a, b) => a - b);
+    console.log(`simdPeakMadd, ${name.padEnd(22)} median ${r[4].toFixed(1)} GFLOP/s, best ${r[8].toFixed(1)}`);
+  }
+}
 
 const bytes = readFileSync(new URL('../build/kerasrnn.wasm', import.meta.url));
 const { instance } = await WebAssembly.instantiate(bytes, { env: { abort() { throw new Error('abort'); } } });
