@@ -16,6 +16,7 @@
 // phase streams only its own columns; with one W = 12 panel both phases pulled every cache line
 // of R, twice the traffic, which is what bounds a large GRU at batch 1.
 import { applyAct } from './activations';
+import { ACT_SIGMOID, ACT_TANH } from './activation-ids';
 import { timeIndex, isKept, keptBefore, writeOutput, copyState } from './rnn-common';
 import { madd, mulAdd } from './madd';
 import { GruSequenceParams } from './param-blocks';
@@ -43,6 +44,31 @@ import { GruSequenceParams } from './param-blocks';
 // @ts-ignore: decorator
 @inline export function loadBias(recBias: usize, off: usize): v128 {
   return recBias ? v128.load(recBias + off) : f32x4.splat(0.0);
+}
+
+/** Batch > 1, reset_after = 1: parks one row's sums of a unit group - z and r with x added, in
+ * their xproj slots, the candidate's h . R_h + rb_h in hNext - for the cell-update pass. */
+// @ts-ignore: decorator
+@inline function parkGates(x0: usize, z: v128, r: v128, n: usize, hR: v128): void {
+  v128.store(x0, f32x4.add(v128.load(x0, 0), z), 0);
+  v128.store(x0, f32x4.add(v128.load(x0, 16), r), 16);
+  v128.store(n, hR);
+}
+
+/** Batch > 1, reset_after = 1: the cell update of every row of unit group g from the sums
+ * parkGates left. Its iterations are independent, so the core overlaps their activation chains. */
+// @ts-ignore: decorator
+@inline function finishParked(
+  act: i32, recAct: i32, g: i32, xg: usize, s: i32, t: i32, B: i32, T: i32, U: i32, Up: i32, stateRow: usize, xBatch: usize,
+  hCur: usize, hNext: usize, outSeq: usize, outLast: usize, mask: usize, reverse: i32, zeroOutputForMask: i32,
+): void {
+  for (let b = 0; b < B; b++) {
+    const x0 = xg + <usize>b * xBatch;
+    const z = applyAct(v128.load(x0, 0), recAct);
+    const r = applyAct(v128.load(x0, 16), recAct);
+    const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, v128.load(hNext + <usize>b * stateRow + (<usize>g << 4)))), act);
+    gruFinish(z, hh, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+  }
 }
 
 /**
@@ -132,19 +158,9 @@ import { GruSequenceParams } from './param-blocks';
       }
       // end dot-loop
       const x0 = xg + <usize>b * xBatch;
-      const x1 = x0 + xBatch;
-      {
-        const z = applyAct(f32x4.add(v128.load(x0, 0), z0), recAct);
-        const r = applyAct(f32x4.add(v128.load(x0, 16), r0), recAct);
-        const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, n0)), act);
-        gruFinish(z, hh, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-      }
-      {
-        const z = applyAct(f32x4.add(v128.load(x1, 0), z1), recAct);
-        const r = applyAct(f32x4.add(v128.load(x1, 16), r1), recAct);
-        const hh = applyAct(f32x4.add(v128.load(x1, 32), f32x4.mul(r, n1)), act);
-        gruFinish(z, hh, b + 1, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
-      }
+      const n = hNext + <usize>b * stateRow + (<usize>g << 4);
+      parkGates(x0, z0, r0, n, n0);
+      parkGates(x0 + xBatch, z1, r1, n + stateRow, n1);
     }
     if (b < B) {
       let z0 = bz, r0 = br, n0 = bh;
@@ -159,11 +175,13 @@ import { GruSequenceParams } from './param-blocks';
         a0 += 4; w += 48;
       }
       // end dot-loop
-      const x0 = xg + <usize>b * xBatch;
-      const z = applyAct(f32x4.add(v128.load(x0, 0), z0), recAct);
-      const r = applyAct(f32x4.add(v128.load(x0, 16), r0), recAct);
-      const hh = applyAct(f32x4.add(v128.load(x0, 32), f32x4.mul(r, n0)), act);
-      gruFinish(z, hh, b, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      parkGates(xg + <usize>b * xBatch, z0, r0, hNext + <usize>b * stateRow + (<usize>g << 4), n0);
+    }
+    // The default pair gets its own loop without the per-vector activation dispatch.
+    if (act == ACT_TANH && recAct == ACT_SIGMOID) {
+      finishParked(ACT_TANH, ACT_SIGMOID, g, xg, s, t, B, T, U, Up, stateRow, xBatch, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+    } else {
+      finishParked(act, recAct, g, xg, s, t, B, T, U, Up, stateRow, xBatch, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
   }
 }
