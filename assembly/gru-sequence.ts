@@ -71,6 +71,80 @@ import { GruSequenceParams } from './param-blocks';
   }
 }
 
+/** Byte offset, from the first panel of a quad of unit groups, of the quad's vector j (0..11:
+ * group j / 3, gate j % 3) in the W = 12 panels. */
+// @ts-ignore: decorator
+@inline function quadVector(j: i32, panelBytes: usize): usize {
+  return <usize>(j / 3) * panelBytes + <usize>(j % 3) * 16;
+}
+
+/** Parks vector j of a quad pass for one row (as parkGates: z and r plus x in xproj, the
+ * candidate's part in hNext). */
+// @ts-ignore: decorator
+@inline function parkVector(j: i32, acc: v128, x0: usize, n0: usize): void {
+  if (j % 3 == 2) v128.store(n0 + (<usize>(j / 3) << 4), acc);
+  else v128.store(x0 + <usize>j * 16, f32x4.add(v128.load(x0 + <usize>j * 16), acc));
+}
+
+/** Batch > 1, reset_after = 1: vectors 4 pass .. 4 pass + 3 of the quad of unit groups at gq,
+ * for every row. Each sum starts from the recurrent bias and adds k in order, as in every other
+ * path. */
+// @ts-ignore: decorator
+@inline function spanPass(
+  pass: i32, gq: i32, B: i32, Rp: usize, panelBytes: usize, kBytes: usize, stateRow: usize, xBatch: usize,
+  xStep: usize, recBias: usize, hCur: usize, hNext: usize,
+): void {
+  const j0 = pass * 4;
+  const gOff = <usize>gq * 48;
+  const base = Rp + <usize>gq * panelBytes;
+  const bA = loadBias(recBias, gOff + <usize>j0 * 16), bB = loadBias(recBias, gOff + <usize>(j0 + 1) * 16);
+  const bC = loadBias(recBias, gOff + <usize>(j0 + 2) * 16), bD = loadBias(recBias, gOff + <usize>(j0 + 3) * 16);
+  let b = 0;
+  for (; b + 2 <= B; b += 2) {
+    let vA0 = bA, vB0 = bB, vC0 = bC, vD0 = bD, vA1 = bA, vB1 = bB, vC1 = bC, vD1 = bD;
+    let a0 = hCur + <usize>b * stateRow;
+    let a1 = a0 + stateRow;
+    const aEnd = a0 + kBytes;
+    let qA = base + quadVector(j0, panelBytes), qB = base + quadVector(j0 + 1, panelBytes);
+    let qC = base + quadVector(j0 + 2, panelBytes), qD = base + quadVector(j0 + 3, panelBytes);
+    // dot-loop rows=a0:vA0,vB0,vC0,vD0 a1:vA1,vB1,vC1,vD1 w=qA,qB,qC,qD step=48
+    while (a0 < aEnd) {
+      const w0 = v128.load(qA, 0), w1 = v128.load(qB, 0), w2 = v128.load(qC, 0), w3 = v128.load(qD, 0);
+      const s0 = v128.load32_splat(a0);
+      vA0 = madd(vA0, s0, w0); vB0 = madd(vB0, s0, w1);
+      vC0 = madd(vC0, s0, w2); vD0 = madd(vD0, s0, w3);
+      const s1 = v128.load32_splat(a1);
+      vA1 = madd(vA1, s1, w0); vB1 = madd(vB1, s1, w1);
+      vC1 = madd(vC1, s1, w2); vD1 = madd(vD1, s1, w3);
+      a0 += 4; a1 += 4; qA += 48; qB += 48; qC += 48; qD += 48;
+    }
+    // end dot-loop
+    const x0 = xStep + gOff + <usize>b * xBatch;
+    const n0 = hNext + <usize>b * stateRow + (<usize>gq << 4);
+    parkVector(j0, vA0, x0, n0); parkVector(j0 + 1, vB0, x0, n0); parkVector(j0 + 2, vC0, x0, n0); parkVector(j0 + 3, vD0, x0, n0);
+    parkVector(j0, vA1, x0 + xBatch, n0 + stateRow); parkVector(j0 + 1, vB1, x0 + xBatch, n0 + stateRow);
+    parkVector(j0 + 2, vC1, x0 + xBatch, n0 + stateRow); parkVector(j0 + 3, vD1, x0 + xBatch, n0 + stateRow);
+  }
+  if (b < B) {
+    let vA = bA, vB = bB, vC = bC, vD = bD;
+    let a0 = hCur + <usize>b * stateRow;
+    const aEnd = a0 + kBytes;
+    let qA = base + quadVector(j0, panelBytes), qB = base + quadVector(j0 + 1, panelBytes);
+    let qC = base + quadVector(j0 + 2, panelBytes), qD = base + quadVector(j0 + 3, panelBytes);
+    // dot-loop rows=a0:vA,vB,vC,vD w=qA,qB,qC,qD step=48 op=mulAdd
+    while (a0 < aEnd) {
+      const s0 = v128.load32_splat(a0);
+      vA = mulAdd(vA, s0, v128.load(qA, 0)); vB = mulAdd(vB, s0, v128.load(qB, 0));
+      vC = mulAdd(vC, s0, v128.load(qC, 0)); vD = mulAdd(vD, s0, v128.load(qD, 0));
+      a0 += 4; qA += 48; qB += 48; qC += 48; qD += 48;
+    }
+    // end dot-loop
+    const x0 = xStep + gOff + <usize>b * xBatch;
+    const n0 = hNext + <usize>b * stateRow + (<usize>gq << 4);
+    parkVector(j0, vA, x0, n0); parkVector(j0 + 1, vB, x0, n0); parkVector(j0 + 2, vC, x0, n0); parkVector(j0 + 3, vD, x0, n0);
+  }
+}
+
 /**
  * The step functions take the unit groups [gBegin, gEnd) they compute (of `groups` in all):
  * gruSequence passes all of them, gru-sequence-parallel.ts one thread's share.
@@ -133,7 +207,24 @@ import { GruSequenceParams } from './param-blocks';
       gruFinish(z, hh, 0, g, s, t, T, U, Up, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
     }
   }
-  for (let g = g0; g < gEnd; g++) {
+  // Batch > 1: four unit groups (12 vectors) in three passes of 2 rows x 4 vectors (8
+  // accumulators, 4 weight vectors, 2 splats: the 2x16 block of gemm-f32-2x16.ts) through four
+  // pointers into the W = 12 panels; the cell update follows per group (finishParked).
+  const gQuadEnd = g0 + (B > 1 ? (gEnd - g0) & ~3 : 0); // g0 == gBegin at batch > 1
+  for (let gq = g0; gq < gQuadEnd; gq += 4) {
+    spanPass(0, gq, B, Rp, panelBytes, kBytes, stateRow, xBatch, xStep, recBias, hCur, hNext);
+    spanPass(1, gq, B, Rp, panelBytes, kBytes, stateRow, xBatch, xStep, recBias, hCur, hNext);
+    spanPass(2, gq, B, Rp, panelBytes, kBytes, stateRow, xBatch, xStep, recBias, hCur, hNext);
+    for (let g = gq; g < gq + 4; g++) {
+      const xg = xStep + <usize>g * 48;
+      if (act == ACT_TANH && recAct == ACT_SIGMOID) {
+        finishParked(ACT_TANH, ACT_SIGMOID, g, xg, s, t, B, T, U, Up, stateRow, xBatch, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      } else {
+        finishParked(act, recAct, g, xg, s, t, B, T, U, Up, stateRow, xBatch, hCur, hNext, outSeq, outLast, mask, reverse, zeroOutputForMask);
+      }
+    }
+  }
+  for (let g = gQuadEnd; g < gEnd; g++) {
     const panel = Rp + <usize>g * panelBytes;
     const gOff = <usize>g * 48;
     const xg = xStep + gOff;
