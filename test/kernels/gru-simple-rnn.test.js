@@ -161,16 +161,17 @@ test('simpleRnnSequence with other activations and output selections', () => {
   checkSimple({ B: 6, T: 4, U: 100, F: 20, scale: 0.5, seed: seed++ });
 });
 
-test.run();
-
 // Batch 1 has its own path (two unit groups per pass over h, the cell update after all passes of
 // a step); it sums in the same order as the batched path, so each row of a batch must come out
-// of a batch-1 call bit for bit, masks and reverse included.
+// of a batch-1 call bit for bit, masks and reverse included. U = 16, 20 and 33 also cover the
+// batched reset_after=1 path's quads of unit groups and the 1-3 groups left over, and the last
+// case its cell-update pass with other activations than tanh / sigmoid.
 test('gruSequence: a batch-1 call gives each row of a batched call bit for bit (reset_after 1 and 0)', () => {
   const bits = (f) => Array.from(new Uint32Array(f.buffer, f.byteOffset, f.length));
   let seed = 2000;
   for (const resetAfter of [1, 0]) {
-    for (const [T, U, maskKind, reverse] of [[7, 5, 'none', 0], [6, 16, 'random', 0], [5, 33, 'post', 1], [4, 8, 'pre', 0], [3, 1, 'none', 1]]) {
+    for (const [T, U, maskKind, reverse, act = ACT.tanh, recAct = ACT.sigmoid] of [[7, 5, 'none', 0], [6, 16, 'random', 0], [5, 33, 'post', 1], [4, 8, 'pre', 0], [3, 1, 'none', 1],
+      [5, 20, 'random', 0, ACT.relu, ACT.hard_sigmoid]]) {
       const B = 3, F = 4;
       const r = rng(seed++);
       const x = r.array(B * T * F);
@@ -201,14 +202,14 @@ test('gruSequence: a batch-1 call gives each row of a batched call bit for bit (
         const outLast = K.putF32(new Float32Array(nb * U));
         K.k.gruSequence(K.params(GRU_SEQUENCE_PARAMS, {
           xproj, batch: nb, steps: T, units: U, recurrentKernel: Rp, recurrentBias: rb, h, hScratch: hs, rh,
-          outSeq, outLast, mask: mr ? K.putU8(mr) : 0, activation: ACT.tanh, recurrentActivation: ACT.sigmoid, reverse, zeroOutputForMask: 0, resetAfter,
+          outSeq, outLast, mask: mr ? K.putU8(mr) : 0, activation: act, recurrentActivation: recAct, reverse, zeroOutputForMask: 0, resetAfter,
         }));
         return { seq: K.getF32(outSeq, nb * T * U).slice(), last: K.getF32(outLast, nb * U).slice(), h: Float32Array.from(getState(K, h, nb, U, Up)) };
       };
       const all = run([0, 1, 2]);
       for (let b = 0; b < B; b++) {
         const one = run([b]);
-        const label = `reset_after=${resetAfter} T=${T} U=${U} mask=${maskKind} reverse=${reverse} row ${b}`;
+        const label = `reset_after=${resetAfter} T=${T} U=${U} mask=${maskKind} reverse=${reverse} act=${act}/${recAct} row ${b}`;
         assert.equal(bits(one.seq), bits(all.seq.subarray(b * T * U, (b + 1) * T * U)), `${label}: sequence`);
         assert.equal(bits(one.last), bits(all.last.subarray(b * U, (b + 1) * U)), `${label}: last output`);
         assert.equal(bits(one.h), bits(all.h.subarray(b * U, (b + 1) * U)), `${label}: state`);
@@ -216,3 +217,5 @@ test('gruSequence: a batch-1 call gives each row of a batched call bit for bit (
     }
   }
 });
+
+test.run();
